@@ -1,0 +1,39 @@
+# flow168 — the two commands: `make run` and `make test`. Both set everything up on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast test-pg lint bench contract e2e-setup clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python launcher.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The whole suite: lint, everything on SQLite, the database-facing tests again on PostgreSQL, the contract tests.
+test: $(STAMP) e2e-setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -p no:cacheprovider
+	FLOW168_TEST_DATABASE_URL=$${FLOW168_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest -q -p no:cacheprovider -m pg
+	CONTRACT_PORT=$${CONTRACT_PORT:-8799} bash ../shared/contract/run.sh .
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow"
+
+e2e-setup:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium unavailable: the browser test will be skipped"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,86 @@
+"""Drafting documents: gather the case's data, build the content, render it, number it, store it."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from db import audit
+from db import documents as doc_repo
+from db.engine import session_scope
+from db.models import Case, Document, Organization
+from documents import content
+from documents.model import OfficialDocument
+from documents.render import render_docx
+from rules.calendar import SHANGHAI
+from rules.voucher import CATEGORIES
+from workflows.types import DocumentRef, DraftDocumentInput
+
+Builder = Callable[[Session, Case, DraftDocumentInput], Any]
+
+
+def _filing_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    org = s.get(Organization, case.applicant_org_id) if case.applicant_org_id else None
+    day = inp.at.astimezone(SHANGHAI).date()
+    return content.provider_filing_notice(
+        number=1, year=day.year, issued_on=day, provider_name=org.name if org else case.applicant,
+        categories=[CATEGORIES.get(c, c) for c in case.data.get("categories", [])],
+        service_items=[(i["name"], int(i["price_fen"])) for i in case.data.get("service_items", [])],
+        filed_on=day,
+    )
+
+
+BUILDERS: dict[str, Builder] = {"provider_filing_notice": _filing_notice}
+
+
+@dataclass
+class DocumentActivities:
+    """Stores each drafted document once (keyed), numbered by a gap-free per-issuer-per-year counter."""
+
+    engine: Engine
+    store: Path
+
+    @activity.defn(name="draft_document")
+    def draft_document(self, inp: DraftDocumentInput) -> DocumentRef:
+        with session_scope(self.engine) as s:
+            existing = doc_repo.by_key(s, inp.key)
+            if existing is not None:
+                return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
+            case = s.get(Case, inp.case_id)
+            builder = BUILDERS.get(inp.kind)
+            if case is None or builder is None:
+                raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
+            doc = builder(s, case, inp)
+            if isinstance(doc, OfficialDocument):
+                # The number is taken inside this transaction: if anything below fails it is rolled back, no gap.
+                doc = dataclasses.replace(doc, number=doc_repo.next_number(s, issuer_code=doc.issuer_code,
+                                                                          year=doc.year))
+            data = render_docx(doc)
+            digest = hashlib.sha256(data).hexdigest()
+            doc_id = secrets.token_hex(16)
+            path = self.store / f"{doc_id}.docx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            official = isinstance(doc, OfficialDocument)
+            row = Document(
+                id=doc_id, key=inp.key, case_id=case.id, kind=inp.kind, title=doc.title,
+                issuer_code=doc.issuer_code if official else None, year=doc.year if official else None,
+                number=doc.number if official else None, doc_number=doc.doc_number if official else None,
+                filename=f"{doc.title}.docx", path=str(path), sha256=digest, size=len(data),
+                layout_version=doc.layout_version, created_at=inp.at,
+            )
+            s.add(row)
+            audit.record(s, action="document", at=inp.at, case_id=case.id,
+                         message=f"已生成《{doc.title}》" + (f"（{row.doc_number}）" if row.doc_number else ""),
+                         after={"document_id": doc_id, "sha256": digest}, key=f"{inp.key}.document")
+            return DocumentRef(id=doc_id, doc_number=row.doc_number, sha256=digest)

@@ -1,0 +1,75 @@
+"""Notifications through the outbox: in-app rows always, e-mail and SMS where configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from temporalio import activity
+
+from activities.channels import Mailer, SmsSender
+from db import users
+from db.engine import session_scope
+from db.models import Notification, User
+from workflows.types import NotifyInput
+
+
+@dataclass
+class NotifyActivities:
+    """Writes outbox rows keyed (key, user, channel), then delivers the ones not yet sent."""
+
+    engine: Engine
+    mailer: Mailer | None
+    sms: SmsSender | None
+
+    @activity.defn(name="notify")
+    def notify(self, inp: NotifyInput) -> int:
+        """Returns how many messages the outbox holds for this key (a retry adds none)."""
+        with session_scope(self.engine) as s:
+            people = users.recipients(s, usernames=inp.usernames, roles=inp.roles, city=inp.city, org_id=inp.org_id)
+            existing = {
+                (n.user_id, n.channel)
+                for n in s.exec(select(Notification).where(Notification.key == inp.key))
+            }
+            for u in people:
+                for channel in self._channels(u):
+                    if (u.id, channel) in existing:
+                        continue
+                    s.add(Notification(key=inp.key, user_id=u.id, channel=channel, kind=inp.kind,  # type: ignore[arg-type]
+                                       subject=inp.subject, body=inp.body, case_id=inp.case_id, task_id=inp.task_id,
+                                       created_at=inp.at, sent_at=inp.at if channel == "inapp" else None))
+        self._deliver(inp.key, inp.at)
+        with session_scope(self.engine) as s:
+            return len(s.exec(select(Notification.id).where(Notification.key == inp.key)).all())
+
+    def _channels(self, user: User) -> list[str]:
+        out = ["inapp"]
+        if self.mailer is not None and user.email:
+            out.append("email")
+        if self.sms is not None and user.phone:
+            out.append("sms")
+        return out
+
+    def _deliver(self, key: str, at: datetime) -> None:
+        with session_scope(self.engine) as s:
+            rows = s.exec(select(Notification).where(Notification.key == key, col(Notification.sent_at).is_(None))).all()
+            targets = [(n.id, n.channel, s.get(User, n.user_id), n.subject, n.body) for n in rows]
+        for nid, channel, user, subject, body in targets:
+            if user is None:
+                continue
+            try:
+                if channel == "email" and self.mailer is not None and user.email:
+                    self.mailer.send(to=user.email, subject=subject, body=body)
+                elif channel == "sms" and self.sms is not None and user.phone:
+                    self.sms.send(to=user.phone, text=f"{subject} {body}"[:300])
+                error = None
+            except Exception as exc:  # delivery failure is recorded, not retried forever by the workflow
+                error = str(exc)[:500]
+            with session_scope(self.engine) as s:
+                n = s.get(Notification, nid)
+                if n is not None:
+                    n.error = error
+                    if error is None:
+                        n.sent_at = at

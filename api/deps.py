@@ -1,0 +1,78 @@
+"""Request dependencies: the session (one place commits), the clock, the current user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from api.errors import ApiError, Forbidden
+from api.security import read_token
+from db.models import User
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; routes commit explicitly before they start a workflow, else it commits here."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_now(request: Request) -> datetime:
+    return await request.app.state.clock.now()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def _user_from_request(request: Request, session: Session) -> User | None:
+    auth = request.headers.get("authorization", "")
+    user_id: int | None = None
+    if auth.lower().startswith("bearer "):
+        st = request.app.state
+        user_id = read_token(st.secret, auth[7:].strip(), st.settings.token_max_age_seconds)
+        if user_id is None:
+            raise ApiError("the bearer token is invalid or expired; log in again", status=401)
+    elif "session" in request.scope and request.session.get("uid"):
+        user_id = int(request.session["uid"])
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or user.status != "active":
+        raise ApiError("this account is not active", status=401)
+    return user
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    return _user_from_request(request, session)
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    user = _user_from_request(request, session)
+    if user is None:
+        raise ApiError("log in first: send 'Authorization: Bearer <token>' from POST /api/auth/token", status=401)
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+OptionalUserDep = Annotated[User | None, Depends(optional_user)]
+
+
+def require(user: User, *roles: str) -> None:
+    """Refuse with 403 unless the user holds one of the roles (admin always may)."""
+    if user.role not in roles and user.role != "admin":
+        raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
+
+
+def page(items: list[Any], total: int) -> dict[str, Any]:
+    return {"items": items, "total": total}

@@ -1,0 +1,189 @@
+"""Cases: submit, list, read."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.deps import NowDep, SessionDep, UserDep, page, require
+from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
+from api.views import case_detail, case_json
+from api.workflows import start_case
+from db import audit, users
+from db.models import Case, Task, Upload, User
+from forms.registry import CASE_FORMS
+
+router = APIRouter(prefix="/api")
+
+STAFF = ("operator", "department", "admin")
+PREFIX = {"provider_admission": "PA", "voucher": "VC", "certification": "CT", "window_onboarding": "WO",
+          "assessment": "AS", "registration": "REG"}
+WHO_MAY_APPLY = {"provider_admission": ("provider",)}
+CASE_TITLES = {"provider_admission": "签约服务机构准入申请"}
+
+
+class CaseCreate(BaseModel):
+    type: str
+    data: dict[str, Any] = {}
+
+
+def can_view(session: Session, user: User, case: Case) -> bool:
+    """Role and scope: staff see all, a city bureau its city, an applicant its organisation, an expert its tasks."""
+    if user.role in STAFF:
+        return True
+    if user.role == "city_bureau":
+        return case.city == user.city
+    if user.role in ("enterprise", "provider", "platform_org"):
+        return case.applicant_org_id is not None and case.applicant_org_id == user.org_id
+    if user.role == "expert":
+        return session.exec(select(Task.id).where(Task.case_id == case.id, Task.role == "expert")).first() is not None
+    return False
+
+
+def load_case(session: Session, user: User, case_id: str) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not can_view(session, user, case):
+        raise NotFound(f"no case {case_id} that you may see")
+    return case
+
+
+def attach_uploads(session: Session, user: User, case_id: str, data: Any) -> None:
+    """Link the caller's uploads named anywhere in the data to the case (so its reviewers may read them)."""
+    ids: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, str) and len(v) == 32:
+            ids.add(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(data)
+    if ids:
+        for up in session.exec(select(Upload).where(col(Upload.id).in_(ids), Upload.owner_user_id == user.id)):
+            up.case_id = case_id
+
+
+@router.post("/cases", status_code=201)
+async def create_case(body: CaseCreate, request: Request, session: SessionDep, user: UserDep, now: NowDep,
+                      idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
+    """Submit an application; the same Idempotency-Key returns the case created first."""
+    if body.type not in PREFIX or body.type == "registration":
+        raise Invalid(f"unknown case type '{body.type}'; expected one of provider_admission, voucher, certification, "
+                      "window_onboarding, assessment")
+    form = CASE_FORMS.get(body.type)
+    if form is None:
+        raise Invalid(f"case type '{body.type}' is not open for applications in this release")
+    require(user, *WHO_MAY_APPLY[body.type])
+    st = request.app.state
+    if idempotency_key:
+        prior = session.exec(select(Case).where(Case.applicant_user_id == user.id,
+                                                Case.idempotency_key == idempotency_key)).first()
+        if prior is not None:
+            await start_case(st.temporal, st.settings.task_queue, prior, user)
+            return case_json(prior)
+    try:
+        data = form.model_validate(body.data).model_dump()
+    except ValidationError as exc:
+        raise Invalid(validation_detail(exc, "data")) from None
+    org = users.org(session, user.org_id)
+    if org is None:
+        raise Forbidden("your account has no organisation to apply for")
+    if org.blacklisted:
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}")
+    running = session.exec(select(Case).where(Case.type == body.type, Case.applicant_org_id == org.id,
+                                              col(Case.closed_at).is_(None))).first()
+    if running is not None:
+        raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first")
+    case = Case(id=f"{PREFIX[body.type]}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",
+                title=f"{CASE_TITLES.get(body.type, body.type)}：{org.name}", applicant=org.name,
+                applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
+                data=data, idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()
+    attach_uploads(session, user, case.id, data)
+    audit.record(session, action="submitted", at=now, actor=user.username, case_id=case.id,
+                 message=f"{org.name}提交{CASE_TITLES.get(body.type, body.type)}", after={"data": data})
+    session.commit()
+    await start_case(st.temporal, st.settings.task_queue, case, user)
+    return case_json(case)
+
+
+@router.get("/cases")
+async def list_cases(session: SessionDep, user: UserDep, type: str | None = None, status: str | None = None,
+                     city: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Cases the caller may see, newest first."""
+    conds: list[Any] = []
+    if user.role == "city_bureau":
+        conds.append(Case.city == user.city)
+    elif user.role in ("enterprise", "provider", "platform_org"):
+        conds.append(Case.applicant_org_id == user.org_id)
+    elif user.role == "expert":
+        conds.append(col(Case.id).in_(select(Task.case_id).where(Task.role == "expert")))
+    for field, value in ((Case.type, type), (Case.status, status), (Case.city, city)):
+        if value:
+            conds.append(field == value)
+    if q:
+        conds.append(col(Case.title).contains(q))
+    limit = max(1, min(limit, 200))
+    total = session.exec(select(func.count()).select_from(Case).where(*conds)).one()
+    rows = session.exec(select(Case).where(*conds).order_by(col(Case.created_at).desc()).offset(offset).limit(limit))
+    return page([case_json(c) for c in rows], int(total))
+
+
+@router.get("/cases/{case_id}")
+async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    """One case with its timeline, tasks, documents, deadlines and materials."""
+    return case_detail(session, load_case(session, user, case_id), now=now)
+
+
+class Bid(BaseModel):
+    amount_fen: int
+    plan: str = ""
+
+
+class Objection(BaseModel):
+    name: str
+    contact: str
+    reason: str
+
+
+class Revoke(BaseModel):
+    reason: str
+
+
+@router.post("/cases/{case_id}/bids")
+async def bid(case_id: str, body: Bid, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """Providers bid on a voucher demand while bidding is open."""
+    require(user, "provider")
+    case = session.get(Case, case_id)
+    if case is None or case.type != "voucher":
+        raise NotFound(f"no voucher demand {case_id}")
+    raise Conflict("bidding is not open on this case")
+
+
+@router.post("/cases/{case_id}/objections")
+async def objection(case_id: str, body: Objection, session: SessionDep) -> dict[str, Any]:
+    """Anyone may object while a public notice runs."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    raise Conflict("this case is not in a public notice period; objections are accepted only during one")
+
+
+@router.post("/cases/{case_id}/revoke")
+async def revoke(case_id: str, body: Revoke, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """The department revokes a granted title."""
+    require(user, "department")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked")

@@ -1,0 +1,156 @@
+"""Public pages' data, the calendar, the clock, notifications, health and metrics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from api.deps import NowDep, SessionDep, UserDep, page
+from api.errors import Invalid, NotFound
+from api.views import document_json, iso
+from db.calendar import load_calendar
+from db.models import Case, Document, Notification, Organization, Task
+from rules.calendar import SHANGHAI, CalendarUnavailable
+from rules.cities import CITIES
+from rules.voucher import CATEGORIES
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/metrics")
+async def metrics(session: SessionDep, now: NowDep) -> Response:
+    """Prometheus text: open and overdue tasks, cases by type and status."""
+    reg = CollectorRegistry()
+    open_tasks = Gauge("flow168_open_tasks", "Open or claimed tasks", registry=reg)
+    overdue = Gauge("flow168_overdue_tasks", "Open tasks past their due time", registry=reg)
+    cases = Gauge("flow168_cases", "Cases by type and status", ["type", "status"], registry=reg)
+    open_states = col(Task.status).in_(("open", "claimed"))
+    open_tasks.set(session.exec(select(func.count()).select_from(Task).where(open_states)).one())
+    overdue.set(session.exec(select(func.count()).select_from(Task).where(open_states, Task.due_at < now)).one())
+    for t, s, n in session.exec(select(Case.type, Case.status, func.count()).group_by(Case.type, Case.status)):
+        cases.labels(t, s).set(n)
+    return Response(generate_latest(reg), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/api/clock")
+async def clock(request: Request) -> dict[str, Any]:
+    c = request.app.state.clock
+    return {"now": (await c.now()).isoformat(), "simulated": bool(c.simulated), "timezone": "Asia/Shanghai"}
+
+
+def _parse_from(value: str) -> datetime:
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(12, 0), tzinfo=SHANGHAI)
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"from: '{value}' is not a date (YYYY-MM-DD) or an ISO datetime") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)
+
+
+@router.get("/api/calendar/deadline")
+async def deadline(session: SessionDep, working_days: int, request: Request) -> dict[str, Any]:
+    """When a period of N working days that starts with an event on `from` closes (Civil Code art. 201, 203)."""
+    raw = request.query_params.get("from")
+    if not raw:
+        raise Invalid("from: required (the day of the event, YYYY-MM-DD)")
+    if not 1 <= working_days <= 3650:
+        raise Invalid("working_days: must be between 1 and 3650")
+    event = _parse_from(raw)
+    cal = load_calendar(session)
+    try:
+        closes = cal.closes_at(event=event, working_days=working_days)
+    except CalendarUnavailable as exc:
+        raise Invalid(exc.message) from None
+    start = event.astimezone(SHANGHAI).date()
+    last = closes.astimezone(SHANGHAI).date()
+    return {"from": start.isoformat(), "working_days": working_days, "closes_at": closes.isoformat(),
+            "closes_at_local": closes.astimezone(SHANGHAI).isoformat(),
+            "confirmed": cal.confirmed_between(start=start, end=last)}
+
+
+@router.get("/api/calendar/{year}")
+async def calendar_year(year: int, session: SessionDep) -> dict[str, Any]:
+    """Every day of a year: working day or not, and why; `confirmed` is false for a year not yet published."""
+    cal = load_calendar(session)
+    try:
+        sched = cal.schedule(year)
+    except CalendarUnavailable as exc:
+        raise NotFound(exc.message) from None
+    days = [{"date": d.day.isoformat(), "workday": d.is_workday, "kind": d.kind} for d in cal.year_days(year)]
+    return {"year": year, "confirmed": sched.confirmed, "holidays": sorted(d.isoformat() for d in sched.holidays),
+            "makeup_workdays": sorted(d.isoformat() for d in sched.makeup_workdays),
+            "workdays": sum(1 for d in days if d["workday"]), "days": days}
+
+
+@router.get("/api/public/providers")
+async def public_providers(session: SessionDep, q: str | None = None, category: str | None = None,
+                           city: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """The signed service providers (seed 000 四), searchable by name."""
+    conds: list[Any] = [Organization.signed == True, Organization.blacklisted == False]  # noqa: E712
+    if q:
+        conds.append(col(Organization.name).contains(q))
+    if city:
+        conds.append(Organization.city == city)
+    rows = session.exec(select(Organization).where(*conds).order_by(col(Organization.name))).all()
+    if category:
+        rows = [o for o in rows if category in o.categories]
+    items = [{"id": o.id, "name": o.name, "city": o.city, "city_name": CITIES.get(o.city or "", ""),
+              "categories": o.categories, "category_names": [CATEGORIES.get(c, c) for c in o.categories],
+              "signed_at": iso(o.signed_at), "source": "2019年签约名单" if o.signed_source == "seed:2019" else "准入备案"}
+             for o in rows]
+    return page(items[offset: offset + max(1, min(limit, 500))], len(items))
+
+
+@router.get("/api/public/notices")
+async def public_notices(session: SessionDep, q: str | None = None) -> dict[str, Any]:
+    """Published public notices (公示)."""
+    conds: list[Any] = [Document.kind == "public_notice"]
+    if q:
+        conds.append(col(Document.title).contains(q))
+    rows = session.exec(select(Document).where(*conds).order_by(col(Document.created_at).desc())).all()
+    return page([{**document_json(d), "case_id": d.case_id} for d in rows], len(rows))
+
+
+@router.get("/api/public/platforms")
+async def public_platforms(session: SessionDep, q: str | None = None) -> dict[str, Any]:
+    """The register of certified demonstration platforms (seed 002 art. 15)."""
+    conds: list[Any] = [Case.type == "certification", Case.status == "granted"]
+    if q:
+        conds.append(col(Case.title).contains(q))
+    rows = session.exec(select(Case).where(*conds)).all()
+    items = [{"case_id": c.id, "name": c.data.get("platform_name", c.applicant), "operator": c.applicant,
+              "city": c.city, "valid_until": c.result.get("valid_until")} for c in rows]
+    return page(items, len(items))
+
+
+@router.get("/api/notifications")
+async def notifications(session: SessionDep, user: UserDep, unread: bool = False, limit: int = 50) -> dict[str, Any]:
+    """The caller's in-app messages, newest first."""
+    conds: list[Any] = [Notification.user_id == user.id, Notification.channel == "inapp"]
+    if unread:
+        conds.append(col(Notification.read_at).is_(None))
+    total = session.exec(select(func.count()).select_from(Notification).where(*conds)).one()
+    rows = session.exec(select(Notification).where(*conds).order_by(col(Notification.id).desc()).limit(limit))
+    items = [{"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "case_id": n.case_id,
+              "task_id": n.task_id, "created_at": iso(n.created_at), "read": n.read_at is not None} for n in rows]
+    return page(items, int(total))
+
+
+@router.post("/api/notifications/{nid}/read")
+async def mark_read(nid: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    n = session.get(Notification, nid)
+    if n is None or n.user_id != user.id:
+        raise NotFound(f"no notification {nid}")
+    n.read_at = n.read_at or now
+    return {"id": nid, "read": True}

@@ -1,0 +1,53 @@
+"""Starting case workflows and sending them decisions, with Temporal's errors turned into 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import Conflict, Invalid
+from db.models import Case, User
+from workflows.registry import WORKFLOWS
+from workflows.types import CaseInput, DecisionInput, DecisionResult, DueChanged
+
+
+async def start_case(client: Client, task_queue: str, case: Case, applicant: User | None) -> None:
+    """Start the case's workflow (workflow id = case id); a second start is a no-op."""
+    wf = WORKFLOWS[case.type]
+    inp = CaseInput(case_id=case.id, case_type=case.type, applicant_username=applicant.username if applicant else None,
+                    applicant_org_id=case.applicant_org_id, city=case.city)
+    try:
+        await client.start_workflow(wf.run, inp, id=case.id, task_queue=task_queue)  # type: ignore[attr-defined]
+    except WorkflowAlreadyStartedError:
+        pass
+
+
+async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> DecisionResult:
+    """Send the decision Update (id = task id, so a repeated click is deduplicated by the server)."""
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update("complete_task", decision, id=decision.task_id,
+                                           result_type=DecisionResult)
+    except WorkflowUpdateFailedError as exc:
+        cause: Any = exc.cause
+        msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+        kind = cause.type if isinstance(cause, ApplicationError) else None
+        if kind == "InvalidDecision":
+            raise Invalid(msg) from None
+        raise Conflict(msg) from None
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise Conflict("this case's process has already ended; the task can no longer be completed") from None
+        raise
+
+
+async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> None:
+    """Tell a running case that a task's due time moved (ignored if the case has ended)."""
+    try:
+        await client.get_workflow_handle(case_id).signal("task_due_changed", change)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise

@@ -1,0 +1,45 @@
+"""The working-day calendar as flow168 uses it: built-in schedules plus admin-entered ones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from db.models import CalendarYear
+from rules.calendar import SHANGHAI, WorkCalendar, YearSchedule
+from rules.official_calendar import build_calendar, schedule_from_entry
+
+YEARS = range(2015, 2051)
+
+
+def entered_schedules(session: Session) -> dict[int, YearSchedule]:
+    """Every schedule an admin has entered, by year."""
+    rows = session.exec(select(CalendarYear)).all()
+    return {
+        row.year: schedule_from_entry(
+            year=row.year,
+            holidays=[date.fromisoformat(d) for d in row.holidays],
+            makeup_workdays=[date.fromisoformat(d) for d in row.makeup_workdays],
+        )
+        for row in rows
+    }
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    """The calendar in force now (entered schedules override the built-in ones)."""
+    return build_calendar(years=YEARS, overrides=entered_schedules(session))
+
+
+def due_times(
+    cal: WorkCalendar, *, at: datetime, working_days: int, remind_before: int
+) -> tuple[datetime, datetime | None, bool]:
+    """Due time (24:00 of the N-th working day after `at`), reminder time (09:00 some working days earlier), confirmed."""
+    due = cal.closes_at(event=at, working_days=working_days)
+    event_day = at.astimezone(SHANGHAI).date()
+    reminder = None
+    if remind_before > 0 and working_days - remind_before >= 1:
+        day = cal.add_working_days(event_day=event_day, working_days=working_days - remind_before)
+        reminder = datetime.combine(day, time(9, 0), tzinfo=SHANGHAI).astimezone(due.tzinfo)
+    confirmed = cal.confirmed_between(start=event_day, end=due.astimezone(SHANGHAI).date() - timedelta(days=1))
+    return due, reminder, confirmed

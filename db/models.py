@@ -1,0 +1,243 @@
+"""SQLModel tables. Kept out of workflow modules: the workflow sandbox would re-import them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+
+def _ts(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json(default: Any = None) -> Any:
+    factory = (lambda: dict(default)) if isinstance(default, dict) else (lambda: list(default or []))
+    return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
+
+
+class Organization(SQLModel, table=True):
+    """An enterprise, provider or platform organisation (or the operator/department itself)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    name: str = Field(index=True)
+    uscc: str | None = Field(default=None, unique=True)
+    city: str | None = Field(default=None, index=True)
+    size: str | None = None
+    employees: int | None = None
+    revenue_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    industry: str | None = None
+    categories: list[str] = _json()
+    signed: bool = Field(default=False, index=True)
+    signed_at: datetime | None = _ts(nullable=True)
+    signed_source: str | None = None
+    blacklisted: bool = False
+    blacklist_reason: str | None = None
+    specialized: bool = False
+    credit_rating: str | None = None
+    created_at: datetime = _ts()
+
+
+class User(SQLModel, table=True):
+    """A person who logs in; one role, scoped to a city or an organisation where the role needs it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    password_hash: str
+    role: str = Field(index=True)
+    city: str | None = None
+    org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    display_name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    status: str = Field(default="active", index=True)
+    status_reason: str | None = None
+    created_at: datetime = _ts()
+
+
+class Case(SQLModel, table=True):
+    """One application and its process; the workflow id is the case id."""
+
+    __table_args__ = (UniqueConstraint("applicant_user_id", "idempotency_key", name="uq_case_idempotency"),)
+
+    id: str = Field(primary_key=True)
+    type: str = Field(index=True)
+    status: str = Field(index=True)
+    title: str = ""
+    applicant: str = ""
+    applicant_user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    applicant_org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    city: str | None = Field(default=None, index=True)
+    policy_version: str = ""
+    data: dict[str, Any] = _json({})
+    result: dict[str, Any] = _json({})
+    idempotency_key: str | None = None
+    created_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts(index=True)
+    closed_at: datetime | None = _ts(nullable=True)
+
+
+class Task(SQLModel, table=True):
+    """A human step waiting for a decision; opened and closed by the case's workflow."""
+
+    __table_args__ = (Index("ix_task_inbox", "status", "role", "due_at"),)
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    type: str = Field(index=True)
+    title: str
+    summary: str = ""
+    role: str
+    city: str | None = None
+    org_id: int | None = Field(default=None, index=True)
+    assignee: str | None = Field(default=None, index=True)
+    status: str = Field(default="open")
+    decisions: list[str] = _json()
+    form: str = ""
+    excluded_users: list[str] = _json()
+    opened_at: datetime = _ts()
+    due_working_days: int = 5
+    due_at: datetime = _ts()
+    reminder_at: datetime | None = _ts(nullable=True)
+    due_confirmed: bool = True
+    reminded_at: datetime | None = _ts(nullable=True)
+    escalated_at: datetime | None = _ts(nullable=True)
+    completed_at: datetime | None = _ts(nullable=True)
+    completed_by: str | None = None
+    decision: str | None = None
+    comment: str | None = None
+    data: dict[str, Any] = _json({})
+
+
+class TimelineEvent(SQLModel, table=True):
+    """The append-only audit log: who did what to which case, with before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, unique=True)
+    case_id: str | None = Field(default=None, index=True)
+    task_id: str | None = None
+    at: datetime = _ts(index=True)
+    actor: str = "system"
+    action: str
+    message: str = ""
+    before: dict[str, Any] = _json({})
+    after: dict[str, Any] = _json({})
+
+
+class Deadline(SQLModel, table=True):
+    """A named deadline of a case in working days, kept so it can be recomputed when a calendar is entered."""
+
+    __table_args__ = (UniqueConstraint("case_id", "name", name="uq_deadline"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True)
+    name: str
+    event_at: datetime = _ts()
+    working_days: int | None = None
+    closes_at: datetime = _ts()
+    confirmed: bool = True
+    open: bool = True
+
+
+class Document(SQLModel, table=True):
+    """A drafted document, stored on disk with its SHA-256."""
+
+    id: str = Field(primary_key=True)
+    key: str = Field(unique=True)
+    case_id: str | None = Field(default=None, index=True)
+    kind: str
+    title: str
+    issuer_code: str | None = None
+    year: int | None = None
+    number: int | None = None
+    doc_number: str | None = None
+    filename: str
+    path: str
+    sha256: str
+    size: int
+    layout_version: str
+    created_at: datetime = _ts()
+
+
+class DocCounter(SQLModel, table=True):
+    """The gap-free document number counter per issuer and year."""
+
+    issuer_code: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    last_number: int = 0
+
+
+class Upload(SQLModel, table=True):
+    """An uploaded file, stored outside any served folder under a random name."""
+
+    id: str = Field(primary_key=True)
+    owner_user_id: int = Field(index=True)
+    case_id: str | None = Field(default=None, index=True)
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    path: str
+    created_at: datetime = _ts()
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one row per message, recipient and channel; the key makes a retry a no-op."""
+
+    __table_args__ = (UniqueConstraint("key", "user_id", "channel", name="uq_notification"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True)
+    user_id: int = Field(index=True)
+    channel: str
+    kind: str = "info"
+    subject: str
+    body: str = ""
+    case_id: str | None = None
+    task_id: str | None = None
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    read_at: datetime | None = _ts(nullable=True)
+    error: str | None = None
+
+
+class CalendarYear(SQLModel, table=True):
+    """An official holiday schedule entered by an admin; it overrides the built-in one."""
+
+    year: int = Field(primary_key=True)
+    holidays: list[str] = _json()
+    makeup_workdays: list[str] = _json()
+    entered_by: str = ""
+    entered_at: datetime = _ts()
+
+
+class StepConfig(SQLModel, table=True):
+    """Per-step due time in working days and how early the reminder goes out."""
+
+    type: str = Field(primary_key=True)
+    due_working_days: int
+    reminder_working_days_before: int = 1
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, for throttling."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True)
+    at: datetime = _ts(index=True)
+
+
+class ActivityFailure(SQLModel, table=True):
+    """The last failure of an activity that keeps retrying; cleared when it succeeds."""
+
+    key: str = Field(primary_key=True)
+    workflow_id: str = Field(index=True)
+    activity_type: str
+    attempt: int
+    last_error: str
+    last_at: datetime = _ts()

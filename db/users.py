@@ -1,0 +1,36 @@
+"""Users and organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from db.models import Organization, User
+
+
+def by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def recipients(
+    session: Session, *, usernames: Sequence[str], roles: Sequence[str], city: str | None, org_id: int | None
+) -> list[User]:
+    """Active users named, plus the active holders of the roles (within the city or organisation when given)."""
+    found: dict[int, User] = {}
+    if usernames:
+        for u in session.exec(select(User).where(User.username.in_(list(usernames)))):  # type: ignore[attr-defined]
+            found[u.id] = u  # type: ignore[index]
+    for role in roles:
+        stmt = select(User).where(User.role == role, User.status == "active")
+        if role == "city_bureau" and city:
+            stmt = stmt.where(User.city == city)
+        if role in ("enterprise", "provider", "platform_org") and org_id is not None:
+            stmt = stmt.where(User.org_id == org_id)
+        for u in session.exec(stmt):
+            found[u.id] = u  # type: ignore[index]
+    return list(found.values())
+
+
+def org(session: Session, org_id: int | None) -> Organization | None:
+    return session.get(Organization, org_id) if org_id is not None else None

@@ -1,0 +1,330 @@
+"""Content builders of the service-voucher process (P1) and provider filing (P2)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from documents.content_common import (
+    ISSUERS,
+    VOUCHER_RULES_2016,
+    fen_to_yuan_str,
+    issuer_name,
+    numbered_table,
+    official,
+    per_cent,
+    sentence,
+    sign_off,
+)
+from documents.model import FormDocument, Heading, OfficialDocument, Paragraph, Table, format_cn_date
+
+_FIELD_WIDTHS = [46.0, 110.0]  # label / value columns of a form table, together the 156 mm 版心
+
+
+@dataclass(frozen=True)
+class VoucherStatRow:
+    """One line of the monthly statistics: a category or city with its issued and settled vouchers."""
+
+    label: str
+    issued_count: int
+    issued_fen: int
+    settled_count: int
+    settled_fen: int
+
+
+def provider_filing_notice(
+    *,
+    number: int,
+    year: int,
+    issued_on: date,
+    provider_name: str,
+    categories: Sequence[str],
+    service_items: Sequence[tuple[str, int]],
+    filed_on: date,
+    cc: Sequence[str] = (),
+) -> OfficialDocument:
+    """Notice that a signed provider is filed (备案), with its categories and priced items (003 art. 4, 8; 000 四)."""
+    operator = issuer_name("operator")
+    blocks = [
+        Paragraph(
+            text=f"你中心报送的{provider_name}签约服务机构认定材料收悉。根据{VOUCHER_RULES_2016}第四条、第八条规定，"
+            f"经你中心真实性、合规性审核和专家综合审定，{provider_name}符合签约服务机构条件，予以备案，"
+            f"备案日期为{format_cn_date(filed_on)}。现将有关事项通知如下："
+        ),
+        Heading(level=1, text="一、服务类别"),
+        Paragraph(text=f"{provider_name}备案的服务类别为：{'、'.join(categories)}。"),
+        Heading(level=1, text="二、服务项目及价格"),
+        Paragraph(text="备案的服务项目及价格见下表。签约服务机构应按备案的项目和价格为小微企业提供服务。"),
+        numbered_table(["服务项目", "价格"], [[name, fen_to_yuan_str(price)] for name, price in service_items]),
+        Heading(level=1, text="三、有关要求"),
+        Paragraph(text="（一）请你中心在自治区中小企业公共服务平台签约服务机构名录中予以公布。"),
+        Paragraph(
+            text="（二）签约服务机构实行年度审核和评星定级，依据审核结果和企业满意度评价动态调整；"
+            "服务合同存在恶意串通、弄虚作假的，取消其签约服务机构服务资格，并作为不良信用记入服务档案。"
+        ),
+    ]
+    return official(
+        kind="provider_filing_notice",
+        issuer="department",
+        number=number,
+        year=year,
+        title=f"关于{provider_name}签约服务机构备案的通知",
+        recipients=f"{operator}：",
+        blocks=blocks,
+        issued_on=issued_on,
+        cc=cc,
+    )
+
+
+def voucher_certificate(
+    *,
+    voucher_no: str,
+    enterprise_name: str,
+    provider_name: str,
+    category: str,
+    service_item: str,
+    contract_amount_fen: int,
+    voucher_amount_fen: int,
+    issued_on: date,
+    valid_until: date,
+    policy_title: str,
+) -> FormDocument:
+    """The named electronic service voucher (电子服务券) the operator issues (003 art. 2, 9(2), 11(3))."""
+    if not 0 < voucher_amount_fen <= contract_amount_fen:
+        raise ValueError("the voucher amount must be positive and not exceed the contract amount")
+    rows = [
+        ["服务券编号", voucher_no],
+        ["持券企业", enterprise_name],
+        ["签约服务机构", provider_name],
+        ["服务类别", category],
+        ["服务项目", service_item],
+        ["服务合同金额", fen_to_yuan_str(contract_amount_fen)],
+        ["服务券面值", fen_to_yuan_str(voucher_amount_fen)],
+        ["企业自付金额", fen_to_yuan_str(contract_amount_fen - voucher_amount_fen)],
+        ["发放日期", format_cn_date(issued_on)],
+        ["有效期至", format_cn_date(valid_until)],
+        ["适用政策", policy_title],
+    ]
+    blocks = [
+        Table(headers=[], rows=rows, col_widths_mm=_FIELD_WIDTHS),
+        Heading(level=3, text="使用须知"),
+        Paragraph(
+            text="1．本券为记名电子服务券，仅限持券企业向上列签约服务机构购买上列服务项目，不得转让、流通和挪作他用。"
+        ),
+        Paragraph(text="2．本券按面值抵扣等额合同款，应在有效期内使用，过期作废。"),
+        Paragraph(text="3．服务合同存在恶意串通、弄虚作假的，本券作废，相关企业及责任人作为不良信用记入服务档案。"),
+        sign_off(issuer_name("operator"), issued_on),
+    ]
+    return FormDocument(
+        kind="voucher_certificate", title="小微企业服务补贴券", blocks=blocks, date=issued_on, serial=voucher_no
+    )
+
+
+def three_party_contract(
+    *,
+    contract_no: str,
+    enterprise_name: str,
+    provider_name: str,
+    category: str,
+    service_item: str,
+    service_content: str,
+    contract_amount_fen: int,
+    voucher_amount_fen: int,
+    policy: str,
+    policy_title: str,
+    signed_on: date,
+    perform_until: date,
+    voucher_no: str | None = None,
+) -> FormDocument:
+    """The enterprise-operator-provider contract; policy "2016" adds the deposit clause (003 art. 9-11; 000 五, 七)."""
+    if policy not in ("2016", "2017"):
+        raise ValueError(f"unknown voucher policy {policy!r}")
+    if not 0 < voucher_amount_fen <= contract_amount_fen:
+        raise ValueError("the voucher amount must be positive and not exceed the contract amount")
+    operator = ISSUERS["operator"][0]
+    own_share = fen_to_yuan_str(contract_amount_fen - voucher_amount_fen)
+    voucher = f"服务券（编号{voucher_no}）" if voucher_no else "服务券"
+    if policy == "2016":
+        payment = f"甲方应于本合同签订之日将其余服务费{own_share}以保证金方式暂付给丙方，由丙方在结算时一并支付给乙方。"
+    else:
+        payment = f"其余服务费{own_share}由甲方按约定直接支付给乙方，乙方向甲方开具发票。"
+    blocks = [
+        Paragraph(text=f"甲方（服务需求方）：{enterprise_name}", indent_first_line=False),
+        Paragraph(text=f"乙方（签约服务机构）：{provider_name}", indent_first_line=False),
+        Paragraph(text=f"丙方（运营单位）：{operator}", indent_first_line=False),
+        Paragraph(text=f"根据{policy_title}，三方经协商一致，就甲方使用小微企业服务补贴券购买乙方服务事宜订立本合同。"),
+        Heading(level=1, text="一、服务内容"),
+        Paragraph(
+            text=f"乙方为甲方提供{category}类“{service_item}”服务：{sentence(service_content)}"
+            f"乙方应于{format_cn_date(perform_until)}前完成服务。"
+        ),
+        Heading(level=1, text="二、合同金额与支付"),
+        Paragraph(
+            text=f"合同总金额{fen_to_yuan_str(contract_amount_fen)}，其中甲方以{voucher}抵扣"
+            f"{fen_to_yuan_str(voucher_amount_fen)}，由丙方与乙方结算。{payment}"
+        ),
+        Heading(level=1, text="三、验收、评价与结算"),
+        Paragraph(
+            text="服务完成后，甲方在自治区中小企业公共服务平台确认服务并评价满意度，评价结果作为结算的重要依据。"
+        ),
+        Paragraph(
+            text="乙方凭项目完成证明材料、本合同及甲方支付合同款的发票（扣除服务券部分）向丙方申请结算，"
+            "丙方审核并报自治区工业和信息化厅核准后予以结算。对未能全面履行合同或甲方不满意的，丙方可调整结算额度。"
+        ),
+        Heading(level=1, text="四、诚信条款"),
+        Paragraph(
+            text="合同签订或履行中发现恶意串通、弄虚作假的，服务券作废，取消乙方签约服务机构服务资格，"
+            "甲方及责任人作为不良信用记入服务档案，今后不得再次申领服务券。"
+        ),
+        Heading(level=1, text="五、其他"),
+        Paragraph(text="丙方不承接以服务券结算的服务项目。本合同一式三份，三方各执一份，自三方签字盖章之日起生效。"),
+        Paragraph(text="（以下无正文）", indent_first_line=False, align="center"),
+        Paragraph(text=f"甲方（盖章）：{enterprise_name}", indent_first_line=False),
+        Paragraph(text=f"乙方（盖章）：{provider_name}", indent_first_line=False),
+        Paragraph(text=f"丙方（盖章）：{operator}", indent_first_line=False),
+        Paragraph(text=f"签订日期：{format_cn_date(signed_on)}", indent_first_line=False),
+    ]
+    return FormDocument(
+        kind="three_party_contract",
+        title="小微企业服务补贴券三方服务合同",
+        blocks=blocks,
+        date=signed_on,
+        serial=contract_no,
+    )
+
+
+def settlement_statement(
+    *,
+    statement_no: str,
+    voucher_no: str,
+    contract_no: str,
+    enterprise_name: str,
+    provider_name: str,
+    service_item: str,
+    contract_amount_fen: int,
+    voucher_amount_fen: int,
+    settled_fen: int,
+    satisfaction: str,
+    settled_on: date,
+    adjustment_reason: str | None = None,
+    supervision_fee_fen: int | None = None,
+) -> FormDocument:
+    """The settlement statement of one voucher; a lowered amount must say why (003 art. 10, 11(1), 11(4); 000 七)."""
+    if not 0 <= settled_fen <= voucher_amount_fen:
+        raise ValueError("the settled amount must be between 0 and the voucher amount")
+    if settled_fen < voucher_amount_fen and not adjustment_reason:
+        raise ValueError("a settlement below the voucher amount needs an adjustment_reason")
+    rows = [
+        ["服务券编号", voucher_no],
+        ["合同编号", contract_no],
+        ["持券企业", enterprise_name],
+        ["签约服务机构", provider_name],
+        ["服务项目", service_item],
+        ["服务合同金额", fen_to_yuan_str(contract_amount_fen)],
+        ["服务券面值", fen_to_yuan_str(voucher_amount_fen)],
+        ["企业满意度评价", satisfaction],
+        ["核定结算金额", fen_to_yuan_str(settled_fen)],
+    ]
+    if adjustment_reason:
+        rows.append(["调整说明", sentence(adjustment_reason)])
+    if supervision_fee_fen is not None:
+        rows.append(["服务券监理服务费", fen_to_yuan_str(supervision_fee_fen)])
+    blocks = [
+        Table(headers=[], rows=rows, col_widths_mm=_FIELD_WIDTHS),
+        Paragraph(
+            text=f"依据{VOUCHER_RULES_2016}第十条、第十一条，经运营单位审核、自治区工业和信息化厅核准，"
+            "按核定结算金额与签约服务机构结算。"
+        ),
+        sign_off(issuer_name("operator"), settled_on),
+    ]
+    return FormDocument(
+        kind="settlement_statement",
+        title="小微企业服务补贴券结算单",
+        blocks=blocks,
+        date=settled_on,
+        serial=statement_no,
+    )
+
+
+def _stat_cells(row: VoucherStatRow) -> list[str]:
+    """The cells of one statistics line."""
+    return [
+        row.label,
+        str(row.issued_count),
+        fen_to_yuan_str(row.issued_fen),
+        str(row.settled_count),
+        fen_to_yuan_str(row.settled_fen),
+    ]
+
+
+def _total(rows: Sequence[VoucherStatRow]) -> VoucherStatRow:
+    """The 合计 line of some statistics lines."""
+    return VoucherStatRow(
+        label="合计",
+        issued_count=sum(row.issued_count for row in rows),
+        issued_fen=sum(row.issued_fen for row in rows),
+        settled_count=sum(row.settled_count for row in rows),
+        settled_fen=sum(row.settled_fen for row in rows),
+    )
+
+
+def _stat_table(first_header: str, rows: Sequence[VoucherStatRow]) -> Table:
+    """A statistics table with a 合计 line."""
+    return Table(
+        headers=[first_header, "发放（张）", "发放金额", "结算（张）", "结算金额"],
+        rows=[_stat_cells(row) for row in [*rows, _total(rows)]],
+        col_widths_mm=[30.0, 20.0, 43.0, 20.0, 43.0],
+    )
+
+
+def monthly_voucher_statistics(
+    *,
+    number: int,
+    year: int,
+    issued_on: date,
+    period_year: int,
+    period_month: int,
+    by_category: Sequence[VoucherStatRow],
+    by_city: Sequence[VoucherStatRow],
+    fund_total_fen: int,
+    burn_down: Sequence[tuple[str, int]],
+    cc: Sequence[str] = (),
+) -> OfficialDocument:
+    """The operator's monthly report of issuance and settlement by category and city, with the fund (003 art. 10)."""
+    if not burn_down:
+        raise ValueError("burn_down needs at least the current period")
+    period = f"{period_year}年{period_month}月"
+    total = _total(by_category)
+    remaining = burn_down[-1][1]
+    blocks = [
+        Paragraph(
+            text=f"根据{VOUCHER_RULES_2016}第十条、第十一条第（四）项规定，现将{period}服务券发放和结算情况报告如下："
+        ),
+        Heading(level=1, text="一、总体情况"),
+        Paragraph(
+            text=f"{period}共发放服务券{total.issued_count}张，金额{fen_to_yuan_str(total.issued_fen)}；"
+            f"结算{total.settled_count}张，金额{fen_to_yuan_str(total.settled_fen)}。"
+            f"年度服务券资金{fen_to_yuan_str(fund_total_fen)}，截至本月末剩余{fen_to_yuan_str(remaining)}，"
+            f"占年度资金的{per_cent(remaining, fund_total_fen)}。"
+        ),
+        Heading(level=1, text="二、分服务类别情况"),
+        _stat_table("服务类别", by_category),
+        Heading(level=1, text="三、分地区情况"),
+        _stat_table("地区", by_city),
+        Heading(level=1, text="四、资金使用进度"),
+        Table(
+            headers=["期间", "剩余资金", "占年度资金比例"],
+            rows=[[label, fen_to_yuan_str(left), per_cent(left, fund_total_fen)] for label, left in burn_down],
+        ),
+        Paragraph(text="特此报告。"),
+    ]
+    return official(
+        kind="monthly_voucher_statistics",
+        issuer="operator",
+        number=number,
+        year=year,
+        title=f"关于{period}小微企业服务补贴券发放和结算情况的报告",
+        recipients=f"{issuer_name('department')}：",
+        blocks=blocks,
+        issued_on=issued_on,
+        cc=cc,
+    )

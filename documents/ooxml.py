@@ -1,0 +1,144 @@
+"""Low-level WordprocessingML helpers python-docx has no API for (borders, fields, fonts, packaging)."""
+
+from datetime import date
+from io import BytesIO
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
+
+Rule = tuple[int, str, int]  # (width in eighths of a point, RGB hex colour, gap to the text in points)
+
+# The elements that may follow w:pBdr in w:pPr, w:w in w:rPr and w:tblBorders in w:tblPr (ECMA-376 order).
+_AFTER_PBDR = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+_AFTER_W = (
+    "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
+    "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath",
+)  # fmt: skip
+_AFTER_TBLBORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def insert_ordered(parent, child, successors: tuple[str, ...]) -> None:
+    """Insert child before its schema successors, replacing any same-named one (Word rejects disorder)."""
+    for existing in parent.findall(child.tag):
+        parent.remove(existing)
+    parent.insert_element_before(child, *successors)
+
+
+def set_fonts(rfonts, name: str) -> None:
+    """Name one font for every script slot, dropping theme fonts (which would win over names)."""
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        rfonts.attrib.pop(qn(f"w:{attr}"), None)
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        rfonts.set(qn(f"w:{attr}"), name)
+    # Ambiguous-width characters (“”、—) take the East Asian font, as Chinese typesetting expects.
+    rfonts.set(qn("w:hint"), "eastAsia")
+
+
+def set_text_scale(rpr, percent: int) -> None:
+    """Compress characters horizontally (w:w), as issuing-body headers do to fit the 版心."""
+    scale = OxmlElement("w:w")
+    scale.set(qn("w:val"), str(percent))
+    insert_ordered(rpr, scale, _AFTER_W)
+
+
+def paragraph_border(paragraph: DocxParagraph, **sides: Rule) -> None:
+    """Give a paragraph single-line borders on the named sides (top, bottom, between)."""
+    pbdr = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right", "between"):
+        if side not in sides:
+            continue
+        size, colour, space = sides[side]
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), str(size))
+        edge.set(qn("w:space"), str(space))
+        edge.set(qn("w:color"), colour)
+        pbdr.append(edge)
+    insert_ordered(paragraph._p.get_or_add_pPr(), pbdr, _AFTER_PBDR)
+
+
+def add_field(paragraph: DocxParagraph, instruction: str, placeholder: str) -> list:
+    """Append a complex field (fldChar begin/instrText/separate/end) and return its runs."""
+    runs = []
+    for part in ("begin", "instr", "separate", "result", "end"):
+        run = paragraph.add_run()
+        if part == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" {instruction} "
+            run._r.append(instr)
+        elif part == "result":
+            run.text = placeholder
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), part)
+            run._r.append(char)
+        runs.append(run)
+    return runs
+
+
+def table_borders(table: DocxTable, *, size: int) -> None:
+    """Draw every outer and inner table line, single and black."""
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), str(size))
+        edge.set(qn("w:space"), "0")
+        edge.set(qn("w:color"), "000000")
+        borders.append(edge)
+    insert_ordered(table._tbl.tblPr, borders, _AFTER_TBLBORDERS)
+
+
+def repeat_as_header(row) -> None:
+    """Repeat a table row at the top of each page the table spans."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+
+
+def doc_grid(sectpr, *, line_pitch_twips: int) -> None:
+    """Set the section's line grid (GB/T 9704: 22 lines of 28.95 pt)."""
+    grid = sectpr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sectpr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(line_pitch_twips))
+
+
+def _font_table_with_fallbacks(blob: bytes, fallbacks: dict[str, str]) -> bytes:
+    """Declare each named font with an alternate name (w:altName) Word may use when it is missing."""
+    root = etree.fromstring(blob)
+    for name, alt in fallbacks.items():
+        font = etree.SubElement(root, qn("w:font"))
+        font.set(qn("w:name"), name)
+        etree.SubElement(font, qn("w:altName")).set(qn("w:val"), alt)
+        etree.SubElement(font, qn("w:charset")).set(qn("w:val"), "86")  # GB2312
+        etree.SubElement(font, qn("w:family")).set(qn("w:val"), "auto")
+        etree.SubElement(font, qn("w:pitch")).set(qn("w:val"), "variable")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def repack(data: bytes, *, stamp: date, font_fallbacks: dict[str, str]) -> bytes:
+    """Rewrite the .docx zip with fixed entry times so equal input gives equal bytes."""
+    # python-docx stamps every zip entry with the current time; the document's own date replaces it.
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
+    out = BytesIO()
+    with ZipFile(BytesIO(data)) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info.filename)
+            if info.filename == "word/fontTable.xml":
+                blob = _font_table_with_fallbacks(blob, font_fallbacks)
+            entry = ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, blob)
+    return out.getvalue()

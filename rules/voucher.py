@@ -1,0 +1,278 @@
+"""Service-voucher policy versions and amounts (003 宁非公经发〔2016〕73号; 000 宁非公经发〔2017〕101号)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import MappingProxyType
+from typing import Literal, get_args
+
+from rules.errors import RuleViolation
+
+BP = 10_000  # basis points in 100 %
+FEN_PER_YUAN = 100
+
+Satisfaction = Literal["satisfied", "basic", "unsatisfied"]
+LimitReason = Literal["ratio", "per_item_cap", "yearly_cap"]
+
+# 000 三 lists eight categories; 000 二 splits 财务信息化 and 财务代理 out for their 25 % ratio.
+CATEGORIES: dict[str, str] = {
+    "cloud": "云服务",
+    "informatization": "信息化服务",
+    "financial_informatization": "财务信息化服务",
+    "financial_agency": "财务代理服务",
+    "management_consulting": "管理咨询服务",
+    "legal": "法律服务",
+    "tech_quality": "技术创新与质量服务",
+    "ip": "知识产权服务",
+    "credit": "信用服务",
+    "other": "企业迫切需要的其他服务",
+}
+
+
+class VoucherRuleError(RuleViolation):
+    """A voucher rule of 003 or 000 is broken by the input (a ValueError with `code` and `message`)."""
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One version of the voucher rules; numbers marked configurable in DOMAIN.md P1 live here, not in code."""
+
+    code: str
+    title: str
+    effective_from: date
+    ratios_bp: Mapping[str, int]
+    per_item_cap_fen: int | None
+    per_enterprise_year_cap_fen: int
+    annual_fund_fen: int | None
+    voucher_validity_days: int = 180
+    bidding_working_days: int = 5
+    supervision_fee_bp_range: tuple[int, int] = (300, 600)
+    expiry_reminder_days: tuple[int, ...] = (30, 7)
+    effective_from_confirmed: bool = True
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        """Check the version against 003 art. 6 / 000 二 (no ratio above 50 %) and basic sanity."""
+        object.__setattr__(self, "ratios_bp", MappingProxyType(dict(self.ratios_bp)))
+        if not self.ratios_bp:
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: no categories")
+        for category, ratio in self.ratios_bp.items():
+            if category not in CATEGORIES:
+                raise VoucherRuleError("policy_invalid", f"policy {self.code}: unknown category {category!r}")
+            if not 0 < ratio <= 5_000:
+                raise VoucherRuleError("policy_invalid", f"policy {self.code}: ratio of {category} must be 1..5000 bp")
+        if self.per_item_cap_fen is not None and self.per_item_cap_fen <= 0:
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: per-item cap must be positive")
+        if self.per_enterprise_year_cap_fen <= 0:
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: yearly cap must be positive")
+        if self.annual_fund_fen is not None and self.annual_fund_fen < 0:
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: annual fund must not be negative")
+        if self.voucher_validity_days <= 0 or self.bidding_working_days <= 0:
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: periods must be positive")
+        low, high = self.supervision_fee_bp_range
+        if not 0 <= low <= high <= BP:
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: bad supervision fee range")
+        if any(d <= 0 or d >= self.voucher_validity_days for d in self.expiry_reminder_days):
+            raise VoucherRuleError("policy_invalid", f"policy {self.code}: reminders must fall inside the validity")
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The category codes this version subsidises (003 art. 7; 000 三)."""
+        return tuple(self.ratios_bp)
+
+
+POLICY_2016 = PolicyVersion(
+    code="2016",
+    title="宁非公经发〔2016〕73号",
+    # 003 art. 12: in force "自发布之日起"; the notice is dated 2016年6月24日 (印发 on 6月27日).
+    effective_from=date(2016, 6, 24),
+    # 003 art. 6: 50 % for every item. Art. 7 has no cloud category: 财务信息化 sits in (一) 信息化服务 and
+    # 财务代理 in (三) 管理咨询服务, so both are accepted at 50 %; "cloud" is not a 2016 category.
+    ratios_bp={
+        "informatization": 5_000,
+        "financial_informatization": 5_000,
+        "tech_quality": 5_000,
+        "management_consulting": 5_000,
+        "financial_agency": 5_000,
+        "legal": 5_000,
+        "ip": 5_000,
+        "credit": 5_000,
+        "other": 5_000,
+    },
+    per_item_cap_fen=3_000 * FEN_PER_YUAN,  # 003 art. 6: 最高不超过3000元
+    per_enterprise_year_cap_fen=5_000 * FEN_PER_YUAN,  # 003 art. 6: 年度…不超过5000元
+    annual_fund_fen=None,  # 003 art. 3: the bureau sets the yearly amount; an admin enters it per year
+    source="003 art. 6, 7, 11(3)-(4), 12",
+)
+
+POLICY_2017 = PolicyVersion(
+    code="2017",
+    title="宁非公经发〔2017〕101号",
+    # 000 names the document but not its date; the start of 2017 is a placeholder an admin must confirm.
+    effective_from=date(2017, 1, 1),
+    effective_from_confirmed=False,
+    # 000 二: 25 % 财务信息化/财务代理, 30 % 信息化, 50 % cloud, legal, consulting, tech & quality, IP, "等其他".
+    ratios_bp={
+        "cloud": 5_000,
+        "informatization": 3_000,
+        "financial_informatization": 2_500,
+        "financial_agency": 2_500,
+        "management_consulting": 5_000,
+        "legal": 5_000,
+        "tech_quality": 5_000,
+        "ip": 5_000,
+        "credit": 5_000,
+        "other": 5_000,
+    },
+    per_item_cap_fen=None,  # 000 二: only "不超过服务合同金额的50%", no amount per item
+    per_enterprise_year_cap_fen=10_000 * FEN_PER_YUAN,  # 000 二: 每户…年度…不超过1万元
+    annual_fund_fen=5_000_000 * FEN_PER_YUAN,  # 000 六(二): 每年500万补贴资金
+    source="000 二, 三, 六, 七",
+)
+
+POLICIES: dict[str, PolicyVersion] = {POLICY_2016.code: POLICY_2016, POLICY_2017.code: POLICY_2017}
+
+
+def policy_in_force(*, on: date, policies: Mapping[str, PolicyVersion] = POLICIES) -> PolicyVersion:
+    """The version in force on a case's submission date (Asia/Shanghai), which the case keeps (003 art. 12)."""
+    candidates = [p for p in policies.values() if p.effective_from <= on]
+    if not candidates:
+        raise VoucherRuleError("no_policy_in_force", f"no voucher policy was in force on {on.isoformat()}")
+    return max(candidates, key=lambda p: p.effective_from)
+
+
+@dataclass(frozen=True)
+class AmountResult:
+    """The voucher amount and the limits that set it, in the order ratio, per-item cap, yearly cap."""
+
+    amount_fen: int
+    limited_by: tuple[LimitReason, ...]
+    ratio_bp: int
+
+    @property
+    def exhausted(self) -> bool:
+        """True when the enterprise's yearly cap leaves nothing (003 art. 6; 000 二)."""
+        return self.amount_fen == 0
+
+
+def _positive_int(value: object, *, name: str) -> int:
+    """An int > 0 (bools refused): amounts are integer fen."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise VoucherRuleError(f"invalid_{name}", f"{name} must be a positive integer number of fen, got {value!r}")
+    return value
+
+
+def _non_negative_int(value: object, *, name: str) -> int:
+    """An int ≥ 0 (bools refused): amounts are integer fen."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise VoucherRuleError(f"invalid_{name}", f"{name} must be a non-negative integer number of fen, got {value!r}")
+    return value
+
+
+def category_ratio_bp(*, policy: PolicyVersion, category: str) -> int:
+    """The subsidy ratio of a category under a version (003 art. 6-7; 000 二-三), or an error naming the choices."""
+    if category not in CATEGORIES:
+        raise VoucherRuleError("unknown_category", f"unknown service category {category!r}; expected one of "
+                               f"{', '.join(CATEGORIES)}")
+    if category not in policy.ratios_bp:
+        raise VoucherRuleError("category_not_in_policy", f"category {category!r} ({CATEGORIES[category]}) is not "
+                               f"subsidised under {policy.title}; expected one of {', '.join(policy.ratios_bp)}")
+    return policy.ratios_bp[category]
+
+
+def compute_voucher_amount(*, policy: PolicyVersion, category: str, contract_amount_fen: int,
+                           used_this_year_fen: int) -> AmountResult:
+    """Ratio × contract, floored to the fen, within the per-item and yearly caps (003 art. 6; 000 二)."""
+    ratio = category_ratio_bp(policy=policy, category=category)
+    contract = _positive_int(contract_amount_fen, name="contract_amount_fen")
+    used = _non_negative_int(used_this_year_fen, name="used_this_year_fen")
+    limits: list[tuple[LimitReason, int]] = [("ratio", contract * ratio // BP)]
+    if policy.per_item_cap_fen is not None:
+        limits.append(("per_item_cap", policy.per_item_cap_fen))
+    limits.append(("yearly_cap", max(0, policy.per_enterprise_year_cap_fen - used)))
+    amount = min(value for _, value in limits)
+    return AmountResult(amount_fen=amount, limited_by=tuple(r for r, v in limits if v == amount), ratio_bp=ratio)
+
+
+def validate_lowered_amount(*, computed_fen: int, requested_fen: int) -> int:
+    """The operator's first review may lower the computed amount, never raise it, nor below 1 fen (003 art. 9(二))."""
+    computed = _positive_int(computed_fen, name="computed_fen")
+    if not isinstance(requested_fen, int) or isinstance(requested_fen, bool):
+        raise VoucherRuleError("invalid_requested_fen", f"requested amount must be integer fen, got {requested_fen!r}")
+    if requested_fen < 1:
+        raise VoucherRuleError("amount_too_low", f"the voucher amount must be at least 1 fen, got {requested_fen}")
+    if requested_fen > computed:
+        raise VoucherRuleError("amount_raised", f"the voucher amount may only be lowered: {requested_fen} fen is "
+                               f"above the computed {computed} fen")
+    return requested_fen
+
+
+def supervision_fee(*, contract_amount_fen: int, rate_bp: int, policy: PolicyVersion) -> int:
+    """The operator's supervision fee, 3-6 % of the contract per settled item, floored to the fen (003 art. 11(4))."""
+    contract = _positive_int(contract_amount_fen, name="contract_amount_fen")
+    low, high = policy.supervision_fee_bp_range
+    if not isinstance(rate_bp, int) or isinstance(rate_bp, bool) or not low <= rate_bp <= high:
+        raise VoucherRuleError("supervision_rate_out_of_range", f"supervision fee rate must be {low}..{high} bp "
+                               f"({low / 100:g}-{high / 100:g} %), got {rate_bp!r}")
+    return contract * rate_bp // BP
+
+
+def voucher_valid_until(*, policy: PolicyVersion, issued_on: date) -> date:
+    """Last day a voucher may be used; the issue day is not counted (003 art. 11(3); Civil Code art. 201)."""
+    return issued_on + timedelta(days=policy.voucher_validity_days)
+
+
+@dataclass(frozen=True)
+class SettlementResult:
+    """What the operator pays the provider for a voucher, and whether it may lower it (003 art. 10-11; 000 七)."""
+
+    amount_fen: int
+    ceiling_fen: int
+    fully_paid: bool
+    may_lower: bool
+    lowered: bool
+
+
+def settlement_amount(*, voucher_fen: int, paid_fen: int, contract_amount_fen: int, satisfaction: Satisfaction,
+                      lowered_to_fen: int | None = None, fully_performed: bool = True,
+                      reason: str | None = None) -> SettlementResult:
+    """Settle a voucher at face value, capped by what the enterprise paid, lowered only as 003 art. 11(1) allows.
+
+    Rules (003 art. 10, 11(1), 11(3); 000 七):
+    - 0 < voucher ≤ contract; paid_fen (the enterprise's own payment, per its invoice) ≥ 0.
+    - The enterprise's share is contract − voucher. If it paid all of it, the ceiling is the face value
+      (服务券按面值抵扣等额合同款), but never above contract − paid: the provider never gets more than the contract.
+    - If it paid less, the contract was not fully performed or paid: the ceiling keeps the voucher's share of what
+      was actually paid, floor(voucher × paid / (contract − voucher)).
+    - Without lowering, the ceiling is settled. The operator may lower (to any integer 0…ceiling, with a reason)
+      only when the enterprise is "unsatisfied", or the contract was not fully performed (fully_performed=False
+      or the enterprise's share not fully paid). "basic" with full performance settles at the ceiling.
+    """
+    contract = _positive_int(contract_amount_fen, name="contract_amount_fen")
+    voucher = _positive_int(voucher_fen, name="voucher_fen")
+    paid = _non_negative_int(paid_fen, name="paid_fen")
+    if voucher > contract:
+        raise VoucherRuleError("voucher_above_contract", f"voucher {voucher} fen exceeds the contract {contract} fen")
+    if paid > contract:
+        raise VoucherRuleError("paid_above_contract", f"paid {paid} fen exceeds the contract {contract} fen")
+    if satisfaction not in get_args(Satisfaction):
+        raise VoucherRuleError("invalid_satisfaction", f"satisfaction must be one of {get_args(Satisfaction)}, "
+                               f"got {satisfaction!r}")
+    own_share = contract - voucher
+    fully_paid = paid >= own_share
+    ceiling = min(voucher, contract - paid) if fully_paid else voucher * paid // own_share
+    may_lower = satisfaction == "unsatisfied" or not fully_performed or not fully_paid
+    if lowered_to_fen is None:
+        return SettlementResult(ceiling, ceiling, fully_paid, may_lower, lowered=False)
+    if not may_lower:
+        raise VoucherRuleError("lowering_not_allowed", "the settled amount may be lowered only for an unsatisfied "
+                               "enterprise or a contract not fully performed (003 art. 11(1))")
+    if not reason or not reason.strip():
+        raise VoucherRuleError("reason_required", "lowering the settled amount needs a reason")
+    lowered = _non_negative_int(lowered_to_fen, name="lowered_to_fen")
+    if lowered > ceiling:
+        raise VoucherRuleError("settlement_raised", f"the settled amount may only be lowered: {lowered} fen is above "
+                               f"{ceiling} fen")
+    return SettlementResult(lowered, ceiling, fully_paid, may_lower, lowered=lowered < ceiling)

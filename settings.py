@@ -1,0 +1,79 @@
+"""flow168 settings, read once from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_WEAK_SECRETS = {"changeme", "secret", "dev", "test"}
+
+
+class Settings(BaseSettings):
+    """Every knob of flow168; names match ARCHITECTURE.md's "Settings"."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    port: int = 8000
+    host: str = "127.0.0.1"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    task_queue: str = "flow168"
+    clock: Literal["real", "simulated"] = "real"
+    smtp_url: str | None = None
+    smtp_from: str = "flow168@localhost"
+    secret_key: str | None = None
+    demo: bool = True
+    upload_max_bytes: int = 20 * 1024 * 1024
+    token_max_age_seconds: int = 12 * 3600
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    idle_case_days: int = 10
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_weak_secret(cls, value: str | None) -> str | None:
+        if value is not None and (value.lower() in _WEAK_SECRETS or len(value) < 16):
+            raise ValueError("SECRET_KEY is too weak: use at least 16 random characters")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: DATABASE_URL, or a SQLite file under DATA_DIR."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{(self.data_dir / 'flow168.db').resolve()}"
+
+    @property
+    def simulated(self) -> bool:
+        return self.clock == "simulated"
+
+    def resolved_secret(self) -> str:
+        """SECRET_KEY, or one generated once and kept under DATA_DIR (so tokens survive a restart)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

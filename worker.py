@@ -1,0 +1,78 @@
+"""The Temporal worker: every workflow and activity of flow168. `python worker.py` runs it on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.channels import LogSms, SmtpMailer
+from activities.documents import DocumentActivities
+from activities.failures import FailureRecorder
+from activities.notify import NotifyActivities
+from activities.tasks import TaskActivities
+from settings import Settings, get_settings
+from workflows.registry import WORKFLOWS
+
+
+def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
+    """Every activity, bound to its dependencies."""
+    tasks = TaskActivities(engine=engine)
+    notify = NotifyActivities(
+        engine=engine,
+        mailer=SmtpMailer(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None,
+        sms=LogSms(),
+    )
+    docs = DocumentActivities(engine=engine, store=Path(settings.data_dir) / "documents")
+    return [
+        tasks.open_task, tasks.close_task, tasks.set_case_status, tasks.cancel_tasks, tasks.decide_account,
+        tasks.file_provider, notify.notify, docs.draft_document,
+    ]
+
+
+def build_worker(client: Client, *, engine: Engine, settings: Settings, task_queue: str | None = None) -> Worker:
+    """A worker for flow168's task queue."""
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=list(WORKFLOWS.values()),
+        activities=build_activities(engine=engine, settings=settings),
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+        max_concurrent_activities=16,
+        interceptors=[FailureRecorder(engine)],
+    )
+
+
+async def connect(settings: Settings, address: str | None = None) -> Client:
+    """A client with the Pydantic data converter, retrying while the server starts."""
+    target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    last: Exception | None = None
+    for _ in range(120):
+        try:
+            return await Client.connect(target, namespace=settings.temporal_namespace,
+                                        data_converter=pydantic_data_converter)
+        except Exception as exc:  # the server may still be starting
+            last = exc
+            await asyncio.sleep(0.5)
+    raise RuntimeError(f"cannot reach Temporal at {target}: {last}")
+
+
+async def main() -> None:
+    from db.engine import make_engine, migrate
+
+    logging.basicConfig(level=logging.INFO)
+    settings = get_settings()
+    migrate(settings.db_url)
+    engine = make_engine(settings.db_url)
+    client = await connect(settings)
+    await build_worker(client, engine=engine, settings=settings).run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,252 @@
+"""The shared human step: open a task row, wait for its decision Update, remind, escalate, close it.
+
+Every process workflow subclasses `CaseWorkflow` and calls `self.human_step(spec)`; the Update
+`complete_task` (id = task id) and its validator live here once, so stale or invalid decisions are
+refused the same way in every process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.types import (
+        CLOSE_TASK,
+        NOTIFY,
+        OPEN_TASK,
+        SET_CASE_STATUS,
+        CaseInput,
+        CaseStatusInput,
+        CloseTaskInput,
+        DecisionInput,
+        DecisionResult,
+        DueChanged,
+        NotifyInput,
+        OpenTaskInput,
+        StepSpec,
+        TaskOpened,
+    )
+
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["RuleViolation"])
+
+# Who hears about an overdue task besides its candidates.
+SUPERVISOR = {
+    "operator": "department",
+    "expert": "department",
+    "city_bureau": "department",
+    "department": "admin",
+    "enterprise": "operator",
+    "provider": "operator",
+    "platform_org": "operator",
+}
+
+
+@dataclass
+class _Pending:
+    spec: StepSpec
+    due_at: datetime
+    reminder_at: datetime | None
+    reminded: bool = False
+    escalated: bool = False
+    changed: bool = False
+
+
+async def run_activity(name: str, arg: Any, result_type: type | None = None) -> Any:
+    """Run one of flow168's activities with the project's timeout and retry policy."""
+    return await workflow.execute_activity(
+        name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+    )
+
+
+class CaseWorkflow:
+    """Base of every case workflow: the task Update, the due-time signal and the human-step helper."""
+
+    def __init__(self) -> None:
+        self.case: CaseInput | None = None
+        self._pending: dict[str, _Pending] = {}
+        self._closing: set[str] = set()
+        self._decided: dict[str, DecisionInput] = {}
+        self._actors: dict[str, str] = {}
+        self._counters: dict[str, int] = {}
+        self.status = "submitted"
+
+    # --- messages -------------------------------------------------------------------------------
+
+    @workflow.update
+    async def complete_task(self, decision: DecisionInput) -> DecisionResult:
+        """Close the task row, then hand the decision to the waiting step."""
+        self._closing.add(decision.task_id)
+        pending = self._pending[decision.task_id]
+        await run_activity(
+            CLOSE_TASK,
+            CloseTaskInput(
+                task_id=decision.task_id,
+                case_id=self._case_id,
+                decision=decision.decision,
+                actor=decision.actor,
+                comment=decision.comment,
+                data=decision.data,
+                update_case_data=pending.spec.step.endswith("correction"),
+                at=workflow.now(),
+            ),
+        )
+        self._decided[decision.task_id] = decision
+        return DecisionResult(task_id=decision.task_id, decision=decision.decision, actor=decision.actor)
+
+    @complete_task.validator
+    def _validate_complete_task(self, decision: DecisionInput) -> None:
+        pending = self._pending.get(decision.task_id)
+        if pending is None or decision.task_id in self._closing:
+            raise ApplicationError("this task is no longer open", type="StaleTask")
+        if decision.decision not in pending.spec.decisions:
+            allowed = ", ".join(pending.spec.decisions)
+            raise ApplicationError(f"decision '{decision.decision}' is not allowed here; allowed: {allowed}",
+                                   type="InvalidDecision")
+        if decision.actor in self._excluded(pending.spec):
+            raise ApplicationError("four-eyes rule: the first-line reviewer of this case may not also decide it",
+                                   type="FourEyes")
+
+    @workflow.signal
+    def task_due_changed(self, change: DueChanged) -> None:
+        """An admin extended the task or the calendar moved its due time."""
+        pending = self._pending.get(change.task_id)
+        if pending is not None:
+            pending.due_at = change.due_at
+            pending.reminder_at = change.reminder_at
+            pending.reminded = change.reminder_at is None or (pending.reminded and change.reminder_at <= workflow.now())
+            pending.escalated = pending.escalated and change.due_at <= workflow.now()
+            pending.changed = True
+
+    @workflow.query
+    def open_tasks(self) -> list[str]:
+        """Ids of the tasks this case is waiting on."""
+        return [t for t in self._pending if t not in self._decided]
+
+    @workflow.query
+    def current_status(self) -> str:
+        return self.status
+
+    # --- helpers for subclasses ----------------------------------------------------------------
+
+    @property
+    def _case_id(self) -> str:
+        assert self.case is not None
+        return self.case.case_id
+
+    def _excluded(self, spec: StepSpec) -> list[str]:
+        return [self._actors[s] for s in spec.exclude_actors_of if s in self._actors]
+
+    async def human_step(self, spec: StepSpec) -> DecisionInput:
+        """Open a task for `spec`, remind before and escalate after its due time, return the decision."""
+        n = self._counters.get(spec.step, 0) + 1
+        self._counters[spec.step] = n
+        task_id = f"{self._case_id}.{spec.step}.{n}"
+        opened: TaskOpened = await run_activity(
+            OPEN_TASK,
+            OpenTaskInput(task_id=task_id, case_id=self._case_id, spec=spec,
+                          excluded_users=self._excluded(spec), at=workflow.now()),
+            TaskOpened,
+        )
+        pending = _Pending(spec=spec, due_at=opened.due_at, reminder_at=opened.reminder_at)
+        self._pending[task_id] = pending
+        while task_id not in self._decided:
+            now = workflow.now()
+            if not pending.reminded and pending.reminder_at is not None and now >= pending.reminder_at:
+                pending.reminded = True
+                await self._remind(task_id, pending, overdue=False)
+                continue
+            if not pending.escalated and now >= pending.due_at:
+                pending.escalated = True
+                await self._remind(task_id, pending, overdue=True)
+                continue
+            wake = None
+            if not pending.reminded and pending.reminder_at is not None:
+                wake = pending.reminder_at
+            elif not pending.escalated:
+                wake = pending.due_at
+            pending.changed = False
+            try:
+                await workflow.wait_condition(
+                    lambda: task_id in self._decided or pending.changed,
+                    timeout=(wake - now) if wake is not None else None,
+                )
+            except TimeoutError:
+                pass
+        decision = self._decided[task_id]
+        self._actors[spec.step] = decision.actor
+        del self._pending[task_id]
+        return decision
+
+    async def review(self, spec: StepSpec, correction: StepSpec | None = None) -> DecisionInput:
+        """A reviewer's step; `return` sends the case back to the applicant and resumes at the same step."""
+        while True:
+            decision = await self.human_step(spec)
+            if decision.decision != "return" or correction is None:
+                return decision
+            await self.set_status("returned", f"退回修改：{decision.comment}")
+            await self.notify_applicant(f"{spec.title}：申请被退回修改", decision.comment, kind="returned")
+            await self.human_step(correction)
+            await self.set_status("in_review", "申请人已提交修改")
+
+    async def _remind(self, task_id: str, pending: _Pending, *, overdue: bool) -> None:
+        spec = pending.spec
+        roles = [spec.role] if spec.assignee is None else []
+        usernames = [spec.assignee] if spec.assignee else []
+        if overdue:
+            roles.append(SUPERVISOR.get(spec.role, "admin"))
+            subject = f"【已超期】{spec.title}"
+        else:
+            subject = f"【即将到期】{spec.title}"
+        await run_activity(
+            NOTIFY,
+            NotifyInput(
+                key=f"{task_id}.{'escalation' if overdue else 'reminder'}.{pending.due_at.isoformat()}",
+                subject=subject,
+                body=f"任务「{spec.title}」办理期限：{pending.due_at.isoformat()}。{spec.summary}",
+                kind="escalation" if overdue else "reminder",
+                case_id=self._case_id,
+                task_id=task_id,
+                usernames=usernames,
+                roles=roles,
+                city=spec.city,
+                org_id=spec.org_id,
+                at=workflow.now(),
+            ),
+        )
+
+    async def set_status(self, status: str, message: str = "", *, closed: bool = False,
+                         result: dict[str, Any] | None = None) -> None:
+        """Project the case's status into the database (and its timeline)."""
+        self.status = status
+        await run_activity(
+            SET_CASE_STATUS,
+            CaseStatusInput(case_id=self._case_id, status=status, message=message, closed=closed,
+                            result=result or {}, at=workflow.now()),
+        )
+
+    async def notify_applicant(self, subject: str, body: str = "", *, kind: str = "info") -> None:
+        """Tell the applicant (in-app, and e-mail/SMS where configured)."""
+        assert self.case is not None
+        await run_activity(
+            NOTIFY,
+            NotifyInput(
+                key=f"{self._case_id}.applicant.{kind}.{sum(self._counters.values())}.{self.status}",
+                subject=subject,
+                body=body,
+                kind=kind,
+                case_id=self._case_id,
+                usernames=[self.case.applicant_username] if self.case.applicant_username else [],
+                at=workflow.now(),
+            ),
+        )
+
+    async def finish(self) -> None:
+        """Let in-flight Update handlers finish before the workflow returns."""
+        await workflow.wait_condition(workflow.all_handlers_finished)

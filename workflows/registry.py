@@ -1,0 +1,11 @@
+"""Which workflow runs which case type."""
+
+from __future__ import annotations
+
+from workflows.provider_admission import ProviderAdmissionWorkflow
+from workflows.registration import RegistrationWorkflow
+
+WORKFLOWS = {
+    "registration": RegistrationWorkflow,
+    "provider_admission": ProviderAdmissionWorkflow,
+}
