@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
+from sqlmodel import select
 
 from api.deps import NowDep, SessionDep, UserDep
 from api.errors import ApiError, Conflict
@@ -65,7 +66,7 @@ async def register_account(request: Request, session: Any, form: RegistrationFor
     """Create the organisation, a pending user and the registration case, then start its review."""
     if users.by_username(session, form.username) is not None:
         raise Conflict(f"the username '{form.username}' is taken")
-    if session.query(Organization).filter(Organization.uscc == form.org.uscc).first() is not None:
+    if session.exec(select(Organization).where(Organization.uscc == form.org.uscc)).first() is not None:
         raise Conflict("an organisation with this unified social credit code is already registered")
     o = form.org
     org = Organization(kind=form.kind, name=o.name, uscc=o.uscc, city=o.city, size=o.size, employees=o.employees,

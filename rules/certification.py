@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -58,8 +58,8 @@ _FIELD_LABELS: dict[str, str] = {
     "smes_served_offline": "线下年服务企业数量",
     "events": "年服务活动次数",
     "trainee_times": "年培训人次",
-    "financed_fen": "帮助中小企业融资总额（分）",
-    "new_guarantees_fen": "年新增担保额（分）",
+    "financed_fen": "帮助中小企业融资总额（元）",
+    "new_guarantees_fen": "年新增担保额（元）",
     "free_diagnoses": "年公益性诊断咨询活动次数",
     "enterprise_times": "年服务企业家次",
 }
@@ -86,7 +86,7 @@ class PlatformApplication:
     public_benefit_share_pct: Percent
     staff_serving_smes: int
     qualified_staff_share_pct: Percent
-    functions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    functions: Mapping[str, Mapping[str, int]]
 
     def __post_init__(self) -> None:
         """Refuse a form that cannot be judged: wrong types, unknown city, org type or function, missing fields."""
@@ -186,12 +186,12 @@ def _relaxed_articles(app: PlatformApplication) -> set[int]:
 def _article6(app: PlatformApplication) -> list[ConditionResult]:
     """The thresholds of 002 art. 6 (1)-(5); the qualitative parts are judged by the reviewers from the materials."""
     relaxed = _relaxed_articles(app)
-    yuan = app.total_assets_fen / FEN_PER_YUAN
+    assets = _figure("total_assets_fen", app.total_assets_fen)
     rows: list[tuple[int, str, str, bool, str]] = [
         (1, "art6.1.years_operating", "运营两年以上", app.years_operating >= MIN_YEARS_OPERATING,
          f"运营 {app.years_operating} 年，要求 {MIN_YEARS_OPERATING} 年以上"),
         (1, "art6.1.total_assets", "资产总额不低于100万元", app.total_assets_fen >= MIN_TOTAL_ASSETS_FEN,
-         f"资产总额 {yuan:,.2f} 元，要求不低于 1,000,000 元"),
+         f"资产总额 {assets} 元，要求不低于 1,000,000.00 元"),
         (2, "art6.2.smes_served", "年服务中小企业不少于50家", app.smes_served_last_year >= MIN_SMES_SERVED,
          f"上年服务 {app.smes_served_last_year} 家，要求不少于 {MIN_SMES_SERVED} 家"),
         (2, "art6.2.satisfaction", "用户满意度在80%以上", app.satisfaction_pct >= MIN_SATISFACTION_PCT,
@@ -213,11 +213,17 @@ def _article6(app: PlatformApplication) -> list[ConditionResult]:
             for item, code, label, passed, detail in rows]
 
 
+def _figure(name: str, value: int) -> str:
+    """A form figure as text; money fields are shown in yuan."""
+    return f"{value // FEN_PER_YUAN:,}.{value % FEN_PER_YUAN:02d}" if name.endswith("_fen") else str(value)
+
+
 def _function_result(function: str, figures: Mapping[str, int]) -> ConditionResult:
     """One declared art. 7 function against its thresholds (any alternative suffices for financing)."""
     declared = [alt for alt in FUNCTION_THRESHOLDS[function] if set(alt) <= set(figures)]
     passed = any(all(figures[k] >= v for k, v in alt.items()) for alt in declared)
-    parts = ["，".join(f"{_FIELD_LABELS[k]} {figures[k]}（要求 ≥ {v}）" for k, v in alt.items()) for alt in declared]
+    parts = ["，".join(f"{_FIELD_LABELS[k]} {_figure(k, figures[k])}（要求 ≥ {_figure(k, v)}）" for k, v in alt.items())
+             for alt in declared]
     return ConditionResult(f"art7.{function}", FUNCTION_LABELS[function], passed, False, "；或 ".join(parts),
                            required=False)
 
@@ -230,7 +236,8 @@ def check_eligibility(app: PlatformApplication) -> EligibilityResult:
     conditions += functions
     conditions.append(ConditionResult(
         "art7.any", "至少一项服务功能达到要求", bool(met), False,
-        f"达到要求：{'、'.join(met)}" if met else "申报的服务功能均未达到第七条要求"))
+        f"达到要求：{'、'.join(met)}" if met else
+        "申报的服务功能均未达到第七条要求：" + "；".join(f"{c.label_zh}（{c.detail}）" for c in functions)))
     return EligibilityResult(eligible=not any(c.blocking for c in conditions), conditions=conditions)
 
 

@@ -158,13 +158,13 @@ class FundLedger:
         """Hold money for a voucher application, or queue it; repeating the same call returns the state it has."""
         amount = _amount(amount_fen, name="amount_fen")
         current = self.state(case_id=case_id)
-        if current in ("reserved", "waitlisted"):
-            held = self.reservations.get(case_id) or (self.waitlist[case_id].enterprise,
-                                                      self.waitlist[case_id].amount_fen)
+        if current == "reserved" or current == "waitlisted":
+            waiting = self.waitlist.get(case_id)
+            held = self.reservations[case_id] if waiting is None else (waiting.enterprise, waiting.amount_fen)
             if held != (enterprise, amount):
                 raise FundError("reservation_conflict", f"case {case_id} is already {current} for {held[0]} "
                                 f"with {held[1]} fen")
-            return current  # type: ignore[return-value]
+            return current
         if current is not None:
             raise FundError("case_closed", f"case {case_id} is already {current}")
         entry = WaitEntry(enterprise=enterprise, amount_fen=amount, key=key)

@@ -153,7 +153,7 @@ class AmountResult:
 
     @property
     def exhausted(self) -> bool:
-        """True when the enterprise's yearly cap leaves nothing (003 art. 6; 000 二)."""
+        """True when nothing can be granted, usually because the yearly cap is used up (003 art. 6; 000 二)."""
         return self.amount_fen == 0
 
 

@@ -1,0 +1,114 @@
+"""Shared fixtures: a database (SQLite, or PostgreSQL with FLOW168_TEST_DATABASE_URL), one time-skipping
+Temporal test server for the session, a worker on a uuid task queue, and the API app on the same event loop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.security import hash_password
+from clock import SimulatedClock
+from db.engine import make_engine, migrate, session_scope
+from db.seed import DEMO_PASSWORD, seed_demo
+from settings import Settings
+from worker import build_worker
+
+BIN = Path(sys.executable).parent
+PG_URL = os.environ.get("FLOW168_TEST_DATABASE_URL")
+
+
+def _fresh_pg(url: str) -> tuple[str, Any]:
+    base = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    name = f"flow168_t_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return base.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("flow168")
+
+
+@pytest.fixture(scope="session")
+def db_url(data_dir: Path) -> Iterator[str]:
+    """A migrated database for the session: PostgreSQL when FLOW168_TEST_DATABASE_URL is set, else SQLite."""
+    if PG_URL:
+        url, drop = _fresh_pg(PG_URL)
+        migrate(url)
+        yield url
+        drop()
+    else:
+        url = f"sqlite:///{data_dir / 'test.db'}"
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    with session_scope(eng) as s:
+        seed_demo(s, password_hash=hash_password(DEMO_PASSWORD), now=__import__("datetime").datetime.now(
+            __import__("datetime").UTC))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """One time-skipping test server for the session (a 3-year validity runs in seconds)."""
+    path = shutil.which("temporal-test-server") or str(BIN / "temporal-test-server")
+    e = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path,
+                                                      data_converter=pydantic_data_converter)
+    yield e
+    await e.shutdown()
+
+
+@dataclass
+class Stack:
+    """The system under test: settings, engine, Temporal client, running worker, HTTP client on the app."""
+
+    settings: Settings
+    engine: Engine
+    client: Client
+    env: WorkflowEnvironment
+    clock: SimulatedClock
+    http: httpx.AsyncClient
+    worker: Worker
+
+
+@pytest.fixture(scope="session")
+async def stack(env: WorkflowEnvironment, engine: Engine, db_url: str, data_dir: Path) -> AsyncIterator[Stack]:
+    settings = Settings(data_dir=data_dir, database_url=db_url, clock="simulated", task_queue=f"tq-{uuid.uuid4()}",
+                        secret_key="test-secret-key-0123456789abcdef", demo=False)
+    worker = build_worker(env.client, engine=engine, settings=settings)
+    clock = SimulatedClock(env.client)
+    app = create_app(settings=settings, engine=engine, clock=clock, temporal=env.client)
+    async with worker:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://flow168.test",
+                                     timeout=60) as http:
+            yield Stack(settings, engine, env.client, env, clock, http, worker)

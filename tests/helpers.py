@@ -1,0 +1,95 @@
+"""Plain factory functions for tests: credit codes, registrations, logins, polling."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+
+from rules.uscc import ALPHABET
+
+PASSWORD = "S3cure-pass-168"
+WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def new_uscc(prefix: str = "91640100") -> str:
+    """A valid 统一社会信用代码 for Ningxia (check character computed independently of the code under test)."""
+    body = prefix + "".join(ALPHABET[b % 31] for b in uuid.uuid4().bytes[:9])
+    s = sum(ALPHABET.index(c) * w for c, w in zip(body, WEIGHTS, strict=True))
+    return body + ALPHABET[(31 - s % 31) % 31]
+
+
+def org_body(kind: str, *, city: str = "yinchuan", **over: Any) -> dict[str, Any]:
+    username = f"{kind[:4]}_{uuid.uuid4().hex[:8]}"
+    org = {"name": f"宁夏测试{username[-6:]}有限公司", "uscc": new_uscc(), "city": city, "size": "small",
+           "employees": 30, "revenue_fen": 800_000_000, "industry": "software"}
+    if kind == "provider":
+        org["categories"] = ["credit"]
+    org.update(over)
+    return {"kind": kind, "username": username, "password": PASSWORD, "org": org}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def login(http: httpx.AsyncClient, username: str, password: str = "demo168") -> dict[str, str]:
+    r = await http.post("/api/auth/token", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return auth(r.json()["access_token"])
+
+
+async def wait_for(fn: Any, *, timeout: float = 30, what: str = "condition") -> Any:
+    """Poll an async function until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        value = await fn()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def task_of(http: httpx.AsyncClient, h: dict[str, str], task_type: str, case_id: str) -> dict[str, Any]:
+    """Wait until the caller's inbox holds an open task of that type for that case."""
+
+    async def look() -> dict[str, Any] | None:
+        for scope in ("available", "mine"):
+            r = await http.get("/api/tasks", params={"scope": scope, "type": task_type, "case_id": case_id}, headers=h)
+            assert r.status_code == 200, r.text
+            if r.json()["items"]:
+                return r.json()["items"][0]
+        return None
+
+    return await wait_for(look, what=f"task {task_type} of {case_id}")
+
+
+async def complete(http: httpx.AsyncClient, h: dict[str, str], task: dict[str, Any], decision: str = "approve",
+                   data: dict[str, Any] | None = None, comment: str = "同意") -> httpx.Response:
+    return await http.post(f"/api/tasks/{task['id']}/complete", headers=h,
+                           json={"decision": decision, "comment": comment, "data": data or {}})
+
+
+async def case_status(http: httpx.AsyncClient, h: dict[str, str], case_id: str, statuses: set[str]) -> dict[str, Any]:
+    async def look() -> dict[str, Any] | None:
+        r = await http.get(f"/api/cases/{case_id}", headers=h)
+        assert r.status_code == 200, r.text
+        return r.json() if r.json()["status"] in statuses else None
+
+    return await wait_for(look, what=f"case {case_id} in {statuses}")
+
+
+async def register_approved(http: httpx.AsyncClient, kind: str, **over: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """Register an organisation and have operator1 approve it; returns its auth headers and the request body."""
+    body = org_body(kind, **over)
+    r = await http.post("/api/register", json=body)
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    op = await login(http, "operator1")
+    task = await task_of(http, op, "registration.review", case_id)
+    r = await complete(http, op, task)
+    assert r.status_code == 200, r.text
+    return await login(http, body["username"], PASSWORD), body
