@@ -8,6 +8,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.security import hash_password
-from clock import SimulatedClock
+from clock import RealClock, SimulatedClock
 from db.engine import make_engine, migrate, session_scope
 from db.seed import DEMO_PASSWORD, seed_demo
 from settings import Settings
@@ -101,14 +102,33 @@ class Stack:
     worker: Worker
 
 
-@pytest.fixture(scope="session")
-async def stack(env: WorkflowEnvironment, engine: Engine, db_url: str, data_dir: Path) -> AsyncIterator[Stack]:
+@asynccontextmanager
+async def build_stack(env: WorkflowEnvironment, engine: Engine, db_url: str, data_dir: Path,
+                      clock: Any = None) -> AsyncIterator[Stack]:
+    """Worker on a uuid task queue plus the app, on one Temporal environment."""
     settings = Settings(data_dir=data_dir, database_url=db_url, clock="simulated", task_queue=f"tq-{uuid.uuid4()}",
                         secret_key="test-secret-key-0123456789abcdef", demo=False)
     worker = build_worker(env.client, engine=engine, settings=settings)
-    clock = SimulatedClock(env.client)
+    clock = clock or SimulatedClock(env.client)
     app = create_app(settings=settings, engine=engine, clock=clock, temporal=env.client)
     async with worker:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://flow168.test",
                                      timeout=60) as http:
             yield Stack(settings, engine, env.client, env, clock, http, worker)
+
+
+@pytest.fixture(scope="session")
+async def stack(env: WorkflowEnvironment, engine: Engine, db_url: str, data_dir: Path) -> AsyncIterator[Stack]:
+    async with build_stack(env, engine, db_url, data_dir) as st:
+        yield st
+
+
+@pytest.fixture(scope="session")
+async def dev_stack(engine: Engine, db_url: str, data_dir: Path) -> AsyncIterator[Stack]:
+    """The same system on a Temporal dev server (it has reset, listing and search attributes)."""
+    path = shutil.which("temporal") or str(BIN / "temporal")
+    e = await WorkflowEnvironment.start_local(dev_server_existing_path=path, data_converter=pydantic_data_converter,
+                                              dev_server_log_level="error")
+    async with build_stack(e, engine, db_url, data_dir, clock=RealClock()) as st:
+        yield st
+    await e.shutdown()

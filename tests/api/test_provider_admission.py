@@ -31,11 +31,13 @@ class TestAdmission:
         case = await submit(stack, prov)
         http = stack.http
         op, dep = await login(http, "operator1"), await login(http, "department1")
-        assert (await complete(http, op, await task_of(http, op, "provider_admission.operator_review", case["id"]))).status_code == 200
+        t = await task_of(http, op, "provider_admission.operator_review", case["id"])
+        assert (await complete(http, op, t)).status_code == 200
         ex = await login(http, "expert3")
         t = await task_of(http, ex, "provider_admission.expert_review", case["id"])
         assert (await complete(http, ex, t, data={"score": 88, "opinion": "服务能力较强"})).status_code == 200
-        assert (await complete(http, dep, await task_of(http, dep, "provider_admission.department_filing", case["id"]))).status_code == 200
+        t = await task_of(http, dep, "provider_admission.department_filing", case["id"])
+        assert (await complete(http, dep, t)).status_code == 200
         done = await case_status(http, prov, case["id"], {"filed"})
         assert [t["status"] for t in done["tasks"]] == ["completed"] * 3
         assert any(e["action"] == "task_completed" and e["actor"] == "expert3" for e in done["timeline"])

@@ -1,0 +1,184 @@
+"""Part 1, the bare-engine baseline: start + 2 activities + 1 Update per workflow on a Temporal dev server.
+
+The workflow has the shape of one flow168 human step without any of flow168's I/O: an activity "opens"
+the step, the workflow waits, an Update (whose handler runs the second activity, as `complete_task` runs
+`close_task`) ends the wait, the workflow returns. Activities are async no-ops, so every millisecond
+measured here is the engine's: the dev server, its SQLite file, gRPC and the Python SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from pydantic import BaseModel
+from temporalio import activity, workflow
+from temporalio.exceptions import ApplicationError
+
+TIMEOUT = timedelta(seconds=30)
+
+
+class BaselineInput(BaseModel):
+    key: str
+
+
+class BaselineDecision(BaseModel):
+    decision: str
+
+
+class BaselineActivities:
+    """Two no-op activities; `open_step` tells the driver (same process) that the step is open."""
+
+    def __init__(self) -> None:
+        self.opened: dict[str, asyncio.Event] = {}
+
+    def expect(self, key: str) -> asyncio.Event:
+        return self.opened.setdefault(key, asyncio.Event())
+
+    @activity.defn(name="bench_open_step")
+    async def open_step(self, key: str) -> str:
+        self.expect(key).set()
+        return key
+
+    @activity.defn(name="bench_close_step")
+    async def close_step(self, key: str) -> str:
+        return key
+
+
+@workflow.defn(name="BenchBaseline")
+class BaselineWorkflow:
+    """open_step -> wait for the `decide` Update (which runs close_step) -> return the decision."""
+
+    def __init__(self) -> None:
+        self.key = ""
+        self.opened = False
+        self.decision: str | None = None
+
+    @workflow.run
+    async def run(self, inp: BaselineInput) -> str:
+        self.key = inp.key
+        await workflow.execute_activity("bench_open_step", inp.key, start_to_close_timeout=TIMEOUT)
+        self.opened = True
+        await workflow.wait_condition(lambda: self.decision is not None)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        assert self.decision is not None
+        return self.decision
+
+    @workflow.update
+    async def decide(self, d: BaselineDecision) -> str:
+        await workflow.wait_condition(lambda: self.opened)
+        await workflow.execute_activity("bench_close_step", self.key, start_to_close_timeout=TIMEOUT)
+        self.decision = d.decision
+        return d.decision
+
+    @decide.validator
+    def _validate(self, d: BaselineDecision) -> None:
+        if d.decision not in ("approve", "reject"):
+            raise ApplicationError(f"decision {d.decision!r} is not allowed", type="InvalidDecision")
+
+
+async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup: int = 10) -> dict[str, float]:
+    """Start a dev server with a database file, run `workflows` baseline workflows, return the figures."""
+    import time
+    import uuid
+    from pathlib import Path
+
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.worker import Worker
+
+    from bench.common import BIN, cpu_by_name, free_port, kill_group, pct, spawn, wait_port
+
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    port, ui = free_port(), free_port()
+    log = open(work / "temporal.log", "ab")
+    cmd = [str(BIN / "temporal"), "server", "start-dev", "--db-filename", str(work / "t.db"), "--ip", "127.0.0.1",
+           "--port", str(port), "--ui-port", str(ui), "--headless", "--log-level", "warn"]
+    t_boot = time.perf_counter()
+    server = spawn(cmd, log=log)
+    try:
+        wait_port(port, timeout=60, proc=server)
+        client = None
+        for _ in range(120):
+            try:
+                client = await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
+                break
+            except Exception:  # the frontend accepts connections before the namespace is ready
+                await asyncio.sleep(0.25)
+        if client is None:
+            raise RuntimeError(f"cannot connect to the dev server on 127.0.0.1:{port}")
+        boot_s = time.perf_counter() - t_boot
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
+        acts = BaselineActivities()
+        worker = Worker(client, task_queue=queue, workflows=[BaselineWorkflow],
+                        activities=[acts.open_step, acts.close_step])
+        sem = asyncio.Semaphore(concurrency)
+        upd: list[float] = []
+        wall: list[float] = []
+
+        async def one(key: str, record: bool) -> None:
+            async with sem:
+                t0 = time.perf_counter()
+                opened = acts.expect(key)
+                handle = await client.start_workflow(BaselineWorkflow.run, BaselineInput(key=key), id=key,
+                                                     task_queue=queue, execution_timeout=timedelta(minutes=5))
+                await asyncio.wait_for(opened.wait(), 60)
+                t1 = time.perf_counter()
+                await handle.execute_update(BaselineWorkflow.decide, BaselineDecision(decision="approve"), id="decide")
+                t2 = time.perf_counter()
+                result = await handle.result()
+                t3 = time.perf_counter()
+                assert result == "approve", result
+                acts.opened.pop(key, None)
+                if record:
+                    upd.append(t2 - t1)
+                    wall.append(t3 - t0)
+
+        async with worker:
+            await asyncio.gather(*(one(f"{queue}-warm-{i}", False) for i in range(warmup)))
+            cpu0, srv0 = time.process_time(), sum(cpu_by_name(server.pid).values())
+            t0 = time.perf_counter()
+            await asyncio.gather(*(one(f"{queue}-{i}", True) for i in range(workflows)))
+            elapsed = time.perf_counter() - t0
+            cpu1, srv1 = time.process_time(), sum(cpu_by_name(server.pid).values())
+        return {
+            "workflows": workflows,
+            "concurrency": concurrency,
+            "elapsed_s": elapsed,
+            "boot_s": boot_s,
+            "workflows_per_s": workflows / elapsed,
+            "updates_per_s": workflows / elapsed,
+            "update_p50_ms": pct(upd, 50) * 1000,
+            "update_p95_ms": pct(upd, 95) * 1000,
+            "workflow_p50_ms": pct(wall, 50) * 1000,
+            "workflow_p95_ms": pct(wall, 95) * 1000,
+            "cpu_python_s": cpu1 - cpu0,
+            "cpu_server_s": srv1 - srv0,
+        }
+    finally:
+        kill_group(server)
+        log.close()
+
+
+def print_baseline(r: dict[str, float]) -> None:
+    print(f"{r['workflows']:.0f} workflows, {r['concurrency']:.0f} at once, in {r['elapsed_s']:.2f} s "
+          f"(dev server ready in {r['boot_s']:.1f} s)")
+    print(f"  throughput         {r['workflows_per_s']:8.1f} workflows/s  (= updates/s, 2 activities each)")
+    print(f"  update latency     p50 {r['update_p50_ms']:7.1f} ms   p95 {r['update_p95_ms']:7.1f} ms"
+          "   (client execute_update, handler runs 1 activity)")
+    print(f"  workflow wall time p50 {r['workflow_p50_ms']:7.1f} ms   p95 {r['workflow_p95_ms']:7.1f} ms")
+    print(f"  CPU during the run: Temporal dev server {r['cpu_server_s']:.1f} s, "
+          f"Python (worker + driver) {r['cpu_python_s']:.1f} s, over {r['elapsed_s']:.1f} s wall")
+
+
+if __name__ == "__main__":
+    import argparse
+    import tempfile
+
+    ap = argparse.ArgumentParser(description="bare-engine baseline only")
+    ap.add_argument("-n", type=int, default=200)
+    ap.add_argument("-c", type=int, default=20)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="flow168-bench-") as tmp:
+        print_baseline(asyncio.run(run_baseline(workflows=args.n, concurrency=args.c, workdir=tmp)))
