@@ -92,4 +92,14 @@ async def register_approved(http: httpx.AsyncClient, kind: str, **over: Any) -> 
     task = await task_of(http, op, "registration.review", case_id)
     r = await complete(http, op, task)
     assert r.status_code == 200, r.text
-    return await login(http, body["username"], PASSWORD), body
+    return await active_login(http, body["username"]), body
+
+
+async def active_login(http: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """Log in once the approval has activated the account (the workflow does so right after the decision)."""
+
+    async def attempt() -> dict[str, str] | None:
+        r = await http.post("/api/auth/token", json={"username": username, "password": PASSWORD})
+        return auth(r.json()["access_token"]) if r.status_code == 200 else None
+
+    return await wait_for(attempt, what=f"{username} to be able to log in")

@@ -1,0 +1,24 @@
+"""The web UI: server-rendered Jinja2 pages (zh-CN) over the same functions as the JSON API.
+
+`install(app)` mounts the stylesheet and the page routers:
+  pages_auth    /, /login, /logout, /register
+  pages_work    /inbox, /tasks/…, /cases, /cases/…, /apply/provider_admission, /notifications
+  pages_admin   /admin, /admin/…, /admin/calendar/{year}
+  pages_public  /public/providers, /public/notices, /public/platforms
+Every page that changes something is a POST form with the session's CSRF token; the pages call the API's
+route functions, so role, scope and validation are exactly the API's.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import pages_admin, pages_auth, pages_public, pages_work
+from api.pages_common import HERE
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (pages_auth, pages_work, pages_admin, pages_public):
+        app.include_router(module.router)

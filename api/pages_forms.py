@@ -1,0 +1,301 @@
+"""Web forms from the form models' JSON schema, their parsing (元 -> fen), and data shown as labelled rows."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from api import pages_i18n as i18n
+from api.pages_common import fmt_dt
+from forms.provider_admission import ServiceItem
+from forms.registration import OrgForm
+from forms.registry import FORMS
+
+PREFIX = "f."
+LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
+MAX_ROWS = 100
+
+
+@dataclass
+class FormField:
+    """One input of a web form built from a model's JSON schema."""
+
+    name: str  # the data path, e.g. "score" or "service_items"
+    label: str
+    kind: str  # text | textarea | integer | number | money | bool | select | checkboxes | lines | items | group | json
+    required: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+    minimum: Any = None
+    maximum: Any = None
+    max_length: int | None = None
+    sub: list[FormField] = field(default_factory=list)
+
+    @property
+    def html(self) -> str:
+        return PREFIX + self.name
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return dict(schema.get("$defs", {}).get(ref.split("/")[-1], {}))
+    for key in ("anyOf", "oneOf"):
+        choices = [c for c in node.get(key, []) if c.get("type") != "null"]
+        if len(choices) == 1:
+            return {**{k: v for k, v in node.items() if k != key}, **_resolve(schema, choices[0])}
+    return node
+
+
+def _label(name: str, prop: dict[str, Any]) -> str:
+    title = str(prop.get("title") or "")
+    if name.endswith("_fen"):
+        title = re.sub(r"（分[^）]*）", "（元）", title) or i18n.FIELD_LABELS.get(name, name) + "（元）"
+    return title if re.search(r"[\u4e00-\u9fff]", title) else i18n.FIELD_LABELS.get(name, title or name)
+
+
+def _field(schema: dict[str, Any], name: str, path: str, prop: dict[str, Any], required: bool) -> FormField:
+    node = _resolve(schema, prop)
+    kind_of = node.get("type")
+    f = FormField(name=path, label=_label(name, {**node, **prop}), kind="text", required=required,
+                  minimum=node.get("minimum", node.get("exclusiveMinimum")),
+                  maximum=node.get("maximum", node.get("exclusiveMaximum")), max_length=node.get("maxLength"))
+    if name in i18n.OPTIONS and kind_of == "string":
+        f.kind, f.options = "select", i18n.OPTIONS[name]
+    elif "enum" in node or "const" in node:
+        values = node.get("enum") or [node.get("const")]
+        f.kind, f.options = "select", {str(v): i18n.OPTIONS.get(name, {}).get(str(v), str(v)) for v in values}
+    elif kind_of == "string":
+        f.kind = "textarea" if (f.max_length or 0) > 200 or name in LONG_TEXT else "text"
+    elif kind_of == "integer":
+        f.kind = "money" if name.endswith("_fen") else "integer"
+    elif kind_of == "number":
+        f.kind = "number"
+    elif kind_of == "boolean":
+        f.kind = "bool"
+    elif kind_of == "array":
+        items = _resolve(schema, node.get("items", {}))
+        if items.get("type") == "object" and items.get("properties"):
+            f.kind, f.sub = "items", fields_of(schema, items, prefix="")
+        elif name in i18n.OPTIONS:
+            f.kind, f.options = "checkboxes", i18n.OPTIONS[name]
+        else:
+            f.kind = "lines"
+    elif kind_of == "object" and node.get("properties"):
+        f.kind, f.sub = "group", fields_of(schema, node, prefix=path + ".")
+    else:
+        f.kind = "json"
+    return f
+
+
+def fields_of(schema: dict[str, Any], node: dict[str, Any] | None = None, prefix: str = "") -> list[FormField]:
+    node = schema if node is None else node
+    required = set(node.get("required", []))
+    return [_field(schema, name, prefix + name, prop, name in required)
+            for name, prop in node.get("properties", {}).items()]
+
+
+def form_fields(model: type[BaseModel]) -> list[FormField]:
+    return fields_of(model.model_json_schema())
+
+
+# --- parsing --------------------------------------------------------------------------------------------
+
+
+def parse_yuan(raw: str) -> int | None:
+    """'1,234.5' 元 -> 123450 fen; None if it is not an amount with at most two decimals."""
+    cleaned = raw.replace(",", "").replace("，", "").replace("元", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) > Decimal("1e13"):
+        return None
+    return int(value * 100)
+
+
+def _scalar(f: FormField, raw: str) -> tuple[Any, str | None]:
+    """The typed value of one input, or an error of our own (a wrong type is left for the model to word)."""
+    if f.kind == "integer":
+        try:
+            return int(raw), None
+        except ValueError:
+            return raw, None
+    if f.kind == "number":
+        try:
+            return float(raw), None
+        except ValueError:
+            return raw, None
+    if f.kind == "money":
+        fen = parse_yuan(raw)
+        return (0, "请输入金额（元），最多两位小数") if fen is None else (fen, None)
+    if f.kind == "lines":
+        return [line.strip() for line in raw.splitlines() if line.strip()], None
+    if f.kind == "json":
+        try:
+            return json.loads(raw), None
+        except ValueError:
+            return None, "请填写有效的 JSON"
+    return raw, None
+
+
+def _get(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse_fields(fields: list[FormField], form: FormData, errors: dict[str, str], remap: dict[str, str],
+                 *, base: str = "") -> dict[str, Any]:
+    """The data of the posted fields (empty optional inputs left out so the model's default applies).
+
+    `errors` gets our own input errors by input path; `remap` maps a data row prefix to its input row prefix
+    (blank rows of a table are skipped, so the model's row numbers may differ from the page's).
+    """
+    data: dict[str, Any] = {}
+    for f in fields:
+        key = PREFIX + base + f.name
+        short = f.name.rsplit(".", 1)[-1]
+        if f.kind == "checkboxes":
+            data[short] = [v for v in form.getlist(key) if isinstance(v, str) and v]
+        elif f.kind == "bool":
+            data[short] = form.get(key) in ("on", "true", "1")
+        elif f.kind == "group":
+            data[short] = parse_fields(f.sub, form, errors, remap)
+        elif f.kind == "items":
+            rows: list[dict[str, Any]] = []
+            for i in range(MAX_ROWS):
+                prefix = f"{base}{f.name}.{i}."
+                if not any(k.startswith(PREFIX + prefix) for k in form):
+                    break
+                if not any(_get(form, PREFIX + prefix + s.name) for s in f.sub):
+                    continue
+                remap[f"{base}{f.name}.{len(rows)}."] = prefix
+                rows.append(parse_fields(f.sub, form, errors, remap, base=prefix))
+            data[short] = rows
+        else:
+            raw = _get(form, key)
+            if raw == "":
+                continue
+            data[short], problem = _scalar(f, raw)
+            if problem:
+                errors[base + f.name] = problem
+    return data
+
+
+def parse_form(fields: list[FormField], form: FormData, model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The posted data validated by the model (as the API will validate it) and the errors by input path."""
+    errors: dict[str, str] = {}
+    remap: dict[str, str] = {}
+    data = parse_fields(fields, form, errors, remap)
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        for path, message in model_errors(exc).items():
+            for row, html_row in sorted(remap.items(), key=lambda kv: -len(kv[0])):
+                if path.startswith(row):
+                    path = html_row + path[len(row):]
+                    break
+            errors.setdefault(path, message)
+    return data, errors
+
+
+def model_errors(exc: ValidationError) -> dict[str, str]:
+    """'dotted.path' -> Chinese message ('' for the model as a whole)."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err.get("loc", ()))
+        out.setdefault(path, i18n.pydantic_zh(dict(err)))
+    return out
+
+
+def values_from_form(form: FormData) -> dict[str, list[str]]:
+    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+
+
+def values_from_data(fields: list[FormField], data: dict[str, Any], *, base: str = "") -> dict[str, list[str]]:
+    """The inputs' initial values from existing data (money in 元)."""
+    out: dict[str, list[str]] = {}
+    for f in fields:
+        short = f.name.rsplit(".", 1)[-1]
+        if short not in data or data[short] is None:
+            continue
+        value, key = data[short], PREFIX + base + f.name
+        if f.kind == "group" and isinstance(value, dict):
+            out.update(values_from_data(f.sub, value))
+        elif f.kind == "items" and isinstance(value, list):
+            for i, row in enumerate(value):
+                if isinstance(row, dict):
+                    out.update(values_from_data(f.sub, row, base=f"{base}{f.name}.{i}."))
+        elif f.kind == "checkboxes" and isinstance(value, list):
+            out[key] = [str(v) for v in value]
+        elif f.kind == "money" and isinstance(value, int):
+            out[key] = [f"{Decimal(value) / 100:.2f}"]
+        elif f.kind == "bool":
+            out[key] = ["on"] if value else []
+        elif f.kind == "lines" and isinstance(value, list):
+            out[key] = ["\n".join(str(v) for v in value)]
+        elif f.kind == "json":
+            out[key] = [json.dumps(value, ensure_ascii=False)]
+        else:
+            out[key] = [str(value)]
+    return out
+
+
+def item_rows(f: FormField, values: dict[str, list[str]], minimum: int = 3) -> int:
+    n = 0
+    while any(k.startswith(f"{PREFIX}{f.name}.{n}.") for k in values):
+        n += 1
+    return max(n + 1, minimum)
+
+
+# --- showing data ------------------------------------------------------------------------------------------
+
+
+def _titles() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for model in (*FORMS.values(), OrgForm, ServiceItem):
+        for name, info in model.model_fields.items():
+            if info.title and name not in i18n.FIELD_LABELS:
+                out[name] = re.sub(r"（分[^）]*）", "", info.title)
+    return {**out, **i18n.FIELD_LABELS}
+
+
+TITLES = _titles()
+ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d(T[\d:.]+([+-]\d\d:\d\d|Z)?)?$")
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def show_value(key: str, value: Any) -> dict[str, Any]:
+    """A value as a row the templates know: text, list, table, group or upload."""
+    if isinstance(value, dict):
+        return {"kind": "group", "rows": readable(value)}
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            keys = list(dict.fromkeys(k for v in value for k in v))
+            return {"kind": "table", "head": [TITLES.get(k, k) for k in keys],
+                    "rows": [[show_value(k, v.get(k)) for k in keys] for v in value]}
+        return {"kind": "list", "items": [show_value(key, v)["text"] if not isinstance(v, dict | list) else str(v)
+                                          for v in value]}
+    if isinstance(value, bool):
+        return {"kind": "text", "text": "是" if value else "否"}
+    if value is None or value == "":
+        return {"kind": "text", "text": "—"}
+    if key.endswith("_fen") and isinstance(value, int):
+        return {"kind": "text", "text": i18n.yuan(value)}
+    if key in i18n.OPTIONS:
+        return {"kind": "text", "text": i18n.OPTIONS[key].get(str(value), str(value))}
+    if isinstance(value, str) and UPLOAD_ID.match(value):
+        return {"kind": "upload", "text": value, "url": f"/api/uploads/{value}"}
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return {"kind": "text", "text": fmt_dt(value, with_time="T" in value)}
+    return {"kind": "text", "text": str(value)}
+
+
+def readable(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Labelled rows of a case's or a task's data."""
+    return [{"label": TITLES.get(k, k), **show_value(k, v)} for k, v in data.items()]
