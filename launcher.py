@@ -74,7 +74,7 @@ async def run(settings: Settings) -> None:
                 added = seed_demo(s, password_hash=hash_password(DEMO_PASSWORD), now=await clock.now())
                 s.commit()
             log.info("demo data: %s rows added (password %s)", added, DEMO_PASSWORD)
-        worker = build_worker(client, engine=engine, settings=settings)
+        worker = build_worker(client, engine=engine, settings=settings) if settings.run_worker else None
         app = create_app(settings=settings, engine=engine, clock=clock, temporal=client)
         server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
                                                access_log=False))
@@ -83,17 +83,18 @@ async def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        worker_task = asyncio.create_task(worker.run())
-        server_task = asyncio.create_task(server.serve())
+        tasks = [asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())]
+        if worker is not None:
+            tasks.append(asyncio.create_task(worker.run()))
         log.info("flow168 on http://%s:%s", settings.host, settings.port)
-        done, _ = await asyncio.wait([worker_task, server_task, asyncio.create_task(stop.wait())],
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:
             if t.exception() is not None:
                 log.error("stopped by an error: %r", t.exception())
         server.should_exit = True
-        await worker.shutdown()
-        await asyncio.gather(server_task, return_exceptions=True)
+        if worker is not None:
+            await worker.shutdown()
+        await asyncio.gather(tasks[0], return_exceptions=True)
     finally:
         if proc is not None:
             proc.terminate()

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     smtp_from: str = "flow168@localhost"
     secret_key: str | None = None
     demo: bool = True
+    run_worker: bool = True
     upload_max_bytes: int = 20 * 1024 * 1024
     token_max_age_seconds: int = 12 * 3600
     login_max_failures: int = 5

@@ -10,7 +10,17 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
-from api import errors, routes_admin, routes_auth, routes_cases, routes_files, routes_public, routes_tasks
+from api import (
+    errors,
+    routes_admin,
+    routes_auth,
+    routes_cases,
+    routes_certification,
+    routes_files,
+    routes_public,
+    routes_tasks,
+    routes_voucher,
+)
 from clock import Clock
 from settings import Settings
 
@@ -25,7 +35,8 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     st.uploads_dir = Path(settings.data_dir) / "uploads"
     st.documents_dir = Path(settings.data_dir) / "documents"
     errors.install(app)
-    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public):
+    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public, routes_voucher,
+                   routes_certification):
         app.include_router(module.router)
     try:
         from api import pages

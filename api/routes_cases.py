@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api")
 STAFF = ("operator", "department", "admin")
 PREFIX = {"provider_admission": "PA", "voucher": "VC", "certification": "CT", "window_onboarding": "WO",
           "assessment": "AS", "registration": "REG"}
+# Which role may open which case type, and the title shown in lists. A type missing here is not open yet.
 WHO_MAY_APPLY = {"provider_admission": ("provider",)}
 CASE_TITLES = {"provider_admission": "签约服务机构准入申请"}
 
@@ -143,47 +144,3 @@ async def list_cases(session: SessionDep, user: UserDep, type: str | None = None
 async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """One case with its timeline, tasks, documents, deadlines and materials."""
     return case_detail(session, load_case(session, user, case_id), now=now)
-
-
-class Bid(BaseModel):
-    amount_fen: int
-    plan: str = ""
-
-
-class Objection(BaseModel):
-    name: str
-    contact: str
-    reason: str
-
-
-class Revoke(BaseModel):
-    reason: str
-
-
-@router.post("/cases/{case_id}/bids")
-async def bid(case_id: str, body: Bid, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    """Providers bid on a voucher demand while bidding is open."""
-    require(user, "provider")
-    case = session.get(Case, case_id)
-    if case is None or case.type != "voucher":
-        raise NotFound(f"no voucher demand {case_id}")
-    raise Conflict("bidding is not open on this case")
-
-
-@router.post("/cases/{case_id}/objections")
-async def objection(case_id: str, body: Objection, session: SessionDep) -> dict[str, Any]:
-    """Anyone may object while a public notice runs."""
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    raise Conflict("this case is not in a public notice period; objections are accepted only during one")
-
-
-@router.post("/cases/{case_id}/revoke")
-async def revoke(case_id: str, body: Revoke, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    """The department revokes a granted title."""
-    require(user, "department")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}")
-    raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked")
