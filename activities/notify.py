@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -13,6 +13,7 @@ from activities.channels import Mailer, SmsSender
 from db import users
 from db.engine import session_scope
 from db.models import Notification, User
+from rules.calendar import SHANGHAI
 from workflows.types import NotifyInput
 
 
@@ -27,6 +28,9 @@ class NotifyActivities:
     @activity.defn(name="notify")
     def notify(self, inp: NotifyInput) -> int:
         """Returns how many messages the outbox holds for this key (a retry adds none)."""
+        body = inp.body
+        if inp.due_at is not None:
+            body = f"{body}（办理期限：{shanghai_deadline(inp.due_at)}）"
         with session_scope(self.engine) as s:
             people = users.recipients(s, usernames=inp.usernames, roles=inp.roles, city=inp.city, org_id=inp.org_id)
             existing = {
@@ -38,7 +42,7 @@ class NotifyActivities:
                     if (u.id, channel) in existing:
                         continue
                     s.add(Notification(key=inp.key, user_id=u.id, channel=channel, kind=inp.kind,  # type: ignore[arg-type]
-                                       subject=inp.subject, body=inp.body, case_id=inp.case_id, task_id=inp.task_id,
+                                       subject=inp.subject, body=body, case_id=inp.case_id, task_id=inp.task_id,
                                        created_at=inp.at, sent_at=inp.at if channel == "inapp" else None))
         self._deliver(inp.key, inp.at)
         with session_scope(self.engine) as s:
@@ -73,3 +77,12 @@ class NotifyActivities:
                     n.error = error
                     if error is None:
                         n.sent_at = at
+
+
+def shanghai_deadline(at: datetime) -> str:
+    """A due time as officials read it: 2026年11月27日 24:00 (midnight shown as 24:00 of the day before)."""
+    local = at.astimezone(SHANGHAI)
+    if local.hour == 0 and local.minute == 0:
+        day = local.date() - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日 24:00"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

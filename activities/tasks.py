@@ -48,7 +48,7 @@ class TaskActivities:
                 spec = inp.spec
                 task = Task(
                     id=inp.task_id, case_id=inp.case_id, type=spec.type, title=spec.title,
-                    summary=spec.summary or f"{case.applicant}：{case.title}", role=spec.role,
+                    summary=spec.summary or case.title, role=spec.role,
                     city=spec.city, org_id=spec.org_id, assignee=spec.assignee,
                     status="claimed" if spec.assignee else "open", decisions=spec.decisions, form=spec.form,
                     excluded_users=inp.excluded_users, opened_at=inp.at, due_working_days=days, due_at=due,

@@ -48,6 +48,9 @@ def _user_from_request(request: Request, session: Session) -> User | None:
     if user_id is None:
         return None
     user = session.get(User, user_id)
+    # End the read transaction now: on SQLite every transaction holds the write lock, and a route may
+    # await Temporal (whose activities write) before it touches the database again.
+    session.commit()
     if user is None or user.status != "active":
         raise ApiError("this account is not active", status=401)
     return user

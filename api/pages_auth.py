@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.errors import ApiError
-from api.pages_common import PageDep, PageRoute, check_csrf, csrf_token, flash, redirect, safe_next, text
+from api.pages_common import PageDep, PageRoute, csrf_token, flash, redirect, safe_next, text
 from api.pages_forms import parse_yuan
 from api.pages_i18n import KINDS, pydantic_zh, zh
 from api.routes_auth import authenticate, register_account
@@ -38,7 +38,7 @@ async def login_form(page: PageDep, next: str = "") -> Response:
 @router.post("/login")
 async def login(page: PageDep) -> Response:
     request = page.request
-    form = await check_csrf(request)
+    form = page.posted
     username, password = text(form, "username", 100), form.get("password")
     next_url = safe_next(text(form, "next", 2000), "")
     if not username or not isinstance(password, str) or not password:
@@ -56,7 +56,6 @@ async def login(page: PageDep) -> Response:
 
 @router.post("/logout")
 async def logout(page: PageDep) -> Response:
-    await check_csrf(page.request)
     page.request.session.clear()
     flash(page.request, "您已退出登录")
     return redirect("/")
@@ -86,7 +85,7 @@ def _field_of(loc: tuple[Any, ...], kind: str) -> str:
 
 @router.post("/register")
 async def register(page: PageDep) -> Response:
-    form = await check_csrf(page.request)
+    form = page.posted
     values: dict[str, Any] = {k: text(form, k, 200) for k in REG_FIELDS}
     values["categories"] = [c for c in form.getlist("categories") if isinstance(c, str)]
     password, password2 = form.get("password"), form.get("password2")
@@ -128,6 +127,7 @@ async def register(page: PageDep) -> Response:
             errors["username"] = message
         elif "credit code" in exc.detail:
             errors["uscc"] = message
-        return _register_page(page, values=values, errors=errors, status=exc.status, error=message)
+        general = "请更正标红的项目后重新提交" if errors else message
+        return _register_page(page, values=values, errors=errors, status=exc.status, error=general)
     return page.render("register_done.html", case_id=result["case_id"], name=model.org.name,
                        username=model.username)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import logging
+import re
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,18 +19,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from api import pages_i18n as i18n
 from api.deps import NowDep, SessionDep
 from api.errors import ApiError
-from db.models import Notification, User
+from api.routes_public import notifications
+from db.models import User
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
 
 HERE = Path(__file__).parent
+log = logging.getLogger("flow168.pages")
 CSRF_KEY = "csrf"
 FLASH_KEY = "flash"
 
@@ -53,6 +57,34 @@ def fmt_dt(value: Any, with_time: bool = True) -> str:
     return str(value)
 
 
+def fmt_due(value: Any) -> str:
+    """A due time; midnight is written as 24:00 of the day before (截至某日24时), as deadlines are announced."""
+    text = fmt_dt(value)
+    if text.endswith(" 00:00"):
+        dt = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        day = (dt.astimezone(SHANGHAI) if dt.tzinfo else dt) - timedelta(days=1)
+        return f"{fmt_dt(day.date())} 24:00"
+    return text
+
+
+ISO_IN_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)")
+
+
+def local_times(text: Any) -> str:
+    """Text with the ISO timestamps in it (e.g. in a notification's body) written in Asia/Shanghai."""
+    return ISO_IN_TEXT.sub(lambda m: fmt_due(m.group(0)), str(text or ""))
+
+
+def filesize(n: Any) -> str:
+    try:
+        size = int(n)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return f"{size} 字节"
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
 def label(mapping: dict[str, str], key: Any) -> str:
     return mapping.get(str(key), str(key)) if key is not None else ""
 
@@ -60,7 +92,8 @@ def label(mapping: dict[str, str], key: Any) -> str:
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
-    env.filters.update(dt=fmt_dt, day=lambda v: fmt_dt(v, with_time=False), yuan=i18n.yuan)
+    env.filters.update(dt=fmt_dt, due=fmt_due, day=lambda v: fmt_dt(v, with_time=False), yuan=i18n.yuan,
+                       filesize=filesize, local_times=local_times)
     env.globals.update(
         ROLES=i18n.ROLES, DECISIONS=i18n.DECISIONS, NEGATIVE=i18n.NEGATIVE, TASK_STATUS=i18n.TASK_STATUS,
         CASE_TYPES=i18n.CASE_TYPES, CASE_STATUS=i18n.CASE_STATUS, STATUS_TONE=i18n.STATUS_TONE,
@@ -93,16 +126,15 @@ class PageError(Exception):
 
 
 def error_response(request: Request, status: int, message: str) -> HTMLResponse:
-    """A plain error page; it finds the header's user with its own short session."""
-    user = None
-    uid = request.session.get("uid") if "session" in request.scope else None
-    if uid:
-        with Session(request.app.state.engine) as s:
-            user = s.get(User, int(uid))
-    ctx = {"request": request, "user": user if user is not None and user.status == "active" else None,
-           "status": status, "message": message, "csrf_token": csrf_token(request), "flashes": [], "unread": 0,
-           "clock": None}
-    return HTMLResponse(ENV.get_template("error.html").render(ctx), status_code=status)
+    """A plain error page. It never touches the database: the request's session may still hold SQLite's write lock."""
+    try:
+        user = getattr(request.state, "page_user", None)
+        ctx = {"request": request, "user": user, "status": status, "message": message, "flashes": [], "unread": 0,
+               "csrf_token": csrf_token(request), "clock": None, "path": request.url.path, "this_year": None}
+        return HTMLResponse(ENV.get_template("error.html").render(ctx), status_code=status)
+    except Exception:  # the error page itself must never fail
+        body = f"<!doctype html><meta charset=utf-8><title>错误</title><p>{html.escape(message)}</p><p><a href=/>首页</a></p>"
+        return HTMLResponse(body, status_code=status)
 
 
 def validation_zh(exc: ValidationError | RequestValidationError) -> str:
@@ -133,6 +165,9 @@ class PageRoute(APIRoute):
             except (RequestValidationError, ValidationError) as exc:
                 status = 404 if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()) else 422
                 return error_response(request, status, "请求无效：" + validation_zh(exc))
+            except Exception:
+                log.exception("page %s %s failed", request.method, request.url.path)
+                return error_response(request, 500, "系统出现错误，请稍后再试；问题已记录。")
 
         return page_handler
 
@@ -168,10 +203,6 @@ def text(form: FormData, key: str, max_len: int = 5000) -> str:
     return value.strip()[:max_len] if isinstance(value, str) else ""
 
 
-def texts(form: FormData, key: str) -> list[str]:
-    return [v.strip() for v in form.getlist(key) if isinstance(v, str) and v.strip()]
-
-
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session[FLASH_KEY] = [*request.session.get(FLASH_KEY, []), [kind, message]]
 
@@ -198,7 +229,17 @@ class Page:
     session: Session
     now: datetime
     user: User | None
-    extra: dict[str, Any] = field(default_factory=dict)
+    form: FormData | None = None
+    unread: int = 0
+
+    def release(self) -> None:
+        """Commit now, so SQLite's write lock is not held while we wait for Temporal (the worker needs the database)."""
+        self.session.commit()
+
+    @property
+    def posted(self) -> FormData:
+        """The POSTed form (its CSRF token already checked)."""
+        return self.form if self.form is not None else FormData()
 
     @property
     def me(self) -> User:
@@ -209,15 +250,11 @@ class Page:
     def render(self, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         request = self.request
         clock = request.app.state.clock
-        unread = 0
-        if self.user is not None:
-            unread = int(self.session.exec(select(func.count()).select_from(Notification).where(
-                Notification.user_id == self.user.id, Notification.channel == "inapp",
-                col(Notification.read_at).is_(None))).one())
+        unread = self.unread
         flashes = request.session.pop(FLASH_KEY, [])
         base = {"request": request, "user": self.user, "now": self.now, "unread": unread, "flashes": flashes,
                 "csrf_token": csrf_token(request), "clock": self.now if clock.simulated else None,
-                "path": request.url.path}
+                "path": request.url.path, "this_year": self.now.astimezone(SHANGHAI).year}
         return HTMLResponse(ENV.get_template(template).render({**base, **ctx}), status_code=status)
 
 
@@ -235,13 +272,20 @@ def _page_user(request: Request, session: Session) -> User | None:
     return user
 
 
-def get_page(request: Request, session: SessionDep, now: NowDep) -> Page:
-    return Page(request=request, session=session, now=now, user=_page_user(request, session))
+async def get_page(request: Request, session: SessionDep, now: NowDep) -> Page:
+    """The page context; for a POST the CSRF token is checked first (403 otherwise), and the form kept."""
+    form = await check_csrf(request) if request.method not in ("GET", "HEAD") else None
+    user = _page_user(request, session)
+    request.state.page_user = user
+    unread = 0
+    if user is not None:  # the header's count, through the API's own notification query
+        unread = int((await notifications(session=session, user=user, unread=True, limit=1))["total"])
+    return Page(request=request, session=session, now=now, user=user, form=form, unread=unread)
 
 
-def get_login_page(request: Request, session: SessionDep, now: NowDep) -> Page:
+async def get_login_page(request: Request, session: SessionDep, now: NowDep) -> Page:
     """Like get_page, but an anonymous visitor is sent to /login?next=<this page>."""
-    page = get_page(request, session, now)
+    page = await get_page(request, session, now)
     if page.user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target if request.method == "GET" else "/")

@@ -20,6 +20,7 @@ from forms.registry import FORMS
 PREFIX = "f."
 LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
 MAX_ROWS = 100
+UPLOAD_FIELDS = ("materials", "attachments")  # lists of upload ids: a file input on the page
 
 
 @dataclass
@@ -84,6 +85,8 @@ def _field(schema: dict[str, Any], name: str, path: str, prop: dict[str, Any], r
             f.kind, f.sub = "items", fields_of(schema, items, prefix="")
         elif name in i18n.OPTIONS:
             f.kind, f.options = "checkboxes", i18n.OPTIONS[name]
+        elif name in UPLOAD_FIELDS:
+            f.kind, f.label = "uploads", re.sub(r"[，,]?\s*上传后的文件编号", "", f.label)
         else:
             f.kind = "lines"
     elif kind_of == "object" and node.get("properties"):
@@ -114,7 +117,7 @@ def parse_yuan(raw: str) -> int | None:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) > Decimal("1e13"):
+    if not value.is_finite() or abs(value) > Decimal("1e13") or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
 
@@ -164,6 +167,10 @@ def parse_fields(fields: list[FormField], form: FormData, errors: dict[str, str]
             data[short] = [v for v in form.getlist(key) if isinstance(v, str) and v]
         elif f.kind == "bool":
             data[short] = form.get(key) in ("on", "true", "1")
+        elif f.kind in ("lines", "uploads"):
+            lines = [ln.strip() for v in form.getlist(key) if isinstance(v, str) for ln in v.splitlines() if ln.strip()]
+            if lines or f.required:
+                data[short] = lines
         elif f.kind == "group":
             data[short] = parse_fields(f.sub, form, errors, remap)
         elif f.kind == "items":
@@ -187,11 +194,17 @@ def parse_fields(fields: list[FormField], form: FormData, errors: dict[str, str]
     return data
 
 
-def parse_form(fields: list[FormField], form: FormData, model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The posted data validated by the model (as the API will validate it) and the errors by input path."""
+def parse_form(fields: list[FormField], form: FormData, model: type[BaseModel],
+               uploaded: dict[str, list[str]] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The posted data validated by the model (as the API will validate it) and the errors by input path.
+
+    `uploaded` adds the ids of files just uploaded to their (top-level) upload fields.
+    """
     errors: dict[str, str] = {}
     remap: dict[str, str] = {}
     data = parse_fields(fields, form, errors, remap)
+    for name, ids in (uploaded or {}).items():
+        data[name] = [*data.get(name, []), *ids]
     try:
         model.model_validate(data)
     except ValidationError as exc:
@@ -237,6 +250,8 @@ def values_from_data(fields: list[FormField], data: dict[str, Any], *, base: str
             out[key] = [f"{Decimal(value) / 100:.2f}"]
         elif f.kind == "bool":
             out[key] = ["on"] if value else []
+        elif f.kind == "uploads" and isinstance(value, list):
+            out[key] = [str(v) for v in value]
         elif f.kind == "lines" and isinstance(value, list):
             out[key] = ["\n".join(str(v) for v in value)]
         elif f.kind == "json":
@@ -261,7 +276,8 @@ def _titles() -> dict[str, str]:
     for model in (*FORMS.values(), OrgForm, ServiceItem):
         for name, info in model.model_fields.items():
             if info.title and name not in i18n.FIELD_LABELS:
-                out[name] = re.sub(r"（分[^）]*）", "", info.title)
+                out[name] = re.sub(r"（[^）]*）$", "", info.title) if name.endswith("_fen") or len(info.title) > 12 \
+                    else info.title
     return {**out, **i18n.FIELD_LABELS}
 
 
@@ -270,17 +286,17 @@ ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d(T[\d:.]+([+-]\d\d:\d\d|Z)?)?$")
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def show_value(key: str, value: Any) -> dict[str, Any]:
+def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dict[str, Any]:
     """A value as a row the templates know: text, list, table, group or upload."""
+    files = files or {}
     if isinstance(value, dict):
-        return {"kind": "group", "rows": readable(value)}
+        return {"kind": "group", "rows": readable(value, files)}
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for v in value for k in v))
             return {"kind": "table", "head": [TITLES.get(k, k) for k in keys],
-                    "rows": [[show_value(k, v.get(k)) for k in keys] for v in value]}
-        return {"kind": "list", "items": [show_value(key, v)["text"] if not isinstance(v, dict | list) else str(v)
-                                          for v in value]}
+                    "rows": [[show_value(k, v.get(k), files) for k in keys] for v in value]}
+        return {"kind": "list", "items": [show_value(key, v, files) for v in value]}
     if isinstance(value, bool):
         return {"kind": "text", "text": "是" if value else "否"}
     if value is None or value == "":
@@ -290,12 +306,12 @@ def show_value(key: str, value: Any) -> dict[str, Any]:
     if key in i18n.OPTIONS:
         return {"kind": "text", "text": i18n.OPTIONS[key].get(str(value), str(value))}
     if isinstance(value, str) and UPLOAD_ID.match(value):
-        return {"kind": "upload", "text": value, "url": f"/api/uploads/{value}"}
+        return {"kind": "upload", "text": files.get(value, f"材料 {value[:8]}…"), "url": f"/api/uploads/{value}"}
     if isinstance(value, str) and ISO_DATE.match(value):
         return {"kind": "text", "text": fmt_dt(value, with_time="T" in value)}
     return {"kind": "text", "text": str(value)}
 
 
-def readable(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Labelled rows of a case's or a task's data."""
-    return [{"label": TITLES.get(k, k), **show_value(k, v)} for k, v in data.items()]
+def readable(data: dict[str, Any], files: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Labelled rows of a case's or a task's data (upload ids become links named by `files`)."""
+    return [{"label": TITLES.get(k, k), **show_value(k, v, files)} for k, v in data.items()]

@@ -104,6 +104,7 @@ MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
      lambda m: f"{m[1]}已有一件办理中的{CASE_TYPES.get(m[2], m[2])}申请（{m[3]}），请办结后再申请"),
     (r"^case (\S+) is already closed \((\w+)\)$",
      lambda m: f"案件 {m[1]} 已办结（{CASE_STATUS.get(m[2], m[2])}）"),
+    (r"cannot reset workflows", "当前 Temporal 服务器（模拟时钟模式下的时间跳跃测试服务器）不支持重置流程；失败的步骤会自动重试"),
     (r"^this case's process has not run a step yet", "该案件流程尚未执行任何步骤，无需重试"),
     (r"^username: no active user '(.*)'$", lambda m: f"没有处于启用状态的用户「{m[1]}」"),
     (r"^username: (\S+) \((\w+)\) may not act on a (\w+) task",
@@ -128,6 +129,9 @@ MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^unknown city", "请选择宁夏的一个地级市"),
     (r"^unknown industry", "请选择所属行业"),
     (r"^unknown service category", "服务类别无效"),
+    (r"only PDF, JPG, PNG, DOCX and XLSX files are accepted", "只接受 PDF、JPG、PNG、DOCX、XLSX 文件（按文件内容检查）"),
+    (r"^file: the file is empty", "文件是空的"),
+    (r"^the file is larger than the limit of (\d+) MB", lambda m: f"文件超过 {m[1]} MB 的上限"),
     (r"^staff and revenue cannot be negative", "从业人员和营业收入不能为负数"),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in MESSAGES]
@@ -146,6 +150,8 @@ def zh(detail: str) -> str:
 def _bound(value: Any, money: bool) -> str:
     if money and isinstance(value, int):
         return yuan(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -170,9 +176,11 @@ def pydantic_zh(err: dict[str, Any]) -> str:
         return "请选择是或否"
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
         return "日期格式应为 YYYY-MM-DD"
-    for key, words in (("ge", "不能小于"), ("le", "不能大于"), ("gt", "必须大于"), ("lt", "必须小于")):
-        if kind in {"ge": "greater_than_equal", "le": "less_than_equal", "gt": "greater_than", "lt": "less_than"}[key]:
-            return f"{words} {_bound(ctx.get(key), money)}"
+    bounds = {"greater_than_equal": ("ge", "不能小于"), "less_than_equal": ("le", "不能大于"),
+              "greater_than": ("gt", "必须大于"), "less_than": ("lt", "必须小于")}
+    if kind in bounds:
+        key, words = bounds[kind]
+        return f"{words} {_bound(ctx.get(key), money)}"
     if kind in ("literal_error", "enum"):
         return "请从选项中选择"
     if kind == "too_short":

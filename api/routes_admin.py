@@ -20,7 +20,7 @@ from api.views import case_json, iso, task_json
 from api.workflows import signal_due
 from db import audit, users
 from db import tasks as task_repo
-from db.calendar import due_times, load_calendar
+from db.calendar import YEARS, due_times, load_calendar
 from db.models import ActivityFailure, CalendarYear, Case, Deadline, StepConfig, Task
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
@@ -64,6 +64,7 @@ async def terminate(case_id: str, body: Reason, request: Request, session: Sessi
         raise NotFound(f"no case {case_id}")
     if case.closed_at is not None:
         raise Conflict(f"case {case_id} is already closed ({case.status})")
+    session.commit()  # release the database while Temporal is called
     try:
         await request.app.state.temporal.get_workflow_handle(case_id).terminate(reason=body.reason)
     except RPCError:
@@ -84,6 +85,7 @@ async def retry(case_id: str, body: Reason | None, request: Request, session: Se
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}")
+    session.commit()  # release the database while Temporal is called
     client = request.app.state.temporal
     handle = client.get_workflow_handle(case_id)
     last_task_done = None
@@ -162,7 +164,14 @@ async def extend(task_id: str, body: Extend, request: Request, session: SessionD
     if task.status not in task_repo.OPEN_STATES:
         raise Conflict(f"this task is already {task.status}")
     before = {"due_at": iso(task.due_at), "due_working_days": task.due_working_days}
-    task.due_working_days += body.working_days
+    if task.due_at < now:
+        # An overdue task gets its extra working days counted from today, not from its old due day.
+        cal = load_calendar(session)
+        elapsed = cal.working_days_between(start=task.opened_at.astimezone(SHANGHAI).date(),
+                                           end=now.astimezone(SHANGHAI).date())
+        task.due_working_days = elapsed + body.working_days
+    else:
+        task.due_working_days += body.working_days
     change = _retime(session, task)
     audit.record(session, action="task_extended", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
                  message=f"「{task.title}」延期{body.working_days}个工作日：{body.reason}", before=before,
@@ -182,6 +191,8 @@ async def put_calendar(year: int, body: CalendarEntry, request: Request, session
                        now: NowDep) -> dict[str, Any]:
     """Enter a year's official schedule; open deadlines that touch that year are recomputed."""
     require(user, "admin")
+    if year not in YEARS:
+        raise Invalid(f"year: flow168 keeps calendars for {YEARS.start}-{YEARS.stop - 1}")
     try:
         schedule_from_entry(year=year, holidays=body.holidays, makeup_workdays=body.makeup_workdays)
     except (RuleViolation, ValueError) as exc:

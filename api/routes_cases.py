@@ -42,8 +42,17 @@ def can_view(session: Session, user: User, case: Case) -> bool:
     if user.role in ("enterprise", "provider", "platform_org"):
         return case.applicant_org_id is not None and case.applicant_org_id == user.org_id
     if user.role == "expert":
-        return session.exec(select(Task.id).where(Task.case_id == case.id, Task.role == "expert")).first() is not None
+        return session.exec(select(Task.id).where(Task.case_id == case.id, expert_may_see(user))).first() is not None
     return False
+
+
+def expert_may_see(user: User) -> Any:
+    """An expert sees the cases of expert tasks that are theirs (assigned or decided) or still open to anyone."""
+    return (Task.role == "expert") & (
+        (Task.assignee == user.username)
+        | (Task.completed_by == user.username)
+        | ((Task.status == "open") & col(Task.assignee).is_(None))
+    )
 
 
 def load_case(session: Session, user: User, case_id: str) -> Case:
@@ -89,6 +98,7 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
         prior = session.exec(select(Case).where(Case.applicant_user_id == user.id,
                                                 Case.idempotency_key == idempotency_key)).first()
         if prior is not None:
+            session.commit()
             await start_case(st.temporal, st.settings.task_queue, prior, user)
             return case_json(prior)
     try:
@@ -128,7 +138,7 @@ async def list_cases(session: SessionDep, user: UserDep, type: str | None = None
     elif user.role in ("enterprise", "provider", "platform_org"):
         conds.append(Case.applicant_org_id == user.org_id)
     elif user.role == "expert":
-        conds.append(col(Case.id).in_(select(Task.case_id).where(Task.role == "expert")))
+        conds.append(col(Case.id).in_(select(Task.case_id).where(expert_may_see(user))))
     for field, value in ((Case.type, type), (Case.status, status), (Case.city, city)):
         if value:
             conds.append(field == value)
@@ -143,4 +153,4 @@ async def list_cases(session: SessionDep, user: UserDep, type: str | None = None
 @router.get("/cases/{case_id}")
 async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """One case with its timeline, tasks, documents, deadlines and materials."""
-    return case_detail(session, load_case(session, user, case_id), now=now)
+    return case_detail(session, load_case(session, user, case_id), now=now, viewer=user)

@@ -10,12 +10,21 @@ from sqlmodel import Session, select
 from db import audit
 from db import documents as doc_repo
 from db import tasks as task_repo
-from db.models import Case, Deadline, Document, Task, TimelineEvent, Upload
+from db.models import Case, Deadline, Document, Task, TimelineEvent, Upload, User
 from forms.registry import form_schema
 
 
 def iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt is not None else None
+
+
+def _hidden(e: TimelineEvent, viewer: User | None, tasks: list[Task]) -> bool:
+    """Timeline entries of other experts' decisions are hidden from an expert while the panel is still scoring."""
+    if viewer is None or viewer.role != "expert" or e.action != "task_completed" or e.actor == viewer.username:
+        return False
+    expert_tasks = [t for t in tasks if t.role == "expert"]
+    still_open = any(t.status in task_repo.OPEN_STATES for t in expert_tasks)
+    return still_open and any(t.id == e.task_id for t in expert_tasks)
 
 
 def task_json(task: Task, *, now: datetime | None = None, with_form: bool = True) -> dict[str, Any]:
@@ -52,16 +61,30 @@ def event_json(e: TimelineEvent) -> dict[str, Any]:
             "before": e.before, "after": e.after}
 
 
-def case_detail(session: Session, case: Case, *, now: datetime) -> dict[str, Any]:
-    """A case with its data, timeline, tasks, documents, deadlines and materials."""
+def blind(tasks: list[Task], viewer: User | None, now: datetime) -> list[dict[str, Any]]:
+    """Experts review blind: until every expert task of the case is done, an expert sees only their own opinion."""
+    out = [task_json(t, now=now, with_form=False) for t in tasks]
+    if viewer is None or viewer.role != "expert":
+        return out
+    if all(t.status not in task_repo.OPEN_STATES for t in tasks if t.role == "expert"):
+        return out
+    for t, j in zip(tasks, out, strict=True):
+        if t.role == "expert" and t.completed_by != viewer.username:
+            j.update(data={}, comment=None, decision=None)
+    return out
+
+
+def case_detail(session: Session, case: Case, *, now: datetime, viewer: User | None = None) -> dict[str, Any]:
+    """A case with its data, timeline, tasks, documents, deadlines and materials (blind for experts)."""
     out = case_json(case)
+    tasks = list(task_repo.for_case(session, case.id))
     deadlines = session.exec(select(Deadline).where(Deadline.case_id == case.id)).all()
     uploads = session.exec(select(Upload).where(Upload.case_id == case.id)).all()
     out.update(
         data=case.data,
         result=case.result,
-        timeline=[event_json(e) for e in audit.timeline(session, case.id)],
-        tasks=[task_json(t, now=now, with_form=False) for t in task_repo.for_case(session, case.id)],
+        timeline=[event_json(e) for e in audit.timeline(session, case.id) if not _hidden(e, viewer, tasks)],
+        tasks=blind(tasks, viewer, now),
         documents=[document_json(d) for d in doc_repo.for_case(session, case.id)],
         deadlines=[{"name": d.name, "closes_at": iso(d.closes_at), "confirmed": d.confirmed} for d in deadlines],
         materials=[{"id": u.id, "filename": u.filename, "sha256": u.sha256, "size": u.size,

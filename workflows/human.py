@@ -209,7 +209,8 @@ class CaseWorkflow:
             NotifyInput(
                 key=f"{task_id}.{'escalation' if overdue else 'reminder'}.{pending.due_at.isoformat()}",
                 subject=subject,
-                body=f"任务「{spec.title}」办理期限：{pending.due_at.isoformat()}。{spec.summary}",
+                body=f"任务「{spec.title}」：{spec.summary}",
+                due_at=pending.due_at,
                 kind="escalation" if overdue else "reminder",
                 case_id=self._case_id,
                 task_id=task_id,

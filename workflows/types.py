@@ -96,6 +96,7 @@ class NotifyInput(BaseModel):
     roles: list[str] = Field(default_factory=list)
     city: str | None = None
     org_id: int | None = None
+    due_at: datetime | None = None
     at: datetime
 
 

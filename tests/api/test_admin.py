@@ -156,3 +156,32 @@ class TestUploads:
         big = b"%PDF-1.4\n" + b"0" * (stack.settings.upload_max_bytes + 1)
         r = await stack.http.post("/api/uploads", headers=prov, files={"file": ("big.pdf", big, "application/pdf")})
         assert r.status_code == 413
+
+
+class TestFixes:
+    async def test_advancing_past_due_timers_does_not_deadlock_the_database(self, stack: Stack) -> None:
+        r = await stack.http.post("/api/register", json=org_body("enterprise"))
+        admin = await login(stack.http, "admin")
+        task = await task_of(stack.http, admin, "registration.review", r.json()["case_id"])
+        r = await stack.http.post("/api/admin/clock/advance", headers=admin, json={"days": 8})
+        assert r.status_code == 200, r.text
+        # Extending an overdue task counts the extra days from today: it is no longer overdue.
+        ext = await stack.http.post(f"/api/admin/tasks/{task['id']}/extend", headers=admin,
+                                    json={"working_days": 1, "reason": "补充材料"})
+        assert ext.status_code == 200 and ext.json()["overdue"] is False
+        notes = (await stack.http.get("/api/notifications", headers=await login(stack.http, "operator1"))).json()
+        assert any("办理期限：" in n["body"] and "24:00" in n["body"] for n in notes["items"])
+
+    async def test_experts_see_only_their_cases_and_review_blind(self, stack: Stack) -> None:
+        prov, _ = await register_approved(stack.http, "provider")
+        data = {"categories": ["credit"], "service_items": [{"name": "信用报告", "price_fen": 90000}]}
+        case = (await stack.http.post("/api/cases", headers=prov, json={"type": "provider_admission", "data": data})).json()
+        e1, e2 = await login(stack.http, "expert1"), await login(stack.http, "expert2")
+        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e1)).status_code == 404  # no expert task yet
+        op = await login(stack.http, "operator1")
+        await complete(stack.http, op, await task_of(stack.http, op, "provider_admission.operator_review", case["id"]))
+        t = await task_of(stack.http, e1, "provider_admission.expert_review", case["id"])
+        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e2)).status_code == 200  # open to any expert
+        await stack.http.post(f"/api/tasks/{t['id']}/claim", headers=e1)
+        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e2)).status_code == 404  # now expert1's
+        assert case["id"] not in [c["id"] for c in (await stack.http.get("/api/cases", headers=e2)).json()["items"]]

@@ -1,0 +1,300 @@
+"""Inbox, task, case, application and notification pages — over the API's own route functions."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from api import routes_cases, routes_files, routes_public, routes_tasks
+from api.deps import require
+from api.errors import ApiError
+from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
+from api.pages_forms import (
+    PREFIX,
+    FormField,
+    form_fields,
+    item_rows,
+    parse_form,
+    readable,
+    values_from_data,
+    values_from_form,
+)
+from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES, zh
+from api.views import case_detail, task_json
+from db import tasks as task_repo
+from db.models import Case, Upload
+from forms.registry import CASE_FORMS, FORMS, ReviewForm
+from rules.cities import CITIES
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+PER_PAGE = 50
+
+
+def _pager(total: int, p: int) -> dict[str, int]:
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    return {"page": min(max(1, p), pages), "pages": pages, "total": total}
+
+
+async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) -> dict[str, list[str]]:
+    """Store the files posted to the form's upload fields (through the API's upload) -> their ids by field."""
+    out: dict[str, list[str]] = {}
+    for f in fields:
+        if f.kind != "uploads":
+            continue
+        for item in page.posted.getlist(f"files.{f.name}"):
+            if not isinstance(item, StarletteUpload) or not item.filename:
+                continue
+            try:
+                up = await routes_files.upload(file=item, request=page.request, session=page.session,  # type: ignore[arg-type]
+                                               user=page.me, now=page.now)
+            except ApiError as exc:
+                errors[f.name] = f"{item.filename}：{zh(exc.detail)}"
+                continue
+            out.setdefault(f.name, []).append(up["id"])
+    return out
+
+
+def _file_names(page: Page, values: dict[str, list[str]], fields: list[FormField]) -> dict[str, str]:
+    """Names of the uploads an upload field lists (the user's own, or the case's materials)."""
+    names: dict[str, str] = {}
+    for f in fields:
+        for uid in values.get(f.html, []) if f.kind == "uploads" else []:
+            up = page.session.get(Upload, uid)
+            case = page.session.get(Case, up.case_id) if up is not None and up.case_id else None
+            if up is not None and (up.owner_user_id == page.me.id or (
+                    case is not None and routes_cases.can_view(page.session, page.me, case))):
+                names[uid] = up.filename
+    return names
+
+
+def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]) -> dict[str, list[str]]:
+    for name, ids in uploaded.items():
+        values[PREFIX + name] = [*values.get(PREFIX + name, []), *ids]
+    return values
+
+
+# --- inbox -----------------------------------------------------------------------------------------------
+
+
+@router.get("/inbox")
+async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case_id: str = "", overdue: str = "",
+                p: int = 1) -> Response:
+    tab = tab if tab in ("available", "mine") else "available"
+    filters: dict[str, Any] = {"type": type.strip()[:100] or None, "case_id": case_id.strip()[:100] or None,
+                               "overdue": True if overdue else None}
+    common = {"session": page.session, "user": page.me, "now": page.now, **filters}
+    counts = {s: (await routes_tasks.list_tasks(scope=s, limit=1, offset=0, **common))["total"]
+              for s in ("available", "mine")}
+    pager = _pager(counts[tab], p)
+    result = await routes_tasks.list_tasks(scope=tab, limit=PER_PAGE, offset=(pager["page"] - 1) * PER_PAGE, **common)
+    return page.render("inbox.html", tab=tab, tasks=result["items"], counts=counts, pager=pager,
+                       filters={"type": type, "case_id": case_id, "overdue": bool(overdue)}, task_types=TASK_TYPES)
+
+
+@router.post("/tasks/{task_id}/claim")
+async def claim(task_id: str, page: LoginPageDep) -> Response:
+    back = safe_next(text(page.posted, "back", 2000), "/inbox")
+    try:
+        task = await routes_tasks.claim(task_id=task_id, session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        flash(page.request, f"认领失败：{zh(exc.detail)}", "error")
+        return redirect(back)
+    flash(page.request, f"已认领「{task['title']}」，可在“我的”中办理")
+    return redirect(safe_next(text(page.posted, "next", 2000), back))
+
+
+@router.post("/tasks/{task_id}/unclaim")
+async def unclaim(task_id: str, page: LoginPageDep) -> Response:
+    back = safe_next(text(page.posted, "back", 2000), "/inbox?tab=mine")
+    try:
+        task = await routes_tasks.unclaim(task_id=task_id, session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        flash(page.request, f"释放失败：{zh(exc.detail)}", "error")
+        return redirect(back)
+    flash(page.request, f"已释放「{task['title']}」，其他人可以认领")
+    return redirect(back)
+
+
+# --- one task ------------------------------------------------------------------------------------------
+
+
+def _case_of(page: Page, case_id: str) -> dict[str, Any] | None:
+    """The case's detail if the user may see it (the API's rule), else None."""
+    try:
+        case = routes_cases.load_case(page.session, page.me, case_id)
+    except ApiError:
+        return None
+    return _with_links(page, case_detail(page.session, case, now=page.now))
+
+
+def _with_links(page: Page, detail: dict[str, Any]) -> dict[str, Any]:
+    visible = {t.id for t in task_repo.for_case(page.session, detail["id"]) if task_repo.can_see(page.me, t)}
+    files = {m["id"]: m["filename"] for m in detail.get("materials", [])}
+    detail["rows"] = readable(detail.get("data") or {}, files)
+    detail["result_rows"] = readable({k: v for k, v in (detail.get("result") or {}).items()
+                                      if not isinstance(v, dict | list) or v}, files)
+    for t in detail.get("tasks", []):
+        t["visible"] = t["id"] in visible
+        # blind review: an expert sees no other expert's score or opinion (DOMAIN.md, actors: expert)
+        blind = page.me.role == "expert" and t.get("role") == "expert" and t.get("completed_by") != page.me.username
+        t["data_rows"] = [] if blind else readable(t.get("data") or {}, files)
+        if blind:
+            t["comment"] = None
+    return detail
+
+
+def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = "", errors: dict[str, str] | None = None,
+                 values: dict[str, list[str]] | None = None) -> Response:
+    page.session.expire_all()
+    task = routes_tasks.load_task(page.session, page.me, task_id)
+    case = _case_of(page, task.case_id)
+    model = FORMS.get(task.form, ReviewForm)
+    fields = form_fields(model)
+    if values is None:
+        values = values_from_data(fields, (case or {}).get("data") or {}) if task.form in CASE_FORMS else {}
+        values.update(values_from_data(fields, task.data or {}))
+    user = page.me
+    blocked = ""
+    if task.status not in task_repo.OPEN_STATES:
+        blocked = f"该任务{routes_status(task.status)}。"
+    elif task.status == "claimed" and task.assignee not in (None, user.username):
+        blocked = f"该任务已被 {task.assignee} 认领，您不能办理。"
+    elif user.username in task.excluded_users:
+        blocked = "双人复核规则：您作出了该案件的初审，不能同时作出此决定。"
+    return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
+                       values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
+                       files=_file_names(page, values, fields))
+
+
+def routes_status(status: str) -> str:
+    return {"completed": "已办结", "cancelled": "已取消"}.get(status, status)
+
+
+@router.get("/tasks/{task_id}")
+async def task_page(task_id: str, page: LoginPageDep) -> Response:
+    return _render_task(page, task_id)
+
+
+@router.post("/tasks/{task_id}/complete")
+async def complete(task_id: str, page: LoginPageDep) -> Response:
+    form = page.posted
+    task = routes_tasks.load_task(page.session, page.me, task_id)
+    title = task.title
+    model = FORMS.get(task.form, ReviewForm)
+    values = values_from_form(form)
+    decision, comment = text(form, "decision", 50), text(form, "comment", 6000)
+    fields = form_fields(model)
+    upload_errors: dict[str, str] = {}
+    uploaded = await _uploads(page, fields, upload_errors) if decision in task.decisions else {}
+    data, errors = parse_form(fields, form, model, uploaded)
+    errors.update(upload_errors)
+    values = _merge_uploaded(values, uploaded)
+    if decision not in task.decisions:
+        return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
+    if errors:
+        return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", errors=errors, values=values)
+    try:
+        body = routes_tasks.Completion(decision=decision, comment=comment, data=data)
+    except ValidationError as exc:
+        return _render_task(page, task_id, status=422, error=validation_zh(exc), values=values,
+                            errors={"comment": "最多 5000 个字符"} if len(comment) > 5000 else {})
+    page.release()
+    try:
+        await routes_tasks.complete(task_id=task_id, body=body, request=page.request, session=page.session,
+                                    user=page.me, now=page.now)
+    except ApiError as exc:
+        message = zh(exc.detail)
+        if exc.detail.startswith("comment:"):
+            return _render_task(page, task_id, status=exc.status, error="请填写理由后重新提交",
+                                errors={"comment": message}, values=values)
+        return _render_task(page, task_id, status=exc.status, error=message, values=values)
+    flash(page.request, f"已办理「{title}」：{DECISIONS.get(decision, decision)}")
+    return redirect("/inbox")
+
+
+# --- cases ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/cases")
+async def cases(page: LoginPageDep, type: str = "", status: str = "", city: str = "", q: str = "",
+                p: int = 1) -> Response:
+    args: dict[str, Any] = {"type": type or None, "status": status or None, "city": city or None,
+                            "q": q.strip()[:100] or None}
+    total = (await routes_cases.list_cases(session=page.session, user=page.me, limit=1, offset=0, **args))["total"]
+    pager = _pager(total, p)
+    result = await routes_cases.list_cases(session=page.session, user=page.me, limit=PER_PAGE,
+                                           offset=(pager["page"] - 1) * PER_PAGE, **args)
+    return page.render("cases.html", cases=result["items"], pager=pager, cities=CITIES, case_types=CASE_TYPES,
+                       statuses=CASE_STATUS, filters={"type": type, "status": status, "city": city, "q": q})
+
+
+@router.get("/cases/{case_id}")
+async def case_page(case_id: str, page: LoginPageDep) -> Response:
+    detail = await routes_cases.get_case(case_id=case_id, session=page.session, user=page.me, now=page.now)
+    return page.render("case.html", case=_with_links(page, detail))
+
+
+# --- a provider's admission application -------------------------------------------------------------------
+
+
+def _render_apply(page: Page, *, values: dict[str, list[str]], errors: dict[str, str], idem: str, status: int = 200,
+                  error: str = "") -> Response:
+    fields = form_fields(CASE_FORMS["provider_admission"])
+    return page.render("apply_provider.html", status=status, fields=fields, values=values, errors=errors, idem=idem,
+                       error=error, item_rows=item_rows, files=_file_names(page, values, fields))
+
+
+@router.get("/apply/provider_admission")
+async def apply_form(page: LoginPageDep) -> Response:
+    require(page.me, "provider")
+    return _render_apply(page, values={}, errors={}, idem=secrets.token_urlsafe(16))
+
+
+@router.post("/apply/provider_admission")
+async def apply(page: LoginPageDep) -> Response:
+    require(page.me, "provider")
+    form = page.posted
+    model = CASE_FORMS["provider_admission"]
+    idem = text(form, "idem", 64) or secrets.token_urlsafe(16)
+    values = values_from_form(form)
+    fields = form_fields(model)
+    upload_errors: dict[str, str] = {}
+    uploaded = await _uploads(page, fields, upload_errors)
+    data, errors = parse_form(fields, form, model, uploaded)
+    errors.update(upload_errors)
+    values = _merge_uploaded(values, uploaded)
+    if errors:
+        return _render_apply(page, values=values, errors=errors, idem=idem, status=422, error="请更正标红的项目后重新提交")
+    page.release()
+    try:
+        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="provider_admission", data=data),
+                                              request=page.request, session=page.session, user=page.me, now=page.now,
+                                              idempotency_key=idem)
+    except ApiError as exc:
+        return _render_apply(page, values=values, errors={}, idem=idem, status=exc.status, error=zh(exc.detail))
+    flash(page.request, f"准入申请已提交，案件编号 {case['id']}")
+    return redirect(f"/cases/{case['id']}")
+
+
+# --- notifications ---------------------------------------------------------------------------------------------
+
+
+@router.get("/notifications")
+async def notifications(page: LoginPageDep, unread: str = "") -> Response:
+    result = await routes_public.notifications(session=page.session, user=page.me, unread=bool(unread), limit=200)
+    return page.render("notifications.html", items=result["items"], total=result["total"], only_unread=bool(unread))
+
+
+@router.post("/notifications/read")
+async def notifications_read(page: LoginPageDep) -> Response:
+    result = await routes_public.notifications(session=page.session, user=page.me, unread=True, limit=500)
+    for n in result["items"]:
+        await routes_public.mark_read(nid=n["id"], session=page.session, user=page.me, now=page.now)
+    flash(page.request, f"已将 {len(result['items'])} 条消息标为已读")
+    return redirect("/notifications")
+
