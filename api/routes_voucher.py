@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError, RPCStatusCode
@@ -13,10 +14,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, NotFound
 from api.routes_cases import can_view
-from api.views import case_json, iso
+from api.routes_files import DOCX
+from api.views import case_json, document_json, iso
 from db import audit, bids, users
 from db import fund as fund_repo
-from db.models import Bid, Case, User
+from db.models import Bid, Case, Document, User
 from rules.fund import FundError
 from rules.voucher import policy_in_force
 from workflows.voucher_types import FundChanged, VoidRequest
@@ -152,6 +154,23 @@ async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep
             raise Conflict("this case's process has already ended") from None
         raise
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}
+
+
+@router.get("/voucher/statistics")
+async def statistics(session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """The monthly statistics reports drafted so far, newest first (operator, department)."""
+    require(user, "operator", "department")
+    rows = bids.reports(session)
+    return page([{**document_json(d), "url": f"/api/voucher/statistics/{d.id}"} for d in rows], len(rows))
+
+
+@router.get("/voucher/statistics/{doc_id}")
+async def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+    require(user, "operator", "department")
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.kind != "monthly_voucher_statistics":
+        raise NotFound(f"no statistics report {doc_id}")
+    return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
 @router.get("/budget/{year}")

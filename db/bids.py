@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from db.models import Bid, Case, Deadline, Organization
+from db.models import Bid, Case, Deadline, Document, Organization
 
 
 def bidding_deadline(session: Session, case_id: str) -> Deadline | None:
@@ -52,3 +52,9 @@ def open_voucher_for_item(session: Session, *, org_id: int, category: str) -> Ca
     rows = session.exec(select(Case).where(Case.type == "voucher", Case.applicant_org_id == org_id,
                                            col(Case.closed_at).is_(None))).all()
     return next((c for c in rows if c.data.get("category") == category), None)
+
+
+def reports(session: Session) -> Sequence[Document]:
+    """The monthly voucher statistics reports, newest first."""
+    return session.exec(select(Document).where(Document.kind == "monthly_voucher_statistics")
+                        .order_by(col(Document.created_at).desc())).all()

@@ -13,8 +13,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 from workflows.human import CaseWorkflow, run_activity
+from workflows.voucher_statistics import STATISTICS_ID, VoucherStatisticsWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.calendar import SHANGHAI
@@ -52,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         FundResult,
         IssuedVoucher,
         IssueInput,
+        StatisticsInput,
         VoidCaseInput,
         VoidRequest,
         VoucherProjection,
@@ -123,6 +127,7 @@ class VoucherWorkflow(CaseWorkflow):
     async def _process(self) -> None:
         case = self.case
         assert case is not None
+        await self._ensure_statistics()
         self.policy = await run_activity(VOUCHER_START, VoucherStartInput(case_id=case.case_id, at=workflow.now()),
                                          VoucherStarted)
         await self.set_status("in_review", "服务需求已提交，等待运营单位审核")
@@ -277,17 +282,21 @@ class VoucherWorkflow(CaseWorkflow):
             step="delivery", type="voucher.delivery", title="服务完成情况报送", role="provider",
             org_id=self.provider_org_id, decisions=SUBMIT, form="voucher_delivery",
             summary=f"服务券{self.voucher['voucher_no']}，有效期至{valid_until.isoformat()}")))
-        for at, days in [*reminders, (expires_at, 0)]:
-            if at > workflow.now():
-                try:
-                    await workflow.wait_condition(step.done, timeout=at - workflow.now())
-                except TimeoutError:
-                    pass
-            if step.done():
-                break
-            if days:
-                await self._tell_parties(f"服务券将于{days}天后到期", f"服务券{self.voucher['voucher_no']}有效期至"
-                                         f"{valid_until.isoformat()}，请在有效期内完成服务。", kind=f"expiry_{days}")
+        try:
+            for at, days in [*reminders, (expires_at, 0)]:
+                if at > workflow.now():
+                    try:
+                        await workflow.wait_condition(step.done, timeout=at - workflow.now())
+                    except TimeoutError:
+                        pass
+                if step.done():
+                    break
+                if days:
+                    await self._tell_parties(f"服务券将于{days}天后到期", f"服务券{self.voucher['voucher_no']}有效期至"
+                                             f"{valid_until.isoformat()}，请在有效期内完成服务。", kind=f"expiry_{days}")
+        except asyncio.CancelledError:
+            step.cancel()  # voided meanwhile: the delivery step goes with it
+            raise
         if not step.done():
             step.cancel()
             self._pending.clear()
@@ -365,6 +374,16 @@ class VoucherWorkflow(CaseWorkflow):
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
 
     # --- helpers ------------------------------------------------------------------------------------
+
+    async def _ensure_statistics(self) -> None:
+        """Start the monthly statistics workflow unless it runs already (see workflows/voucher_statistics.py)."""
+        now = workflow.now().astimezone(SHANGHAI)
+        try:
+            await workflow.start_child_workflow(
+                VoucherStatisticsWorkflow.run, StatisticsInput(year=now.year, month=now.month), id=STATISTICS_ID,
+                parent_close_policy=ParentClosePolicy.ABANDON)
+        except WorkflowAlreadyStartedError:
+            pass
 
     async def _fund(self, op: str, amount_fen: int | None = None) -> FundResult:
         """One fund operation; the applications it promoted or dropped are told by signal."""

@@ -134,6 +134,12 @@ class StatisticsDraftInput(BaseModel):
     at: datetime
 
 
+class NextReport(BaseModel):
+    """When the report of (year, month) is due: 09:00 Shanghai on the first working day of the month after."""
+
+    report_at: datetime
+
+
 # Activity names, referenced by string so workflows never import activity code.
 VOUCHER_START = "voucher_start"
 OPEN_BIDDING = "voucher_open_bidding"
@@ -145,3 +151,4 @@ ISSUE_VOUCHER = "voucher_issue"
 PROJECT_VOUCHER = "voucher_project"
 VOID_CASE = "voucher_void_case"
 DRAFT_STATISTICS = "voucher_draft_statistics"
+NEXT_REPORT_AT = "voucher_next_report_at"
