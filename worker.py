@@ -15,8 +15,11 @@ from temporalio.worker import Worker
 from activities.channels import LogSms, SmtpMailer
 from activities.documents import DocumentActivities
 from activities.failures import FailureRecorder
+from activities.fund import FundActivities
 from activities.notify import NotifyActivities
 from activities.tasks import TaskActivities
+from activities.voucher import VoucherActivities
+from activities.voucher_statistics import StatisticsActivities
 from settings import Settings, get_settings
 from workflows.registry import WORKFLOWS
 
@@ -30,9 +33,13 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
         sms=LogSms(),
     )
     docs = DocumentActivities(engine=engine, store=Path(settings.data_dir) / "documents")
+    voucher, fund = VoucherActivities(engine=engine), FundActivities(engine=engine)
+    stats = StatisticsActivities(engine=engine, store=Path(settings.data_dir) / "documents")
     return [
         tasks.open_task, tasks.close_task, tasks.set_case_status, tasks.cancel_tasks, tasks.decide_account,
         tasks.file_provider, notify.notify, docs.draft_document,
+        voucher.start, voucher.open_bidding, voucher.close_bidding, voucher.choose_bid, voucher.issue, voucher.project,
+        voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft,
     ]
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
 from api.views import case_detail, case_json
+from api.voucher_checks import check_voucher_case
 from api.workflows import start_case
 from db import audit, users
 from db.models import Case, Task, Upload, User
@@ -26,6 +27,12 @@ PREFIX = {"provider_admission": "PA", "voucher": "VC", "certification": "CT", "w
 # Which role may open which case type, and the title shown in lists. A type missing here is not open yet.
 WHO_MAY_APPLY = {"provider_admission": ("provider",)}
 CASE_TITLES = {"provider_admission": "签约服务机构准入申请"}
+WHO_MAY_APPLY["voucher"] = ("enterprise",)
+CASE_TITLES["voucher"] = "服务券需求"
+# Per-type checks of the applicant before a case is created (they raise an ApiError to refuse), and the types
+# of which an organisation may have several open cases at once (a voucher per service item).
+CASE_CHECKS: dict[str, Any] = {"voucher": check_voucher_case}
+MANY_OPEN = {"voucher"}
 
 
 class CaseCreate(BaseModel):
@@ -110,8 +117,12 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
         raise Forbidden("your account has no organisation to apply for")
     if org.blacklisted:
         raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}")
+    if body.type in CASE_CHECKS:
+        CASE_CHECKS[body.type](session, org, data)
     running = session.exec(select(Case).where(Case.type == body.type, Case.applicant_org_id == org.id,
                                               col(Case.closed_at).is_(None))).first()
+    if body.type in MANY_OPEN:
+        running = None
     if running is not None:
         raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first")
     case = Case(id=f"{PREFIX[body.type]}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",

@@ -1,29 +1,209 @@
-"""Voucher-specific endpoints (P1): bids on a demand."""
+"""Voucher-specific endpoints (P1): demands and bids, fraud voids, the fund of a year."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import SessionDep, UserDep, require
+from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, NotFound
-from db.models import Case
+from api.routes_cases import can_view
+from api.routes_files import DOCX
+from api.views import case_json, document_json, iso
+from db import audit, bids, users
+from db import fund as fund_repo
+from db.models import Bid, Case, Document, User
+from rules.fund import FundError
+from rules.voucher import policy_in_force
+from workflows.voucher_types import FundChanged, VoidRequest
 
 router = APIRouter(prefix="/api")
+TERMINAL = ("settled", "void", "expired", "rejected", "closed")
 
 
-class Bid(BaseModel):
-    amount_fen: int
-    plan: str = ""
+class BidIn(BaseModel):
+    amount_fen: int = Field(gt=0, le=100_000_000_00)
+    plan: str = Field(default="", max_length=5000)
 
 
-@router.post("/cases/{case_id}/bids")
-async def bid(case_id: str, body: Bid, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    """Providers bid on a voucher demand while bidding is open."""
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class BudgetIn(BaseModel):
+    total_fen: int = Field(ge=0, le=100_000_000_000_00)
+
+
+def bid_json(b: Bid, *, ratings: dict[str, int] | None = None) -> dict[str, Any]:
+    out = {"id": b.id, "case_id": b.case_id, "provider_org_id": b.provider_org_id, "provider_name": b.provider_name,
+           "amount_fen": b.amount_fen, "plan": b.plan, "status": b.status, "created_at": iso(b.created_at)}
+    if ratings is not None:
+        out["provider_ratings"] = ratings
+    return out
+
+
+def demand_json(case: Case) -> dict[str, Any]:
+    return {**case_json(case), "data": case.data}
+
+
+def _demand_for_provider(session: Any, user: User, case_id: str) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or case.type != "voucher" or not bids.may_bid_on(users.org(session, user.org_id), case):
+        raise NotFound(f"no voucher demand {case_id} open to you")
+    return case
+
+
+@router.post("/cases/{case_id}/bids", status_code=201)
+async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    """Signed providers of the demand's category bid while bidding is open (000 五.3)."""
     require(user, "provider")
+    case = _demand_for_provider(session, user, case_id)
+    deadline = bids.bidding_deadline(session, case.id)
+    if case.status != "bidding" or deadline is None or not deadline.open or now >= deadline.closes_at:
+        raise Conflict("bidding is not open on this case")
+    org = users.org(session, user.org_id)
+    assert org is not None
+    row = Bid(case_id=case.id, provider_org_id=org.id or 0, provider_name=org.name, amount_fen=body.amount_fen,
+              plan=body.plan, created_at=now)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"{org.name} has already bid on this demand") from None
+    audit.record(session, action="bid", at=now, actor=user.username, case_id=case.id,
+                 message=f"{org.name}报价{body.amount_fen / 100:.2f}元", after={"bid_id": row.id})
+    return bid_json(row)
+
+
+@router.get("/cases/{case_id}/bids")
+async def list_bids(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """The enterprise (and staff) see every bid with the provider's past ratings; a provider sees its own."""
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher":
         raise NotFound(f"no voucher demand {case_id}")
-    raise Conflict("bidding is not open on this case")
+    if user.role == "provider":
+        rows = [b for b in bids.for_case(session, case.id) if b.provider_org_id == user.org_id]
+        if not rows:
+            _demand_for_provider(session, user, case_id)
+        return page([bid_json(b) for b in rows], len(rows))
+    if not can_view(session, user, case):
+        raise NotFound(f"no case {case_id} that you may see")
+    rows = list(bids.for_case(session, case.id))
+    return page([bid_json(b, ratings=bids.provider_ratings(session, b.provider_org_id)) for b in rows], len(rows))
+
+
+@router.get("/voucher/demands")
+async def open_demands(session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """Demands open for bidding: a signed provider sees those of its categories; staff see all."""
+    if user.role == "provider":
+        org = users.org(session, user.org_id)
+        if org is None or not org.signed or org.blacklisted:
+            return page([], 0)
+        rows = bids.open_demands(session, categories=org.categories)
+    else:
+        require(user, "operator", "department")
+        rows = bids.open_demands(session, categories=None)
+    return page([demand_json(c) for c in rows], len(rows))
+
+
+@router.get("/voucher/demands/{case_id}")
+async def open_demand(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    require(user, "provider")
+    return demand_json(_demand_for_provider(session, user, case_id))
+
+
+@router.get("/voucher/my-bids")
+async def my_bids(session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """A provider's bids, newest first, with the voucher's state once it has won."""
+    require(user, "provider")
+    out = []
+    for b in bids.by_provider(session, user.org_id or 0):
+        item = bid_json(b)
+        if b.status == "chosen":
+            case = session.get(Case, b.case_id)
+            item["voucher"] = case.result.get("voucher", {}) if case else {}
+        out.append(item)
+    return page(out, len(out))
+
+
+@router.post("/cases/{case_id}/void", status_code=202)
+async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep, user: UserDep,
+               now: NowDep) -> dict[str, Any]:
+    """Void a voucher for collusion or falsification at any stage (003 art. 11(1); 000 六)."""
+    require(user, "department")
+    case = session.get(Case, case_id)
+    if case is None or case.type != "voucher":
+        raise NotFound(f"no voucher case {case_id}")
+    if case.status in TERMINAL or case.closed_at is not None:
+        raise Conflict(f"this voucher case is already {case.status}")
+    audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
+                 message=f"{user.username}以“{body.reason}”为由作废服务券")
+    session.commit()
+    try:
+        await request.app.state.temporal.get_workflow_handle(case.id).signal(
+            "void", VoidRequest(reason=body.reason, actor=user.username))
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise Conflict("this case's process has already ended") from None
+        raise
+    return {"case_id": case.id, "status": "voiding", "reason": body.reason}
+
+
+@router.get("/voucher/statistics")
+async def statistics(session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """The monthly statistics reports drafted so far, newest first (operator, department)."""
+    require(user, "operator", "department")
+    rows = bids.reports(session)
+    return page([{**document_json(d), "url": f"/api/voucher/statistics/{d.id}"} for d in rows], len(rows))
+
+
+@router.get("/voucher/statistics/{doc_id}")
+async def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+    require(user, "operator", "department")
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.kind != "monthly_voucher_statistics":
+        raise NotFound(f"no statistics report {doc_id}")
+    return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
+
+
+@router.get("/budget/{year}")
+async def budget(year: int, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """The year's fund: total, reserved, settled, remaining and the waitlist in serving order."""
+    if user.role not in ("operator", "department", "admin"):
+        out = fund_repo.summary(session, year=year)
+        return {**out, "waitlist": [w for w in out["waitlist"] if _own(session, user, w["case_id"])]}
+    return fund_repo.summary(session, year=year)
+
+
+def _own(session: Any, user: User, case_id: str) -> bool:
+    case = session.get(Case, case_id)
+    return case is not None and case.applicant_org_id is not None and case.applicant_org_id == user.org_id
+
+
+@router.put("/admin/budget/{year}")
+async def set_budget(year: int, body: BudgetIn, request: Request, session: SessionDep, user: UserDep,
+                     now: NowDep) -> dict[str, Any]:
+    """Set the year's voucher fund (admin); a raise promotes the waitlist at once."""
+    require(user, "admin")
+    cap = policy_in_force(on=date(year, 12, 31)).per_enterprise_year_cap_fen
+    try:
+        change = fund_repo.set_total(session, year=year, total_fen=body.total_fen, cap_fen=cap, actor=user.username,
+                                     at=now)
+    except FundError as exc:
+        raise Conflict(exc.message) from None
+    audit.record(session, action="budget", at=now, actor=user.username,
+                 message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
+    session.commit()
+    for cid, state in [*((c, "reserved") for c in change.promoted), *((c, "dropped") for c in change.dropped)]:
+        try:
+            await request.app.state.temporal.get_workflow_handle(cid).signal("fund_changed", FundChanged(state=state))
+        except RPCError:
+            pass  # the case ended meanwhile
+    return fund_repo.summary(session, year=year)

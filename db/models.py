@@ -241,3 +241,44 @@ class ActivityFailure(SQLModel, table=True):
     attempt: int
     last_error: str
     last_at: datetime = _ts()
+
+
+class Bid(SQLModel, table=True):
+    """A signed provider's quote on a voucher demand while bidding is open (seed 000 五.3)."""
+
+    __table_args__ = (UniqueConstraint("case_id", "provider_org_id", name="uq_bid_provider"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    provider_org_id: int = Field(foreign_key="organization.id", index=True)
+    provider_name: str = ""
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    plan: str = ""
+    status: str = "submitted"
+    created_at: datetime = _ts()
+
+
+class FundYear(SQLModel, table=True):
+    """The voucher fund of one year (000 六(二): 5,000,000 CNY by default); its row is the lock of the year."""
+
+    year: int = Field(primary_key=True)
+    total_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_by: str = "system"
+    updated_at: datetime = _ts()
+
+
+class FundReservation(SQLModel, table=True):
+    """One voucher application's claim on its year's fund; one row per case, changed only under the year's lock."""
+
+    __table_args__ = (Index("ix_fundreservation_year_state", "year", "state"),)
+
+    case_id: str = Field(primary_key=True, foreign_key="case.id")
+    year: int
+    enterprise_org_id: int = Field(index=True)
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    settled_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    state: str
+    priority_group: int = 1
+    submitted_at: datetime = _ts()
+    seq: int = 0
+    updated_at: datetime = _ts()

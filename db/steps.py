@@ -12,6 +12,17 @@ DEFAULT_DUE_WORKING_DAYS = {
     "provider_admission.expert_review": 10,
     "provider_admission.department_filing": 5,
     "provider_admission.correction": 10,
+    "voucher.demand_review": 3,
+    "voucher.correction": 10,
+    "voucher.choose_bid": 5,
+    "voucher.award_review": 3,
+    "voucher.apply": 10,
+    "voucher.first_review": 5,
+    "voucher.final_review": 5,
+    "voucher.delivery": 60,
+    "voucher.confirm": 5,
+    "voucher.settlement_review": 5,
+    "voucher.settlement_approval": 5,
 }
 FALLBACK_DUE_WORKING_DAYS = 5
 

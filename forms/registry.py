@@ -8,16 +8,33 @@ from pydantic import BaseModel
 
 from forms.provider_admission import ProviderAdmissionForm
 from forms.review import ExpertOpinionForm, ReviewForm
+from forms.voucher import (
+    ChooseBidForm,
+    ConfirmForm,
+    DeliveryForm,
+    FirstReviewForm,
+    SettlementReviewForm,
+    VoucherApplyForm,
+    VoucherDemandForm,
+)
 
 FORMS: dict[str, type[BaseModel]] = {
     "": ReviewForm,
     "review": ReviewForm,
     "expert_opinion": ExpertOpinionForm,
     "provider_admission": ProviderAdmissionForm,
+    "voucher": VoucherDemandForm,
+    "voucher_choose_bid": ChooseBidForm,
+    "voucher_apply": VoucherApplyForm,
+    "voucher_first_review": FirstReviewForm,
+    "voucher_delivery": DeliveryForm,
+    "voucher_confirm": ConfirmForm,
+    "voucher_settlement_review": SettlementReviewForm,
 }
 
 CASE_FORMS: dict[str, type[BaseModel]] = {
     "provider_admission": ProviderAdmissionForm,
+    "voucher": VoucherDemandForm,
 }
 
 

@@ -1,0 +1,55 @@
+"""Gathering a voucher case's data for its documents: the voucher, the three-party contract, the settlement."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from db.models import Case
+from documents import content
+from rules.calendar import SHANGHAI
+from rules.voucher import CATEGORIES, POLICIES
+from workflows.types import DraftDocumentInput
+
+
+def _common(case: Case) -> dict[str, Any]:
+    v = case.result.get("voucher", {})
+    return {"enterprise_name": case.applicant, "provider_name": v.get("provider_name", ""),
+            "service_item": case.data.get("title", ""), "contract_amount_fen": int(v["contract_amount_fen"]),
+            "voucher_amount_fen": int(v["amount_fen"])}
+
+
+def voucher_certificate(_s: Session, case: Case, _inp: DraftDocumentInput) -> Any:
+    v = case.result["voucher"]
+    return content.voucher_certificate(
+        voucher_no=v["voucher_no"], category=CATEGORIES.get(case.data["category"], case.data["category"]),
+        issued_on=date.fromisoformat(v["issued_on"]), valid_until=date.fromisoformat(v["valid_until"]),
+        policy_title=POLICIES[case.policy_version].title, **_common(case))
+
+
+def three_party_contract(_s: Session, case: Case, _inp: DraftDocumentInput) -> Any:
+    v = case.result["voucher"]
+    return content.three_party_contract(
+        contract_no=v["contract_no"], category=CATEGORIES.get(case.data["category"], case.data["category"]),
+        service_content=case.data.get("description") or case.data.get("title", ""), policy=case.policy_version,
+        policy_title=POLICIES[case.policy_version].title, signed_on=date.fromisoformat(v["issued_on"]),
+        perform_until=date.fromisoformat(v["valid_until"]), voucher_no=v["voucher_no"], **_common(case))
+
+
+def settlement_statement(_s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    v = case.result["voucher"]
+    return content.settlement_statement(
+        statement_no=f"{v['voucher_no']}-JS", voucher_no=v["voucher_no"], contract_no=v["contract_no"],
+        settled_fen=int(v["settled_fen"]),
+        satisfaction=content.SATISFACTION_LABELS.get(v.get("satisfaction", ""), v.get("satisfaction", "")),
+        settled_on=inp.at.astimezone(SHANGHAI).date(), adjustment_reason=v.get("adjustment_reason") or None,
+        supervision_fee_fen=v.get("supervision_fee_fen"), **_common(case))
+
+
+VOUCHER_BUILDERS = {
+    "voucher_certificate": voucher_certificate,
+    "three_party_contract": three_party_contract,
+    "settlement_statement": settlement_statement,
+}

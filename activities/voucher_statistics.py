@@ -1,0 +1,113 @@
+"""The monthly statistics report: issued and settled vouchers by category and city, and the fund's burn-down."""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import hashlib
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio import activity
+
+from db import audit
+from db import documents as doc_repo
+from db import fund as fund_repo
+from db.calendar import load_calendar
+from db.engine import session_scope
+from db.models import Case, Document, FundReservation
+from documents import content
+from documents.render import render_docx
+from rules.calendar import SHANGHAI
+from rules.voucher import CATEGORIES
+from workflows.types import DocumentRef
+from workflows.voucher_types import NextReport, StatisticsDraftInput
+
+
+def first_working_day_after(s: Session, *, year: int, month: int) -> date:
+    """The first working day of the month after (year, month)."""
+    y, m = (year + 1, 1) if month == 12 else (year, month + 1)
+    cal = load_calendar(s)
+    return cal.add_working_days(event_day=date(y, m, 1) - timedelta(days=1), working_days=1)
+
+
+def _in_month(iso_day: str | None, year: int, month: int) -> bool:
+    return bool(iso_day) and iso_day[:7] == f"{year:04d}-{month:02d}"  # type: ignore[index]
+
+
+def statistics_params(s: Session, *, year: int, month: int) -> dict:
+    """The rows of the report (pure data, so the builder can be called from the document activity)."""
+    by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    by_city: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for case in s.exec(select(Case).where(Case.type == "voucher")):
+        v = case.result.get("voucher", {})
+        cat = CATEGORIES.get(case.data.get("category", ""), "其他")
+        city = content.CITY_NAMES.get(case.city or "", case.city or "未知")
+        for key, idx, amount in (("issued_on", 0, v.get("amount_fen", 0)), ("settled_on", 2, v.get("settled_fen", 0))):
+            if _in_month(v.get(key), year, month):
+                for table in (by_cat, by_city):
+                    row = table[cat if table is by_cat else city]
+                    row[idx] += 1
+                    row[idx + 1] += int(amount or 0)
+    total = fund_repo.summary(s, year=year)["total_fen"]
+    rows = list(s.exec(select(FundReservation).where(FundReservation.year == year)))
+    burn_down = []
+    for m in range(1, month + 1):
+        end = datetime.combine(date(year, m, calendar.monthrange(year, m)[1]) + timedelta(days=1), time(0),
+                               tzinfo=SHANGHAI)
+        used = sum(r.settled_fen if r.state == "settled" else r.amount_fen for r in rows
+                   if r.state in ("reserved", "settled") and r.submitted_at < end)
+        burn_down.append((f"{m}月", total - used))
+    return {"by_category": by_cat, "by_city": by_city, "fund_total_fen": total, "burn_down": burn_down}
+
+
+@dataclass
+class StatisticsActivities:
+    engine: Engine
+    store: Path
+
+    @activity.defn(name="voucher_next_report_at")
+    def next_report_at(self, inp: StatisticsDraftInput) -> NextReport:
+        with session_scope(self.engine) as s:
+            day = first_working_day_after(s, year=inp.year, month=inp.month)
+        return NextReport(report_at=datetime.combine(day, time(9), tzinfo=SHANGHAI))
+
+    @activity.defn(name="voucher_draft_statistics")
+    def draft(self, inp: StatisticsDraftInput) -> DocumentRef:
+        """Draft the month's report once (keyed by the month), numbered by the operator's counter, stored."""
+        key = f"voucher-statistics.{inp.year}-{inp.month:02d}"
+        with session_scope(self.engine) as s:
+            existing = doc_repo.by_key(s, key)
+            if existing is not None:
+                return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
+            p = statistics_params(s, year=inp.year, month=inp.month)
+            day = inp.at.astimezone(SHANGHAI).date()
+            probe = content.monthly_voucher_statistics(number=1, year=day.year, issued_on=day, **_builder_args(inp, p))
+            number = doc_repo.next_number(s, issuer_code=probe.issuer_code, year=day.year)
+            doc = dataclasses.replace(probe, number=number)
+            data = render_docx(doc)
+            digest, doc_id = hashlib.sha256(data).hexdigest(), secrets.token_hex(16)
+            path = self.store / f"{doc_id}.docx"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            s.add(Document(id=doc_id, key=key, case_id=None, kind="monthly_voucher_statistics", title=doc.title,
+                           issuer_code=doc.issuer_code, year=doc.year, number=number, doc_number=doc.doc_number,
+                           filename=f"{doc.title}.docx", path=str(path), sha256=digest, size=len(data),
+                           layout_version=doc.layout_version, created_at=inp.at))
+            audit.record(s, action="document", at=inp.at, message=f"已生成《{doc.title}》（{doc.doc_number}）",
+                         after={"document_id": doc_id, "sha256": digest}, key=f"{key}.document")
+            return DocumentRef(id=doc_id, doc_number=doc.doc_number, sha256=digest)
+
+
+def _builder_args(inp: StatisticsDraftInput, p: dict) -> dict:
+    def rows(table: dict[str, list[int]]) -> list[content.VoucherStatRow]:
+        return [content.VoucherStatRow(label=k, issued_count=v[0], issued_fen=v[1], settled_count=v[2],
+                                       settled_fen=v[3]) for k, v in sorted(table.items())]
+
+    return {"period_year": inp.year, "period_month": inp.month, "by_category": rows(p["by_category"]),
+            "by_city": rows(p["by_city"]), "fund_total_fen": p["fund_total_fen"], "burn_down": p["burn_down"]}

@@ -1,0 +1,22 @@
+"""Who may publish a voucher demand (P1; seed 000 五.1, 003 art. 5-6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from api.errors import Conflict, Forbidden
+from db import bids
+from db.models import Organization
+
+
+def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]) -> None:
+    """Approved micro or small enterprises only, not blacklisted, one open voucher per service item."""
+    if org.kind != "enterprise" or org.size not in ("micro", "small"):
+        raise Forbidden(f"{org.name} is not a micro or small enterprise (size: {org.size}); only 小微企业 may apply "
+                        "for service vouchers")
+    running = bids.open_voucher_for_item(session, org_id=org.id or 0, category=data["category"])
+    if running is not None:
+        raise Conflict(f"{org.name} already has an open voucher case for this service item ({running.id}); "
+                       "one voucher per service item")

@@ -1,0 +1,193 @@
+"""The voucher fund in the database: rules.fund's FundLedger applied under one lock per year.
+
+Every change takes the year's row lock (SELECT … FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE, see
+db.engine), loads the year's reservations into a FundLedger, applies the operation there and writes back the
+rows whose state changed. The pure ledger decides; this module only makes it atomic and durable, so the
+invariants tested on the ledger (reserved + settled ≤ total, each enterprise within its cap) hold in the database.
+Functions flush and leave the commit to the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from db.models import FundReservation, FundYear
+from rules.fund import FundError, FundLedger, WaitEntry, priority_key
+
+DEFAULT_TOTAL_FEN = 5_000_000 * 100  # 000 六(二): 每年500万
+OPEN = ("reserved", "waitlisted")
+
+
+@dataclass(frozen=True)
+class FundChange:
+    """What one operation did: the case's state, and the cases it promoted or dropped (their workflows are told)."""
+
+    state: str
+    promoted: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    freed_fen: int = 0
+
+
+def lock_year(s: Session, *, year: int, at: datetime) -> FundYear:
+    """The year's row, created with the default total on first use, locked until the transaction ends."""
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = FundYear.__table__  # type: ignore[attr-defined]
+    s.execute(insert(table).values(year=year, total_fen=DEFAULT_TOTAL_FEN, updated_by="system", updated_at=at)
+              .on_conflict_do_nothing(index_elements=["year"]))
+    row = s.exec(select(FundYear).where(FundYear.year == year).with_for_update()).one()
+    s.refresh(row)
+    return row
+
+
+def _rows(s: Session, year: int) -> dict[str, FundReservation]:
+    return {r.case_id: r for r in s.exec(select(FundReservation).where(FundReservation.year == year))}
+
+
+def _ledger(fund: FundYear, rows: dict[str, FundReservation], cap_fen: int) -> FundLedger:
+    ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
+    for r in rows.values():
+        who = str(r.enterprise_org_id)
+        if r.state == "reserved":
+            ledger.reservations[r.case_id] = (who, r.amount_fen)
+        elif r.state == "waitlisted":
+            ledger.waitlist[r.case_id] = WaitEntry(enterprise=who, amount_fen=r.amount_fen,
+                                                   key=(r.priority_group, r.submitted_at, r.seq))
+        elif r.state == "settled":
+            ledger.settled[r.case_id] = (who, r.settled_fen)
+        else:
+            ledger.closed[r.case_id] = r.state  # type: ignore[assignment]
+    return ledger
+
+
+def _write_back(s: Session, ledger: FundLedger, rows: dict[str, FundReservation], at: datetime) -> None:
+    for case_id, row in rows.items():
+        state = ledger.state(case_id=case_id)
+        if state is not None and state != row.state:
+            row.state, row.updated_at = state, at
+            if state == "settled":
+                row.settled_fen = ledger.settled[case_id][1]
+            s.add(row)
+    s.flush()
+
+
+def enterprise_used_fen(s: Session, *, year: int, enterprise_org_id: int, excluding: str | None = None) -> int:
+    """An enterprise's reserved and settled money of the year (for the yearly cap, 003 art. 6; 000 二)."""
+    total = 0
+    stmt = select(FundReservation).where(FundReservation.year == year,
+                                         FundReservation.enterprise_org_id == enterprise_org_id)
+    for r in s.exec(stmt):
+        if r.case_id == excluding:
+            continue
+        total += r.amount_fen if r.state == "reserved" else r.settled_fen if r.state == "settled" else 0
+    return total
+
+
+def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amount_fen: int, specialized: bool,
+            credit_rating: str | None, submitted_at: datetime, cap_fen: int, at: datetime) -> FundChange:
+    """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
+    fund = lock_year(s, year=year, at=at)
+    rows = _rows(s, year)
+    ledger = _ledger(fund, rows, cap_fen)
+    existing = rows.get(case_id)
+    if existing is not None:
+        if existing.state not in OPEN:
+            raise FundError("case_closed", f"case {case_id} is already {existing.state}")
+        return FundChange(state=existing.state)
+    seq = max((r.seq for r in rows.values()), default=0) + 1
+    key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
+    ledger.reserve(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key)
+    state = ledger.state(case_id=case_id)
+    assert state is not None
+    s.add(FundReservation(case_id=case_id, year=year, enterprise_org_id=enterprise_org_id, amount_fen=amount_fen,
+                          state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at))
+    _write_back(s, ledger, rows, at)
+    return FundChange(state=state)
+
+
+def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any) -> FundChange:
+    fund = lock_year(s, year=year, at=at)
+    rows = _rows(s, year)
+    ledger = _ledger(fund, rows, cap_fen)
+    freed, state = op(ledger, fund, rows)
+    _write_back(s, ledger, rows, at)
+    return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)
+
+
+def close(s: Session, *, year: int, case_id: str, as_state: str, cap_fen: int, at: datetime) -> FundChange:
+    """Release (rejection, withdrawal) or void (expiry, fraud) a case's money exactly once, and promote."""
+    def op(ledger: FundLedger, _fund: FundYear, rows: dict[str, FundReservation]) -> Any:
+        row = rows.get(case_id)
+        if row is None or row.state not in OPEN:
+            raise FundError("already_closed", f"case {case_id} holds no reservation")
+        freed = ledger.void(case_id=case_id) if as_state == "voided" else ledger.release(case_id=case_id)
+        return freed, as_state
+
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+
+
+def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int, at: datetime) -> FundChange:
+    """Lower a reservation (first review), returning the difference to the fund and promoting."""
+    def op(ledger: FundLedger, fund: FundYear, rows: dict[str, FundReservation]) -> Any:
+        row = rows.get(case_id)
+        if row is None or row.state != "reserved":
+            raise FundError("not_reserved", f"case {case_id} holds no reservation to lower")
+        if not 0 < amount_fen <= row.amount_fen:
+            raise FundError("amount_raised", f"{amount_fen} fen is not a lowering of {row.amount_fen} fen")
+        freed_fen = row.amount_fen - amount_fen
+        row.amount_fen, row.updated_at = amount_fen, at
+        s.add(row)
+        ledger.reservations[case_id] = (str(row.enterprise_org_id), amount_fen)
+        freed = ledger.set_total(total_fen=fund.total_fen)  # same total: promotes whoever now fits
+        return type(freed)(freed_fen=freed_fen, promoted=freed.promoted, dropped=freed.dropped), "reserved"
+
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+
+
+def settle(s: Session, *, year: int, case_id: str, settled_fen: int, cap_fen: int, at: datetime) -> FundChange:
+    """Pay out a reserved voucher once; the difference to its reservation returns to the fund."""
+    def op(ledger: FundLedger, _fund: FundYear, _rows: dict[str, FundReservation]) -> Any:
+        return ledger.settle(case_id=case_id, settled_fen=settled_fen), "settled"
+
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+
+
+def set_total(s: Session, *, year: int, total_fen: int, cap_fen: int, actor: str, at: datetime) -> FundChange:
+    """Change a year's fund (admin); never below what is reserved and settled; a raise promotes the waitlist."""
+    def op(ledger: FundLedger, fund: FundYear, _rows: dict[str, FundReservation]) -> Any:
+        freed = ledger.set_total(total_fen=total_fen)
+        fund.total_fen, fund.updated_by, fund.updated_at = total_fen, actor, at
+        s.add(fund)
+        return freed, "total"
+
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+
+
+def state_of(s: Session, case_id: str) -> FundReservation | None:
+    return s.get(FundReservation, case_id)
+
+
+def summary(s: Session, *, year: int) -> dict[str, Any]:
+    """The public figures of a year's fund and its waitlist in serving order."""
+    fund = s.get(FundYear, year)
+    total = fund.total_fen if fund is not None else DEFAULT_TOTAL_FEN
+    rows = list(s.exec(select(FundReservation).where(FundReservation.year == year)))
+    reserved = sum(r.amount_fen for r in rows if r.state == "reserved")
+    settled = sum(r.settled_fen for r in rows if r.state == "settled")
+    waiting = sorted((r for r in rows if r.state == "waitlisted"), key=lambda r: (r.priority_group, r.submitted_at,
+                                                                                  r.seq, r.case_id))
+    return {"year": year, "total_fen": total, "reserved_fen": reserved, "settled_fen": settled,
+            "remaining_fen": total - reserved - settled,
+            "waitlist": [{"case_id": r.case_id, "amount_fen": r.amount_fen, "position": i + 1,
+                          "priority": r.priority_group == 0, "submitted_at": r.submitted_at.isoformat()}
+                         for i, r in enumerate(waiting)]}
+
+
+def open_in_year(s: Session, *, year: int) -> list[FundReservation]:
+    return list(s.exec(select(FundReservation).where(FundReservation.year == year,
+                                                     col(FundReservation.state).in_(OPEN))))

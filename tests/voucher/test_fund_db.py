@@ -1,0 +1,140 @@
+"""The fund in the database on SQLite and PostgreSQL: atomic, idempotent per case, released once, never over
+the fund or an enterprise's yearly cap under concurrency (003 art. 6, 11(3); 000 二, 六(二))."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from db import fund
+from db.engine import session_scope
+from db.models import Case
+from rules.fund import FundError
+
+pytestmark = pytest.mark.pg
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+CAP = 1_000_000  # 10,000 CNY (000 二)
+
+
+def new_year() -> int:
+    return random.randint(3000, 9_000_000)
+
+
+def cases(engine: Engine, n: int) -> list[str]:
+    ids = [f"VC-T-{uuid.uuid4().hex[:10]}" for _ in range(n)]
+    with session_scope(engine) as s:
+        for cid in ids:
+            s.add(Case(id=cid, type="voucher", status="submitted", created_at=T0, updated_at=T0))
+    return ids
+
+
+def reserve(engine: Engine, year: int, cid: str, org: int, amount: int, *, at: datetime = T0,
+            specialized: bool = False) -> fund.FundChange:
+    with session_scope(engine) as s:
+        return fund.reserve(s, year=year, case_id=cid, enterprise_org_id=org, amount_fen=amount,
+                            specialized=specialized, credit_rating=None, submitted_at=at, cap_fen=CAP, at=at)
+
+
+def summary(engine: Engine, year: int) -> dict:
+    with session_scope(engine) as s:
+        return fund.summary(s, year=year)
+
+
+def set_total(engine: Engine, year: int, total: int) -> None:
+    with session_scope(engine) as s:
+        fund.set_total(s, year=year, total_fen=total, cap_fen=CAP, actor="admin", at=T0)
+
+
+class TestReserve:
+    def test_default_total_is_five_million_yuan(self, engine: Engine) -> None:
+        year = new_year()
+        assert summary(engine, year)["total_fen"] == 500_000_000
+        (cid,) = cases(engine, 1)
+        assert reserve(engine, year, cid, 1, 500_000).state == "reserved"
+        assert summary(engine, year)["remaining_fen"] == 499_500_000
+
+    def test_same_case_twice_reserves_once(self, engine: Engine) -> None:
+        year = new_year()
+        (cid,) = cases(engine, 1)
+        reserve(engine, year, cid, 1, 300_000)
+        assert reserve(engine, year, cid, 1, 300_000).state == "reserved"
+        assert summary(engine, year)["reserved_fen"] == 300_000
+
+    def test_waitlist_is_promoted_by_a_release_exactly_once(self, engine: Engine) -> None:
+        year = new_year()
+        set_total(engine, year, 800_000)
+        a, b = cases(engine, 2)
+        assert reserve(engine, year, a, 1, 500_000).state == "reserved"
+        assert reserve(engine, year, b, 2, 500_000, at=T0 + timedelta(seconds=1)).state == "waitlisted"
+        assert [w["case_id"] for w in summary(engine, year)["waitlist"]] == [b]
+        with session_scope(engine) as s:
+            change = fund.close(s, year=year, case_id=a, as_state="released", cap_fen=CAP, at=T0)
+        assert change.promoted == (b,) and change.freed_fen == 500_000
+        with pytest.raises(FundError), session_scope(engine) as s:
+            fund.close(s, year=year, case_id=a, as_state="released", cap_fen=CAP, at=T0)
+        got = summary(engine, year)
+        assert got["reserved_fen"] == 500_000 and got["waitlist"] == []
+
+    def test_settling_below_the_reservation_frees_the_difference(self, engine: Engine) -> None:
+        year = new_year()
+        set_total(engine, year, 600_000)
+        a, b = cases(engine, 2)
+        reserve(engine, year, a, 1, 500_000)
+        assert reserve(engine, year, b, 2, 200_000, at=T0 + timedelta(seconds=1)).state == "waitlisted"
+        with session_scope(engine) as s:
+            change = fund.settle(s, year=year, case_id=a, settled_fen=350_000, cap_fen=CAP, at=T0)
+        assert change.promoted == (b,)
+        got = summary(engine, year)
+        assert (got["settled_fen"], got["reserved_fen"], got["remaining_fen"]) == (350_000, 200_000, 50_000)
+
+    def test_total_cannot_fall_below_what_is_committed(self, engine: Engine) -> None:
+        year = new_year()
+        (a,) = cases(engine, 1)
+        reserve(engine, year, a, 1, 500_000)
+        with pytest.raises(FundError):
+            set_total(engine, year, 400_000)
+
+
+class TestConcurrency:
+    def test_rush_never_exceeds_the_fund_or_a_cap(self, engine: Engine) -> None:
+        """003 art. 11(3): first come first served until the fund is spent; 000 二 yearly cap per enterprise."""
+        year = new_year()
+        set_total(engine, year, 5_000_000)
+        ids = cases(engine, 60)
+        plan = [(cid, i % 12 + 1, 400_000) for i, cid in enumerate(ids)]
+
+        def go(item: tuple[str, int, int]) -> str:
+            cid, org, amount = item
+            try:
+                return reserve(engine, year, cid, org, amount).state
+            except FundError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            states = list(pool.map(go, plan))
+        got = summary(engine, year)
+        assert states.count("reserved") == 12  # 12 x 400,000 = 4.8M of 5M
+        assert got["reserved_fen"] + got["settled_fen"] <= got["total_fen"]
+        assert got["reserved_fen"] == 12 * 400_000
+        with session_scope(engine) as s:
+            for org in range(1, 13):
+                assert fund.enterprise_used_fen(s, year=year, enterprise_org_id=org) <= CAP
+
+        reserved = [cid for cid, st in zip(ids, states, strict=True) if st == "reserved"]
+
+        def release(cid: str) -> int:
+            with session_scope(engine) as s:
+                return len(fund.close(s, year=year, case_id=cid, as_state="released", cap_fen=CAP, at=T0).promoted)
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            promoted = sum(pool.map(release, reserved[:6]))
+        got = summary(engine, year)
+        assert promoted == 6 and got["reserved_fen"] == 12 * 400_000
+        with session_scope(engine) as s:
+            for org in range(1, 13):
+                assert fund.enterprise_used_fen(s, year=year, enterprise_org_id=org) <= CAP

@@ -1,0 +1,41 @@
+"""Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v1.json (then review the diff)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import Stack
+from tests.replay.test_replay import HISTORIES, replayer
+from tests.voucher.factories import new_voucher
+
+pytestmark = pytest.mark.workflow
+
+
+async def test_voucher_history_replays(stack: Stack) -> None:
+    v = await new_voucher(stack)
+    await v.demand()
+    await v.do("operator1", "voucher.demand_review", "return", comment="请补充需求描述")
+    await v.do(v.ent, "voucher.correction", "submit", {"category": "credit", "title": "信用评价", "description": "补充",
+                                                       "budget_fen": 500_000})
+    await v.do("operator1", "voucher.demand_review")
+    await v.status("bidding")
+    bid = (await v.bid()).json()
+    await v.close_bidding()
+    await v.do(v.ent, "voucher.choose_bid", "submit", {"bid_id": bid["id"]})
+    await v.do("operator1", "voucher.award_review")
+    await v.apply(600_000)
+    await v.do("operator1", "voucher.first_review", data={"amount_fen": 200_000})
+    await v.do("department1", "voucher.final_review")
+    await v.status("issued")
+    await v.deliver(paid_fen=400_000)
+    await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "basic"})
+    await v.do("operator1", "voucher.settlement_review")
+    await v.do("department1", "voucher.settlement_approval")
+    await v.status("settled")
+    history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
+    await replayer().replay_workflow(history)
+    if os.environ.get("FLOW168_RECORD_HISTORIES"):
+        (HISTORIES / "VoucherWorkflow__v1.json").write_text(history.to_json())

@@ -1,0 +1,413 @@
+"""The service voucher (P1; seed 000 五, seed 003 art. 9-11): demand, bidding, award, application with the fund
+reserved first come first served, two reviews, the named voucher, delivery, confirmation and settlement.
+
+A department user may void the voucher for fraud at any stage (signal `void`): the running step is cancelled,
+the money goes back to the fund, the provider loses its signed status and the enterprise is blacklisted.
+An issued voucher not used before its validity ends is void too (reminders before, per the policy version).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
+
+from workflows.human import CaseWorkflow, run_activity
+from workflows.voucher_statistics import STATISTICS_ID, VoucherStatisticsWorkflow
+
+with workflow.unsafe.imports_passed_through():
+    from rules.calendar import SHANGHAI
+    from rules.errors import RuleViolation
+    from rules.voucher import POLICIES, settlement_amount, supervision_fee, validate_lowered_amount
+    from workflows.types import (
+        CANCEL_TASKS,
+        DRAFT_DOCUMENT,
+        NOTIFY,
+        CancelTasksInput,
+        CaseInput,
+        DecisionInput,
+        DraftDocumentInput,
+        NotifyInput,
+        StepSpec,
+    )
+    from workflows.voucher_types import (
+        CHOOSE_BID,
+        CLOSE_BIDDING,
+        FUND_OP,
+        ISSUE_VOUCHER,
+        OPEN_BIDDING,
+        PROJECT_VOUCHER,
+        RESERVE_FUND,
+        VOID_CASE,
+        VOUCHER_START,
+        ApplyInput,
+        BiddingInput,
+        BiddingOpened,
+        BidsClosed,
+        ChooseBidInput,
+        ChosenBid,
+        FundChanged,
+        FundOpInput,
+        FundResult,
+        IssuedVoucher,
+        IssueInput,
+        StatisticsInput,
+        VoidCaseInput,
+        VoidRequest,
+        VoucherProjection,
+        VoucherStarted,
+        VoucherStartInput,
+    )
+
+REVIEW = ["approve", "reject", "return"]
+APPROVE = ["approve", "reject"]
+SUBMIT = ["submit"]
+
+
+class _Closed(Exception):
+    """The process ended early (rejected, no bids, fund could not cover it); the status is already set."""
+
+
+@workflow.defn
+class VoucherWorkflow(CaseWorkflow):
+    """One voucher case, from the enterprise's demand to the provider's settlement."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.voucher: dict[str, Any] = {}
+        self.provider_org_id: int | None = None
+        self.policy: VoucherStarted | None = None
+        self._void: VoidRequest | None = None
+        self._fund_changed = False
+
+    # --- messages ---------------------------------------------------------------------------------
+
+    @workflow.signal
+    def void(self, req: VoidRequest) -> None:
+        """A department user voids the voucher for fraud (003 art. 11(1)); the first request wins."""
+        if self._void is None:
+            self._void = req
+
+    @workflow.signal
+    def fund_changed(self, _change: FundChanged) -> None:
+        """The fund promoted (or dropped) this waitlisted application; the workflow re-reads its state."""
+        self._fund_changed = True
+
+    @workflow.query
+    def voucher_state(self) -> dict[str, Any]:
+        return dict(self.voucher)
+
+    # --- the process --------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, case: CaseInput) -> str:
+        self.case = case
+        process = asyncio.ensure_future(self._process())
+        await workflow.wait_condition(lambda: process.done() or self._void is not None)
+        if not process.done():
+            process.cancel()
+            try:
+                await process
+            except (asyncio.CancelledError, _Closed):
+                pass
+            self._pending.clear()
+            await self._voided()
+        else:
+            try:
+                process.result()
+            except _Closed:
+                pass
+        await self.finish()
+        return self.status
+
+    async def _process(self) -> None:
+        case = self.case
+        assert case is not None
+        await self._ensure_statistics()
+        self.policy = await run_activity(VOUCHER_START, VoucherStartInput(case_id=case.case_id, at=workflow.now()),
+                                         VoucherStarted)
+        await self.set_status("in_review", "服务需求已提交，等待运营单位审核")
+        enterprise = {"role": "enterprise", "org_id": case.applicant_org_id}
+        correction = StepSpec(step="correction", type="voucher.correction", title="修改服务需求", decisions=SUBMIT,
+                              form="voucher", **enterprise)
+        demand = await self.review(StepSpec(step="demand_review", type="voucher.demand_review", title="服务需求审核",
+                                            role="operator", decisions=REVIEW, form="review"), correction)
+        await self._refuse_if(demand, "服务需求审核")
+        await self._bidding()
+        chosen = await self._choose_and_award()
+        self.provider_org_id = chosen.provider_org_id
+        await self._project(status="applying", provider_name=chosen.provider_name, bid_amount_fen=chosen.amount_fen,
+                            provider_org_id=chosen.provider_org_id)
+        await self._apply()
+        await self._reviews()
+        await self._issue()
+        await self._deliver_before_expiry()
+        await self._settle()
+
+    async def _refuse_if(self, decision: DecisionInput, what: str, *, release: bool = False) -> None:
+        if decision.decision != "reject":
+            return
+        if release:
+            await self._fund("release")
+            await self._project(status="rejected")
+        await self.set_status("rejected", f"{what}未通过：{decision.comment}", closed=True)
+        await self.notify_applicant(f"服务券：{what}未通过", f"理由：{decision.comment}", kind="result")
+        raise _Closed
+
+    async def _close(self, status: str, message: str) -> None:
+        await self.set_status(status, message, closed=True)
+        await self.notify_applicant(f"服务券：{message}", message, kind="result")
+        raise _Closed
+
+    async def _bidding(self) -> None:
+        """Bidding stays open for the policy's working days; with no bid the case closes (000 五.3)."""
+        assert self.case is not None and self.policy is not None
+        opened: BiddingOpened = await run_activity(
+            OPEN_BIDDING, BiddingInput(case_id=self.case.case_id, working_days=self.policy.bidding_working_days,
+                                       at=workflow.now()), BiddingOpened)
+        await self.set_status("bidding", f"需求已发布，报价截止于{opened.closes_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
+        if opened.closes_at > workflow.now():
+            await workflow.sleep(opened.closes_at - workflow.now())
+        closed: BidsClosed = await run_activity(CLOSE_BIDDING, BiddingInput(case_id=self.case.case_id,
+                                                                            at=workflow.now()), BidsClosed)
+        if not closed.bid_ids:
+            await self._close("closed", "报价期内没有签约服务机构报价，需求已关闭")
+
+    async def _choose_and_award(self) -> ChosenBid:
+        """The enterprise chooses a bid; the operator confirms the award (审核定标) or sends it back."""
+        assert self.case is not None
+        note = ""
+        while True:
+            await self.set_status("choosing", note or "报价已截止，请企业选择服务机构")
+            decision = await self.human_step(StepSpec(
+                step="choose_bid", type="voucher.choose_bid", title="选择服务机构报价", role="enterprise",
+                org_id=self.case.applicant_org_id, decisions=SUBMIT, form="voucher_choose_bid", summary=note))
+            chosen: ChosenBid = await run_activity(
+                CHOOSE_BID, ChooseBidInput(case_id=self.case.case_id, bid_id=int(decision.data.get("bid_id", 0)),
+                                           at=workflow.now()), ChosenBid)
+            if not chosen.ok:
+                note = chosen.reason
+                continue
+            await self.set_status("in_review", f"企业选定{chosen.provider_name}，等待审核定标")
+            award = await self.human_step(StepSpec(
+                step="award_review", type="voucher.award_review", title="审核定标", role="operator", decisions=REVIEW,
+                form="review", summary=f"中标服务机构：{chosen.provider_name}，报价{chosen.amount_fen / 100:.2f}元"))
+            if award.decision == "return":
+                note = f"定标被退回：{award.comment}"
+                continue
+            await self._refuse_if(award, "审核定标")
+            return chosen
+
+    async def _apply(self) -> None:
+        """voucher.apply: amount by rules, fund reserved at once; waitlisted until the fund can cover it."""
+        assert self.case is not None
+        await self.set_status("applying", "定标完成，请企业提交服务券申领材料")
+        decision = await self.human_step(StepSpec(
+            step="apply", type="voucher.apply", title="申领服务券", role="enterprise", org_id=self.case.applicant_org_id,
+            decisions=SUBMIT, form="voucher_apply"))
+        contract = int(decision.data["contract_amount_fen"])
+        got: FundResult = await run_activity(
+            RESERVE_FUND, ApplyInput(case_id=self.case.case_id, contract_amount_fen=contract, at=workflow.now()),
+            FundResult)
+        if not got.ok:
+            await self._project(status="rejected", contract_amount_fen=contract)
+            await self._close("rejected", f"服务券申领未通过：{got.reason}")
+        await self._project(status=got.state, amount_fen=got.amount_fen, computed_fen=got.amount_fen,
+                            contract_amount_fen=contract, fund_year=got.year, limited_by=got.limited_by)
+        while got.state == "waitlisted":
+            await self.set_status("waitlisted", "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补")
+            self._fund_changed = False
+            await workflow.wait_condition(lambda: self._fund_changed)
+            got = await self._fund("state")
+        if got.state != "reserved":
+            await self._project(status="rejected")
+            await self._close("rejected", "服务券资金已无法满足本申请，申请已关闭")
+        await self._project(status="reserved")
+
+    async def _reviews(self) -> None:
+        """Operator first review (may lower, never raise), then the department's final review, four-eyes."""
+        assert self.case is not None
+        await self.set_status("in_review", "已预留服务券资金，等待初审")
+        note = ""
+        while True:
+            first = await self.human_step(StepSpec(
+                step="first_review", type="voucher.first_review", title="服务券初审", role="operator", decisions=APPROVE,
+                form="voucher_first_review", summary=note or f"计算金额{self.voucher['amount_fen'] / 100:.2f}元"))
+            await self._refuse_if(first, "服务券初审", release=True)
+            lowered = first.data.get("amount_fen")
+            if lowered is None or lowered == self.voucher["amount_fen"]:
+                break
+            try:
+                amount = validate_lowered_amount(computed_fen=self.voucher["computed_fen"], requested_fen=int(lowered))
+            except RuleViolation as exc:
+                note = f"初审金额无效：{exc.message}"
+                continue
+            got = await self._fund("lower", amount)
+            if got.ok:
+                await self._project(amount_fen=amount)
+                break
+            note = f"初审金额无效：{got.reason}"
+        final = await self.human_step(StepSpec(
+            step="final_review", type="voucher.final_review", title="服务券复审", role="department", decisions=APPROVE,
+            form="review", exclude_actors_of=["first_review"],
+            summary=f"服务券金额{self.voucher['amount_fen'] / 100:.2f}元"))
+        await self._refuse_if(final, "服务券复审", release=True)
+
+    async def _issue(self) -> None:
+        """The named voucher and the three-party contract (003 art. 9(二)-(三))."""
+        assert self.case is not None
+        issued: IssuedVoucher = await run_activity(ISSUE_VOUCHER, IssueInput(case_id=self.case.case_id,
+                                                                              at=workflow.now()), IssuedVoucher)
+        self.voucher.update(voucher_no=issued.voucher_no, valid_until=issued.valid_until.isoformat(), status="issued")
+        for kind in ("voucher_certificate", "three_party_contract"):
+            await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
+                key=f"{self.case.case_id}.{kind}", case_id=self.case.case_id, kind=kind, issuer="operator",
+                at=workflow.now()))
+        await self.set_status("issued", f"服务券{issued.voucher_no}已发放，有效期至{issued.valid_until.isoformat()}")
+        await self.notify_applicant("服务券已发放", f"服务券{issued.voucher_no}，面值{issued.amount_fen / 100:.2f}元，"
+                                    f"有效期至{issued.valid_until.isoformat()}。", kind="result")
+
+    async def _deliver_before_expiry(self) -> None:
+        """The provider reports delivery before the voucher expires; reminders before, void at expiry."""
+        assert self.case is not None and self.policy is not None
+        valid_until = datetime.fromisoformat(self.voucher["valid_until"]).date()
+        expires_at = datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+        reminders = sorted((datetime.combine(valid_until - timedelta(days=d), time(9), tzinfo=SHANGHAI), d)
+                           for d in self.policy.expiry_reminder_days)
+        step = asyncio.ensure_future(self.human_step(StepSpec(
+            step="delivery", type="voucher.delivery", title="服务完成情况报送", role="provider",
+            org_id=self.provider_org_id, decisions=SUBMIT, form="voucher_delivery",
+            summary=f"服务券{self.voucher['voucher_no']}，有效期至{valid_until.isoformat()}")))
+        try:
+            for at, days in [*reminders, (expires_at, 0)]:
+                if at > workflow.now():
+                    try:
+                        await workflow.wait_condition(step.done, timeout=at - workflow.now())
+                    except TimeoutError:
+                        pass
+                if step.done():
+                    break
+                if days:
+                    await self._tell_parties(f"服务券将于{days}天后到期", f"服务券{self.voucher['voucher_no']}有效期至"
+                                             f"{valid_until.isoformat()}，请在有效期内完成服务。", kind=f"expiry_{days}")
+        except asyncio.CancelledError:
+            step.cancel()  # voided meanwhile: the delivery step goes with it
+            raise
+        if not step.done():
+            step.cancel()
+            self._pending.clear()
+            await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self.case.case_id, reason="服务券已过期",
+                                                              at=workflow.now()))
+            await self._fund("void")
+            await self._project(status="void", void_reason="expired")
+            await self.set_status("expired", "服务券有效期届满未使用，已作废，资金退回", closed=True)
+            await self._tell_parties("服务券已过期作废", f"服务券{self.voucher['voucher_no']}有效期届满未使用，已作废。",
+                                     kind="expired")
+            raise _Closed
+        delivery = step.result()
+        self.voucher.update(paid_fen=int(delivery.data["paid_fen"]))
+        await self._project(status="in_service", paid_fen=int(delivery.data["paid_fen"]))
+        await self.set_status("in_service", "服务机构已报送服务完成情况，等待企业确认")
+
+    async def _settle(self) -> None:
+        """Enterprise confirms and rates; operator reviews the settlement, department approves (003 art. 10-11)."""
+        assert self.case is not None and self.policy is not None
+        confirm = await self.human_step(StepSpec(
+            step="confirm", type="voucher.confirm", title="服务确认与评价", role="enterprise",
+            org_id=self.case.applicant_org_id, decisions=SUBMIT, form="voucher_confirm"))
+        satisfaction = confirm.data["satisfaction"]
+        await self._project(satisfaction=satisfaction)
+        await self.set_status("settling", "企业已确认服务，进入结算审核")
+        policy = POLICIES[self.policy.policy]
+        note = ""
+        while True:
+            review = await self.human_step(StepSpec(
+                step="settlement_review", type="voucher.settlement_review", title="结算审核", role="operator",
+                decisions=["approve"], form="voucher_settlement_review", summary=note or f"企业评价：{satisfaction}"))
+            data = review.data
+            try:
+                result = settlement_amount(
+                    voucher_fen=self.voucher["amount_fen"], paid_fen=self.voucher["paid_fen"],
+                    contract_amount_fen=self.voucher["contract_amount_fen"], satisfaction=satisfaction,
+                    lowered_to_fen=data.get("settled_fen"), fully_performed=bool(data.get("fully_performed", True)),
+                    reason=review.comment or None)
+                fee = supervision_fee(contract_amount_fen=self.voucher["contract_amount_fen"],
+                                      rate_bp=int(data.get("supervision_fee_bp") or self.policy.supervision_fee_bp),
+                                      policy=policy)
+            except RuleViolation as exc:
+                note = f"结算金额无效：{exc.message}"
+                continue
+            reason = review.comment if result.lowered else ("企业自付部分未足额支付，按实际支付比例结算"
+                                                           if result.amount_fen < self.voucher["amount_fen"] else "")
+            await self._project(settled_fen=result.amount_fen, supervision_fee_fen=fee, adjustment_reason=reason)
+            approval = await self.human_step(StepSpec(
+                step="settlement_approval", type="voucher.settlement_approval", title="结算核准", role="department",
+                decisions=["approve", "return"], form="review", exclude_actors_of=["settlement_review"],
+                summary=f"核定结算{result.amount_fen / 100:.2f}元，监理服务费{fee / 100:.2f}元"))
+            if approval.decision == "approve":
+                break
+            note = f"结算核准退回：{approval.comment}"
+        await self._fund("settle", result.amount_fen)
+        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
+            key=f"{self.case.case_id}.settlement_statement", case_id=self.case.case_id, kind="settlement_statement",
+            issuer="operator", at=workflow.now()))
+        await self._project(status="settled", settled_on=workflow.now().astimezone(SHANGHAI).date().isoformat())
+        await self.set_status("settled", f"已结算{result.amount_fen / 100:.2f}元", closed=True)
+        await self._tell_parties("服务券已结算", f"服务券{self.voucher['voucher_no']}已结算{result.amount_fen / 100:.2f}元。",
+                                 kind="settled")
+
+    async def _voided(self) -> None:
+        """Fraud void at any stage: cancel the open step, return the money, sanction both parties."""
+        assert self.case is not None and self._void is not None
+        reason = self._void.reason
+        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self.case.case_id, reason=f"服务券作废：{reason}",
+                                                          at=workflow.now()))
+        await self._fund("void")
+        await run_activity(VOID_CASE, VoidCaseInput(case_id=self.case.case_id, reason=reason, actor=self._void.actor,
+                                                    provider_org_id=self.provider_org_id, at=workflow.now()))
+        await self._project(status="void", void_reason=reason)
+        await self.set_status("void", f"服务券作废：{reason}", closed=True)
+        await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    async def _ensure_statistics(self) -> None:
+        """Start the monthly statistics workflow unless it runs already (see workflows/voucher_statistics.py)."""
+        now = workflow.now().astimezone(SHANGHAI)
+        try:
+            await workflow.start_child_workflow(
+                VoucherStatisticsWorkflow.run, StatisticsInput(year=now.year, month=now.month), id=STATISTICS_ID,
+                parent_close_policy=ParentClosePolicy.ABANDON)
+        except WorkflowAlreadyStartedError:
+            pass
+
+    async def _fund(self, op: str, amount_fen: int | None = None) -> FundResult:
+        """One fund operation; the applications it promoted or dropped are told by signal."""
+        assert self.case is not None
+        got: FundResult = await run_activity(FUND_OP, FundOpInput(case_id=self.case.case_id, op=op,
+                                                                  amount_fen=amount_fen, at=workflow.now()), FundResult)
+        for cid, state in [*((c, "reserved") for c in got.promoted), *((c, "dropped") for c in got.dropped)]:
+            try:
+                await workflow.get_external_workflow_handle(cid).signal("fund_changed", FundChanged(state=state))
+            except Exception:  # the other case has ended meanwhile; its fund row already says what happened
+                workflow.logger.warning("could not tell %s about the fund", cid)
+        return got
+
+    async def _project(self, **fields: Any) -> None:
+        assert self.case is not None
+        self.voucher.update(fields)
+        await run_activity(PROJECT_VOUCHER, VoucherProjection(case_id=self.case.case_id, voucher=dict(self.voucher),
+                                                              at=workflow.now()))
+
+    async def _tell_parties(self, subject: str, body: str, *, kind: str) -> None:
+        """The enterprise, and the provider once there is one."""
+        assert self.case is not None
+        await self.notify_applicant(subject, body, kind=kind)
+        if self.provider_org_id is not None:
+            await run_activity(NOTIFY, NotifyInput(
+                key=f"{self.case.case_id}.provider.{kind}", subject=subject, body=body, kind=kind,
+                case_id=self.case.case_id, roles=["provider"], org_id=self.provider_org_id, at=workflow.now()))
