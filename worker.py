@@ -12,10 +12,12 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.certification import CertificationActivities
 from activities.channels import LogSms, SmtpMailer
 from activities.documents import DocumentActivities
 from activities.failures import FailureRecorder
 from activities.notify import NotifyActivities
+from activities.public_notice import PublicNoticeActivities
 from activities.tasks import TaskActivities
 from settings import Settings, get_settings
 from workflows.registry import WORKFLOWS
@@ -30,7 +32,12 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
         sms=LogSms(),
     )
     docs = DocumentActivities(engine=engine, store=Path(settings.data_dir) / "documents")
+    cert = CertificationActivities(engine=engine)
+    notice = PublicNoticeActivities(engine=engine)
     return [
+        cert.prepare_certification, cert.grant_certification, cert.set_deadline, cert.update_case_result,
+        notice.open_public_notice, notice.public_notice_period, notice.close_public_notice, notice.record_objection,
+        notice.decide_objection,
         tasks.open_task, tasks.close_task, tasks.set_case_status, tasks.cancel_tasks, tasks.decide_account,
         tasks.file_provider, notify.notify, docs.draft_document,
     ]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from api import routes_certification as certification
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
 from api.views import case_detail, case_json
@@ -26,6 +27,12 @@ PREFIX = {"provider_admission": "PA", "voucher": "VC", "certification": "CT", "w
 # Which role may open which case type, and the title shown in lists. A type missing here is not open yet.
 WHO_MAY_APPLY = {"provider_admission": ("provider",)}
 CASE_TITLES = {"provider_admission": "签约服务机构准入申请"}
+WHO_MAY_APPLY["certification"] = ("platform_org",)
+CASE_TITLES["certification"] = "示范平台认定申请"
+# Per-type checks before a case is created (may raise 4xx; return figures for the case's result), and per-type
+# redaction of the case view (e.g. blind expert review).
+CASE_CHECKS: dict[str, Any] = {"certification": certification.check_application}
+CASE_VIEWS: dict[str, Any] = {"certification": certification.redact_case}
 
 
 class CaseCreate(BaseModel):
@@ -104,10 +111,13 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
                                               col(Case.closed_at).is_(None))).first()
     if running is not None:
         raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first")
+    check = CASE_CHECKS.get(body.type)
+    result = check(session, user=user, org=org, data=data, now=now) if check else {}
     case = Case(id=f"{PREFIX[body.type]}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",
                 title=f"{CASE_TITLES.get(body.type, body.type)}：{org.name}", applicant=org.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
                 data=data, idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    case.result = result
     session.add(case)
     session.flush()
     attach_uploads(session, user, case.id, data)
@@ -143,4 +153,6 @@ async def list_cases(session: SessionDep, user: UserDep, type: str | None = None
 @router.get("/cases/{case_id}")
 async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """One case with its timeline, tasks, documents, deadlines and materials."""
-    return case_detail(session, load_case(session, user, case_id), now=now)
+    case = load_case(session, user, case_id)
+    view = CASE_VIEWS.get(case.type)
+    return view(session, user, case, case_detail(session, case, now=now)) if view else case_detail(session, case, now=now)

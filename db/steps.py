@@ -12,6 +12,16 @@ DEFAULT_DUE_WORKING_DAYS = {
     "provider_admission.expert_review": 10,
     "provider_admission.department_filing": 5,
     "provider_admission.correction": 10,
+    "certification.city_recommendation": 15,
+    "certification.correction": 10,
+    "certification.precheck": 10,
+    "certification.expert_review": 10,
+    "certification.onsite_inspection": 20,
+    "certification.decision": 5,
+    "notice.objection_review": 10,
+    "certification.annual_summary": 20,
+    "certification.city_annual_report": 40,
+    "certification.annual_assessment": 20,
 }
 FALLBACK_DUE_WORKING_DAYS = 5
 

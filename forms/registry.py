@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from forms.certification import FORMS as CERTIFICATION_FORMS
+from forms.certification import CertificationForm
 from forms.provider_admission import ProviderAdmissionForm
 from forms.review import ExpertOpinionForm, ReviewForm
 
@@ -14,10 +16,12 @@ FORMS: dict[str, type[BaseModel]] = {
     "review": ReviewForm,
     "expert_opinion": ExpertOpinionForm,
     "provider_admission": ProviderAdmissionForm,
+    **CERTIFICATION_FORMS,
 }
 
 CASE_FORMS: dict[str, type[BaseModel]] = {
     "provider_admission": ProviderAdmissionForm,
+    "certification": CertificationForm,
 }
 
 
