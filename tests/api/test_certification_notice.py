@@ -99,3 +99,33 @@ class TestNoticePeriod:
         body = (await stack.http.get(doc["url"], headers=dep)).content
         text = "".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
         assert f"至{format_cn_date(last_day)}" in text and "匿名异议不予受理" in text
+
+
+class TestCalendarChange:
+    async def test_an_entered_calendar_moves_the_close_and_the_workflow_follows(self, stack: Stack) -> None:
+        http = stack.http
+        org, case = await apply(stack)
+        notice = await walk_to_notice(stack, case["id"])
+        old = datetime.fromisoformat(deadline(notice, "public_notice")["closes_at"])
+        last_day = (old.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+        admin = await login(http, "admin")
+        sched = (await http.get(f"/api/calendar/{last_day.year}")).json()
+        entry = {"holidays": sched["holidays"], "makeup_workdays": sched["makeup_workdays"]}
+        r = await http.put(f"/api/admin/calendar/{last_day.year}", headers=admin,
+                           json={**entry, "holidays": sorted([*entry["holidays"], last_day.isoformat()])})
+        assert r.status_code == 200, r.text
+        try:
+            dep = await login(http, "department1")
+            moved = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()
+            new = datetime.fromisoformat(deadline(moved, "public_notice")["closes_at"])
+            assert new > old
+            await stack.env.sleep(old - await stack.clock.now() + timedelta(hours=1))
+            r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
+            assert r.status_code == 201, r.text  # the workflow learned the later close
+            task = await task_of(http, dep, "notice.objection_review", case["id"])
+            assert (await complete(http, dep, task, "dismiss", comment="不成立")).status_code == 200
+            await stack.env.sleep(new - await stack.clock.now() + timedelta(hours=1))
+            await case_status(http, org, case["id"], {"granted"})
+        finally:
+            r = await http.put(f"/api/admin/calendar/{last_day.year}", headers=admin, json=entry)
+            assert r.status_code == 200, r.text
