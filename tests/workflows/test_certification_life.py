@@ -3,6 +3,7 @@ reminders before expiry, expiry, a failed assessment and a revocation mid-cycle.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db.models import Notification, Task
-from tests.api.test_certification import granted
+from tests.api.test_certification import apply, granted
 from tests.conftest import Stack
 from tests.helpers import case_status, complete, login, task_of, wait_for
 
@@ -125,3 +126,58 @@ class TestTitleLife:
         assert next(t for t in case["tasks"] if t["id"] == task["id"])["status"] == "cancelled"
         again = await http.post(f"/api/cases/{case_id}/revoke", headers=dep, json={"reason": "再次"})
         assert again.status_code == 409
+
+    async def test_a_revocation_racing_the_yearly_hand_over_is_not_lost(self, stack: Stack) -> None:
+        """The department revokes while the assessment that ends the year (and continues as new) is completed."""
+        http = stack.http
+        org, case_id = await granted(stack)
+        task = await to_next_summary(stack, org, case_id)
+        assert (await complete(http, org, task, "submit", data={"summary": "总结"}, comment="")).status_code == 200
+        bureau, dep1, dep2 = (await login(http, "city_yinchuan"), await login(http, "department1"),
+                              await login(http, "department2"))
+        report = await task_of(http, bureau, "certification.city_annual_report", case_id)
+        assert (await complete(http, bureau, report, "approve", data={"report": "良好"})).status_code == 200
+        rating = await task_of(http, dep1, "certification.annual_assessment", case_id)
+        rated, revoked = await asyncio.gather(
+            complete(http, dep1, rating, "approve", data={"rating": "qualified"}),
+            http.post(f"/api/cases/{case_id}/revoke", headers=dep2, json={"reason": "违规收费"}))
+        assert rated.status_code == 200, rated.text
+        if revoked.status_code != 200:  # it reached the old run as it handed over: send it again to the new one
+            assert revoked.status_code == 409, revoked.text
+            revoked = await http.post(f"/api/cases/{case_id}/revoke", headers=dep2, json={"reason": "违规收费"})
+        assert revoked.status_code == 200, revoked.text
+        case = await case_status(http, org, case_id, {"revoked"})
+        assert case["result"]["revoked_reason"] == "违规收费"
+        assert not [t for t in case["tasks"] if t["status"] in ("open", "claimed")]
+
+
+class TestApplicationSteps:
+    async def test_four_eyes_and_return_for_correction(self, stack: Stack) -> None:
+        """The department member who prechecked may not decide; a precheck may return the application."""
+        http = stack.http
+        org, case = await apply(stack)
+        cid = case["id"]
+        bureau, dep1, dep2 = (await login(http, "city_yinchuan"), await login(http, "department1"),
+                              await login(http, "department2"))
+        await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", cid),
+                       "recommend", data={"opinion": "推荐"})
+        r = await complete(http, dep1, await task_of(http, dep1, "certification.precheck", cid), "return",
+                           comment="请补充审计报告")
+        assert r.status_code == 200, r.text
+        fix = await task_of(http, org, "certification.correction", cid)
+        data = (await http.get(f"/api/cases/{cid}", headers=org)).json()["data"]
+        r = await complete(http, org, fix, "submit", data={**data, "materials": {"audit_report": "0" * 32}}, comment="")
+        assert r.status_code == 200, r.text
+        await complete(http, dep1, await task_of(http, dep1, "certification.precheck", cid))
+        detail = (await http.get(f"/api/cases/{cid}", headers=dep1)).json()
+        for n, expert in enumerate(detail["result"]["experts"]):
+            h = await login(http, expert)
+            await complete(http, h, await task_of(http, h, "certification.expert_review", cid), data={"score": 70 + n})
+        await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", cid),
+                       data={"passed": True, "report": "合格"})
+        decision = await task_of(http, dep2, "certification.decision", cid)
+        r = await complete(http, dep1, decision)
+        assert r.status_code == 409 and "four-eyes" in r.json()["detail"]
+        assert (await complete(http, dep2, decision, "reject", comment="综合评审未达到示范要求")).status_code == 200
+        done = await case_status(http, org, cid, {"rejected"})
+        assert "综合评审" in done["result"]["reason"]
