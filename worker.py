@@ -12,11 +12,13 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.certification import CertificationActivities
 from activities.channels import LogSms, SmtpMailer
 from activities.documents import DocumentActivities
 from activities.failures import FailureRecorder
 from activities.fund import FundActivities
 from activities.notify import NotifyActivities
+from activities.public_notice import PublicNoticeActivities
 from activities.tasks import TaskActivities
 from activities.voucher import VoucherActivities
 from activities.voucher_statistics import StatisticsActivities
@@ -35,7 +37,12 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
     docs = DocumentActivities(engine=engine, store=Path(settings.data_dir) / "documents")
     voucher, fund = VoucherActivities(engine=engine), FundActivities(engine=engine)
     stats = StatisticsActivities(engine=engine, store=Path(settings.data_dir) / "documents")
+    cert = CertificationActivities(engine=engine)
+    notice = PublicNoticeActivities(engine=engine)
     return [
+        cert.prepare_certification, cert.grant_certification, cert.set_deadline, cert.update_case_result,
+        notice.open_public_notice, notice.public_notice_period, notice.close_public_notice, notice.record_objection,
+        notice.decide_objection,
         tasks.open_task, tasks.close_task, tasks.set_case_status, tasks.cancel_tasks, tasks.decide_account,
         tasks.file_provider, notify.notify, docs.draft_document,
         voucher.start, voucher.open_bidding, voucher.close_bidding, voucher.choose_bid, voucher.issue, voucher.project,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.certification_documents import CERTIFICATION_BUILDERS
 from activities.voucher_documents import VOUCHER_BUILDERS
 from db import audit
 from db import documents as doc_repo
@@ -43,6 +44,7 @@ def _filing_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
 
 BUILDERS: dict[str, Builder] = {"provider_filing_notice": _filing_notice}
 BUILDERS.update(VOUCHER_BUILDERS)
+BUILDERS.update(CERTIFICATION_BUILDERS)
 
 
 @dataclass

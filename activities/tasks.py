@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from db import audit
 from db import tasks as task_repo
-from db.calendar import due_times, load_calendar
+from db.calendar import due_times, fixed_due_times, load_calendar
 from db.engine import session_scope
 from db.models import Case, Organization, Task, User
 from db.steps import step_timing
@@ -43,8 +43,12 @@ class TaskActivities:
                 if case is None:
                     raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
                 days, remind_before = step_timing(s, inp.spec.type)
-                due, reminder, confirmed = due_times(load_calendar(s), at=inp.at, working_days=days,
-                                                     remind_before=remind_before)
+                if inp.spec.due_at is not None:
+                    due, reminder, confirmed, days = fixed_due_times(load_calendar(s), at=inp.at, due=inp.spec.due_at,
+                                                                     remind_before=remind_before)
+                else:
+                    due, reminder, confirmed = due_times(load_calendar(s), at=inp.at, working_days=days,
+                                                         remind_before=remind_before)
                 spec = inp.spec
                 task = Task(
                     id=inp.task_id, case_id=inp.case_id, type=spec.type, title=spec.title,

@@ -17,7 +17,7 @@ from activities.tasks import cancel_open_tasks
 from api.deps import NowDep, SessionDep, UserDep, require
 from api.errors import Conflict, Invalid, NotFound
 from api.views import case_json, iso, task_json
-from api.workflows import signal_due
+from api.workflows import signal_deadline, signal_due
 from db import audit, users
 from db import tasks as task_repo
 from db.calendar import YEARS, due_times, load_calendar
@@ -25,6 +25,7 @@ from db.models import ActivityFailure, CalendarYear, Case, Deadline, StepConfig,
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
 from rules.official_calendar import schedule_from_entry
+from workflows.certification_types import DeadlineChanged
 from workflows.types import DueChanged
 
 router = APIRouter(prefix="/api/admin")
@@ -206,10 +207,16 @@ async def put_calendar(year: int, body: CalendarEntry, request: Request, session
     audit.record(session, action="calendar_entered", at=now, actor=user.username, message=f"录入{year}年节假日安排",
                  before=before, after={"holidays": row.holidays, "makeup_workdays": row.makeup_workdays})
     session.flush()
+    periods = {d.id: d.closes_at for d in session.exec(select(Deadline).where(Deadline.open == True))}  # noqa: E712
     changes = recompute_deadlines(session, year=year)
+    moved = [d for d in session.exec(select(Deadline).where(col(Deadline.id).in_(list(periods))))
+             if d.closes_at != periods[d.id]]
     session.commit()
     for case_id, change in changes:
         await signal_due(request.app.state.temporal, case_id=case_id, change=change)
+    for d in moved:  # a public notice's close moved: its workflow re-times the close and the objection check
+        await signal_deadline(request.app.state.temporal, case_id=d.case_id,
+                              change=DeadlineChanged(name=d.name, closes_at=d.closes_at))
     return {"year": year, "confirmed": True, "recomputed_tasks": len(changes)}
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from api import routes_certification as certification
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
 from api.views import case_detail, case_json
@@ -29,10 +30,21 @@ WHO_MAY_APPLY = {"provider_admission": ("provider",)}
 CASE_TITLES = {"provider_admission": "签约服务机构准入申请"}
 WHO_MAY_APPLY["voucher"] = ("enterprise",)
 CASE_TITLES["voucher"] = "服务券需求"
-# Per-type checks of the applicant before a case is created (they raise an ApiError to refuse), and the types
-# of which an organisation may have several open cases at once (a voucher per service item).
-CASE_CHECKS: dict[str, Any] = {"voucher": check_voucher_case}
+WHO_MAY_APPLY["certification"] = ("platform_org",)
+CASE_TITLES["certification"] = "示范平台认定申请"
+
+
+def _check_voucher(session: Session, *, user: User, org: Any, data: dict[str, Any], now: Any) -> dict[str, Any]:
+    check_voucher_case(session, org, data)
+    return {}
+
+
+# Per-type checks before a case is created (they raise a 4xx to refuse; they return figures for the case's
+# result), the types of which an organisation may have several open cases at once (a voucher per service item),
+# and per-type redaction of the case view (e.g. blind expert review).
+CASE_CHECKS: dict[str, Any] = {"voucher": _check_voucher, "certification": certification.check_application}
 MANY_OPEN = {"voucher"}
+CASE_VIEWS: dict[str, Any] = {"certification": certification.redact_case}
 
 
 class CaseCreate(BaseModel):
@@ -117,18 +129,19 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
         raise Forbidden("your account has no organisation to apply for")
     if org.blacklisted:
         raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}")
-    if body.type in CASE_CHECKS:
-        CASE_CHECKS[body.type](session, org, data)
     running = session.exec(select(Case).where(Case.type == body.type, Case.applicant_org_id == org.id,
                                               col(Case.closed_at).is_(None))).first()
     if body.type in MANY_OPEN:
         running = None
     if running is not None:
         raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first")
+    check = CASE_CHECKS.get(body.type)
+    result = check(session, user=user, org=org, data=data, now=now) if check else {}
     case = Case(id=f"{PREFIX[body.type]}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",
                 title=f"{CASE_TITLES.get(body.type, body.type)}：{org.name}", applicant=org.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
                 data=data, idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    case.result = result
     session.add(case)
     session.flush()
     attach_uploads(session, user, case.id, data)
@@ -164,4 +177,7 @@ async def list_cases(session: SessionDep, user: UserDep, type: str | None = None
 @router.get("/cases/{case_id}")
 async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """One case with its timeline, tasks, documents, deadlines and materials."""
-    return case_detail(session, load_case(session, user, case_id), now=now, viewer=user)
+    case = load_case(session, user, case_id)
+    detail = case_detail(session, case, now=now, viewer=user)
+    view = CASE_VIEWS.get(case.type)
+    return view(session, user, case, detail) if view else detail

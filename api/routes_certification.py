@@ -1,43 +1,181 @@
-"""Certification-specific endpoints (P3): objections during a public notice, revocation of a title."""
+"""Certification-specific endpoints (P3): the yearly call, objections during a public notice, revocation."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import SessionDep, UserDep, require
-from api.errors import Conflict, NotFound
-from db.models import Case
+from api.deps import NowDep, SessionDep, UserDep, page, require
+from api.errors import Conflict, Invalid, NotFound
+from api.views import iso
+from db import audit
+from db import certification as repo
+from db.models import Case, CertificationCall, Organization, User
+from forms.certification import CallForm, eligibility
+from rules.calendar import SHANGHAI
+from workflows.certification_types import ObjectionFiled, ObjectionInput, RevokeInput, RevokeResult
+from workflows.yearly import end_of
 
 router = APIRouter(prefix="/api")
 
 
 class Objection(BaseModel):
-    name: str
-    contact: str
-    reason: str
+    name: str = Field(default="", max_length=200)
+    contact: str = Field(default="", max_length=200)
+    reason: str = Field(default="", max_length=5000)
 
 
 class Revoke(BaseModel):
-    reason: str
+    reason: str = Field(default="", max_length=5000)
 
 
-@router.post("/cases/{case_id}/objections")
-async def objection(case_id: str, body: Objection, session: SessionDep) -> dict[str, Any]:
-    """Anyone may object while a public notice runs."""
+def call_json(call: CertificationCall, *, now: datetime) -> dict[str, Any]:
+    return {"id": call.id, "year": call.year, "title": call.title, "deadline_at": iso(call.deadline_at),
+            "deadline": (call.deadline_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat(),
+            "experts": call.experts, "open": call.opened_at <= now < call.deadline_at,
+            "opened_by": call.opened_by, "opened_at": iso(call.opened_at)}
+
+
+@router.post("/certification/calls", status_code=201)
+async def open_call(body: CallForm, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    """The department opens a year's call for applications; it closes at 24:00 of the deadline day (002 art. 14)."""
+    require(user, "department")
+    if repo.call_of_year(session, body.year) is not None:
+        raise Conflict(f"the call of {body.year} is already open; one call a year (002 art. 14)")
+    closes = end_of(body.deadline)
+    if closes <= now:
+        raise Invalid(f"deadline: {body.deadline} has already passed")
+    call = CertificationCall(year=body.year, title=body.title or f"{body.year}年度自治区中小企业公共服务示范平台申报",
+                             deadline_at=closes, experts=body.experts, opened_by=user.username, opened_at=now)
+    session.add(call)
+    session.flush()
+    audit.record(session, action="call_opened", at=now, actor=user.username,
+                 message=f"发布{body.year}年度示范平台申报通知，截止{body.deadline}", after=body.model_dump(mode="json"))
+    return call_json(call, now=now)
+
+
+@router.get("/certification/calls")
+async def list_calls(session: SessionDep, now: NowDep) -> dict[str, Any]:
+    """Every year's call, newest first (public: applicants read it before logging in)."""
+    calls = repo.all_calls(session)
+    return page([call_json(c, now=now) for c in calls], len(calls))
+
+
+@router.get("/certification/calls/current")
+async def current_call(session: SessionDep, now: NowDep) -> dict[str, Any]:
+    """The call open now, or 404 with when the last one closed."""
+    call = repo.latest_call(session, now=now)
+    if call is None or now >= call.deadline_at:
+        raise NotFound(_no_call(call))
+    return call_json(call, now=now)
+
+
+def _no_call(call: CertificationCall | None) -> str:
+    if call is None:
+        return "no call for demonstration-platform applications has been opened; wait for the department's call"
+    return (f"the call of {call.year} closed at {call.deadline_at.astimezone(SHANGHAI).isoformat()}; "
+            "applications are no longer accepted")
+
+
+def check_application(session: Session, *, user: User, org: Organization, data: dict[str, Any],
+                      now: datetime) -> dict[str, Any]:
+    """Before a certification case is created: an open call, the applicant's own city, eligibility (422)."""
+    call = repo.latest_call(session, now=now)
+    if call is None or now >= call.deadline_at:
+        raise Conflict(_no_call(call))
+    if data.get("city") != org.city:
+        raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}")
+    result = eligibility(data)
+    if not result["eligible"]:
+        raise Invalid("the application cannot qualify (002 art. 6-7): " + "；".join(result["missing"]))
+    return {"eligibility": result, "call_year": call.year}
+
+
+def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -> dict[str, Any]:
+    """Blind review: an expert sees no other expert's score or opinion until every expert has scored."""
+    if user.role != "expert" or case.type != "certification":
+        return out
+    reviews = [t for t in out.get("tasks", []) if t["type"] == "certification.expert_review"]
+    if not reviews or all(t["status"] == "completed" for t in reviews):
+        return out
+    hidden = {t["id"] for t in reviews if t["assignee"] != user.username}
+    for t in out["tasks"]:
+        if t["id"] in hidden:
+            t.update(data={}, comment=None, decision=None)
+    out["timeline"] = [e for e in out.get("timeline", []) if e.get("task_id") not in hidden]
+    return out
+
+
+async def _update(request: Request, case_id: str, name: str, arg: Any, result_type: type, update_id: str) -> Any:
+    handle = request.app.state.temporal.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update(name, arg, id=update_id, result_type=result_type)
+    except WorkflowUpdateFailedError as exc:
+        cause: Any = exc.cause
+        msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+        kind = cause.type if isinstance(cause, ApplicationError) else None
+        if kind in ("Anonymous", "InvalidObjection", "InvalidDecision"):
+            raise Invalid(msg) from None
+        raise Conflict(msg) from None
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            return None
+        raise
+
+
+@router.post("/cases/{case_id}/objections", status_code=201)
+async def objection(case_id: str, body: Objection, request: Request, session: SessionDep, now: NowDep,
+                    idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
+    """Anyone may object, in their real name, while a public notice runs (002 art. 12)."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}")
-    raise Conflict("this case is not in a public notice period; objections are accepted only during one")
+    if not body.name.strip() or not body.contact.strip():
+        raise Invalid("anonymous objections are not accepted: give your real name and a contact")
+    if not body.reason.strip():
+        raise Invalid("reason: give the reason of the objection")
+    notice = repo.deadline(session, case_id, "public_notice")
+    if notice is None:
+        raise Conflict("this case is not in a public notice period; objections are accepted only during one")
+    if now >= notice.closes_at:
+        raise Conflict(f"the public notice closed at {notice.closes_at.astimezone(SHANGHAI).isoformat()}; "
+                       "objections filed after the close are not accepted")
+    key = f"{case_id}.objection.{idempotency_key or uuid.uuid4().hex}"
+    session.commit()
+    filed = await _update(request, case_id, "file_objection",
+                          ObjectionInput(name=body.name, contact=body.contact, reason=body.reason, key=key),
+                          ObjectionFiled, key)
+    if filed is None:
+        raise Conflict("this case's public notice has ended; objections are no longer accepted")
+    return {"objection_id": filed.objection_id, "case_id": case_id, "status": "received",
+            "notice_closes_at": iso(filed.closes_at)}
 
 
 @router.post("/cases/{case_id}/revoke")
-async def revoke(case_id: str, body: Revoke, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    """The department revokes a granted title."""
+async def revoke(case_id: str, body: Revoke, request: Request, session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """The department revokes a granted title with a reason (002 art. 17); the decision is drafted."""
     require(user, "department")
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}")
-    raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked")
+    if not body.reason.strip():
+        raise Invalid("reason: a revocation needs its reason")
+    if case.type != "certification" or case.status != "granted":
+        raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked")
+    session.commit()
+    done = await _update(request, case_id, "revoke", RevokeInput(reason=body.reason, actor=user.username),
+                         RevokeResult, f"{case_id}.revoke")
+    if done is None:
+        raise Conflict("this case's process has ended; there is no title to revoke")
+    session.expire_all()
+    case = session.get(Case, case_id)
+    assert case is not None
+    return {"case_id": case_id, "status": done.status, "reason": body.reason}

@@ -131,6 +131,9 @@ async def public_platforms(session: SessionDep, q: str | None = None) -> dict[st
     rows = session.exec(select(Case).where(*conds)).all()
     items = [{"case_id": c.id, "name": c.data.get("platform_name", c.applicant), "operator": c.applicant,
               "city": c.city, "valid_until": c.result.get("valid_until")} for c in rows]
+    for item, c in zip(items, rows, strict=True):
+        item.update(granted_on=c.result.get("granted_on"), priority_support=bool(c.result.get("priority_support")),
+                    annual_ratings=c.result.get("annual_ratings", {}))
     return page(items, len(items))
 
 

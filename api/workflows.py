@@ -51,3 +51,12 @@ async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> Non
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
+
+
+async def signal_deadline(client: Client, *, case_id: str, change: Any) -> None:
+    """Tell a running case that one of its named deadlines moved (a workflow without a notice ignores it)."""
+    try:
+        await client.get_workflow_handle(case_id).signal("deadline_changed", change)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise

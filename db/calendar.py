@@ -43,3 +43,17 @@ def due_times(
         reminder = datetime.combine(day, time(9, 0), tzinfo=SHANGHAI).astimezone(due.tzinfo)
     confirmed = cal.confirmed_between(start=event_day, end=due.astimezone(SHANGHAI).date() - timedelta(days=1))
     return due, reminder, confirmed
+
+
+def fixed_due_times(
+    cal: WorkCalendar, *, at: datetime, due: datetime, remind_before: int
+) -> tuple[datetime, datetime | None, bool, int]:
+    """For a due time fixed by a rule: (due, reminder at 09:00 some working days before, confirmed, working days)."""
+    start = at.astimezone(SHANGHAI).date()
+    last = (due.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+    days = cal.working_days_between(start=start, end=last)
+    reminder = None
+    if remind_before > 0 and days - remind_before >= 1:
+        day = cal.add_working_days(event_day=start, working_days=days - remind_before)
+        reminder = datetime.combine(day, time(9, 0), tzinfo=SHANGHAI).astimezone(due.tzinfo)
+    return due, reminder, cal.confirmed_between(start=start, end=last), max(days, 1)

@@ -282,3 +282,30 @@ class FundReservation(SQLModel, table=True):
     submitted_at: datetime = _ts()
     seq: int = 0
     updated_at: datetime = _ts()
+class CertificationCall(SQLModel, table=True):
+    """A year's call for demonstration-platform applications with its deadline (seed 002 art. 14)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(unique=True, index=True)
+    title: str = ""
+    deadline_at: datetime = _ts()
+    experts: int = 3
+    opened_by: str = ""
+    opened_at: datetime = _ts()
+
+
+class Objection(SQLModel, table=True):
+    """A real-name objection filed during a public notice; the department investigates it (seed 002 art. 12)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    case_id: str = Field(index=True)
+    notice: str = "public_notice"
+    name: str
+    contact: str
+    reason: str
+    filed_at: datetime = _ts()
+    status: str = "pending"
+    task_id: str | None = None
+    decided_at: datetime | None = _ts(nullable=True)
+    decision_comment: str | None = None

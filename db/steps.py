@@ -23,6 +23,16 @@ DEFAULT_DUE_WORKING_DAYS = {
     "voucher.confirm": 5,
     "voucher.settlement_review": 5,
     "voucher.settlement_approval": 5,
+    "certification.city_recommendation": 15,
+    "certification.correction": 10,
+    "certification.precheck": 10,
+    "certification.expert_review": 10,
+    "certification.onsite_inspection": 20,
+    "certification.decision": 5,
+    "notice.objection_review": 10,
+    "certification.annual_summary": 20,
+    "certification.city_annual_report": 40,
+    "certification.annual_assessment": 20,
 }
 FALLBACK_DUE_WORKING_DAYS = 5
 

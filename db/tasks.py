@@ -24,6 +24,8 @@ def visible_to(user: User) -> list[Any]:
         conds.append(Task.city == user.city)
     if user.role in APPLICANT_ROLES:
         conds.append(Task.org_id == user.org_id)
+    if user.role == "expert":
+        conds.append(or_(col(Task.assignee).is_(None), Task.assignee == user.username))
     return conds
 
 
@@ -34,6 +36,8 @@ def can_see(user: User, task: Task) -> bool:
     if task.role != user.role:
         return False
     if user.role == "city_bureau" and task.city != user.city:
+        return False
+    if user.role == "expert" and task.assignee not in (None, user.username):
         return False
     return not (user.role in APPLICANT_ROLES and task.org_id != user.org_id)
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from forms.certification import FORMS as CERTIFICATION_FORMS
+from forms.certification import CertificationForm
 from forms.provider_admission import ProviderAdmissionForm
 from forms.review import ExpertOpinionForm, ReviewForm
 from forms.voucher import (
@@ -30,11 +32,13 @@ FORMS: dict[str, type[BaseModel]] = {
     "voucher_delivery": DeliveryForm,
     "voucher_confirm": ConfirmForm,
     "voucher_settlement_review": SettlementReviewForm,
+    **CERTIFICATION_FORMS,
 }
 
 CASE_FORMS: dict[str, type[BaseModel]] = {
     "provider_admission": ProviderAdmissionForm,
     "voucher": VoucherDemandForm,
+    "certification": CertificationForm,
 }
 
 

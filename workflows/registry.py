@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.certification import CertificationWorkflow
 from workflows.provider_admission import ProviderAdmissionWorkflow
 from workflows.registration import RegistrationWorkflow
 from workflows.voucher import VoucherWorkflow
@@ -12,4 +13,5 @@ WORKFLOWS = {
     "provider_admission": ProviderAdmissionWorkflow,
     "voucher": VoucherWorkflow,
     "voucher_statistics": VoucherStatisticsWorkflow,  # not a case type: the monthly report (no PREFIX)
+    "certification": CertificationWorkflow,
 }

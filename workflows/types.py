@@ -32,6 +32,8 @@ class StepSpec(BaseModel):
     assignee: str | None = None
     summary: str = ""
     exclude_actors_of: list[str] = Field(default_factory=list)
+    # A due time fixed by a rule (e.g. "by the end of February") instead of N working days from opening.
+    due_at: datetime | None = None
 
 
 class OpenTaskInput(BaseModel):

@@ -1,0 +1,89 @@
+"""Document builders of certification: gather a case's data for the pure content builders (documents/content)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from db.models import Case, Document
+from documents import content
+from rules.calendar import SHANGHAI
+from rules.cities import CITIES
+from workflows.types import DraftDocumentInput
+
+BASIS = "《宁夏回族自治区中小企业公共服务示范平台认定管理办法》"
+CONTACT = ("企业服务处", "0951-6038381")
+
+
+def _day(inp: DraftDocumentInput) -> date:
+    return inp.at.astimezone(SHANGHAI).date()
+
+
+def _name(case: Case) -> str:
+    return str(case.data.get("platform_name") or case.applicant)
+
+
+def _city(case: Case) -> str:
+    return CITIES.get(case.city or "", case.city or "")
+
+
+def recommendation_form(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    p = inp.params
+    scores = {str(k): float(v) for k, v in (p.get("scores") or {}).items()}
+    return content.recommendation_form(platform_name=_name(case), applicant_org=case.applicant, city=case.city or "",
+                                       recommended=bool(p.get("recommended")), opinion=str(p.get("opinion") or "无"),
+                                       scores=scores, filled_on=_day(inp))
+
+
+def public_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    p, day = inp.params, _day(inp)
+    return content.public_notice(
+        number=1, year=day.year, issued_on=day, subject=f"{day.year}年度自治区中小企业公共服务示范平台拟认定名单",
+        basis=BASIS, procedure="经市工信局推荐、专家评审和实地考察", headers=["平台名称", "运营单位", "所在地区"],
+        rows=[[_name(case), case.applicant, _city(case)]], starts_on=date.fromisoformat(p["starts_on"]),
+        ends_on=date.fromisoformat(p["ends_on"]), working_days=p.get("working_days"),
+        contact_name=CONTACT[0], contact_phone=CONTACT[1])
+
+
+def certification_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    p, day = inp.params, _day(inp)
+    return content.certification_notice(
+        number=1, year=day.year, issued_on=day, platforms=[(_name(case), case.applicant, _city(case))],
+        notice_starts_on=date.fromisoformat(p["notice_starts_on"]), notice_ends_on=date.fromisoformat(p["notice_ends_on"]),
+        valid_from=date.fromisoformat(p["valid_from"]), valid_until=date.fromisoformat(p["valid_until"]))
+
+
+def certificate(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    p = inp.params
+    return content.certificate(certificate_no=f"宁示范平台{case.id}", platform_name=_name(case),
+                               operator_org=case.applicant, valid_from=date.fromisoformat(p["valid_from"]),
+                               valid_until=date.fromisoformat(p["valid_until"]), issued_on=_day(inp))
+
+
+def revocation_decision(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    p, day = inp.params, _day(inp)
+    notice = s.exec(select(Document).where(Document.case_id == case.id,
+                                           Document.kind == "certification_notice")).first()
+    return content.revocation_decision(
+        number=1, year=day.year, issued_on=day, platform_name=_name(case), operator_org=case.applicant,
+        reason=str(p.get("reason") or "违法违规"), ground=p.get("ground", "violation"),
+        certified_doc_number=notice.doc_number if notice else None)
+
+
+def assessment_result_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    p, day = inp.params, _day(inp)
+    return content.assessment_result_notice(
+        number=1, year=day.year, issued_on=day, assessment_year=int(p["assessment_year"]),
+        subject_kind="demonstration_platform", results=[(_name(case), str(p["rating"]))])
+
+
+CERTIFICATION_BUILDERS = {
+    "recommendation_form": recommendation_form,
+    "public_notice": public_notice,
+    "certification_notice": certification_notice,
+    "certificate": certificate,
+    "revocation_decision": revocation_decision,
+    "assessment_result_notice": assessment_result_notice,
+}

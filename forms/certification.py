@@ -1,0 +1,133 @@
+"""The forms of demonstration-platform certification (seed 002; ARCHITECTURE.md "Certification case data")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from rules.certification import CertificationError, PlatformApplication, check_eligibility
+
+# 002 art. 11: the materials the applicant uploads (upload ids), with their Chinese names.
+MATERIALS = {
+    "application_report": "示范平台申请报告",
+    "licence": "法人证书或营业执照副本",
+    "audit_report": "上一年度审计报告",
+    "premises_proof": "固定经营服务场所证明",
+    "equipment_and_staff": "服务设施设备清单、管理和专业技术人员名单及学历职称",
+    "served_smes": "签订服务协议的中小企业名单及满意度评价",
+    "service_evidence": "开展相关服务的证明材料",
+    "qualifications": "从业资格（资质）、网站备案、许可证等证明",
+    "declaration": "申报材料真实性声明",
+}
+
+
+class CertificationForm(BaseModel):
+    """The application report's figures (002 art. 6-7) and the materials of art. 11."""
+
+    platform_name: str = Field(min_length=1, max_length=200, title="平台名称")
+    city: str = Field(title="所在地区")
+    org_type: Literal["enterprise", "institution", "social_org"] = Field(title="单位性质")
+    mountain_area: bool = Field(default=False, title="山区市县")
+    years_operating: int = Field(ge=0, title="运营年限")
+    total_assets_fen: int = Field(ge=0, title="资产总额（分）")
+    smes_served_last_year: int = Field(ge=0, title="上年服务中小企业数")
+    smes_served_prev_year: int = Field(ge=0, title="前年服务中小企业数")
+    satisfaction_pct: float = Field(ge=0, le=100, title="用户满意度（%）")
+    service_orgs_aggregated: int = Field(ge=0, title="集聚服务机构数")
+    public_benefit_share_pct: float = Field(ge=0, le=100, title="公益性或低收费服务占比（%）")
+    staff_serving_smes: int = Field(ge=0, title="服务中小企业人员数")
+    qualified_staff_share_pct: float = Field(ge=0, le=100, title="大专以上或中级以上职称人员占比（%）")
+    functions: dict[str, dict[str, int]] = Field(min_length=1, title="服务功能（第七条）")
+    materials: dict[str, str] = Field(default_factory=dict, title="申报材料（第十一条，上传后的文件编号）")
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> CertificationForm:
+        unknown = set(self.materials) - set(MATERIALS)
+        if unknown:
+            raise ValueError(f"materials: unknown {sorted(unknown)}; expected {', '.join(MATERIALS)}")
+        try:
+            to_application(self.model_dump())
+        except CertificationError as exc:
+            raise ValueError(exc.message) from None
+        return self
+
+
+def to_application(data: dict[str, Any]) -> PlatformApplication:
+    """The rules' view of the form (percentages as given; the rules read floats through their decimal text)."""
+    fields = {k: v for k, v in data.items() if k != "materials"}
+    return PlatformApplication(**fields)
+
+
+def eligibility(data: dict[str, Any]) -> dict[str, Any]:
+    """Art. 6 and 7 condition by condition, for the reviewers; art. 11 materials not yet uploaded."""
+    result = check_eligibility(to_application(data))
+    return {
+        "eligible": result.eligible,
+        "conditions": [{"code": c.code, "label": c.label_zh, "passed": c.passed, "relaxed": c.relaxed,
+                        "required": c.required, "detail": c.detail} for c in result.conditions],
+        "missing": result.missing(),
+        "relaxed_shortfalls": result.relaxed_shortfalls(),
+        "materials_missing": [label for key, label in MATERIALS.items() if not data.get("materials", {}).get(key)],
+    }
+
+
+class RecommendationForm(BaseModel):
+    """The city bureau's evaluation (002 art. 10): operation, performance, satisfaction, and its opinion."""
+
+    opinion: str = Field(min_length=1, max_length=5000, title="推荐意见")
+    scores: dict[str, float] = Field(default_factory=dict, title="测评得分（项目：分数）")
+
+
+class ExpertReviewForm(BaseModel):
+    score: int = Field(ge=0, le=100, title="评分（0-100）")
+    opinion: str = Field(default="", max_length=5000, title="评审意见")
+
+
+class OnsiteForm(BaseModel):
+    passed: bool = Field(title="实地考察是否通过")
+    report: str = Field(min_length=1, max_length=10000, title="考察报告")
+
+
+class ObjectionReviewForm(BaseModel):
+    """The investigation's finding goes in the comment; nothing else is needed."""
+
+
+class AnnualSummaryForm(BaseModel):
+    summary: str = Field(default="", max_length=20000, title="年度工作总结")
+    attachments: list[str] = Field(default_factory=list, max_length=20, title="附件（上传后的文件编号）")
+
+
+class CityReportForm(BaseModel):
+    """The city bureau's inspection of quality, fees and satisfaction (002 art. 18)."""
+
+    report: str = Field(default="", max_length=20000, title="检查情况报告")
+    service_quality: str = Field(default="", max_length=2000, title="服务质量")
+    fees: str = Field(default="", max_length=2000, title="服务收费情况")
+    satisfaction_pct: float | None = Field(default=None, ge=0, le=100, title="服务满意度（%）")
+
+
+class AssessmentForm(BaseModel):
+    rating: Literal["excellent", "qualified", "failed"] = Field(title="考核结果")
+
+
+class CallForm(BaseModel):
+    """The department's yearly call (002 art. 14)."""
+
+    year: int = Field(ge=2000, le=2100, title="年度")
+    deadline: date = Field(title="申报截止日期（当日24:00止）")
+    title: str = Field(default="", max_length=200, title="通知标题")
+    experts: int = Field(default=3, ge=1, le=15, title="评审专家人数")
+
+
+FORMS = {
+    "certification": CertificationForm,
+    "certification_recommendation": RecommendationForm,
+    "certification_expert_review": ExpertReviewForm,
+    "certification_onsite": OnsiteForm,
+    "objection_review": ObjectionReviewForm,
+    "certification_annual_summary": AnnualSummaryForm,
+    "certification_city_report": CityReportForm,
+    "certification_assessment": AssessmentForm,
+}

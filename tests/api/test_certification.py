@@ -1,0 +1,210 @@
+"""Certification through the API (P3): the call, the application check, recommendation by the own city only,
+blind expert review, public notice with objections, the grant and the public register."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from db.models import CertificationCall
+from tests.conftest import Stack
+from tests.helpers import case_status, complete, login, register_approved, task_of, wait_for
+
+pytestmark = pytest.mark.workflow
+
+
+def application(city: str = "yinchuan", **over: Any) -> dict[str, Any]:
+    """A certification form that meets art. 6 and the information function of art. 7."""
+    data: dict[str, Any] = {
+        "platform_name": f"宁夏测试示范平台{uuid.uuid4().hex[:6]}", "city": city, "org_type": "enterprise",
+        "mountain_area": False, "years_operating": 5, "total_assets_fen": 300_000_000,
+        "smes_served_last_year": 120, "smes_served_prev_year": 100, "satisfaction_pct": 92,
+        "service_orgs_aggregated": 4, "public_benefit_share_pct": 30, "staff_serving_smes": 25,
+        "qualified_staff_share_pct": 80, "functions": {"information": {"smes_served_offline": 60, "events": 6}},
+    }
+    data.update(over)
+    return data
+
+
+async def ensure_call(stack: Stack) -> None:
+    """An open call for the current year (tests share one clock, so the year moves with the 3-year test)."""
+    http = stack.http
+    if (await http.get("/api/certification/calls/current")).status_code == 200:
+        return
+    now = await stack.clock.now()
+    dep = await login(http, "department1")
+    year = (now + timedelta(hours=8)).year
+    r = await http.post("/api/certification/calls", headers=dep,
+                        json={"year": year, "deadline": f"{year}-12-31", "experts": 3})
+    assert r.status_code == 201, r.text
+
+
+async def apply(stack: Stack, city: str = "yinchuan", **over: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    await ensure_call(stack)
+    org, _ = await register_approved(stack.http, "platform_org", city=city)
+    r = await stack.http.post("/api/cases", headers={**org, "Idempotency-Key": uuid.uuid4().hex},
+                              json={"type": "certification", "data": application(city, **over)})
+    assert r.status_code == 201, r.text
+    return org, r.json()
+
+
+async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> dict[str, Any]:
+    """Recommendation, precheck, three blind expert reviews, on-site inspection, decision: into the notice."""
+    http = stack.http
+    bureau = await login(http, f"city_{city}")
+    r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case_id),
+                       "recommend", data={"opinion": "运营规范，业绩突出", "scores": {"运营情况": 90, "服务业绩": 88}})
+    assert r.status_code == 200, r.text
+    dep1, dep2 = await login(http, "department1"), await login(http, "department2")
+    r = await complete(http, dep1, await task_of(http, dep1, "certification.precheck", case_id))
+    assert r.status_code == 200, r.text
+    case = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+    for n, expert in enumerate(case["result"]["experts"]):
+        h = await login(http, expert)
+        r = await complete(http, h, await task_of(http, h, "certification.expert_review", case_id),
+                           data={"score": 80 + n, "opinion": "材料齐全"})
+        assert r.status_code == 200, r.text
+    r = await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", case_id),
+                       data={"passed": True, "report": "场地设施齐全"})
+    assert r.status_code == 200, r.text
+    r = await complete(http, dep2, await task_of(http, dep2, "certification.decision", case_id))
+    assert r.status_code == 200, r.text
+    await case_status(http, dep1, case_id, {"public_notice"})
+
+    async def published() -> dict[str, Any] | None:
+        case = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        kinds = {d["kind"] for d in case["documents"]}
+        return case if "public_notice" in kinds and any(d["name"] == "public_notice" for d in case["deadlines"]) \
+            else None
+
+    return await wait_for(published, what="the public notice")
+
+
+async def sleep_past(stack: Stack, closes_at: str, extra: timedelta = timedelta(hours=1)) -> None:
+    await stack.env.sleep(datetime.fromisoformat(closes_at) - await stack.clock.now() + extra)
+    await stack.http.get("/healthz")
+
+
+def deadline(case: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(d for d in case["deadlines"] if d["name"] == name)
+
+
+async def granted(stack: Stack, city: str = "yinchuan") -> tuple[dict[str, str], str]:
+    """A certification walked all the way to its title."""
+    org, case = await apply(stack, city)
+    notice = await walk_to_notice(stack, case["id"], city)
+    await sleep_past(stack, deadline(notice, "public_notice")["closes_at"])
+    await case_status(stack.http, org, case["id"], {"granted"})
+    return org, case["id"]
+
+
+class TestCall:
+    async def test_call_open_and_listed(self, stack: Stack) -> None:
+        await ensure_call(stack)
+        r = await stack.http.get("/api/certification/calls/current")
+        assert r.status_code == 200 and r.json()["open"] is True
+
+    async def test_only_department_opens_a_call(self, stack: Stack) -> None:
+        org, _ = await register_approved(stack.http, "platform_org")
+        r = await stack.http.post("/api/certification/calls", headers=org, json={"year": 2090, "deadline": "2090-12-31"})
+        assert r.status_code == 403
+
+    async def test_application_after_the_deadline_is_refused_with_the_reason(self, stack: Stack) -> None:
+        org, _ = await register_approved(stack.http, "platform_org")
+        now = await stack.clock.now()
+        with Session(stack.engine) as s:
+            s.add(CertificationCall(year=2100, deadline_at=now - timedelta(hours=1), opened_at=now - timedelta(days=30)))
+            s.commit()
+        try:
+            r = await stack.http.post("/api/cases", headers=org, json={"type": "certification", "data": application()})
+            assert r.status_code == 409 and "closed" in r.json()["detail"], r.text
+            assert (await stack.http.get("/api/certification/calls/current")).status_code == 404
+        finally:
+            with Session(stack.engine) as s:
+                s.delete(s.exec(select(CertificationCall).where(CertificationCall.year == 2100)).one())
+                s.commit()
+
+
+class TestApplication:
+    async def test_ineligible_application_names_what_is_missing(self, stack: Stack) -> None:
+        await ensure_call(stack)
+        org, _ = await register_approved(stack.http, "platform_org")
+        r = await stack.http.post("/api/cases", headers=org, json={"type": "certification", "data": application(
+            staff_serving_smes=4, functions={"training": {"trainee_times": 100}})})
+        assert r.status_code == 422, r.text
+        assert "服务人员 4 人" in r.json()["detail"] and "培训服务" in r.json()["detail"]
+
+    async def test_mountain_area_relaxes_staff_and_the_check_is_shown_to_reviewers(self, stack: Stack) -> None:
+        _, case = await apply(stack, "guyuan", mountain_area=True, staff_serving_smes=6)
+        dep = await login(stack.http, "department1")
+        detail = (await stack.http.get(f"/api/cases/{case['id']}", headers=dep)).json()
+        eligibility = detail["result"]["eligibility"]
+        assert eligibility["eligible"] is True
+        assert any("服务人员 6 人" in s for s in eligibility["relaxed_shortfalls"])
+        staff = next(c for c in eligibility["conditions"] if c["code"] == "art6.5.staff")
+        assert staff["passed"] is False and staff["relaxed"] is True
+
+
+class TestScope:
+    async def test_another_citys_bureau_sees_nothing(self, stack: Stack) -> None:
+        _, case = await apply(stack, "wuzhong")
+        own = await login(stack.http, "city_wuzhong")
+        await task_of(stack.http, own, "certification.city_recommendation", case["id"])
+        other = await login(stack.http, "city_zhongwei")
+        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=other)).status_code == 404
+        listed = (await stack.http.get("/api/cases", params={"type": "certification"}, headers=other)).json()
+        assert case["id"] not in [c["id"] for c in listed["items"]]
+        for scope in ("available", "mine", "all"):
+            tasks = (await stack.http.get("/api/tasks", params={"scope": scope, "case_id": case["id"]},
+                                          headers=other)).json()
+            assert tasks["items"] == []
+
+
+class TestGrant:
+    async def test_grant_path_documents_register_and_validity(self, stack: Stack) -> None:
+        _, case_id = await granted(stack)
+        dep = await login(stack.http, "department1")
+        case = (await stack.http.get(f"/api/cases/{case_id}", headers=dep)).json()
+        kinds = {d["kind"] for d in case["documents"]}
+        assert {"recommendation_form", "public_notice", "certification_notice", "certificate"} <= kinds
+        granted_on = datetime.fromisoformat(case["result"]["granted_on"]).date()
+        assert case["valid_until"] == granted_on.replace(year=granted_on.year + 3).isoformat()
+        assert {"public_notice", "validity"} <= {d["name"] for d in case["deadlines"]}
+        notices = (await stack.http.get("/api/public/notices")).json()
+        assert case_id in [n["case_id"] for n in notices["items"]]
+        register = (await stack.http.get("/api/public/platforms", params={"q": case["applicant"]})).json()
+        assert [p["valid_until"] for p in register["items"]] == [case["valid_until"]]
+        scores = sorted(r["score"] for r in case["result"]["expert_reviews"])
+        assert scores == [80, 81, 82]
+
+
+class TestBlindReview:
+    async def test_an_expert_does_not_see_another_experts_score_before_all_have_scored(self, stack: Stack) -> None:
+        http = stack.http
+        _, case = await apply(stack)
+        bureau, dep1 = await login(http, "city_yinchuan"), await login(http, "department1")
+        await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case["id"]),
+                       "recommend", data={"opinion": "推荐", "scores": {}})
+        await complete(http, dep1, await task_of(http, dep1, "certification.precheck", case["id"]))
+        experts = (await http.get(f"/api/cases/{case['id']}", headers=dep1)).json()["result"]["experts"]
+        first, second = await login(http, experts[0]), await login(http, experts[1])
+        task1 = await task_of(http, first, "certification.expert_review", case["id"])
+        r = await complete(http, first, task1, data={"score": 55, "opinion": "SECRET-OPINION"})
+        assert r.status_code == 200, r.text
+        task2 = await task_of(http, second, "certification.expert_review", case["id"])
+        assert (await http.get(f"/api/tasks/{task1['id']}", headers=second)).status_code == 404
+        view = (await http.get(f"/api/cases/{case['id']}", headers=second)).text
+        assert "SECRET-OPINION" not in view and task2["id"] in view
+        assert "SECRET-OPINION" in (await http.get(f"/api/cases/{case['id']}", headers=dep1)).text
+
+
+def utc(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+__all__ = ["apply", "deadline", "granted", "httpx", "sleep_past", "walk_to_notice"]

@@ -1,0 +1,131 @@
+"""The public notice of a certification: real-name objections, their investigation, the close (002 art. 12)."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from docx import Document
+from sqlmodel import Session, select
+
+from activities.public_notice import PublicNoticeActivities
+from db.models import Objection
+from documents.model import format_cn_date
+from rules.calendar import SHANGHAI
+from tests.api.test_certification import apply, deadline, sleep_past, walk_to_notice
+from tests.conftest import Stack
+from tests.helpers import case_status, complete, login, task_of
+from workflows.certification_types import OpenNoticeInput
+
+pytestmark = pytest.mark.workflow
+
+OBJECTOR = {"name": "张三", "contact": "13800000000", "reason": "该平台服务企业数量不实"}
+
+
+class TestObjections:
+    async def test_upheld_objection_rejects_with_the_reason(self, stack: Stack) -> None:
+        http = stack.http
+        org, case = await apply(stack)
+        await walk_to_notice(stack, case["id"])
+        r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
+        assert r.status_code == 201, r.text
+        dep = await login(http, "department1")
+        task = await task_of(http, dep, "notice.objection_review", case["id"])
+        assert task["decisions"] == ["uphold", "dismiss"] and "张三" in task["summary"]
+        assert (await complete(http, dep, task, "uphold", comment="")).status_code == 422  # a reason is required
+        r = await complete(http, dep, task, "uphold", comment="经核查，服务企业数量存在虚报")
+        assert r.status_code == 200, r.text
+        done = await case_status(http, org, case["id"], {"rejected"})
+        assert "服务企业数量不实" in done["result"]["reason"] and "虚报" in done["result"]["reason"]
+        assert case["id"] not in [p["case_id"] for p in (await http.get("/api/public/platforms")).json()["items"]]
+        with Session(stack.engine) as s:
+            assert [o.status for o in s.exec(select(Objection).where(Objection.case_id == case["id"]))] == ["upheld"]
+
+    async def test_dismissed_objection_holds_the_close_until_investigated_then_grants(self, stack: Stack) -> None:
+        http = stack.http
+        org, case = await apply(stack)
+        notice = await walk_to_notice(stack, case["id"])
+        r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
+        assert r.status_code == 201, r.text
+        await sleep_past(stack, deadline(notice, "public_notice")["closes_at"])
+        dep = await login(http, "department2")
+        still = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()
+        assert still["status"] == "public_notice"  # the close waits for the investigation
+        task = await task_of(http, dep, "notice.objection_review", case["id"])
+        r = await complete(http, dep, task, "dismiss", comment="经核查，异议不成立")
+        assert r.status_code == 200, r.text
+        await case_status(http, org, case["id"], {"granted"})
+        with Session(stack.engine) as s:
+            assert [o.status for o in s.exec(select(Objection).where(Objection.case_id == case["id"]))] == ["dismissed"]
+
+    async def test_objection_after_the_close_is_refused_with_the_reason(self, stack: Stack) -> None:
+        http = stack.http
+        org, case = await apply(stack)
+        notice = await walk_to_notice(stack, case["id"])
+        await sleep_past(stack, deadline(notice, "public_notice")["closes_at"])
+        await case_status(http, org, case["id"], {"granted"})
+        r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
+        assert r.status_code == 409 and "closed" in r.json()["detail"], r.text
+
+    async def test_anonymous_objection_and_objection_outside_a_notice_are_refused(self, stack: Stack) -> None:
+        http = stack.http
+        _, case = await apply(stack)
+        r = await http.post(f"/api/cases/{case['id']}/objections", json={**OBJECTOR, "name": " "})
+        assert r.status_code == 422 and "anonymous" in r.json()["detail"]
+        r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
+        assert r.status_code == 409 and "not in a public notice" in r.json()["detail"]
+        assert (await http.post("/api/cases/NOPE/objections", json=OBJECTOR)).status_code == 404
+
+
+class TestNoticePeriod:
+    def test_a_notice_spanning_national_day_2026_closes_after_the_make_up_saturday(self, stack: Stack) -> None:
+        """Opened Tue 29 Sep 2026: Sep 30, (Oct 1-7 off), Oct 8, 9, Sat 10 (make-up), (Sun 11), Mon 12."""
+        acts = PublicNoticeActivities(engine=stack.engine)
+        period = acts.open_public_notice(OpenNoticeInput(
+            case_id="CT-NATIONAL-DAY", working_days=5, at=datetime(2026, 9, 29, 10, 0, tzinfo=SHANGHAI)))
+        assert (period.starts_on.isoformat(), period.ends_on.isoformat()) == ("2026-09-30", "2026-10-12")
+        assert period.closes_at == datetime(2026, 10, 13, 0, 0, tzinfo=SHANGHAI) and period.confirmed
+
+    async def test_the_notice_document_states_its_period_and_is_listed_publicly(self, stack: Stack) -> None:
+        _, case = await apply(stack)
+        notice = await walk_to_notice(stack, case["id"])
+        closes = datetime.fromisoformat(deadline(notice, "public_notice")["closes_at"]).astimezone(SHANGHAI)
+        assert (closes.hour, closes.minute) == (0, 0)  # 24:00 of the last working day
+        last_day = (closes - timedelta(microseconds=1)).date()
+        items = (await stack.http.get("/api/public/notices", params={"q": "示范平台"})).json()["items"]
+        doc = next(n for n in items if n["case_id"] == case["id"])
+        dep = await login(stack.http, "department1")
+        body = (await stack.http.get(doc["url"], headers=dep)).content
+        text = "".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
+        assert f"至{format_cn_date(last_day)}" in text and "匿名异议不予受理" in text
+
+
+class TestCalendarChange:
+    async def test_an_entered_calendar_moves_the_close_and_the_workflow_follows(self, stack: Stack) -> None:
+        http = stack.http
+        org, case = await apply(stack)
+        notice = await walk_to_notice(stack, case["id"])
+        old = datetime.fromisoformat(deadline(notice, "public_notice")["closes_at"])
+        last_day = (old.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+        admin = await login(http, "admin")
+        sched = (await http.get(f"/api/calendar/{last_day.year}")).json()
+        entry = {"holidays": sched["holidays"], "makeup_workdays": sched["makeup_workdays"]}
+        r = await http.put(f"/api/admin/calendar/{last_day.year}", headers=admin,
+                           json={**entry, "holidays": sorted([*entry["holidays"], last_day.isoformat()])})
+        assert r.status_code == 200, r.text
+        try:
+            dep = await login(http, "department1")
+            moved = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()
+            new = datetime.fromisoformat(deadline(moved, "public_notice")["closes_at"])
+            assert new > old
+            await stack.env.sleep(old - await stack.clock.now() + timedelta(hours=1))
+            r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
+            assert r.status_code == 201, r.text  # the workflow learned the later close
+            task = await task_of(http, dep, "notice.objection_review", case["id"])
+            assert (await complete(http, dep, task, "dismiss", comment="不成立")).status_code == 200
+            await stack.env.sleep(new - await stack.clock.now() + timedelta(hours=1))
+            await case_status(http, org, case["id"], {"granted"})
+        finally:
+            r = await http.put(f"/api/admin/calendar/{last_day.year}", headers=admin, json=entry)
+            assert r.status_code == 200, r.text

@@ -1,0 +1,40 @@
+"""Replay of the certification workflow: the application run (which ends in continue-as-new at the grant) and a
+yearly run taken across the hand-over. Refresh with FLOW168_RECORD_HISTORIES=1 (then review the diff)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from temporalio.client import WorkflowHistory
+
+from tests.api.test_certification import granted
+from tests.conftest import Stack
+from tests.replay.test_replay import HISTORIES, replayer
+from tests.workflows.test_certification_life import run_cycle
+
+pytestmark = pytest.mark.workflow
+
+
+async def runs(stack: Stack, case_id: str) -> list[WorkflowHistory]:
+    """Every run of a case's workflow, oldest first (following continue-as-new back to the start)."""
+    out: list[WorkflowHistory] = []
+    handle = stack.client.get_workflow_handle(case_id)
+    while True:
+        history = await handle.fetch_history()
+        out.insert(0, history)
+        prev = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+        if not prev:
+            return out
+        handle = stack.client.get_workflow_handle(case_id, run_id=prev)
+
+
+async def test_certification_runs_replay_across_continue_as_new(stack: Stack) -> None:
+    org, case_id = await granted(stack)
+    await run_cycle(stack, org, case_id, "excellent")
+    histories = await runs(stack, case_id)
+    assert len(histories) >= 3  # application, first year (continued as new), second year (running)
+    for name, history in (("apply", histories[0]), ("first_year", histories[1])):
+        await replayer().replay_workflow(history)
+        if os.environ.get("FLOW168_RECORD_HISTORIES"):
+            (HISTORIES / f"CertificationWorkflow__{name}_v1.json").write_text(history.to_json())

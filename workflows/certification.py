@@ -1,0 +1,305 @@
+"""Demonstration-platform certification (P3; seed 002): recommendation, review, public notice, a 3-year title.
+
+city bureau recommends -> department prechecks -> experts score blind (in parallel) -> department inspects on site
+-> department decides -> public notice of 5 working days -> granted. The title then lives one run per yearly cycle
+(continue-as-new with `CertificationState` carried explicitly): annual summary -> city bureau's report -> annual
+assessment; reminders before expiry; revocation at any time by an Update.
+
+Changes to this workflow after the first deploy must be guarded with `workflow.patched` (recorded histories in
+tests/replay/histories/CertificationWorkflow__*.json replay in CI), in particular the order of the steps in
+`_apply`, the cycle in `_cycle` and the hand-over in `_life`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from workflows.human import run_activity
+from workflows.public_notice import NoticeWorkflow
+
+with workflow.unsafe.imports_passed_through():
+    from rules.certification import PUBLIC_NOTICE_WORKING_DAYS, annual_rating_outcome
+    from workflows.certification_types import (
+        GRANT_CERTIFICATION,
+        PREPARE_CERTIFICATION,
+        SET_DEADLINE,
+        UPDATE_RESULT,
+        CertificationRun,
+        CertificationState,
+        Granted,
+        GrantInput,
+        Prepared,
+        PrepareInput,
+        ResultInput,
+        RevokeInput,
+        RevokeResult,
+        SetDeadlineInput,
+    )
+    from workflows.types import (
+        CANCEL_TASKS,
+        DRAFT_DOCUMENT,
+        CancelTasksInput,
+        DecisionInput,
+        DraftDocumentInput,
+        StepSpec,
+    )
+    from workflows.yearly import cycle_years, report_due, summary_due, summary_opens
+
+REVIEW = ["approve", "reject", "return"]
+EXPIRY_REMINDER_DAYS = [180, 30]
+RATING_ZH = {"excellent": "优秀", "qualified": "合格", "failed": "不合格"}
+
+
+@workflow.defn
+class CertificationWorkflow(NoticeWorkflow):
+    """One platform's application and, once granted, its title until it expires or is revoked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: CertificationState | None = None
+        self._revoking = False
+        self._revoked = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self._cycle_task: asyncio.Task[None] | None = None
+
+    @workflow.run
+    async def run(self, case: CertificationRun) -> str:
+        self.case, state = case, case.state
+        if state is None:
+            state = await self._apply()
+            if state is None:
+                return self.status
+            await self.finish()
+            if self._revoking:
+                return self.status
+            workflow.continue_as_new(case.model_copy(update={"state": state}))
+        return await self._life(state)
+
+    # --- messages ---------------------------------------------------------------------------------
+
+    @workflow.update
+    async def revoke(self, inp: RevokeInput) -> RevokeResult:
+        """The department revokes the title for a violation (002 art. 17)."""
+        await self._revoke(reason=inp.reason, actor=inp.actor, ground="violation")
+        return RevokeResult(status=self.status)
+
+    @revoke.validator
+    def _validate_revoke(self, inp: RevokeInput) -> None:
+        if self.status != "granted" or self._revoking:
+            raise ApplicationError(f"this case holds no title that could be revoked (status {self.status})",
+                                   type="NoTitle")
+        if not inp.reason.strip():
+            raise ApplicationError("give the reason of the revocation", type="InvalidDecision")
+
+    # --- application -------------------------------------------------------------------------------
+
+    async def _apply(self) -> CertificationState | None:
+        case = self.case
+        assert case is not None
+        await self.set_status("in_review", "认定申请已提交，待市工信局测评推荐")
+        prep: Prepared = await run_activity(PREPARE_CERTIFICATION, PrepareInput(case_id=case.case_id,
+                                                                                at=workflow.now()), Prepared)
+        rec = await self.human_step(StepSpec(
+            step="city_recommendation", type="certification.city_recommendation", title="示范平台测评推荐",
+            role="city_bureau", city=case.city, decisions=["recommend", "decline"],
+            form="certification_recommendation"))
+        await self._draft("recommendation_form", issuer=case.city or "department",
+                          params={"recommended": rec.decision == "recommend", **rec.data})
+        if rec.decision == "decline":
+            return await self._rejected("市工信局不予推荐", rec)
+        correction = StepSpec(step="correction", type="certification.correction", title="补正示范平台认定申请",
+                              role="platform_org", org_id=case.applicant_org_id, decisions=["submit"],
+                              form="certification")
+        pre = await self.review(StepSpec(step="precheck", type="certification.precheck", title="示范平台申报材料初审",
+                                         role="department", decisions=REVIEW, form="review"), correction)
+        if pre.decision == "reject":
+            return await self._rejected("初审未通过", pre)
+        # Experts score independently and blind: one task each, assigned by name, all open at once.
+        reviews = await asyncio.gather(*[
+            self.human_step(StepSpec(step=f"expert_review_{i}", type="certification.expert_review",
+                                     title="示范平台专家评审", role="expert", assignee=expert,
+                                     decisions=["approve", "reject"], form="certification_expert_review"))
+            for i, expert in enumerate(prep.experts, start=1)
+        ])
+        scores = [{"expert": d.actor, "decision": d.decision, "score": d.data.get("score"),
+                   "opinion": d.data.get("opinion", "")} for d in reviews]
+        await self._result({"expert_reviews": scores}, "专家评审完成")
+        onsite = await self.human_step(StepSpec(
+            step="onsite_inspection", type="certification.onsite_inspection", title="示范平台实地考察",
+            role="department", decisions=["approve", "reject"], form="certification_onsite"))
+        if onsite.decision == "reject" or not onsite.data.get("passed", False):
+            return await self._rejected("实地考察未通过", onsite)
+        decision = await self.human_step(StepSpec(
+            step="decision", type="certification.decision", title="示范平台认定决定", role="department",
+            decisions=["approve", "reject"], form="review", exclude_actors_of=["precheck"]))
+        if decision.decision == "reject":
+            return await self._rejected("认定未通过", decision)
+        await self.set_status("public_notice", f"拟认定名单公示{PUBLIC_NOTICE_WORKING_DAYS}个工作日")
+        outcome = await self.public_notice(working_days=PUBLIC_NOTICE_WORKING_DAYS)
+        if outcome.upheld is not None:
+            await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=case.case_id, reason="公示异议成立",
+                                                              at=workflow.now()))
+            await self.set_status("rejected", outcome.upheld, closed=True, result={"reason": outcome.upheld})
+            await self.notify_applicant("示范平台认定：未通过", outcome.upheld, kind="result")
+            await self.finish()
+            return None
+        granted: Granted = await run_activity(GRANT_CERTIFICATION, GrantInput(case_id=case.case_id,
+                                                                              at=workflow.now()), Granted)
+        dates = {"notice_starts_on": outcome.period.starts_on.isoformat(),
+                 "notice_ends_on": outcome.period.ends_on.isoformat(),
+                 "valid_from": granted.granted_on.isoformat(), "valid_until": granted.valid_until.isoformat()}
+        await self._draft("certification_notice", params=dates)
+        await self._draft("certificate", params=dates)
+        await self.set_status("granted", f"授予示范平台称号，有效期至{granted.valid_until.isoformat()}",
+                              result={"granted_on": granted.granted_on.isoformat(),
+                                      "valid_until": granted.valid_until.isoformat()})
+        await self.notify_applicant("示范平台认定：已授予称号",
+                                    f"有效期至{granted.valid_until.isoformat()}。", kind="result")
+        return CertificationState(
+            granted_on=granted.granted_on, valid_until=granted.valid_until, expires_at=granted.expires_at,
+            cycle_years=cycle_years(granted_on=granted.granted_on, valid_until=granted.valid_until),
+            counters=dict(self._counters), reminder_days=list(EXPIRY_REMINDER_DAYS))
+
+    async def _rejected(self, what: str, decision: DecisionInput) -> None:
+        reason = f"{what}：{decision.comment}".rstrip("：")
+        await self.set_status("rejected", reason, closed=True, result={"reason": reason})
+        await self.notify_applicant("示范平台认定：未通过", reason, kind="result")
+        await self.finish()
+        return None
+
+    # --- the title's life: one run per yearly cycle ---------------------------------------------------
+
+    async def _life(self, state: CertificationState) -> str:
+        self.state, self.status = state, "granted"
+        self._counters = dict(state.counters)
+        watch = asyncio.create_task(self._expiry_watch(state))
+        self._tasks.append(watch)
+        cycle: asyncio.Task[None] | None = None
+        if state.cycle < len(state.cycle_years):
+            cycle = asyncio.create_task(self._cycle(state, state.cycle_years[state.cycle]))
+            self._tasks.append(cycle)
+            self._cycle_task = cycle
+        while True:
+            current = cycle
+            await workflow.wait_condition(lambda c=current: self._revoking or watch.done()  # type: ignore[misc]
+                                          or (c is not None and c.done()))
+            for t in (watch, cycle):
+                if t is not None and t.done() and not t.cancelled() and t.exception() is not None:
+                    raise t.exception()  # type: ignore[misc]
+            if self._revoking:
+                await workflow.wait_condition(lambda: self._revoked)
+                await self.finish()
+                return self.status
+            if watch.done():
+                return await self._expire(state)
+            assert cycle is not None
+            state.cycle += 1
+            cycle = None
+            if state.cycle < len(state.cycle_years):
+                # Hand over to a fresh run: let Update handlers finish first so none is lost.
+                state.counters = dict(self._counters)
+                await self.finish()
+                if self._revoking:
+                    return self.status
+                watch.cancel()
+                assert self.case is not None
+                workflow.continue_as_new(CertificationRun(**{**self.case.model_dump(), "state": state}))
+
+    async def _cycle(self, state: CertificationState, year: int) -> None:
+        """Art. 16, 18, 19: the platform's summary, the city bureau's report, the department's rating."""
+        case = self.case
+        assert case is not None
+        opens = summary_opens(year)
+        if workflow.now() < opens:
+            await asyncio.sleep((opens - workflow.now()).total_seconds())
+        await self._deadline("annual_summary", summary_due(year))
+        await self._deadline("annual_report", report_due(year))
+        await self.human_step(StepSpec(
+            step=f"annual_summary_{year}", type="certification.annual_summary", title=f"{year}年度示范平台工作总结",
+            role="platform_org", org_id=case.applicant_org_id, decisions=["submit"],
+            form="certification_annual_summary", due_at=summary_due(year)))
+        await self.human_step(StepSpec(
+            step=f"city_annual_report_{year}", type="certification.city_annual_report",
+            title=f"{year}年度示范平台检查情况报告", role="city_bureau", city=case.city, decisions=["approve", "reject"],
+            form="certification_city_report", due_at=report_due(year)))
+        rated = await self.human_step(StepSpec(
+            step=f"annual_assessment_{year}", type="certification.annual_assessment",
+            title=f"{year}年度示范平台服务绩效考核", role="department", decisions=["approve", "reject"],
+            form="certification_assessment"))
+        rating = str(rated.data.get("rating", "failed"))
+        outcome = annual_rating_outcome(rating)  # type: ignore[arg-type]
+        state.ratings[str(year)] = rating
+        await self._draft("assessment_result_notice", key=f"assessment_result_notice.{year}",
+                          params={"assessment_year": year, "rating": rating})
+        result = {"annual_ratings": dict(state.ratings), "priority_support": outcome.action == "priority_support",
+                  "recommend_national": outcome.recommend_national}
+        await self._result(result, f"{year}年度服务绩效考核：{RATING_ZH.get(rating, rating)}")
+        if not outcome.keeps_title:
+            await self._revoke(reason=f"{year}年度服务绩效考核不合格：{rated.comment}".rstrip("："),
+                               actor=rated.actor, ground="failed_assessment", keep=self._cycle_task)
+
+    async def _expiry_watch(self, state: CertificationState) -> None:
+        """Tell the holder before the title expires that it may re-apply this year (art. 17); return at expiry."""
+        for days in state.reminder_days:
+            if days in state.reminders_sent:
+                continue
+            at = state.expires_at - timedelta(days=days)
+            if workflow.now() < at:
+                await asyncio.sleep((at - workflow.now()).total_seconds())
+            if workflow.now() < state.expires_at:
+                await self.notify_applicant(
+                    f"示范平台称号将于{state.valid_until.isoformat()}到期",
+                    f"称号有效期满当年可再次申报（第十七条）。距到期约{days}天。", kind=f"expiry_{days}")
+            state.reminders_sent.append(days)
+        if workflow.now() < state.expires_at:
+            await asyncio.sleep((state.expires_at - workflow.now()).total_seconds())
+
+    async def _expire(self, state: CertificationState) -> str:
+        for t in self._tasks:
+            t.cancel()
+        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason="称号有效期届满",
+                                                          at=workflow.now()))
+        await self._deadline("validity", state.expires_at, open=False)
+        await self.set_status("expired", f"示范平台称号有效期届满（{state.valid_until.isoformat()}），移出名录",
+                              closed=True)
+        await self.notify_applicant("示范平台称号已到期", "如需继续保持称号，请在本年度认定通知中再次申报。", kind="expired")
+        await self.finish()
+        return self.status
+
+    async def _revoke(self, *, reason: str, actor: str, ground: str, keep: object = None) -> None:
+        """Cancel the cycle, draft the revocation decision, take the platform off the register."""
+        if self._revoking:
+            return
+        self._revoking = True
+        for t in self._tasks:
+            if t is not keep:
+                t.cancel()
+        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason=f"称号撤销：{reason}",
+                                                          at=workflow.now()))
+        await self._draft("revocation_decision", params={"reason": reason, "ground": ground})
+        if self.state is not None:
+            await self._deadline("validity", self.state.expires_at, open=False)
+        await self.set_status("revoked", f"撤销示范平台称号：{reason}", closed=True,
+                              result={"revoked_reason": reason, "revoked_by": actor, "revocation_ground": ground})
+        await self.notify_applicant("示范平台称号已撤销", reason, kind="revoked")
+        self._revoked = True
+
+    # --- small helpers ------------------------------------------------------------------------------
+
+    async def _draft(self, kind: str, *, params: dict[str, object], issuer: str = "department",
+                     key: str | None = None) -> None:
+        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
+            key=f"{self._case_id}.{key or kind}", case_id=self._case_id, kind=kind, issuer=issuer, params=params,
+            at=workflow.now()))
+
+    async def _result(self, result: dict[str, object], message: str) -> None:
+        await run_activity(UPDATE_RESULT, ResultInput(case_id=self._case_id, result=result, message=message,
+                                                      at=workflow.now()))
+
+    async def _deadline(self, name: str, closes_at: object, *, open: bool = True) -> None:
+        await run_activity(SET_DEADLINE, SetDeadlineInput(case_id=self._case_id, name=name, closes_at=closes_at,
+                                                          at=workflow.now(), open=open))
