@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.routes_cases import can_view
 from api.routes_files import DOCX
 from api.views import case_detail, case_json, document_json, iso
@@ -63,12 +63,15 @@ def _demand_for_provider(session: Any, user: User, case_id: str) -> Case:
 async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Signed providers of the demand's category bid while bidding is open (000 五.3)."""
     require(user, "provider")
+    org = users.org(session, user.org_id)
+    if org is not None and org.blacklisted:
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not bid: {org.blacklist_reason}")
+    if org is None or not org.signed:
+        raise Forbidden("only signed service providers (签约服务机构) may bid; apply for admission first")
     case = _demand_for_provider(session, user, case_id)
     deadline = bids.bidding_deadline(session, case.id)
     if case.status != "bidding" or deadline is None or not deadline.open or now >= deadline.closes_at:
         raise Conflict("bidding is not open on this case")
-    org = users.org(session, user.org_id)
-    assert org is not None
     row = Bid(case_id=case.id, provider_org_id=org.id or 0, provider_name=org.name, amount_fen=body.amount_fen,
               plan=body.plan, created_at=now)
     session.add(row)
