@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Forbidden, NotFound
 from api.routes_cases import can_view
 from api.routes_files import DOCX
-from api.views import case_json, document_json, iso
+from api.views import case_detail, case_json, document_json, iso
 from db import audit, bids, users
 from db import fund as fund_repo
 from db.models import Bid, Case, Document, User
@@ -63,12 +63,15 @@ def _demand_for_provider(session: Any, user: User, case_id: str) -> Case:
 async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Signed providers of the demand's category bid while bidding is open (000 五.3)."""
     require(user, "provider")
+    org = users.org(session, user.org_id)
+    if org is not None and org.blacklisted:
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not bid: {org.blacklist_reason}")
+    if org is None or not org.signed:
+        raise Forbidden("only signed service providers (签约服务机构) may bid; apply for admission first")
     case = _demand_for_provider(session, user, case_id)
     deadline = bids.bidding_deadline(session, case.id)
     if case.status != "bidding" or deadline is None or not deadline.open or now >= deadline.closes_at:
         raise Conflict("bidding is not open on this case")
-    org = users.org(session, user.org_id)
-    assert org is not None
     row = Bid(case_id=case.id, provider_org_id=org.id or 0, provider_name=org.name, amount_fen=body.amount_fen,
               plan=body.plan, created_at=now)
     session.add(row)
@@ -131,6 +134,33 @@ async def my_bids(session: SessionDep, user: UserDep) -> dict[str, Any]:
             item["voucher"] = case.result.get("voucher", {}) if case else {}
         out.append(item)
     return page(out, len(out))
+
+
+def _won_case(session: Any, user: User, case_id: str) -> Case:
+    """A voucher case whose bid this provider won: it is a party to the contract and the settlement."""
+    require(user, "provider")
+    case = session.get(Case, case_id)
+    won = case is not None and any(b.provider_org_id == user.org_id and b.status == "chosen"
+                                   for b in bids.for_case(session, case_id))
+    if case is None or not won:
+        raise NotFound(f"no voucher contract {case_id} of yours")
+    return case
+
+
+@router.get("/voucher/contracts/{case_id}")
+async def contract(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    """The winning provider's view of the voucher case: status, voucher, tasks and documents."""
+    return case_detail(session, _won_case(session, user, case_id), now=now)
+
+
+@router.get("/voucher/contracts/{case_id}/documents/{doc_id}")
+async def contract_document(case_id: str, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+    """The voucher, the three-party contract and the settlement statement, for the winning provider."""
+    case = _won_case(session, user, case_id)
+    doc = session.get(Document, doc_id)
+    if doc is None or doc.case_id != case.id:
+        raise NotFound(f"no document {doc_id} of this contract")
+    return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
 @router.post("/cases/{case_id}/void", status_code=202)

@@ -138,3 +138,53 @@ class TestConcurrency:
         with session_scope(engine) as s:
             for org in range(1, 13):
                 assert fund.enterprise_used_fen(s, year=year, enterprise_org_id=org) <= CAP
+
+
+class TestPriority:
+    def test_specialized_enterprise_is_served_first_from_the_waitlist(self, engine: Engine) -> None:
+        """003 art. 11(3): 专精特新 and credit-A-or-better enterprises go first, then first come first served."""
+        year = new_year()
+        set_total(engine, year, 500_000)
+        a, b, c = cases(engine, 3)
+        reserve(engine, year, a, 1, 500_000)
+        assert reserve(engine, year, b, 2, 400_000, at=T0 + timedelta(seconds=1)).state == "waitlisted"
+        assert reserve(engine, year, c, 3, 400_000, at=T0 + timedelta(seconds=2), specialized=True).state == "waitlisted"
+        assert [w["case_id"] for w in summary(engine, year)["waitlist"]] == [c, b]
+        with session_scope(engine) as s:
+            change = fund.close(s, year=year, case_id=a, as_state="voided", cap_fen=CAP, at=T0)
+        assert change.promoted == (c,)
+
+
+class TestAmountUnderTheLock:
+    def test_one_enterprise_applying_concurrently_never_exceeds_its_yearly_cap(self, engine: Engine) -> None:
+        """000 二: ≤ 10,000 CNY per enterprise per year, however many applications arrive at once."""
+        from activities.fund import FundActivities
+        from db.models import Organization
+        from workflows.voucher_types import ApplyInput
+
+        with session_scope(engine) as s:
+            org = Organization(kind="enterprise", name=f"并发{uuid.uuid4().hex[:6]}", size="small", created_at=T0)
+            s.add(org)
+            s.flush()
+            org_id = org.id
+        ids = cases(engine, 6)
+        with session_scope(engine) as s:
+            for cid in ids:
+                case = s.get(Case, cid)
+                case.applicant_org_id, case.policy_version = org_id, "2017"
+                case.data = {"category": "credit", "title": "信用评价"}
+        acts = FundActivities(engine=engine)
+        year = random.randint(5000, 9999)
+        at = datetime(year, 5, 6, 2, 0, tzinfo=UTC)
+
+        def go(cid: str) -> tuple[bool, int]:
+            got = acts.reserve(ApplyInput(case_id=cid, contract_amount_fen=700_000, at=at))
+            return got.ok, got.amount_fen
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            results = list(pool.map(go, ids))
+        granted = sorted(amount for ok, amount in results if ok)
+        assert granted == [300_000, 350_000, 350_000]  # 50 % of 7,000 CNY twice, then what is left of the cap
+        assert sum(1 for ok, _ in results if not ok) == 3
+        with session_scope(engine) as s:
+            assert fund.enterprise_used_fen(s, year=year, enterprise_org_id=org_id or 0) == CAP

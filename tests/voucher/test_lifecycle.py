@@ -62,3 +62,10 @@ class TestLifecycle:
         assert end["reserved_fen"] == after_lower["reserved_fen"] - 250_000
         d = await http.get(f"/api/documents/{done['documents'][0]['id']}", headers=v.ent)
         assert d.status_code == 200 and d.content[:2] == b"PK"
+        mine = (await http.get(f"/api/voucher/contracts/{v.case_id}", headers=v.prov)).json()
+        assert mine["status"] == "settled" and len(mine["documents"]) == 3
+        contract = next(x for x in mine["documents"] if x["kind"] == "three_party_contract")
+        d = await http.get(f"/api/voucher/contracts/{v.case_id}/documents/{contract['id']}", headers=v.prov)
+        assert d.status_code == 200 and d.content[:2] == b"PK"
+        won = (await http.get("/api/voucher/my-bids", headers=v.prov)).json()["items"]
+        assert won[0]["status"] == "chosen" and won[0]["voucher"]["status"] == "settled"

@@ -52,10 +52,10 @@ class TestWaitlist:
             await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 500_000_000})
 
     async def test_only_admin_sets_the_budget_and_never_below_what_is_committed(self, stack: Stack) -> None:
-        op = await login(stack.http, "operator1")
-        assert (await stack.http.put("/api/admin/budget/2031", headers=op, json={"total_fen": 1})).status_code == 403
+        op, year = await login(stack.http, "operator1"), 2040 + uuid.uuid4().int % 900
+        assert (await stack.http.put(f"/api/admin/budget/{year}", headers=op, json={"total_fen": 1})).status_code == 403
         admin = await login(stack.http, "admin")
-        r = await stack.http.put("/api/admin/budget/2031", headers=admin, json={"total_fen": 123_400})
+        r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 123_400})
         assert r.status_code == 200 and r.json()["total_fen"] == 123_400 and r.json()["remaining_fen"] == 123_400
 
 
@@ -150,10 +150,10 @@ class TestScope:
         http = stack.http
         legal, _ = await signed_provider(stack, "legal")
         unsigned, _ = await register_approved(http, "provider", categories=["credit"])
-        for h in (legal, unsigned):
+        for h, code in ((legal, 404), (unsigned, 403)):
             ids = [d["id"] for d in (await http.get("/api/voucher/demands", headers=h)).json()["items"]]
             assert v.case_id not in ids
-            assert (await v.bid(h)).status_code == 404
+            assert (await v.bid(h)).status_code == code
             assert (await http.get(f"/api/cases/{v.case_id}", headers=h)).status_code == 404
             assert (await http.get(f"/api/voucher/demands/{v.case_id}", headers=h)).status_code == 404
         other, _ = await register_approved(http, "enterprise")
@@ -161,6 +161,7 @@ class TestScope:
         assert (await http.get(f"/api/cases/{v.case_id}/bids", headers=other)).status_code == 404
         assert v.case_id not in [c["id"] for c in (await http.get("/api/cases", headers=other)).json()["items"]]
         assert (await v.bid(v.ent)).status_code == 403
+        assert (await http.get(f"/api/voucher/contracts/{v.case_id}", headers=legal)).status_code == 404
 
     async def test_only_micro_and_small_enterprises_one_open_voucher_per_item(self, stack: Stack) -> None:
         http = stack.http
