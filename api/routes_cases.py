@@ -59,7 +59,11 @@ def can_view(session: Session, user: User, case: Case) -> bool:
     if user.role == "city_bureau":
         return case.city == user.city
     if user.role in ("enterprise", "provider", "platform_org"):
-        return case.applicant_org_id is not None and case.applicant_org_id == user.org_id
+        if case.applicant_org_id is not None and case.applicant_org_id == user.org_id:
+            return True
+        # A party with a step of its own in the case (e.g. the provider that delivers a voucher's service).
+        return user.org_id is not None and session.exec(
+            select(Task.id).where(Task.case_id == case.id, Task.org_id == user.org_id)).first() is not None
     if user.role == "expert":
         return session.exec(select(Task.id).where(Task.case_id == case.id, expert_may_see(user))).first() is not None
     return False

@@ -67,7 +67,7 @@ class TestRegistration:
         ("change", "field"),
         [
             ({"uscc": "91640100MA76XYZ12X"}, "org.uscc"),
-            ({"uscc": new_uscc()[:-1] + ("0" if new_uscc()[-1] != "0" else "1")}, "org.uscc"),
+            ({"uscc": (code := new_uscc())[:-1] + ("0" if code[-1] != "0" else "1")}, "org.uscc"),
             ({"city": "beijing"}, "org.city"),
             ({"industry": "mining"}, "org.industry"),
             ({"size": "medium"}, "declared"),
