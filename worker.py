@@ -78,11 +78,11 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
 
 
 async def main() -> None:
-    from db.engine import make_engine, migrate
+    from db.engine import make_engine
 
     logging.basicConfig(level=logging.INFO)
     settings = get_settings()
-    migrate(settings.db_url)
+    # The API process (launcher.py) migrates the schema; activities retry until it has.
     engine = make_engine(settings.db_url)
     client = await connect(settings)
     await build_worker(client, engine=engine, settings=settings).run()
