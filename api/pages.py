@@ -4,7 +4,9 @@
   pages_auth    /, /login, /logout, /register
   pages_work    /inbox, /tasks/…, /cases, /cases/…, /apply/provider_admission, /notifications
   pages_admin   /admin, /admin/…, /admin/calendar/{year}
-  pages_public  /public/providers, /public/notices, /public/platforms
+  pages_voucher /voucher, /voucher/demands, /voucher/my-bids, /voucher/contracts/…, /voucher/fund
+  pages_certification /certification/calls, /apply/certification, /public/notices (+objections), /cases/…/revoke
+  pages_public  /public/providers, /public/platforms
 Every page that changes something is a POST form with the session's CSRF token; the pages call the API's
 route functions, so role, scope and validation are exactly the API's.
 """
@@ -14,11 +16,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import pages_admin, pages_auth, pages_public, pages_work
+from api import pages_admin, pages_auth, pages_certification, pages_public, pages_voucher, pages_work
 from api.pages_common import HERE
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages_auth, pages_work, pages_admin, pages_public):
+    # pages_certification before pages_public: its /public/notices adds the objection forms
+    for module in (pages_auth, pages_work, pages_admin, pages_voucher, pages_certification, pages_public):
         app.include_router(module.router)

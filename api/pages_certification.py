@@ -1,0 +1,277 @@
+"""Demonstration-platform certification pages (P3) over the certification API's route functions.
+
+  /certification/calls            department: open a year's call; staff: the calls
+  /apply/certification            platform_org: the application (figures, functions of art. 7, materials of art. 11)
+  /public/notices                 the public notices, with a real-name objection form on each notice still open
+  /cases/{case_id}/revoke         department: revoke a granted title (the form is on the case page)
+The /public/notices route here is installed before pages_public's, so it serves that path.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from api import routes_cases, routes_certification, routes_files, routes_public
+from api.deps import require
+from api.errors import ApiError
+from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
+from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
+from api.pages_i18n import zh
+from db import certification as cert_repo
+from db import users
+from forms.certification import MATERIALS, CallForm, CertificationForm
+from rules.calendar import SHANGHAI
+from rules.certification import FUNCTION_LABELS, FUNCTION_THRESHOLDS
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+FIGURE_LABELS = {
+    "smes_served_offline": "线下年服务企业数量", "events": "年服务活动次数", "trainee_times": "年培训人次",
+    "financed_fen": "帮助中小企业融资总额", "new_guarantees_fen": "年新增担保额",
+    "free_diagnoses": "年公益性诊断咨询活动次数", "enterprise_times": "年服务企业家次",
+}
+# function -> its figures (union of the alternatives), with the label and whether it is money (元 on the page)
+FUNCTIONS = {name: [(k, FIGURE_LABELS.get(k, k), k.endswith("_fen"))
+                    for k in dict.fromkeys(k for alt in alts for k in alt)]
+             for name, alts in FUNCTION_THRESHOLDS.items()}
+SCALARS = [f for f in form_fields(CertificationForm) if f.name not in ("functions", "materials")]
+
+_MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
+    (r"^the application cannot qualify \(002 art\. 6-7\): (.*)$",
+     lambda m: f"不符合示范平台申报条件（办法第六、七条）：{m[1]}"),
+    (r"^no call for demonstration-platform applications has been opened",
+     "工信厅尚未发布示范平台申报通知，请等待通知后再申报"),
+    (r"^the call of (\d{4}) closed at", lambda m: f"{m[1]}年度申报已截止，不再受理申报"),
+    (r"^data\.city: the platform must apply in its own city \((\w+)\)",
+     lambda m: "平台须在本单位所在地区申报，请选择本单位所在市"),
+    (r"^the call of (\d{4}) is already open", lambda m: f"{m[1]}年度申报通知已发布，每年只发布一次"),
+    (r"^deadline: .* has already passed", "申报截止日期已过，请选择今天或以后的日期"),
+    (r"^anonymous objections are not accepted", "不受理匿名异议：请填写真实姓名和联系方式"),
+    (r"^reason: give the reason of the objection", "请填写异议理由"),
+    (r"^this case is not in a public notice period", "该对象不在公示期内，只有公示期内才能提出异议"),
+    (r"^the public notice closed at", "公示期已结束，不再受理异议"),
+    (r"public notice has ended", "公示期已结束，不再受理异议"),
+    (r"^reason: a revocation needs its reason", "请填写撤销理由"),
+    (r"holds no title that could be revoked", "该案件不是已认定的示范平台，无可撤销的称号"),
+    (r"there is no title to revoke", "该案件流程已结束，无可撤销的称号"),
+]
+_COMPILED = [(re.compile(rx), repl) for rx, repl in _MESSAGES]
+
+
+def say(detail: str) -> str:
+    for rx, repl in _COMPILED:
+        m = rx.search(str(detail))
+        if m:
+            return repl(m) if callable(repl) else repl
+    return zh(detail)
+
+
+# --- the yearly call ---------------------------------------------------------------------------------------------
+
+
+async def _render_calls(page: Page, *, values: dict[str, str] | None = None, error: str = "",
+                        status: int = 200) -> Response:
+    page.session.expire_all()
+    calls = await routes_certification.list_calls(session=page.session, now=page.now)
+    year = page.now.astimezone(SHANGHAI).year
+    return page.render("certification_calls.html", status=status, calls=calls["items"], error=error,
+                       values=values or {"year": str(year), "experts": "3"})
+
+
+@router.get("/certification/calls")
+async def calls_page(page: LoginPageDep) -> Response:
+    require(page.me, "department", "operator", "admin")
+    return await _render_calls(page)
+
+
+@router.post("/certification/calls")
+async def open_call(page: LoginPageDep) -> Response:
+    require(page.me, "department")
+    form = page.posted
+    values = {k: text(form, k, 300) for k in ("year", "deadline", "title", "experts")}
+    try:
+        body = CallForm(year=values["year"] or None, deadline=values["deadline"] or None,  # type: ignore[arg-type]
+                        title=values["title"], experts=values["experts"] or 3)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        labels = {"year": "年度", "deadline": "截止日期", "title": "通知标题", "experts": "评审专家人数"}
+        problems = [f"{labels.get(k, k)}：{v}" for k, v in model_errors(exc).items()]
+        return await _render_calls(page, values=values, error="；".join(problems), status=422)
+    try:
+        call = await routes_certification.open_call(body=body, session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        return await _render_calls(page, values=values, error=say(exc.detail), status=exc.status)
+    flash(page.request, f"已发布「{call['title']}」，截止于 {call['deadline']} 24:00")
+    return redirect("/certification/calls")
+
+
+# --- the application -----------------------------------------------------------------------------------------------
+
+
+def _function_values(form: Any) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
+    functions: dict[str, dict[str, int]] = {}
+    errors: dict[str, str] = {}
+    for name, figures in FUNCTIONS.items():
+        if form.get(f"fn.{name}") not in ("on", "1", "true"):
+            continue
+        got: dict[str, int] = {}
+        for key, label, money in figures:
+            raw = text(form, f"fn.{name}.{key}", 40)
+            if raw == "":
+                continue
+            if money:
+                fen = parse_yuan(raw)
+                if fen is None or fen < 0:
+                    errors[f"fn.{name}"] = f"{label}：请输入金额（元），最多两位小数"
+                    continue
+                got[key] = fen
+            elif raw.isdigit():
+                got[key] = int(raw)
+            else:
+                errors[f"fn.{name}"] = f"{label}：请输入不小于 0 的整数"
+        functions[name] = got
+    return functions, errors
+
+
+async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
+    """The materials: files posted now (stored through the API's upload), else the ids kept from before."""
+    out: dict[str, str] = {}
+    for key, label in MATERIALS.items():
+        item = page.posted.get(f"files.materials.{key}")
+        if isinstance(item, StarletteUpload) and item.filename:
+            try:
+                up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
+                                               session=page.session, user=page.me, now=page.now)
+            except ApiError as exc:
+                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{zh(exc.detail)}"
+                continue
+            out[key] = up["id"]
+        elif kept := text(page.posted, f"mat.{key}", 64):
+            out[key] = kept
+    return out
+
+
+def _render_apply(page: Page, *, values: dict[str, list[str]], errors: dict[str, str], idem: str,
+                  materials: dict[str, str] | None = None, error: str = "", status: int = 200,
+                  call: dict[str, Any] | None = None) -> Response:
+    call = call if call is not None else _current_call(page)
+    return page.render("apply_certification.html", status=status, fields=SCALARS, values=values, errors=errors,
+                       idem=idem, error=error, functions=FUNCTIONS, function_labels=FUNCTION_LABELS,
+                       material_labels=MATERIALS, materials=materials or {}, call=call, item_rows=lambda *a: 0,
+                       files={})
+
+
+def _current_call(page: Page) -> dict[str, Any] | None:
+    call = cert_repo.latest_call(page.session, now=page.now)
+    if call is None or page.now >= call.deadline_at:
+        return None
+    return routes_certification.call_json(call, now=page.now)
+
+
+@router.get("/apply/certification")
+async def apply_form(page: LoginPageDep) -> Response:
+    require(page.me, "platform_org")
+    org = users.org(page.session, page.me.org_id)
+    values = {PREFIX + "city": [org.city]} if org is not None and org.city else {}
+    return _render_apply(page, values=values, errors={}, idem=secrets.token_urlsafe(16))
+
+
+@router.post("/apply/certification")
+async def apply(page: LoginPageDep) -> Response:
+    require(page.me, "platform_org")
+    form = page.posted
+    idem = text(form, "idem", 64) or secrets.token_urlsafe(16)
+    values = values_from_form(form)
+    errors: dict[str, str] = {}
+    data = parse_fields(SCALARS, form, errors, {})
+    functions, fn_errors = _function_values(form)
+    errors.update(fn_errors)
+    materials = await _materials(page, errors)
+    data.update(functions=functions, materials=materials)
+    general = ""
+    if not functions:
+        errors["functions"] = "请至少勾选并填写一项服务功能（第七条）"
+    try:
+        CertificationForm.model_validate(data)
+    except ValidationError as exc:
+        for path, message in model_errors(exc).items():
+            if path.startswith("functions"):
+                errors.setdefault("functions", message)
+            elif path == "":
+                general = zh(message)
+            else:
+                errors.setdefault(path, message)
+    if errors or general:
+        return _render_apply(page, values=values, errors=errors, idem=idem, materials=materials, status=422,
+                             error=say(general) if general else "请更正标红的项目后重新提交")
+    page.release()
+    try:
+        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="certification", data=data),
+                                              request=page.request, session=page.session, user=page.me, now=page.now,
+                                              idempotency_key=idem)
+    except ApiError as exc:
+        page.session.rollback()
+        return _render_apply(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
+                             error=say(exc.detail))
+    flash(page.request, f"示范平台申报已提交，案件编号 {case['id']}")
+    return redirect(f"/cases/{case['id']}")
+
+
+# --- public notices and objections -----------------------------------------------------------------------------------
+
+
+@router.get("/public/notices")
+async def notices(page: PageDep, q: str = "") -> Response:
+    result = await routes_public.public_notices(session=page.session, q=q.strip()[:100] or None)
+    items = []
+    for d in result["items"]:
+        deadline = cert_repo.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None
+        is_open = deadline is not None and page.now < deadline.closes_at
+        items.append({**d, "open": is_open, "closes_at": deadline.closes_at if deadline is not None else None,
+                      "idem": secrets.token_urlsafe(12)})
+    return page.render("public_notices_objection.html", items=items, total=result["total"], filters={"q": q})
+
+
+@router.post("/public/notices/{case_id}/objection")
+async def objection(case_id: str, page: PageDep) -> Response:
+    form = page.posted
+    body = routes_certification.Objection(name=text(form, "name", 200), contact=text(form, "contact", 200),
+                                          reason=text(form, "reason", 5000))
+    idem = text(form, "idem", 64) or None
+    page.release()
+    try:
+        await routes_certification.objection(case_id=case_id, body=body, request=page.request, session=page.session,
+                                             now=page.now, idempotency_key=idem)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "异议未提交：" + say(exc.detail), "error")
+        return redirect("/public/notices")
+    flash(page.request, "异议已收到，工信厅将进行调查核实并答复。")
+    return redirect("/public/notices")
+
+
+# --- revocation --------------------------------------------------------------------------------------------------------
+
+
+@router.post("/cases/{case_id}/revoke")
+async def revoke(case_id: str, page: LoginPageDep) -> Response:
+    require(page.me, "department")
+    back = safe_next(f"/cases/{case_id}", "/cases")
+    page.release()
+    try:
+        await routes_certification.revoke(case_id=case_id, body=routes_certification.Revoke(
+            reason=text(page.posted, "reason", 5000)), request=page.request, session=page.session, user=page.me)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "未撤销：" + say(exc.detail), "error")
+        return redirect(back)
+    flash(page.request, "已撤销该示范平台称号，撤销决定书已起草")
+    return redirect(back)

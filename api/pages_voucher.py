@@ -1,0 +1,236 @@
+"""Service-voucher pages (P1) over the voucher API's route functions.
+
+  /voucher                       enterprise: its voucher cases; publish a service demand (create_case)
+  /voucher/demands               provider: open demands of its categories, with a bid form (POST …/{id}/bid)
+  /voucher/my-bids               provider: its bids, the vouchers it won and their contracts
+  /voucher/contracts/{case_id}   provider: one won contract (status, voucher, documents)
+  /voucher/fund                  operator/department/admin: the year's fund; admin sets the total; statistics
+Role, scope and validation are the API's: the pages call its functions and word its errors in Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from api import routes_cases, routes_voucher
+from api.deps import require
+from api.errors import ApiError
+from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, text, validation_zh
+from api.pages_forms import parse_yuan
+from api.pages_i18n import CASE_STATUS, yuan, zh
+from db.models import Case
+from forms.voucher import VoucherDemandForm
+from rules.calendar import SHANGHAI
+from rules.voucher import CATEGORIES
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+BID_STATUS = {"submitted": "已报价", "chosen": "已中选", "lost": "未中选", "rejected": "未中选", "withdrawn": "已撤回"}
+VOUCHER_STATUS = {"reserved": "已预留资金", "waitlisted": "候补排队", "issued": "已发券", "in_service": "服务中",
+                  "settled": "已结算", "void": "已作废", "rejected": "未通过", "applying": "申领中"}
+STATUS_EXTRA = {"choosing": "待选定服务机构", "applying": "申领中", "reserved": "已预留资金", "closed": "已关闭",
+                "voiding": "作废中"}
+
+_MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
+    (r"only signed service providers", "只有签约服务机构才能报价，请先提交准入申请"),
+    (r"is recorded as bad credit and may not bid", "本机构已被列入失信名单，不能报价"),
+    (r"^bidding is not open on this case", "该需求当前不在报价期内，不能报价"),
+    (r"has already bid on this demand", "本机构已对该需求报过价，每个机构只能报价一次"),
+    (r"^no voucher demand .* open to you", "没有向本机构开放的该服务需求（类别不符或已截止）"),
+    (r"^no voucher contract", "没有找到本机构中标的该服务合同"),
+    (r"is not a micro or small enterprise", "只有小微企业可以申请服务券"),
+    (r"already has an open voucher case for this service item \(([^)]+)\)",
+     lambda m: f"本企业已有该服务类别正在办理的服务券案件（{m[1]}），同一服务项目只能有一个"),
+    (r"unknown service category", "请选择服务类别"),
+    (r"^no statistics report", "没有找到该统计报表"),
+]
+_COMPILED = [(re.compile(rx), repl) for rx, repl in _MESSAGES]
+
+
+def say(detail: str) -> str:
+    """The API's detail in Chinese: the voucher messages here, the common ones in pages_i18n."""
+    for rx, repl in _COMPILED:
+        m = rx.search(str(detail))
+        if m:
+            return repl(m) if callable(repl) else repl
+    return zh(detail)
+
+
+def status_label(status: str) -> str:
+    return CASE_STATUS.get(status) or STATUS_EXTRA.get(status) or status
+
+
+def _year(page: Page) -> int:
+    return page.now.astimezone(SHANGHAI).year
+
+
+# --- enterprise ------------------------------------------------------------------------------------------------
+
+
+async def _render_enterprise(page: Page, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                             error: str = "", status: int = 200) -> Response:
+    page.session.expire_all()
+    result = await routes_cases.list_cases(session=page.session, user=page.me, type="voucher", limit=200, offset=0)
+    rows = []
+    for item in result["items"]:
+        case = page.session.get(Case, item["id"])
+        data = case.data if case is not None else {}
+        voucher = (case.result or {}).get("voucher", {}) if case is not None else {}
+        rows.append({**item, "status_label": status_label(item["status"]),
+                     "demand": data.get("title") or item["title"],
+                     "category": CATEGORIES.get(str(data.get("category")), data.get("category") or ""),
+                     "budget_fen": data.get("budget_fen"), "amount_fen": voucher.get("amount_fen"),
+                     "voucher_no": voucher.get("voucher_no"), "valid_until": voucher.get("valid_until"),
+                     "provider_name": voucher.get("provider_name")})
+    form = {"idem": secrets.token_urlsafe(16), **(values or {})}
+    return page.render("voucher_enterprise.html", status=status, cases=rows, total=result["total"],
+                       categories=CATEGORIES, values=form, errors=errors or {}, error=error)
+
+
+@router.get("/voucher")
+async def enterprise_page(page: LoginPageDep) -> Response:
+    require(page.me, "enterprise")
+    return await _render_enterprise(page)
+
+
+@router.post("/voucher/demands")
+async def publish_demand(page: LoginPageDep) -> Response:
+    require(page.me, "enterprise")
+    form = page.posted
+    values = {k: text(form, k, 6000) for k in ("category", "title", "description", "budget", "idem")}
+    errors: dict[str, str] = {}
+    if values["category"] not in CATEGORIES:
+        errors["category"] = "请选择服务类别"
+    if not values["title"]:
+        errors["title"] = "请填写服务项目"
+    budget = parse_yuan(values["budget"]) if values["budget"] else None
+    if budget is None or budget <= 0:
+        errors["budget"] = "请输入预算金额（元，大于 0，最多两位小数）"
+    if errors:
+        return await _render_enterprise(page, values=values, errors=errors, error="请更正标红的项目后重新提交",
+                                        status=422)
+    data = {"category": values["category"], "title": values["title"], "description": values["description"],
+            "budget_fen": budget}
+    try:
+        VoucherDemandForm.model_validate(data)
+    except ValidationError as exc:
+        return await _render_enterprise(page, values=values, error="请求无效：" + validation_zh(exc), status=422)
+    page.release()
+    try:
+        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="voucher", data=data),
+                                              request=page.request, session=page.session, user=page.me, now=page.now,
+                                              idempotency_key=values["idem"] or None)
+    except ApiError as exc:
+        return await _render_enterprise(page, values=values, error=say(exc.detail), status=exc.status)
+    flash(page.request, f"服务需求已提交，案件编号 {case['id']}，运营单位审核后发布")
+    return redirect("/voucher")
+
+
+# --- provider -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/voucher/demands")
+async def demands_page(page: LoginPageDep) -> Response:
+    require(page.me, "provider", "operator", "department")
+    result = await routes_voucher.open_demands(session=page.session, user=page.me)
+    mine: set[str] = set()
+    if page.me.role == "provider":
+        mine = {b["case_id"] for b in (await routes_voucher.my_bids(session=page.session, user=page.me))["items"]}
+    items = [{**d, "category": CATEGORIES.get(str(d["data"].get("category")), d["data"].get("category")),
+              "bid": d["id"] in mine} for d in result["items"]]
+    return page.render("voucher_demands.html", items=items, total=result["total"])
+
+
+@router.post("/voucher/demands/{case_id}/bid")
+async def bid(case_id: str, page: LoginPageDep) -> Response:
+    require(page.me, "provider")
+    form = page.posted
+    amount = parse_yuan(text(form, "amount", 30))
+    if amount is None or amount <= 0:
+        flash(page.request, "报价未提交：请输入报价金额（元，大于 0，最多两位小数）", "error")
+        return redirect("/voucher/demands")
+    try:
+        body = routes_voucher.BidIn(amount_fen=amount, plan=text(form, "plan", 6000))
+    except ValidationError as exc:
+        flash(page.request, "报价未提交：" + validation_zh(exc), "error")
+        return redirect("/voucher/demands")
+    try:
+        await routes_voucher.bid(case_id=case_id, body=body, session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "报价未提交：" + say(exc.detail), "error")
+        return redirect("/voucher/demands")
+    flash(page.request, f"已对 {case_id} 报价 {yuan(amount)}")
+    return redirect("/voucher/my-bids")
+
+
+@router.get("/voucher/my-bids")
+async def my_bids_page(page: LoginPageDep) -> Response:
+    result = await routes_voucher.my_bids(session=page.session, user=page.me)
+    items = []
+    for b in result["items"]:
+        case = page.session.get(Case, b["case_id"])
+        items.append({**b, "status_label": BID_STATUS.get(b["status"], b["status"]),
+                      "title": (case.data.get("title") or case.title) if case else "",
+                      "applicant": case.applicant if case else "",
+                      "case_status": status_label(case.status) if case else "",
+                      "voucher_status": VOUCHER_STATUS.get(str((b.get("voucher") or {}).get("status")),
+                                                           (b.get("voucher") or {}).get("status") or "")})
+    return page.render("voucher_my_bids.html", items=items, total=result["total"])
+
+
+@router.get("/voucher/contracts/{case_id}")
+async def contract_page(case_id: str, page: LoginPageDep) -> Response:
+    detail = await routes_voucher.contract(case_id=case_id, session=page.session, user=page.me, now=page.now)
+    voucher = (detail.get("result") or {}).get("voucher", {})
+    return page.render("voucher_contract.html", case=detail, voucher=voucher, status_text=status_label(detail["status"]),
+                       voucher_status=VOUCHER_STATUS.get(str(voucher.get("status")), voucher.get("status") or ""))
+
+
+# --- the fund -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/voucher/fund")
+async def fund_page(page: LoginPageDep, year: str = "") -> Response:
+    require(page.me, "operator", "department", "admin")
+    y = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _year(page)
+    fund = await routes_voucher.budget(year=y, session=page.session, user=page.me)
+    reports: list[dict[str, Any]] = []
+    if page.me.role in ("operator", "department"):
+        reports = (await routes_voucher.statistics(session=page.session, user=page.me))["items"]
+    return page.render("voucher_fund.html", fund=fund, year=y, reports=reports)
+
+
+@router.post("/voucher/fund/{year}")
+async def set_fund(year: int, page: LoginPageDep) -> Response:
+    require(page.me, "admin")
+    back = f"/voucher/fund?year={year}"
+    if not 2000 <= year <= 2100:
+        flash(page.request, "未保存：年度应在 2000 至 2100 之间", "error")
+        return redirect("/voucher/fund")
+    total = parse_yuan(text(page.posted, "total", 30))
+    if total is None or total < 0:
+        flash(page.request, "未保存：请输入资金总额（元，不小于 0，最多两位小数）", "error")
+        return redirect(back)
+    try:
+        body = routes_voucher.BudgetIn(total_fen=total)
+    except ValidationError as exc:
+        flash(page.request, "未保存：" + validation_zh(exc), "error")
+        return redirect(back)
+    page.release()
+    try:
+        await routes_voucher.set_budget(year=year, body=body, request=page.request, session=page.session,
+                                        user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "未保存：" + say(exc.detail), "error")
+        return redirect(back)
+    flash(page.request, f"已将 {year} 年服务券资金总额设为 {yuan(total)}")
+    return redirect(back)
