@@ -201,6 +201,12 @@ class TestBlindReview:
         view = (await http.get(f"/api/cases/{case['id']}", headers=second)).text
         assert "SECRET-OPINION" not in view and task2["id"] in view
         assert "SECRET-OPINION" in (await http.get(f"/api/cases/{case['id']}", headers=dep1)).text
+        # An expert who cannot act is replaced: the admin gives the task to an expert outside the panel.
+        outsider = next(e for e in ("expert1", "expert2", "expert3", "expert4", "expert5") if e not in experts)
+        admin = await login(http, "admin")
+        r = await http.post(f"/api/admin/tasks/{task2['id']}/reassign", headers=admin, json={"username": outsider})
+        assert r.status_code == 200 and r.json()["assignee"] == outsider, r.text
+        assert (await http.get(f"/api/tasks/{task2['id']}", headers=second)).status_code == 404
 
 
 def utc(value: str) -> datetime:
