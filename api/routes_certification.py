@@ -104,6 +104,12 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
     call = repo.latest_call(session, now=now)
     if call is None or now >= call.deadline_at:
         raise Conflict(_no_call(call))
+    held = repo.titles_of(session, org_id=org.id)
+    for title in held:
+        until = title.result.get("valid_until", "")
+        if until[:4] != str((now + timedelta(hours=8)).year):
+            raise Conflict(f"{org.name} holds the title until {until} ({title.id}); it may apply again in the year "
+                           "the title expires (002 art. 17)")
     if data.get("city") != org.city:
         raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}")
     result = eligibility(data)
