@@ -128,7 +128,7 @@ async def reassign(task_id: str, body: Reassign, session: SessionDep, user: User
     target = users.by_username(session, body.username)
     if target is None or target.status != "active":
         raise Invalid(f"username: no active user '{body.username}'")
-    if not task_repo.can_see(target, task) or target.role == "admin":
+    if not task_repo.can_see(target, task, as_new_assignee=True) or target.role == "admin":
         raise Invalid(f"username: {body.username} ({target.role}) may not act on a {task.role} task of this scope")
     if target.username in task.excluded_users:
         raise Invalid(f"username: four-eyes rule: {body.username} made the first-line review of this case")

@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Invalid, NotFound
-from api.views import iso
+from api.views import document_json, iso
 from db import audit
 from db import certification as repo
 from db.models import Case, CertificationCall, Organization, User
@@ -78,6 +78,19 @@ async def current_call(session: SessionDep, now: NowDep) -> dict[str, Any]:
     return call_json(call, now=now)
 
 
+# Published results of certification (002 art. 13, 17, 19): the grant, revocations, yearly assessment results.
+PUBLISHED_KINDS = ("certification_notice", "revocation_decision", "assessment_result_notice")
+
+
+@router.get("/public/certification/documents")
+async def published_documents(session: SessionDep, kind: str | None = None, q: str | None = None) -> dict[str, Any]:
+    """Certification notices, revocation decisions and assessment results, newest first (anyone may read them)."""
+    if kind is not None and kind not in PUBLISHED_KINDS:
+        raise Invalid(f"kind: expected one of {', '.join(PUBLISHED_KINDS)}")
+    rows = repo.published_documents(session, kinds=[kind] if kind else list(PUBLISHED_KINDS), q=q)
+    return page([{**document_json(d), "case_id": d.case_id} for d in rows], len(rows))
+
+
 def _no_call(call: CertificationCall | None) -> str:
     if call is None:
         return "no call for demonstration-platform applications has been opened; wait for the department's call"
@@ -91,6 +104,12 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
     call = repo.latest_call(session, now=now)
     if call is None or now >= call.deadline_at:
         raise Conflict(_no_call(call))
+    held = repo.titles_of(session, org_id=org.id)
+    for title in held:
+        until = title.result.get("valid_until", "")
+        if until[:4] != str((now + timedelta(hours=8)).year):
+            raise Conflict(f"{org.name} holds the title until {until} ({title.id}); it may apply again in the year "
+                           "the title expires (002 art. 17)")
     if data.get("city") != org.city:
         raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}")
     result = eligibility(data)

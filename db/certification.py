@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from db.models import CertificationCall, Deadline, Objection, User
+from db.models import Case, CertificationCall, Deadline, Document, Objection, User
 
 
 def call_of_year(s: Session, year: int) -> CertificationCall | None:
@@ -52,3 +52,16 @@ def active_experts(s: Session) -> list[str]:
     """Usernames of the active experts, in a stable order."""
     return list(s.exec(select(User.username).where(User.role == "expert", User.status == "active")
                        .order_by(col(User.username))))
+
+
+def published_documents(s: Session, *, kinds: list[str], q: str | None = None) -> list[Document]:
+    conds = [col(Document.kind).in_(kinds)]
+    if q:
+        conds.append(col(Document.title).contains(q))
+    return list(s.exec(select(Document).where(*conds).order_by(col(Document.created_at).desc())))
+
+
+def titles_of(s: Session, *, org_id: int | None) -> list[Case]:
+    """The organisation's certification cases whose title is held now."""
+    return list(s.exec(select(Case).where(Case.type == "certification", Case.applicant_org_id == org_id,
+                                          Case.status == "granted")))

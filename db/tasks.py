@@ -29,15 +29,15 @@ def visible_to(user: User) -> list[Any]:
     return conds
 
 
-def can_see(user: User, task: Task) -> bool:
-    """The same rule as `visible_to`, for one loaded task."""
+def can_see(user: User, task: Task, *, as_new_assignee: bool = False) -> bool:
+    """The same rule as `visible_to`, for one loaded task (or for the person it is about to be given to)."""
     if user.role == "admin":
         return True
     if task.role != user.role:
         return False
     if user.role == "city_bureau" and task.city != user.city:
         return False
-    if user.role == "expert" and task.assignee not in (None, user.username):
+    if user.role == "expert" and task.assignee not in (None, user.username) and not as_new_assignee:
         return False
     return not (user.role in APPLICANT_ROLES and task.org_id != user.org_id)
 

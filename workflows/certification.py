@@ -154,7 +154,9 @@ class CertificationWorkflow(NoticeWorkflow):
                  "valid_from": granted.granted_on.isoformat(), "valid_until": granted.valid_until.isoformat()}
         await self._draft("certification_notice", params=dates)
         await self._draft("certificate", params=dates)
-        await self.set_status("granted", f"授予示范平台称号，有效期至{granted.valid_until.isoformat()}",
+        # The application is closed at the grant (the title lives on in this workflow): it is not an idle case,
+        # and the holder may apply again in the year the title expires (002 art. 17).
+        await self.set_status("granted", f"授予示范平台称号，有效期至{granted.valid_until.isoformat()}", closed=True,
                               result={"granted_on": granted.granted_on.isoformat(),
                                       "valid_until": granted.valid_until.isoformat()})
         await self.notify_applicant("示范平台认定：已授予称号",

@@ -181,6 +181,14 @@ class TestGrant:
         assert [p["valid_until"] for p in register["items"]] == [case["valid_until"]]
         scores = sorted(r["score"] for r in case["result"]["expert_reviews"])
         assert scores == [80, 81, 82]
+        admin = await login(stack.http, "admin")
+        stuck = (await stack.http.get("/api/admin/stuck", params={"idle_days": 1}, headers=admin)).json()
+        assert case_id not in [c["id"] for c in stuck["idle_cases"]]  # a held title is not an idle case
+
+    async def test_a_holder_may_apply_again_only_in_the_year_the_title_expires(self, stack: Stack) -> None:
+        org, _ = await granted(stack)
+        r = await stack.http.post("/api/cases", headers=org, json={"type": "certification", "data": application()})
+        assert r.status_code == 409 and "apply again in the year" in r.json()["detail"], r.text
 
 
 class TestBlindReview:
@@ -201,6 +209,12 @@ class TestBlindReview:
         view = (await http.get(f"/api/cases/{case['id']}", headers=second)).text
         assert "SECRET-OPINION" not in view and task2["id"] in view
         assert "SECRET-OPINION" in (await http.get(f"/api/cases/{case['id']}", headers=dep1)).text
+        # An expert who cannot act is replaced: the admin gives the task to an expert outside the panel.
+        outsider = next(e for e in ("expert1", "expert2", "expert3", "expert4", "expert5") if e not in experts)
+        admin = await login(http, "admin")
+        r = await http.post(f"/api/admin/tasks/{task2['id']}/reassign", headers=admin, json={"username": outsider})
+        assert r.status_code == 200 and r.json()["assignee"] == outsider, r.text
+        assert (await http.get(f"/api/tasks/{task2['id']}", headers=second)).status_code == 404
 
 
 def utc(value: str) -> datetime:

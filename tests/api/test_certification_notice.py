@@ -79,7 +79,7 @@ class TestObjections:
 
 
 class TestNoticePeriod:
-    def test_a_notice_spanning_national_day_2026_closes_after_the_make_up_saturday(self, stack: Stack) -> None:
+    async def test_a_notice_spanning_national_day_2026_closes_after_the_make_up_saturday(self, stack: Stack) -> None:
         """Opened Tue 29 Sep 2026: Sep 30, (Oct 1-7 off), Oct 8, 9, Sat 10 (make-up), (Sun 11), Mon 12."""
         acts = PublicNoticeActivities(engine=stack.engine)
         period = acts.open_public_notice(OpenNoticeInput(

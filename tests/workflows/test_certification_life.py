@@ -124,6 +124,8 @@ class TestTitleLife:
         assert case["status"] == "revoked" and case["closed_at"]
         assert "revocation_decision" in {d["kind"] for d in case["documents"]}
         assert next(t for t in case["tasks"] if t["id"] == task["id"])["status"] == "cancelled"
+        published = (await http.get("/api/public/certification/documents", params={"kind": "revocation_decision"}))
+        assert case_id in [d["case_id"] for d in published.json()["items"]]
         again = await http.post(f"/api/cases/{case_id}/revoke", headers=dep, json={"reason": "再次"})
         assert again.status_code == 409
 
