@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,18 +14,25 @@ from api.security import read_token
 from db.models import User
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; routes commit explicitly before they start a workflow, else it commits here."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; routes commit explicitly before they await Temporal, else it commits here.
+
+    It is closed on the event loop as soon as the route returns (scope="function"), never later from a thread:
+    on SQLite a transaction left open until after the response would hold the write lock while the loop is
+    blocked by the next request waiting for it.
+    """
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 async def get_now(request: Request) -> datetime:

@@ -8,7 +8,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import Conflict, Invalid
+from api.errors import ApiError, Conflict, Invalid
 from db.models import Case, User
 from workflows.registry import WORKFLOWS
 from workflows.types import CaseInput, DecisionInput, DecisionResult, DueChanged
@@ -39,9 +39,11 @@ async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> De
             raise Invalid(msg) from None
         raise Conflict(msg) from None
     except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+        if exc.status == RPCStatusCode.NOT_FOUND:
             raise Conflict("this case's process has already ended; the task can no longer be completed") from None
-        raise
+        # Anything else is the engine being busy or restarting; the same Update id makes a retry safe.
+        raise ApiError("the process engine did not answer in time; try again (a repeated decision is not "
+                       "applied twice)", status=503) from None
 
 
 async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> None:

@@ -77,7 +77,8 @@ class BaselineWorkflow:
             raise ApplicationError(f"decision {d.decision!r} is not allowed", type="InvalidDecision")
 
 
-async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup: int = 10) -> dict[str, float]:
+async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup: int = 10,
+                       serial: int = 20) -> dict[str, float]:
     """Start a dev server with a database file, run `workflows` baseline workflows, return the figures."""
     import time
     import uuid
@@ -117,7 +118,7 @@ async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup
         upd: list[float] = []
         wall: list[float] = []
 
-        async def one(key: str, record: bool) -> None:
+        async def one(key: str, record: bool, sem: asyncio.Semaphore = sem) -> None:
             async with sem:
                 t0 = time.perf_counter()
                 opened = acts.expect(key)
@@ -142,6 +143,15 @@ async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup
             await asyncio.gather(*(one(f"{queue}-{i}", True) for i in range(workflows)))
             elapsed = time.perf_counter() - t0
             cpu1, srv1 = time.process_time(), sum(cpu_by_name(server.pid).values())
+            figures = (list(upd), list(wall))
+            upd.clear()
+            wall.clear()
+            alone = asyncio.Semaphore(1)
+            t1 = time.perf_counter()
+            await asyncio.gather(*(one(f"{queue}-alone-{i}", True, alone) for i in range(serial)))
+            serial_s = time.perf_counter() - t1
+            upd1, wall1 = upd, wall
+            upd, wall = figures
         return {
             "workflows": workflows,
             "concurrency": concurrency,
@@ -155,6 +165,11 @@ async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup
             "workflow_p95_ms": pct(wall, 95) * 1000,
             "cpu_python_s": cpu1 - cpu0,
             "cpu_server_s": srv1 - srv0,
+            "serial": serial,
+            "serial_per_s": serial / serial_s if serial else float("nan"),
+            "serial_update_p50_ms": pct(upd1, 50) * 1000,
+            "serial_update_p95_ms": pct(upd1, 95) * 1000,
+            "serial_workflow_p50_ms": pct(wall1, 50) * 1000,
         }
     finally:
         kill_group(server)
@@ -168,8 +183,14 @@ def print_baseline(r: dict[str, float]) -> None:
     print(f"  update latency     p50 {r['update_p50_ms']:7.1f} ms   p95 {r['update_p95_ms']:7.1f} ms"
           "   (client execute_update, handler runs 1 activity)")
     print(f"  workflow wall time p50 {r['workflow_p50_ms']:7.1f} ms   p95 {r['workflow_p95_ms']:7.1f} ms")
+    n = r["workflows"]
     print(f"  CPU during the run: Temporal dev server {r['cpu_server_s']:.1f} s, "
-          f"Python (worker + driver) {r['cpu_python_s']:.1f} s, over {r['elapsed_s']:.1f} s wall")
+          f"Python (worker + driver) {r['cpu_python_s']:.1f} s, over {r['elapsed_s']:.1f} s wall; per workflow "
+          f"{r['cpu_server_s'] / n * 1000:.0f} ms server + {r['cpu_python_s'] / n * 1000:.0f} ms Python")
+    if r["serial"]:
+        print(f"then {r['serial']:.0f} workflows one at a time: {r['serial_per_s']:.1f} workflows/s, update latency "
+              f"p50 {r['serial_update_p50_ms']:.1f} ms, p95 {r['serial_update_p95_ms']:.1f} ms, "
+              f"workflow wall time p50 {r['serial_workflow_p50_ms']:.1f} ms")
 
 
 if __name__ == "__main__":

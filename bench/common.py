@@ -53,26 +53,23 @@ def spawn(cmd: Sequence[str], *, log: IO[bytes], env: dict[str, str] | None = No
 
 
 def kill_group(proc: subprocess.Popen[bytes], *, grace: float = 15.0) -> None:
-    """SIGTERM the child's process group, then SIGKILL whatever is left after `grace` seconds."""
+    """SIGTERM the child (it may stop its own children), then its whole process group, then SIGKILL what is left."""
     pgid = proc.pid  # start_new_session: the child leads its own group
     _GROUPS.pop(proc.pid, None)
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        proc.poll()
-        return
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        pass
-    # The leader may be gone while its children (the Temporal server) are not: kill the group either way.
-    end = time.monotonic() + grace
-    while _group_alive(pgid) and time.monotonic() < end:
-        time.sleep(0.2)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        end = time.monotonic() + (5.0 if sig == signal.SIGTERM else 2.0)
+        while _group_alive(pgid) and time.monotonic() < end:
+            time.sleep(0.1)
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
@@ -174,7 +171,16 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
+        "load": loadavg(),
     }
+
+
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews every figure)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def banner(title: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -20,12 +21,10 @@ from typing import Any
 
 import httpx
 
+from bench.client import POLL_S, PROVIDER_PASSWORD, Api, BenchError, new_uscc
 from bench.common import BIN, ROOT, cpu_by_name, free_port, kill_group, pct, spawn
+from bench.history import history_breakdown
 
-PASSWORD = "demo168"
-PROVIDER_PASSWORD = "S3cure-pass-168"
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 CITIES = ["yinchuan", "shizuishan", "wuzhong", "guyuan", "zhongwei"]
 STEPS = [
     ("operator", "provider_admission.operator_review", {}),
@@ -34,93 +33,6 @@ STEPS = [
 ]
 ACTIVITIES_PER_LIFECYCLE = 11  # set_status, 3 x (open_task, close_task), file_provider, draft_document, set_status, notify
 UPDATES_PER_LIFECYCLE = 3
-POLL_S = 0.1
-
-
-class BenchError(RuntimeError):
-    pass
-
-
-def new_uscc() -> str:
-    """A valid 统一社会信用代码 for Ningxia (9164 0100 + 9 random characters + check character)."""
-    body = "91640100" + "".join(USCC_CHARS[b % 31] for b in uuid.uuid4().bytes[:9])
-    s = sum(USCC_CHARS.index(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
-    return body + USCC_CHARS[(31 - s % 31) % 31]
-
-
-class Api:
-    """A thin client: one connection pool, bearer tokens per user, a count of requests."""
-
-    def __init__(self, base: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base, timeout=120,
-                                      limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
-        self.tokens: dict[str, str] = {}
-        self.requests = 0
-        self.stale_409 = 0
-
-    async def close(self) -> None:
-        await self.http.aclose()
-
-    async def call(self, method: str, url: str, user: str | None = None, **kw: Any) -> httpx.Response:
-        self.requests += 1
-        headers = kw.pop("headers", {})
-        if user is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        return await self.http.request(method, url, headers=headers, **kw)
-
-    async def login(self, user: str, password: str = PASSWORD) -> bool:
-        r = await self.call("POST", "/api/auth/token", json={"username": user, "password": password})
-        if r.status_code == 200:
-            self.tokens[user] = r.json()["access_token"]
-            return True
-        if r.status_code == 403:  # not approved yet
-            return False
-        raise BenchError(f"login {user}: {r.status_code} {r.text}")
-
-    async def wait_task(self, user: str, task_type: str, case_id: str, *, timeout: float = 120) -> dict[str, Any]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            r = await self.call("GET", "/api/tasks", user,
-                                params={"scope": "available", "type": task_type, "case_id": case_id})
-            if r.status_code != 200:
-                raise BenchError(f"GET /api/tasks as {user}: {r.status_code} {r.text}")
-            for t in r.json()["items"]:
-                if t["status"] in ("open", "claimed"):
-                    return t
-            await asyncio.sleep(POLL_S)
-        raise BenchError(f"no {task_type} for {case_id} in {user}'s inbox after {timeout:.0f}s")
-
-    async def claim(self, user: str, task_id: str) -> None:
-        r = await self.call("POST", f"/api/tasks/{task_id}/claim", user)
-        if r.status_code != 200:
-            raise BenchError(f"claim {task_id} as {user}: {r.status_code} {r.text}")
-
-    async def complete(self, user: str, task_id: str, data: dict[str, Any]) -> None:
-        body = {"decision": "approve", "comment": "同意", "data": data}
-        for _ in range(50):
-            r = await self.call("POST", f"/api/tasks/{task_id}/complete", user, json=body)
-            if r.status_code == 200:
-                return
-            if r.status_code == 409 and "no longer open" in r.text:
-                # The task row is visible before the workflow has registered the step (see docs/benchmarks.md).
-                self.stale_409 += 1
-                await asyncio.sleep(0.05)
-                continue
-            raise BenchError(f"complete {task_id} as {user}: {r.status_code} {r.text}")
-        raise BenchError(f"complete {task_id} as {user}: still 409 after 50 tries")
-
-    async def wait_status(self, user: str, case_id: str, status: str, *, timeout: float = 120) -> None:
-        end = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < end:
-            r = await self.call("GET", f"/api/cases/{case_id}", user)
-            if r.status_code != 200:
-                raise BenchError(f"GET /api/cases/{case_id}: {r.status_code} {r.text}")
-            last = r.json()["status"]
-            if last == status:
-                return
-            await asyncio.sleep(POLL_S)
-        raise BenchError(f"case {case_id} stayed {last}, wanted {status}")
 
 
 async def register_provider(api: Api, i: int, run: str) -> tuple[str, float]:
@@ -147,8 +59,8 @@ async def register_provider(api: Api, i: int, run: str) -> tuple[str, float]:
     return username, time.perf_counter() - t0
 
 
-async def lifecycle(api: Api, i: int, provider: str) -> dict[str, float]:
-    """One provider-admission case from submission to `filed`; returns the seconds of each phase."""
+async def lifecycle(api: Api, i: int, provider: str) -> tuple[str, dict[str, float]]:
+    """One provider-admission case from submission to `filed`; returns its id and the seconds of each phase."""
     phases: dict[str, float] = {}
     t = t0 = time.perf_counter()
 
@@ -178,7 +90,7 @@ async def lifecycle(api: Api, i: int, provider: str) -> dict[str, float]:
     await api.wait_status(provider, case_id, "filed")
     lap("wait until case filed")
     phases["total"] = time.perf_counter() - t0
-    return phases
+    return case_id, phases
 
 
 def _launcher_env(work: Path, port: int) -> dict[str, str]:
@@ -189,12 +101,19 @@ def _launcher_env(work: Path, port: int) -> dict[str, str]:
     return env
 
 
-async def _wait_healthy(api: Api, proc: Any, timeout: float) -> float:
+def _log_tail(work: Path, lines: int = 6) -> str:
+    path = work / "launcher.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return " | ".join(line.strip() for line in text.splitlines()[-lines:])
+
+
+async def _wait_healthy(api: Api, proc: Any, timeout: float, work: Path) -> float:
     t0 = time.perf_counter()
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise BenchError(f"launcher.py exited with {proc.returncode} before /healthz answered")
+            raise BenchError(f"launcher.py exited with {proc.returncode} before /healthz answered; "
+                             f"its log ends: {_log_tail(work)}")
         try:
             if (await api.http.get("/healthz")).status_code == 200:
                 return time.perf_counter() - t0
@@ -204,16 +123,24 @@ async def _wait_healthy(api: Api, proc: Any, timeout: float) -> float:
     raise BenchError(f"/healthz did not answer within {timeout:.0f}s")
 
 
-def _log_findings(work: Path) -> dict[str, Any]:
+def _temporal_address(work: Path) -> str | None:
+    """The dev server's address, from the launcher's log line "Temporal dev server on 127.0.0.1:PORT"."""
+    text = (work / "launcher.log").read_text(errors="replace")
+    m = re.search(r"Temporal dev server on (127\.0\.0\.1:\d+)", text)
+    return m.group(1) if m else None
+
+
+def _log_findings(work: Path, sqlite: bool) -> dict[str, Any]:
     """Errors in the stack's log and activities still recorded as failing in its database."""
     text = (work / "launcher.log").read_text(errors="replace") if (work / "launcher.log").exists() else ""
     out: dict[str, Any] = {
         "log_errors": sum(1 for line in text.splitlines() if " ERROR " in line or line.startswith("Traceback")),
         "log_locked": text.count("database is locked"),
         "log_activity_failures": text.count("Completing activity as failed"),
+        "log_slow_wft": text.count("Workflow task duration exceeded"),
     }
     db = work / "flow168.db"
-    if db.exists():
+    if sqlite and db.exists():
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
         try:
             out["failing_activities"] = con.execute("SELECT count(*) FROM activityfailure").fetchone()[0]
@@ -224,87 +151,111 @@ def _log_findings(work: Path) -> dict[str, Any]:
     return out
 
 
-async def run_lifecycles(*, lifecycles: int, concurrency: int, workdir: str,
-                         deadline_s: float = 150) -> dict[str, Any]:
-    """Start flow168 (launcher.py, real clock), register providers, run the lifecycles, return the figures."""
+async def measure(api: Api, proc: Any, providers: list[str], *, concurrency: int,
+                  deadline_s: float) -> dict[str, Any]:
+    """Run one lifecycle per provider, `concurrency` at a time; figures, phases, CPU and errors of the run."""
+    requests0, stale0, err0, ended0 = api.requests, api.stale_409, api.server_errors, api.ended_409
+    api.slowest = 0.0
+    cpu0, me0 = cpu_by_name(proc.pid), time.process_time()
+    errors: list[str] = []
+    results: list[dict[str, float]] = []
+    case_ids: list[str] = []
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            try:
+                case_id, phases = await lifecycle(api, i, providers[i])
+                results.append(phases)
+                case_ids.append(case_id)
+            except BenchError as exc:
+                errors.append(str(exc))
+
+    t0 = time.perf_counter()
+    tasks = [asyncio.create_task(one(i)) for i in range(len(providers))]
+    _, pending = await asyncio.wait(tasks, timeout=deadline_s)
+    for t in pending:
+        t.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    elapsed = time.perf_counter() - t0
+    cpu1, me1 = cpu_by_name(proc.pid), time.process_time()
+    by_phase: dict[str, list[float]] = defaultdict(list)
+    for r in results:
+        for k, v in r.items():
+            by_phase[k].append(v)
+    totals = by_phase.get("total", [])
+    return {
+        "case_ids": case_ids,
+        "lifecycles": len(providers),
+        "completed": len(results),
+        "unfinished": len(pending),
+        "errors": errors,
+        "concurrency": concurrency,
+        "elapsed_s": elapsed,
+        "lifecycles_per_s": len(results) / elapsed,
+        "lifecycle_p50_s": pct(totals, 50),
+        "lifecycle_p95_s": pct(totals, 95),
+        "lifecycle_max_s": max(totals, default=float("nan")),
+        "phase_p50_s": {k: pct(vs, 50) for k, vs in by_phase.items()},
+        "phase_mean_s": {k: sum(vs) / len(vs) for k, vs in by_phase.items()},
+        "requests": api.requests - requests0,
+        "slowest_request_s": api.slowest,
+        "stale_409": api.stale_409 - stale0,
+        "server_errors": api.server_errors - err0,
+        "ended_409": api.ended_409 - ended0,
+        "cpu_s": {name: cpu1.get(name, 0.0) - cpu0.get(name, 0.0) for name in cpu1},
+        "cpu_bench_s": me1 - me0,
+    }
+
+
+async def run_lifecycles(*, lifecycles: int, concurrency: int, serial: int, workdir: str,
+                         database_url: str | None = None, deadline_s: float = 120) -> dict[str, Any]:
+    """Start flow168 (launcher.py, real clock), register providers, run the lifecycles, return the figures.
+
+    `serial` lifecycles run one at a time first, then `lifecycles` run `concurrency` at a time.
+    """
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    log = open(work / "launcher.log", "ab")
-    proc = spawn([str(BIN / "python"), str(ROOT / "launcher.py")], log=log, env=_launcher_env(work, port))
+    env = _launcher_env(work, port)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    log = open(work / "launcher.log", "ab")  # closed in finally
+    proc = spawn([str(BIN / "python"), str(ROOT / "launcher.py")], log=log, env=env)
     api = Api(f"http://127.0.0.1:{port}")
     run = uuid.uuid4().hex[:6]
     try:
-        boot_s = await _wait_healthy(api, proc, 120)
+        boot_s = await _wait_healthy(api, proc, 120, work)
         for u in ["operator1", "operator2", "department1", "department2", *[f"expert{k}" for k in range(1, 6)]]:
             if not await api.login(u):
                 raise BenchError(f"demo user {u} cannot log in")
-
-        sem = asyncio.Semaphore(concurrency)
-
-        async def reg(i: int) -> tuple[str, float]:
-            async with sem:
-                return await register_provider(api, i, run)
-
+        # Setup, one registration at a time (concurrent requests can stall the SQLite stack, see the report).
         t0 = time.perf_counter()
-        regs = await asyncio.wait_for(asyncio.gather(*(reg(i) for i in range(lifecycles))), deadline_s)
+        regs = [await register_provider(api, i, run) for i in range(max(lifecycles, serial) + 1)]
         reg_s = time.perf_counter() - t0
         providers = [u for u, _ in regs]
-
+        setup_errors, setup_stale = api.server_errors, api.stale_409
         # Warm-up: one lifecycle alone (imports, first document render, sandbox caches), not counted.
-        warm_user, _ = await register_provider(api, lifecycles, run)
-        warm = await lifecycle(api, 0, warm_user)
-
-        requests0, stale0 = api.requests, api.stale_409
-        cpu0, me0 = cpu_by_name(proc.pid), time.process_time()
-        errors: list[str] = []
-        results: list[dict[str, float]] = []
-
-        async def one(i: int) -> None:
-            async with sem:
-                try:
-                    results.append(await lifecycle(api, i, providers[i]))
-                except BenchError as exc:
-                    errors.append(str(exc))
-
-        t0 = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(lifecycles))), deadline_s)
-        elapsed = time.perf_counter() - t0
-        cpu1, me1 = cpu_by_name(proc.pid), time.process_time()
-        phase_p50: dict[str, float] = {}
-        phase_mean: dict[str, float] = {}
-        by_phase: dict[str, list[float]] = defaultdict(list)
-        for r in results:
-            for k, v in r.items():
-                by_phase[k].append(v)
-        for k, vs in by_phase.items():
-            phase_p50[k] = pct(vs, 50)
-            phase_mean[k] = sum(vs) / len(vs)
-        totals = by_phase.get("total", [])
-        cpu = {name: cpu1.get(name, 0.0) - cpu0.get(name, 0.0) for name in cpu1}
+        _, warm = await lifecycle(api, 0, providers[-1])
+        one_by_one = await measure(api, proc, providers[:serial], concurrency=1, deadline_s=deadline_s)
+        together = await measure(api, proc, providers[:lifecycles], concurrency=concurrency, deadline_s=deadline_s)
+        address = _temporal_address(work)
+        for r in (one_by_one, together):
+            r["history"] = await history_breakdown(address, r["case_ids"]) if address and r["case_ids"] else {}
         return {
-            "lifecycles": lifecycles,
-            "completed": len(results),
-            "errors": errors,
-            "concurrency": concurrency,
+            "database": "PostgreSQL" if database_url else "SQLite",
             "boot_s": boot_s,
+            "registrations": len(regs),
             "registrations_s": reg_s,
-            "registrations_per_s": lifecycles / reg_s,
+            "registrations_per_s": len(regs) / reg_s,
             "registration_p50_s": pct([s for _, s in regs], 50),
             "registration_p95_s": pct([s for _, s in regs], 95),
+            "setup_server_errors": setup_errors,
+            "setup_stale_409": setup_stale,
             "warm_lifecycle_s": warm["total"],
-            "elapsed_s": elapsed,
-            "lifecycles_per_s": len(results) / elapsed,
-            "lifecycle_p50_s": pct(totals, 50),
-            "lifecycle_p95_s": pct(totals, 95),
-            "phase_p50_s": phase_p50,
-            "phase_mean_s": phase_mean,
-            "requests": api.requests - requests0,
-            "stale_409": api.stale_409 - stale0,
-            "stale_409_setup": stale0,
-            "cpu_s": cpu,
-            "cpu_bench_s": me1 - me0,
-            **_log_findings(work),
+            "serial": one_by_one,
+            "concurrent": together,
+            **_log_findings(work, database_url is None),
         }
     finally:
         await api.close()
@@ -312,39 +263,68 @@ async def run_lifecycles(*, lifecycles: int, concurrency: int, workdir: str,
         log.close()
 
 
-def print_lifecycles(r: dict[str, Any], baseline: dict[str, float] | None) -> None:
-    print(f"stack up (/healthz) in {r['boot_s']:.1f} s")
-    print(f"setup: {r['lifecycles']} provider registrations ({r['concurrency']} at once) in {r['registrations_s']:.1f} s"
-          f" = {r['registrations_per_s']:.2f}/s; one registration (register, operator approves, login) "
-          f"p50 {r['registration_p50_s'] * 1000:.0f} ms, p95 {r['registration_p95_s'] * 1000:.0f} ms")
-    print(f"warm-up lifecycle alone: {r['warm_lifecycle_s'] * 1000:.0f} ms")
-    print(f"{r['completed']}/{r['lifecycles']} lifecycles, {r['concurrency']} at once, in {r['elapsed_s']:.2f} s"
-          f" ({r['requests']} HTTP requests, inbox/status polled every {POLL_S * 1000:.0f} ms)")
+def print_run(r: dict[str, Any], baseline: dict[str, float] | None) -> None:
+    """One measured run (serial or concurrent) of part 2."""
+    print(f"{r['completed']}/{r['lifecycles']} lifecycles, {r['concurrency']} at a time, in {r['elapsed_s']:.2f} s"
+          f" ({r['requests']} HTTP requests; inbox and case polled every {POLL_S * 1000:.0f} ms)")
+    if r["unfinished"]:
+        print(f"  !! {r['unfinished']} lifecycles unfinished at the deadline")
     print(f"  throughput          {r['lifecycles_per_s']:8.2f} lifecycles/s  "
           f"({r['lifecycles_per_s'] * UPDATES_PER_LIFECYCLE:.2f} updates/s)")
-    print(f"  one lifecycle       p50 {r['lifecycle_p50_s'] * 1000:7.0f} ms   p95 {r['lifecycle_p95_s'] * 1000:7.0f} ms")
-    if baseline:
+    print(f"  one lifecycle       p50 {r['lifecycle_p50_s'] * 1000:7.0f} ms   p95 {r['lifecycle_p95_s'] * 1000:7.0f} ms"
+          f"   max {r['lifecycle_max_s'] * 1000:7.0f} ms")
+    if baseline and r["lifecycles_per_s"] > 0:
         wf = baseline["workflows_per_s"]
-        print(f"  vs bare engine      {r['lifecycles_per_s'] / wf:.3f} lifecycles per baseline workflow "
-              f"({r['lifecycles_per_s']:.2f} / {wf:.1f} per s)")
+        print(f"  vs bare engine      {r['lifecycles_per_s'] / wf:.3f} lifecycles/s per baseline workflow/s "
+              f"({r['lifecycles_per_s']:.2f} / {wf:.1f})")
         print(f"  per update          {r['lifecycles_per_s'] * UPDATES_PER_LIFECYCLE / wf:.3f} "
-              f"({UPDATES_PER_LIFECYCLE} updates + {ACTIVITIES_PER_LIFECYCLE} activities per lifecycle vs 1 + 2)")
+              f"({UPDATES_PER_LIFECYCLE} updates + {ACTIVITIES_PER_LIFECYCLE} activities per lifecycle, vs 1 + 2)")
         print(f"  per activity        {r['lifecycles_per_s'] * ACTIVITIES_PER_LIFECYCLE / (wf * 2):.3f}")
-    print("  where one lifecycle's time goes (p50 and mean per phase):")
     mean_total = r["phase_mean_s"].get("total", 0.0) or 1.0
+    if r["completed"]:
+        print("  where one lifecycle's time goes (per phase: p50, mean, share of the mean lifecycle):")
     for k, v in r["phase_p50_s"].items():
         if k == "total":
             continue
         m = r["phase_mean_s"][k]
-        print(f"    {k:36s} p50 {v * 1000:7.0f} ms   mean {m * 1000:7.0f} ms  ({m / mean_total:5.1%})")
+        print(f"    {k:34s} p50 {v * 1000:7.0f} ms   mean {m * 1000:7.0f} ms  {m / mean_total:6.1%}")
     cpu = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r["cpu_s"].items(), key=lambda kv: -kv[1]) if v > 0.05)
-    print(f"  CPU during the run: {cpu}; bench client {r['cpu_bench_s']:.1f} s; over {r['elapsed_s']:.1f} s wall")
-    print(f"  409 'no longer open' on a task just listed (retried): {r['stale_409']} in the run, "
-          f"{r['stale_409_setup']} during setup")
-    print(f"  stack log: {r['log_errors']} ERROR/Traceback lines, {r['log_locked']} 'database is locked', "
-          f"{r['log_activity_failures']} failed activity attempts; activityfailure rows {r.get('failing_activities')}")
+    print(f"  CPU: {cpu}; bench client {r['cpu_bench_s']:.1f} s; over {r['elapsed_s']:.1f} s wall")
+    if r["completed"]:
+        per = ", ".join(f"{k} {v / r['completed'] * 1000:.0f} ms" for k, v in
+                        sorted(r["cpu_s"].items(), key=lambda kv: -kv[1]) if v > 0.05)
+        print(f"  CPU per finished lifecycle: {per}")
+    print(f"  HTTP 5xx {r['server_errors']}, 409 'no longer open' on a task just listed {r['stale_409']}, "
+          f"409 'process has already ended' on a running case {r['ended_409']}, "
+          f"slowest request {r['slowest_request_s'] * 1000:.0f} ms")
     for e in r["errors"][:5]:
-        print(f"  ERROR {e}")
+        print(f"  ERROR {e[:300]}")
+    h = r.get("history") or {}
+    if h:
+        print(f"  from the Temporal histories of the {h['cases']} cases (medians; queue = scheduled -> started):")
+        for k in sorted(h["run_p50_ms"], key=lambda k: -h["run_p50_ms"][k] * h["count"][k]):
+            q = h["queue_p50_ms"].get(k)
+            qs = f"queue {q:6.1f} ms  " if q is not None else " " * 17
+            print(f"    {k:34s} x{h['count'][k]:4.1f}  {qs}run {h['run_p50_ms'][k]:6.1f} ms")
+        print("    per case, summed: " + ", ".join(f"{k} {v:.0f} ms" for k, v in h["per_case_p50_ms"].items()))
+
+
+def print_lifecycles(r: dict[str, Any], baseline: dict[str, float] | None) -> None:
+    print(f"flow168 on {r['database']}, real clock, Temporal dev server; up (/healthz) in {r['boot_s']:.1f} s")
+    print(f"setup: {r['registrations']} provider registrations one at a time in {r['registrations_s']:.1f} s"
+          f" = {r['registrations_per_s']:.2f}/s; one registration (register, operator claims + approves, login) "
+          f"p50 {r['registration_p50_s'] * 1000:.0f} ms, p95 {r['registration_p95_s'] * 1000:.0f} ms"
+          f" (5xx {r['setup_server_errors']}, early 409 {r['setup_stale_409']})")
+    print(f"warm-up lifecycle alone: {r['warm_lifecycle_s'] * 1000:.0f} ms")
+    print("-- one at a time")
+    print_run(r["serial"], baseline)
+    print("-- concurrently")
+    print_run(r["concurrent"], baseline)
+    line = (f"stack log: {r['log_errors']} ERROR/Traceback lines, {r['log_locked']} 'database is locked', "
+            f"{r['log_slow_wft']} 'workflow task duration exceeded', {r['log_activity_failures']} failed activity attempts")
+    if "failing_activities" in r:
+        line += f"; activityfailure rows {r['failing_activities']}"
+    print(line)
 
 
 if __name__ == "__main__":
@@ -354,6 +334,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="provider-admission lifecycles only")
     ap.add_argument("-n", type=int, default=40)
     ap.add_argument("-c", type=int, default=10)
+    ap.add_argument("-s", type=int, default=10, help="lifecycles one at a time first")
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="flow168-bench-") as tmp:
-        print_lifecycles(asyncio.run(run_lifecycles(lifecycles=args.n, concurrency=args.c, workdir=tmp)), None)
+        print_lifecycles(asyncio.run(run_lifecycles(lifecycles=args.n, concurrency=args.c, serial=args.s,
+                                                    workdir=args.keep or tmp, database_url=args.database_url)), None)
