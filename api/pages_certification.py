@@ -24,7 +24,7 @@ from api.deps import require
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
-from api.pages_i18n import zh
+from api.pages_i18n import translator, zh
 from db import certification as cert_repo
 from db import users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -63,15 +63,7 @@ _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"holds no title that could be revoked", "该案件不是已认定的示范平台，无可撤销的称号"),
     (r"there is no title to revoke", "该案件流程已结束，无可撤销的称号"),
 ]
-_COMPILED = [(re.compile(rx), repl) for rx, repl in _MESSAGES]
-
-
-def say(detail: str) -> str:
-    for rx, repl in _COMPILED:
-        m = rx.search(str(detail))
-        if m:
-            return repl(m) if callable(repl) else repl
-    return zh(detail)
+say = translator(_MESSAGES)
 
 
 # --- the yearly call ---------------------------------------------------------------------------------------------

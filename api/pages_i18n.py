@@ -205,3 +205,17 @@ def yuan(fen: Any) -> str:
     sign = "-" if n < 0 else ""
     whole, rest = divmod(abs(n), 100)
     return f"{sign}{whole:,}.{rest:02d} 元"
+
+
+def translator(messages: list[tuple[str, Any]]) -> Callable[[str], str]:
+    """A `say(detail)` for one area: its own message patterns first, then the common ones of `zh`."""
+    compiled = [(re.compile(rx), repl) for rx, repl in messages]
+
+    def say(detail: str) -> str:
+        for rx, repl in compiled:
+            m = rx.search(str(detail))
+            if m:
+                return repl(m) if callable(repl) else repl
+        return zh(detail)
+
+    return say

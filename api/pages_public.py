@@ -25,12 +25,6 @@ async def providers(page: PageDep, q: str = "", category: str = "", city: str = 
                        categories=CATEGORIES, filters={"q": q, "category": category, "city": city})
 
 
-@router.get("/notices")
-async def notices(page: PageDep, q: str = "") -> Response:
-    result = await routes_public.public_notices(session=page.session, q=_q(q))
-    return page.render("public_notices.html", items=result["items"], total=result["total"], filters={"q": q})
-
-
 @router.get("/platforms")
 async def platforms(page: PageDep, q: str = "") -> Response:
     result = await routes_public.public_platforms(session=page.session, q=_q(q))

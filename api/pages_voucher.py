@@ -24,7 +24,7 @@ from api.deps import require
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, text, validation_zh
 from api.pages_forms import parse_yuan
-from api.pages_i18n import CASE_STATUS, yuan, zh
+from api.pages_i18n import CASE_STATUS, translator, yuan
 from db.models import Case
 from forms.voucher import VoucherDemandForm
 from rules.calendar import SHANGHAI
@@ -51,16 +51,7 @@ _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"unknown service category", "请选择服务类别"),
     (r"^no statistics report", "没有找到该统计报表"),
 ]
-_COMPILED = [(re.compile(rx), repl) for rx, repl in _MESSAGES]
-
-
-def say(detail: str) -> str:
-    """The API's detail in Chinese: the voucher messages here, the common ones in pages_i18n."""
-    for rx, repl in _COMPILED:
-        m = rx.search(str(detail))
-        if m:
-            return repl(m) if callable(repl) else repl
-    return zh(detail)
+say = translator(_MESSAGES)
 
 
 def status_label(status: str) -> str:
