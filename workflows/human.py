@@ -148,14 +148,18 @@ class CaseWorkflow:
         n = self._counters.get(spec.step, 0) + 1
         self._counters[spec.step] = n
         task_id = f"{self._case_id}.{spec.step}.{n}"
+        # Registered before the row is written: a person may see the row and decide before the activity's result
+        # reaches this workflow, and the Update validator must not take that decision for a stale one.
+        pending = _Pending(spec=spec, due_at=workflow.now(), reminder_at=None, reminded=True, escalated=True)
+        self._pending[task_id] = pending
         opened: TaskOpened = await run_activity(
             OPEN_TASK,
             OpenTaskInput(task_id=task_id, case_id=self._case_id, spec=spec,
                           excluded_users=self._excluded(spec), at=workflow.now()),
             TaskOpened,
         )
-        pending = _Pending(spec=spec, due_at=opened.due_at, reminder_at=opened.reminder_at)
-        self._pending[task_id] = pending
+        pending.due_at, pending.reminder_at = opened.due_at, opened.reminder_at
+        pending.reminded = pending.escalated = False
         while task_id not in self._decided:
             now = workflow.now()
             if not pending.reminded and pending.reminder_at is not None and now >= pending.reminder_at:
