@@ -41,7 +41,7 @@ async def login(http: httpx.AsyncClient, username: str, password: str = "demo168
     return auth(r.json()["access_token"])
 
 
-async def wait_for(fn: Any, *, timeout: float = 60, what: str = "condition") -> Any:
+async def wait_for(fn: Any, *, timeout: float = 120, what: str = "condition") -> Any:
     """Poll an async function until it returns something truthy."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
