@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,26 +66,31 @@ class DocumentActivities:
             if case is None or builder is None:
                 raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
             doc = builder(s, case, inp)
-            if isinstance(doc, OfficialDocument):
-                # The number is taken inside this transaction: if anything below fails it is rolled back, no gap.
-                doc = dataclasses.replace(doc, number=doc_repo.next_number(s, issuer_code=doc.issuer_code,
-                                                                          year=doc.year))
-            data = render_docx(doc)
-            digest = hashlib.sha256(data).hexdigest()
-            doc_id = secrets.token_hex(16)
-            path = self.store / f"{doc_id}.docx"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            official = isinstance(doc, OfficialDocument)
-            row = Document(
-                id=doc_id, key=inp.key, case_id=case.id, kind=inp.kind, title=doc.title,
-                issuer_code=doc.issuer_code if official else None, year=doc.year if official else None,
-                number=doc.number if official else None, doc_number=doc.doc_number if official else None,
-                filename=f"{doc.title}.docx", path=str(path), sha256=digest, size=len(data),
-                layout_version=doc.layout_version, created_at=inp.at,
-            )
-            s.add(row)
-            audit.record(s, action="document", at=inp.at, case_id=case.id,
-                         message=f"已生成《{doc.title}》" + (f"（{row.doc_number}）" if row.doc_number else ""),
-                         after={"document_id": doc_id, "sha256": digest}, key=f"{inp.key}.document")
-            return DocumentRef(id=doc_id, doc_number=row.doc_number, sha256=digest)
+            return store_document(s, self.store, doc, key=inp.key, kind=inp.kind, case_id=case.id, at=inp.at)
+
+
+def store_document(s: Session, store: Path, doc: Any, *, key: str, kind: str, case_id: str | None,
+                   at: datetime) -> DocumentRef:
+    """Number (official documents), render, write and record one document inside the caller's transaction."""
+    if isinstance(doc, OfficialDocument):
+        # The number is taken inside this transaction: if anything below fails it is rolled back, no gap.
+        doc = dataclasses.replace(doc, number=doc_repo.next_number(s, issuer_code=doc.issuer_code, year=doc.year))
+    data = render_docx(doc)
+    digest = hashlib.sha256(data).hexdigest()
+    doc_id = secrets.token_hex(16)
+    path = store / f"{doc_id}.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    official = isinstance(doc, OfficialDocument)
+    row = Document(
+        id=doc_id, key=key, case_id=case_id, kind=kind, title=doc.title,
+        issuer_code=doc.issuer_code if official else None, year=doc.year if official else None,
+        number=doc.number if official else None, doc_number=doc.doc_number if official else None,
+        filename=f"{doc.title}.docx", path=str(path), sha256=digest, size=len(data),
+        layout_version=doc.layout_version, created_at=at,
+    )
+    s.add(row)
+    audit.record(s, action="document", at=at, case_id=case_id,
+                 message=f"已生成《{doc.title}》" + (f"（{row.doc_number}）" if row.doc_number else ""),
+                 after={"document_id": doc_id, "sha256": digest}, key=f"{key}.document")
+    return DocumentRef(id=doc_id, doc_number=row.doc_number, sha256=digest)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import dataclasses
-import hashlib
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,14 +12,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
-from db import audit
+from activities.documents import store_document
 from db import documents as doc_repo
 from db import fund as fund_repo
 from db.calendar import load_calendar
 from db.engine import session_scope
-from db.models import Case, Document, FundReservation
+from db.models import Case, FundReservation
 from documents import content
-from documents.render import render_docx
 from rules.calendar import SHANGHAI
 from rules.voucher import CATEGORIES
 from workflows.types import DocumentRef
@@ -87,21 +83,9 @@ class StatisticsActivities:
                 return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
             p = statistics_params(s, year=inp.year, month=inp.month)
             day = inp.at.astimezone(SHANGHAI).date()
-            probe = content.monthly_voucher_statistics(number=1, year=day.year, issued_on=day, **_builder_args(inp, p))
-            number = doc_repo.next_number(s, issuer_code=probe.issuer_code, year=day.year)
-            doc = dataclasses.replace(probe, number=number)
-            data = render_docx(doc)
-            digest, doc_id = hashlib.sha256(data).hexdigest(), secrets.token_hex(16)
-            path = self.store / f"{doc_id}.docx"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            s.add(Document(id=doc_id, key=key, case_id=None, kind="monthly_voucher_statistics", title=doc.title,
-                           issuer_code=doc.issuer_code, year=doc.year, number=number, doc_number=doc.doc_number,
-                           filename=f"{doc.title}.docx", path=str(path), sha256=digest, size=len(data),
-                           layout_version=doc.layout_version, created_at=inp.at))
-            audit.record(s, action="document", at=inp.at, message=f"已生成《{doc.title}》（{doc.doc_number}）",
-                         after={"document_id": doc_id, "sha256": digest}, key=f"{key}.document")
-            return DocumentRef(id=doc_id, doc_number=doc.doc_number, sha256=digest)
+            doc = content.monthly_voucher_statistics(number=1, year=day.year, issued_on=day, **_builder_args(inp, p))
+            return store_document(s, self.store, doc, key=key, kind="monthly_voucher_statistics", case_id=None,
+                                  at=inp.at)
 
 
 def _builder_args(inp: StatisticsDraftInput, p: dict) -> dict:
