@@ -1,0 +1,110 @@
+"""A flow168 stack on the simulated clock (launcher.py, CLOCK=simulated) for the voucher and certification benchmarks.
+
+Setup shortcuts, untimed: organisations and approved users are written straight into the stack's SQLite database
+(one password hash for all of them), and bearer tokens are minted with the stack's SECRET_KEY instead of logging in.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.security import hash_password, issue_token
+from bench.client import PROVIDER_PASSWORD, Api, BenchError, new_uscc
+from bench.common import BIN, ROOT, free_port, kill_group, spawn
+from bench.lifecycle import _wait_healthy
+from db.engine import make_engine
+from db.models import Organization, User
+
+CITIES = ["yinchuan", "shizuishan", "wuzhong", "guyuan", "zhongwei"]
+
+
+class SimStack:
+    """launcher.py with CLOCK=simulated in its own process group; `await start()`, then `stop()`."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.work = workdir
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.secret = secrets.token_hex(24)
+        self.proc: Any = None
+        self.log: Any = None
+        self.api = Api(f"http://127.0.0.1:{self.port}")
+        self.engine: Any = None
+        self.boot_s = 0.0
+
+    async def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_URL")}
+        env.update(PORT=str(self.port), DATA_DIR=str(self.work), TEMPORAL_PORT=str(free_port()),
+                   TEMPORAL_UI_PORT=str(free_port()), CLOCK="simulated", DEMO="1", PYTHONUNBUFFERED="1",
+                   SECRET_KEY=self.secret)
+        self.log = open(self.work / "launcher.log", "ab")  # closed in stop()
+        self.proc = spawn([str(BIN / "python"), str(ROOT / "launcher.py")], log=self.log, env=env)
+        self.boot_s = await _wait_healthy(self.api, self.proc, 120, self.work)
+        self.engine = make_engine(f"sqlite:///{(self.work / 'flow168.db').resolve()}")
+
+    async def stop(self) -> None:
+        await self.api.close()
+        if self.proc is not None:
+            kill_group(self.proc)
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.log is not None:
+            self.log.close()
+
+    def token_for(self, username: str) -> None:
+        """Mint a bearer token for an existing user (no Argon2 verification, no login request)."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            user = s.exec(select(User).where(User.username == username)).one()
+            s.commit()
+        self.api.tokens[username] = issue_token(self.secret, user.id or 0)
+
+    def add_orgs(self, kind: str, count: int, prefix: str, at: datetime, **org_fields: Any) -> list[tuple[str, int]]:
+        """`count` approved organisations of `kind`, each with one active user; tokens minted. Returns (user, org id)."""
+        pw = hash_password(PROVIDER_PASSWORD)  # once for all of them
+        out: list[tuple[str, int]] = []
+        with Session(self.engine, expire_on_commit=False) as s:
+            pairs = []
+            for i in range(count):
+                fields: dict[str, Any] = {"city": CITIES[i % 5], "size": "small", "employees": 30,
+                                          "revenue_fen": 800_000_000, "industry": "software", **org_fields}
+                org = Organization(kind=kind, name=f"宁夏基准{prefix}{i:05d}有限公司", uscc=new_uscc(), created_at=at, **fields)
+                s.add(org)
+                pairs.append((f"{prefix}_{i}", org))
+            s.flush()
+            users = [User(username=u, password_hash=pw, role=kind, org_id=o.id, city=o.city, display_name=o.name,
+                          created_at=at)
+                     for u, o in pairs]
+            s.add_all(users)
+            s.flush()
+            ids = [(u.username, u.id or 0, o.id or 0) for u, (_, o) in zip(users, pairs, strict=True)]
+            s.commit()
+        for username, uid, oid in ids:
+            self.api.tokens[username] = issue_token(self.secret, uid)
+            out.append((username, oid))
+        return out
+
+    async def advance(self, days: float) -> str:
+        r = await self.api.call("POST", "/api/admin/clock/advance", "admin", json={"days": days})
+        if r.status_code != 200:
+            raise BenchError(f"advance {days} days: {r.status_code} {r.text}")
+        return str(r.json()["now"])
+
+    async def now(self) -> datetime:
+        r = await self.api.call("GET", "/api/clock")
+        return datetime.fromisoformat(r.json()["now"])
+
+
+def staff_tokens(st: SimStack, names: list[str]) -> None:
+    for n in names:
+        st.token_for(n)
+
+
+def elapsed(t0: float) -> float:
+    return time.perf_counter() - t0
