@@ -18,10 +18,12 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# The whole suite: lint, everything on SQLite, the database-facing tests again on PostgreSQL, the contract tests.
+# The whole suite: lint, everything on SQLite (two processes, each with its own time-skipping server; the browser
+# tests after), the database-facing tests again on PostgreSQL, the contract tests.
 test: $(STAMP) e2e-setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --ignore=tests/e2e
+	$(BIN)/pytest -q -p no:cacheprovider tests/e2e
 	FLOW168_TEST_DATABASE_URL=$${FLOW168_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 		$(BIN)/pytest -q -p no:cacheprovider -m pg
 	@if [ -f ../shared/contract/run.sh ]; then CONTRACT_PORT=$${CONTRACT_PORT:-8799} bash ../shared/contract/run.sh .; \
