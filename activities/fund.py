@@ -67,19 +67,23 @@ class FundActivities:
 
     @activity.defn(name="voucher_fund_op")
     def op(self, inp: FundOpInput) -> FundResult:
-        """release | void | lower | settle | state; a repeated call after success reports the state it left."""
+        """release | void | lapse | lower | settle | state; a repeated call after success reports the state it left.
+
+        `lapse` releases a still-waitlisted application at the end of its fund year; a reservation that was
+        promoted meanwhile is left as it is (the answer says `reserved`)."""
         with session_scope(self.engine) as s:
             held = fund_repo.state_of(s, inp.case_id)
             if held is None:
                 return FundResult(ok=False, state="none", reason="no reservation")
-            done = {"release": "released", "void": "voided", "settle": "settled"}.get(inp.op)
+            done = {"release": "released", "void": "voided", "settle": "settled", "lapse": "released"}.get(inp.op)
             if inp.op == "state" or held.state == done or (inp.op == "lower" and held.amount_fen == inp.amount_fen):
                 return FundResult(state=held.state, amount_fen=held.amount_fen, year=held.year)
             cap = year_cap_fen(held.year)
             try:
-                if inp.op in ("release", "void"):
+                if inp.op in ("release", "void", "lapse"):
                     change = fund_repo.close(s, year=held.year, case_id=inp.case_id, cap_fen=cap, at=inp.at,
-                                             as_state="voided" if inp.op == "void" else "released")
+                                             as_state="voided" if inp.op == "void" else "released",
+                                             only_waitlisted=inp.op == "lapse")
                 elif inp.op == "lower":
                     change = fund_repo.lower(s, year=held.year, case_id=inp.case_id, amount_fen=inp.amount_fen or 0,
                                              cap_fen=cap, at=inp.at)
@@ -89,7 +93,9 @@ class FundActivities:
                 else:
                     return FundResult(ok=False, reason=f"unknown fund operation {inp.op}")
             except RuleViolation as exc:
-                return FundResult(ok=False, state=held.state, reason=exc.message)
+                now_held = fund_repo.state_of(s, inp.case_id)  # the state under the lock, not the one read before
+                return FundResult(ok=False, state=now_held.state if now_held else held.state, amount_fen=held.amount_fen,
+                                  year=held.year, reason=exc.message)
             audit.record(s, action=f"fund_{inp.op}", at=inp.at, case_id=inp.case_id,
                          message=f"服务券资金：{_LABEL[inp.op]}，退回资金{change.freed_fen / 100:.2f}元",
                          after={"state": change.state, "freed_fen": change.freed_fen,
@@ -101,4 +107,4 @@ class FundActivities:
                               promoted=list(change.promoted), dropped=list(change.dropped))
 
 
-_LABEL = {"release": "释放", "void": "作废", "lower": "核减", "settle": "结算"}
+_LABEL = {"release": "释放", "void": "作废", "lapse": "年度结束，候补申请失效", "lower": "核减", "settle": "结算"}

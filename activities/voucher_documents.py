@@ -48,8 +48,20 @@ def settlement_statement(_s: Session, case: Case, inp: DraftDocumentInput) -> An
         supervision_fee_fen=v.get("supervision_fee_fen"), **_common(case))
 
 
+def voucher_void_decision(_s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    """Drafted at any stage: before issue there is no voucher number, before the award no provider."""
+    v = case.result.get("voucher", {})
+    day = inp.at.astimezone(SHANGHAI).date()
+    amount = v.get("amount_fen")
+    return content.voucher_void_decision(
+        number=1, year=day.year, issued_on=day, voucher_no=v.get("voucher_no"), enterprise_name=case.applicant,
+        provider_name=v.get("provider_name") or None, service_item=case.data.get("title", ""),
+        voucher_amount_fen=int(amount) if amount else None, reason=str(inp.params.get("reason") or "弄虚作假"))
+
+
 VOUCHER_BUILDERS = {
     "voucher_certificate": voucher_certificate,
     "three_party_contract": three_party_contract,
     "settlement_statement": settlement_statement,
+    "voucher_void_decision": voucher_void_decision,
 }

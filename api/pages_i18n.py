@@ -23,7 +23,7 @@ CASE_STATUS = {
     "submitted": "已提交", "in_review": "审核中", "returned": "退回修改", "bidding": "竞标中", "waitlisted": "候补排队",
     "issued": "已发券", "in_service": "服务中", "settling": "结算中", "settled": "已结算", "approved": "已通过",
     "public_notice": "公示中", "granted": "已认定", "expired": "已到期", "revoked": "已撤销", "rejected": "未通过",
-    "void": "已作废", "filed": "已备案", "terminated": "已终止",
+    "void": "已作废", "filed": "已备案", "terminated": "已终止", "withdrawn": "已撤回", "closed": "已关闭",
 }
 STATUS_TONE = {"approved": "ok", "granted": "ok", "settled": "ok", "filed": "ok", "issued": "ok",
                "rejected": "bad", "revoked": "bad", "void": "bad", "terminated": "bad", "expired": "bad",

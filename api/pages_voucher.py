@@ -5,6 +5,8 @@
   /voucher/my-bids               provider: its bids, the vouchers it won and their contracts
   /voucher/contracts/{case_id}   provider: one won contract (status, voucher, documents)
   /voucher/fund                  operator/department/admin: the year's fund; admin sets the total; statistics
+  /cases/{case_id}/withdraw      enterprise: withdraw its voucher case (the form is on the case page)
+  /cases/{case_id}/void          department: void a voucher for fraud (the form is on the case page)
 Role, scope and validation are the API's: the pages call its functions and word its errors in Chinese.
 """
 
@@ -22,7 +24,7 @@ from pydantic import ValidationError
 from api import routes_cases, routes_voucher
 from api.deps import require
 from api.errors import ApiError
-from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, text, validation_zh
+from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
 from api.pages_forms import parse_yuan
 from api.pages_i18n import CASE_STATUS, translator, yuan
 from db.models import Case
@@ -34,9 +36,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 BID_STATUS = {"submitted": "已报价", "chosen": "已中选", "lost": "未中选", "rejected": "未中选", "withdrawn": "已撤回"}
 VOUCHER_STATUS = {"reserved": "已预留资金", "waitlisted": "候补排队", "issued": "已发券", "in_service": "服务中",
-                  "settled": "已结算", "void": "已作废", "rejected": "未通过", "applying": "申领中"}
+                  "settled": "已结算", "void": "已作废", "rejected": "未通过", "applying": "申领中",
+                  "withdrawn": "已撤回", "lapsed": "候补失效"}
 STATUS_EXTRA = {"choosing": "待选定服务机构", "applying": "申领中", "reserved": "已预留资金", "closed": "已关闭",
-                "voiding": "作废中"}
+                "voiding": "作废中", "withdrawn": "已撤回"}
 
 _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"only signed service providers", "只有签约服务机构才能报价，请先提交准入申请"),
@@ -50,6 +53,11 @@ _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
      lambda m: f"本企业已有该服务类别正在办理的服务券案件（{m[1]}），同一服务项目只能有一个"),
     (r"unknown service category", "请选择服务类别"),
     (r"^no statistics report", "没有找到该统计报表"),
+    (r"can no longer be withdrawn", "服务机构已报送服务完成情况，不能再撤回"),
+    (r"^this voucher case is already (\w+)", lambda m: f"该服务券案件已{status_label(m[1])}，不能再办理"),
+    (r"^no voucher case .* of yours", "没有找到本企业的该服务券案件"),
+    (r"^no voucher case", "没有找到该服务券案件"),
+    (r"process has already ended", "该案件流程已结束"),
 ]
 say = translator(_MESSAGES)
 
@@ -224,4 +232,47 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
         flash(page.request, "未保存：" + say(exc.detail), "error")
         return redirect(back)
     flash(page.request, f"已将 {year} 年服务券资金总额设为 {yuan(total)}")
+    return redirect(back)
+
+
+# --- withdrawal and fraud void (forms on the case page) ---------------------------------------------------------------
+
+
+@router.post("/cases/{case_id}/withdraw")
+async def withdraw(case_id: str, page: LoginPageDep) -> Response:
+    require(page.me, "enterprise")
+    back = safe_next(f"/cases/{case_id}", "/voucher")
+    reason = text(page.posted, "reason", 2000)
+    if not reason:
+        flash(page.request, "未撤回：请填写撤回理由", "error")
+        return redirect(back)
+    page.release()
+    try:
+        await routes_voucher.withdraw(case_id=case_id, body=routes_voucher.WithdrawIn(reason=reason),
+                                      request=page.request, session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "未撤回：" + say(exc.detail), "error")
+        return redirect(back)
+    flash(page.request, "已撤回该服务券案件，已预留的资金退回年度服务券资金")
+    return redirect(back)
+
+
+@router.post("/cases/{case_id}/void")
+async def void(case_id: str, page: LoginPageDep) -> Response:
+    require(page.me, "department")
+    back = safe_next(f"/cases/{case_id}", "/cases")
+    reason = text(page.posted, "reason", 2000)
+    if not reason:
+        flash(page.request, "未作废：请填写作废理由", "error")
+        return redirect(back)
+    page.release()
+    try:
+        await routes_voucher.void(case_id=case_id, body=routes_voucher.VoidIn(reason=reason), request=page.request,
+                                  session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "未作废：" + say(exc.detail), "error")
+        return redirect(back)
+    flash(page.request, "已作废该服务券：资金退回，服务机构取消签约资格，企业记入不良信用档案，作废决定已起草")
     return redirect(back)

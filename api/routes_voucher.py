@@ -12,19 +12,21 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.routes_cases import can_view
 from api.routes_files import DOCX
 from api.views import case_detail, case_json, document_json, iso
+from api.workflows import case_update
 from db import audit, bids, users
 from db import fund as fund_repo
 from db.models import Bid, Case, Document, User
 from rules.fund import FundError
 from rules.voucher import policy_in_force
-from workflows.voucher_types import FundChanged, VoidRequest
+from workflows.voucher_types import FundChanged, VoidRequest, WithdrawRequest, WithdrawResult
 
 router = APIRouter(prefix="/api")
-TERMINAL = ("settled", "void", "expired", "rejected", "closed")
+TERMINAL = ("settled", "void", "expired", "rejected", "closed", "withdrawn")
+DELIVERED = ("in_service", "settling")
 
 
 class BidIn(BaseModel):
@@ -33,6 +35,10 @@ class BidIn(BaseModel):
 
 
 class VoidIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class WithdrawIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -184,6 +190,32 @@ async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep
             raise Conflict("this case's process has already ended") from None
         raise
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}
+
+
+@router.post("/cases/{case_id}/withdraw", status_code=202)
+async def withdraw(case_id: str, body: WithdrawIn, request: Request, session: SessionDep, user: UserDep,
+                   now: NowDep) -> dict[str, Any]:
+    """The enterprise withdraws its voucher case until the provider reports delivery; money returns to the fund."""
+    require(user, "enterprise")
+    case = session.get(Case, case_id)
+    if case is None or case.type != "voucher" or not _own(session, user, case_id):
+        raise NotFound(f"no voucher case {case_id} of yours")
+    if not body.reason.strip():
+        raise Invalid("reason: give the reason of the withdrawal")
+    if case.status in TERMINAL or case.closed_at is not None:
+        raise Conflict(f"this voucher case is already {case.status}")
+    if case.status in DELIVERED:
+        raise Conflict("the provider has reported the service as delivered; the case can no longer be withdrawn")
+    session.commit()  # release the connection (and SQLite's lock) while the workflow answers
+    done = await case_update(request.app.state.temporal, case_id=case.id, name="withdraw",
+                             arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
+                             update_id=f"{case.id}.withdraw")
+    if done is None:
+        raise Conflict("this case's process has already ended")
+    audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
+                 message=f"企业撤回服务券案件：{body.reason}")
+    session.commit()
+    return {"case_id": case.id, "status": "withdrawing", "reason": body.reason}
 
 
 @router.get("/voucher/statistics")

@@ -46,6 +46,27 @@ async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> De
                        "applied twice)", status=503) from None
 
 
+async def case_update(client: Client, *, case_id: str, name: str, arg: Any, result_type: type,
+                      update_id: str) -> Any:
+    """An Update other than a task decision (withdraw, revoke…); None when the case's process has ended.
+
+    A validator's refusal comes back as 409 (422 for a bad argument); the Update id deduplicates a double click."""
+    handle = client.get_workflow_handle(case_id)
+    try:
+        return await handle.execute_update(name, arg, id=update_id, result_type=result_type)
+    except WorkflowUpdateFailedError as exc:
+        cause: Any = exc.cause
+        msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+        kind = cause.type if isinstance(cause, ApplicationError) else None
+        if kind in ("Anonymous", "InvalidObjection", "InvalidDecision"):
+            raise Invalid(msg) from None
+        raise Conflict(msg) from None
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            return None
+        raise ApiError("the process engine did not answer in time; try again", status=503) from None
+
+
 async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> None:
     """Tell a running case that a task's due time moved (ignored if the case has ended)."""
     try:

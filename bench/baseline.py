@@ -77,6 +77,87 @@ class BaselineWorkflow:
             raise ApplicationError(f"decision {d.decision!r} is not allowed", type="InvalidDecision")
 
 
+class BareLifecycleInput(BaseModel):
+    key: str
+    activities: int
+    updates: int
+
+
+@workflow.defn(name="BenchBareLifecycle")
+class BareLifecycleWorkflow:
+    """A process with flow168's counts and none of its work: `activities` no-op activities, `updates` Updates.
+
+    Each Update's handler runs one activity (as `complete_task` closes its task); the others are spread evenly
+    before each wait and after the last one. The last activity before wait i is `bench_open_step("key:i")`, which
+    tells the driver (same process) that Update i may be sent."""
+
+    def __init__(self) -> None:
+        self.key = ""
+        self.waiting = -1
+        self.decided: set[int] = set()
+
+    @workflow.run
+    async def run(self, inp: BareLifecycleInput) -> int:
+        self.key = inp.key
+        outside = max(inp.activities - inp.updates, inp.updates)
+        slots = inp.updates + 1
+        for i in range(slots):
+            count = outside // slots + (1 if i < outside % slots else 0)
+            for j in range(count):
+                last = i < inp.updates and j == count - 1
+                await workflow.execute_activity("bench_open_step" if last else "bench_close_step",
+                                                f"{inp.key}:{i}" if last else inp.key, start_to_close_timeout=TIMEOUT)
+            if i < inp.updates:
+                self.waiting = i
+                await workflow.wait_condition(lambda i=i: i in self.decided)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return len(self.decided)
+
+    @workflow.update
+    async def decide(self, i: int) -> int:
+        await workflow.wait_condition(lambda: self.waiting == i)
+        await workflow.execute_activity("bench_close_step", self.key, start_to_close_timeout=TIMEOUT)
+        self.decided.add(i)
+        return i
+
+
+async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activities: int,
+                              updates: int) -> dict[str, float]:
+    """`n` bare lifecycles on an existing server (`client`), `concurrency` at once; returns the figures."""
+    import time
+    import uuid
+
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    assert isinstance(client, Client)
+    queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    acts = BaselineActivities()
+    sem = asyncio.Semaphore(concurrency)
+    walls: list[float] = []
+
+    async def one(key: str) -> None:
+        async with sem:
+            t0 = time.perf_counter()
+            handle = await client.start_workflow(BareLifecycleWorkflow.run, BareLifecycleInput(
+                key=key, activities=activities, updates=updates), id=key, task_queue=queue,
+                execution_timeout=timedelta(minutes=30))
+            for i in range(updates):
+                await asyncio.wait_for(acts.expect(f"{key}:{i}").wait(), 120)
+                await handle.execute_update(BareLifecycleWorkflow.decide, i, id=f"u{i}")
+            assert await handle.result() == updates
+            walls.append(time.perf_counter() - t0)
+
+    async with Worker(client, task_queue=queue, workflows=[BareLifecycleWorkflow],
+                      activities=[acts.open_step, acts.close_step]):
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(f"{queue}-{i}") for i in range(n)))
+        elapsed = time.perf_counter() - t0
+    from bench.common import pct
+    return {"n": n, "elapsed_s": elapsed, "per_s": n / elapsed, "updates_per_s": n * updates / elapsed,
+            "wall_p50_s": pct(walls, 50), "wall_p95_s": pct(walls, 95)}
+
+
 async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup: int = 10,
                        serial: int = 20) -> dict[str, float]:
     """Start a dev server with a database file, run `workflows` baseline workflows, return the figures."""

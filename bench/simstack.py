@@ -32,6 +32,7 @@ class SimStack:
         self.work = workdir
         self.work.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.temporal_port = free_port()
         self.secret = secrets.token_hex(24)
         self.proc: Any = None
         self.log: Any = None
@@ -41,7 +42,7 @@ class SimStack:
 
     async def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_URL")}
-        env.update(PORT=str(self.port), DATA_DIR=str(self.work), TEMPORAL_PORT=str(free_port()),
+        env.update(PORT=str(self.port), DATA_DIR=str(self.work), TEMPORAL_PORT=str(self.temporal_port),
                    TEMPORAL_UI_PORT=str(free_port()), CLOCK="simulated", DEMO="1", PYTHONUNBUFFERED="1",
                    SECRET_KEY=self.secret)
         self.log = open(self.work / "launcher.log", "ab")  # closed in stop()

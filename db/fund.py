@@ -119,12 +119,16 @@ def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any) -> Fun
     return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)
 
 
-def close(s: Session, *, year: int, case_id: str, as_state: str, cap_fen: int, at: datetime) -> FundChange:
-    """Release (rejection, withdrawal) or void (expiry, fraud) a case's money exactly once, and promote."""
+def close(s: Session, *, year: int, case_id: str, as_state: str, cap_fen: int, at: datetime,
+          only_waitlisted: bool = False) -> FundChange:
+    """Release (rejection, withdrawal, a lapsed waitlist place) or void (expiry, fraud) a case's money exactly once,
+    and promote. `only_waitlisted` refuses under the lock when the case has been promoted meanwhile."""
     def op(ledger: FundLedger, _fund: FundYear, rows: dict[str, FundReservation]) -> Any:
         row = rows.get(case_id)
         if row is None or row.state not in OPEN:
             raise FundError("already_closed", f"case {case_id} holds no reservation")
+        if only_waitlisted and row.state != "waitlisted":
+            raise FundError("not_waitlisted", f"case {case_id} is {row.state}, no longer waitlisted")
         freed = ledger.void(case_id=case_id) if as_state == "voided" else ledger.release(case_id=case_id)
         return freed, as_state
 

@@ -34,6 +34,7 @@ from documents.content_voucher import (
     settlement_statement,
     three_party_contract,
     voucher_certificate,
+    voucher_void_decision,
 )
 from documents.model import format_cn_date
 
@@ -63,6 +64,7 @@ __all__ = [
     "settlement_statement",
     "three_party_contract",
     "voucher_certificate",
+    "voucher_void_decision",
 ]
 
 # kind -> builder, so an activity can dispatch on the kind it stores with each document.
@@ -73,6 +75,7 @@ BUILDERS = {
         voucher_certificate,
         three_party_contract,
         settlement_statement,
+        voucher_void_decision,
         monthly_voucher_statistics,
         recommendation_form,
         public_notice,

@@ -328,3 +328,45 @@ def monthly_voucher_statistics(
         issued_on=issued_on,
         cc=cc,
     )
+
+
+def voucher_void_decision(
+    *,
+    number: int,
+    year: int,
+    issued_on: date,
+    voucher_no: str | None,
+    enterprise_name: str,
+    provider_name: str | None,
+    service_item: str,
+    voucher_amount_fen: int | None,
+    reason: str,
+    cc: Sequence[str] = (),
+) -> OfficialDocument:
+    """Decision voiding a voucher for collusion or falsification, with the sanctions of 003 art. 11(1)."""
+    operator = issuer_name("operator")
+    subject = f"服务券{voucher_no}" if voucher_no else f"“{service_item}”服务券申请"
+    amount = f"（面值{fen_to_yuan_str(voucher_amount_fen)}）" if voucher_amount_fen else ""
+    parties = f"{enterprise_name}与{provider_name}" if provider_name else enterprise_name
+    blocks = [
+        Paragraph(text=f"{enterprise_name}持有（申领）的{subject}{amount}，服务项目为“{service_item}”。"),
+        Paragraph(text=f"经查，{sentence(reason)}"),
+        Paragraph(
+            text=f"根据{VOUCHER_RULES_2016}第十一条第（一）项的规定，经研究，决定：{subject}作废，"
+            "已预留或拨付的服务券资金退回年度服务券资金；"
+            + (f"取消{provider_name}签约服务机构资格；" if provider_name else "")
+            + f"{enterprise_name}及其责任人作为不良信用记入服务档案，不得再次申领服务券。"
+        ),
+        Paragraph(text=f"请{operator}在自治区中小企业公共服务平台上执行本决定，并告知{parties}。"),
+    ]
+    return official(
+        kind="voucher_void_decision",
+        issuer="department",
+        number=number,
+        year=year,
+        title=f"关于作废{subject}的决定",
+        recipients=f"{operator}：",
+        blocks=blocks,
+        issued_on=issued_on,
+        cc=cc,
+    )

@@ -2,8 +2,18 @@
 reserved first come first served, two reviews, the named voucher, delivery, confirmation and settlement.
 
 A department user may void the voucher for fraud at any stage (signal `void`): the running step is cancelled,
-the money goes back to the fund, the provider loses its signed status and the enterprise is blacklisted.
-An issued voucher not used before its validity ends is void too (reminders before, per the policy version).
+the money goes back to the fund, the provider loses its signed status, the enterprise is blacklisted and the
+void decision is drafted. The enterprise may withdraw (Update `withdraw`) until the provider reports delivery;
+its money goes back to the fund and the first waitlisted application moves up. An issued voucher not used before
+its validity ends is void too (reminders before, per the policy version). An application still waitlisted when
+its fund year ends lapses (the year's fund is closed), and the enterprise is told it may apply again.
+
+Changes that touch running cases are guarded with `workflow.patched`:
+- "voucher-void-decision": a fraud void drafts the decision document (before: the timeline only).
+- "voucher-waitlist-lapses": a waitlisted application lapses at the end of its fund year (before: it waited on).
+- "voucher-stop-reliably": a void (or withdrawal) that arrives with an activity's result no longer leaves the
+  process running on (before: the case could hang in its next step).
+The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 from workflows.human import CaseWorkflow, run_activity
@@ -61,11 +71,14 @@ with workflow.unsafe.imports_passed_through():
         VoucherProjection,
         VoucherStarted,
         VoucherStartInput,
+        WithdrawRequest,
+        WithdrawResult,
     )
 
 REVIEW = ["approve", "reject", "return"]
 APPROVE = ["approve", "reject"]
 SUBMIT = ["submit"]
+ENDED = ("settled", "void", "expired", "rejected", "closed", "withdrawn")
 
 
 class _Closed(Exception):
@@ -82,6 +95,8 @@ class VoucherWorkflow(CaseWorkflow):
         self.provider_org_id: int | None = None
         self.policy: VoucherStarted | None = None
         self._void: VoidRequest | None = None
+        self._withdraw: WithdrawRequest | None = None
+        self._delivered = False
         self._fund_changed = False
 
     # --- messages ---------------------------------------------------------------------------------
@@ -91,6 +106,22 @@ class VoucherWorkflow(CaseWorkflow):
         """A department user voids the voucher for fraud (003 art. 11(1)); the first request wins."""
         if self._void is None:
             self._void = req
+
+    @workflow.update
+    async def withdraw(self, req: WithdrawRequest) -> WithdrawResult:
+        """The enterprise withdraws (seed 003 art. 11(3) counts a withdrawal among the money returned to the fund)."""
+        self._withdraw = req
+        return WithdrawResult(status="withdrawing")
+
+    @withdraw.validator
+    def _validate_withdraw(self, req: WithdrawRequest) -> None:
+        if self._void is not None or self._withdraw is not None or self.status in ENDED:
+            raise ApplicationError(f"this voucher case is already {self.status}", type="Closed")
+        if self._delivered:
+            raise ApplicationError("the provider has reported the service as delivered; the case can no longer be "
+                                   "withdrawn", type="Delivered")
+        if not req.reason.strip():
+            raise ApplicationError("give the reason of the withdrawal", type="InvalidDecision")
 
     @workflow.signal
     def fund_changed(self, _change: FundChanged) -> None:
@@ -107,15 +138,18 @@ class VoucherWorkflow(CaseWorkflow):
     async def run(self, case: CaseInput) -> str:
         self.case = case
         process = asyncio.ensure_future(self._process())
-        await workflow.wait_condition(lambda: process.done() or self._void is not None)
+        await workflow.wait_condition(lambda: process.done() or self._void is not None or self._withdraw is not None)
         if not process.done():
-            process.cancel()
+            await self._stop(process)
             try:
                 await process
             except (asyncio.CancelledError, _Closed):
                 pass
             self._pending.clear()
-            await self._voided()
+            if self._void is not None:
+                await self._voided()
+            else:
+                await self._withdrawn()
         else:
             try:
                 process.result()
@@ -123,6 +157,18 @@ class VoucherWorkflow(CaseWorkflow):
                 pass
         await self.finish()
         return self.status
+
+    async def _stop(self, process: asyncio.Future[None]) -> None:
+        """Cancel the running process. A cancel that reaches it in the same activation as an activity's result is
+        lost (the SDK hands over the result), and the process runs on to its next wait: cancel again until done."""
+        process.cancel()
+        if not workflow.patched("voucher-stop-reliably"):
+            return
+        while not process.done():
+            try:
+                await workflow.wait_condition(process.done, timeout=timedelta(seconds=2))
+            except TimeoutError:
+                process.cancel()
 
     async def _process(self) -> None:
         case = self.case
@@ -218,11 +264,25 @@ class VoucherWorkflow(CaseWorkflow):
             await self._close("rejected", f"服务券申领未通过：{got.reason}")
         await self._project(status=got.state, amount_fen=got.amount_fen, computed_fen=got.amount_fen,
                             contract_amount_fen=contract, fund_year=got.year, limited_by=got.limited_by)
+        lapses = workflow.patched("voucher-waitlist-lapses")
+        year_end = datetime(got.year + 1, 1, 1, tzinfo=SHANGHAI) if got.year else None
         while got.state == "waitlisted":
             await self.set_status("waitlisted", "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补")
             self._fund_changed = False
-            await workflow.wait_condition(lambda: self._fund_changed)
-            got = await self._fund("state")
+            if not lapses or year_end is None:
+                await workflow.wait_condition(lambda: self._fund_changed)
+                got = await self._fund("state")
+                continue
+            try:
+                await workflow.wait_condition(lambda: self._fund_changed, timeout=max(
+                    year_end - workflow.now(), timedelta(seconds=1)))
+                got = await self._fund("state")
+            except TimeoutError:
+                got = await self._fund("lapse")  # leaves a reservation promoted at the last moment alone
+                if got.state == "released":
+                    await self._project(status="lapsed")
+                    await self._close("closed", f"{got.year}年度服务券资金已结束，候补申请未获递补，已关闭；"
+                                      "可在新年度重新申领")
         if got.state != "reserved":
             await self._project(status="rejected")
             await self._close("rejected", "服务券资金已无法满足本申请，申请已关闭")
@@ -309,6 +369,7 @@ class VoucherWorkflow(CaseWorkflow):
                                      kind="expired")
             raise _Closed
         delivery = step.result()
+        self._delivered = True
         self.voucher.update(paid_fen=int(delivery.data["paid_fen"]))
         await self._project(status="in_service", paid_fen=int(delivery.data["paid_fen"]))
         await self.set_status("in_service", "服务机构已报送服务完成情况，等待企业确认")
@@ -370,8 +431,24 @@ class VoucherWorkflow(CaseWorkflow):
         await run_activity(VOID_CASE, VoidCaseInput(case_id=self.case.case_id, reason=reason, actor=self._void.actor,
                                                     provider_org_id=self.provider_org_id, at=workflow.now()))
         await self._project(status="void", void_reason=reason)
+        if workflow.patched("voucher-void-decision"):
+            await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
+                key=f"{self.case.case_id}.voucher_void_decision", case_id=self.case.case_id,
+                kind="voucher_void_decision", issuer="department", params={"reason": reason}, at=workflow.now()))
         await self.set_status("void", f"服务券作废：{reason}", closed=True)
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
+
+    async def _withdrawn(self) -> None:
+        """The enterprise withdrew: cancel the open step, return any money to the fund (the waitlist moves up)."""
+        assert self.case is not None and self._withdraw is not None
+        reason = self._withdraw.reason
+        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self.case.case_id, reason=f"企业撤回：{reason}",
+                                                          at=workflow.now()))
+        await self._fund("release")  # a case that holds nothing is told so and nothing changes
+        await self._project(status="withdrawn", withdraw_reason=reason)
+        await self.set_status("withdrawn", f"企业已撤回：{reason}", closed=True)
+        await self._tell_parties("服务券申请已撤回", f"企业已撤回服务券案件（{reason}），相关资金已退回年度服务券资金。",
+                                 kind="withdrawn")
 
     # --- helpers ------------------------------------------------------------------------------------
 

@@ -96,6 +96,17 @@ class IssuedVoucher(BaseModel):
     amount_fen: int
 
 
+class WithdrawRequest(BaseModel):
+    """Update: the enterprise withdraws its demand or application before the service is delivered."""
+
+    reason: str
+    actor: str
+
+
+class WithdrawResult(BaseModel):
+    status: str
+
+
 class VoidRequest(BaseModel):
     """Signal: a department user voids the voucher for fraud (003 art. 11(1))."""
 

@@ -235,8 +235,18 @@ def qualification_revocation() -> Document:
     )
 
 
+def voucher_void_decision(**over: object) -> Document:
+    """A voucher voided for collusion after issue (003 art. 11(1))."""
+    args: dict = dict(number=4, year=2026, issued_on=date(2026, 5, 6), voucher_no="FWQ-2026-000123",
+                      enterprise_name="银川市示例科技有限公司", provider_name="宁夏向量信息技术有限公司",
+                      service_item="信用评价服务", voucher_amount_fen=300000, reason="企业与服务机构恶意串通，虚构服务内容")
+    args.update(over)
+    return content.voucher_void_decision(**args)
+
+
 ALL = [
     provider_filing_notice,
+    voucher_void_decision,
     voucher_certificate,
     three_party_contract,
     settlement_statement,

@@ -155,6 +155,19 @@ class TestSettlementStatement:
             content.settlement_statement(**doc_args)
 
 
+class TestVoucherVoidDecision:
+    def test_names_the_voucher_the_sanctions_and_the_article(self):
+        doc = factories.voucher_void_decision()
+        text = text_of(doc)
+        assert doc.doc_number == "宁工信发〔2026〕4号"
+        assert "服务券FWQ-2026-000123" in text and "3,000.00元" in text and "第十一条第（一）项" in text
+        assert "取消宁夏向量信息技术有限公司签约服务机构资格" in text and "不良信用" in text
+
+    def test_before_the_award_there_is_no_provider_and_no_voucher_number(self):
+        text = text_of(factories.voucher_void_decision(voucher_no=None, provider_name=None, voucher_amount_fen=None))
+        assert "签约服务机构资格" not in text and "“信用评价服务”服务券申请" in text
+
+
 class TestMonthlyVoucherStatistics:
     def test_has_totals_and_fund_share(self):
         doc = factories.monthly_voucher_statistics()

@@ -103,6 +103,8 @@ class TestFraudVoid:
         assert not get_org(stack, v.prov_body["org"]["uscc"]).signed
         after = await budget(stack, dep, year)
         assert after["reserved_fen"] == before["reserved_fen"] - 300_000
+        decision = [d for d in done["documents"] if d["kind"] == "voucher_void_decision"]
+        assert len(decision) == 1 and decision[0]["doc_number"].startswith("宁工信发")  # the department decides
         again = await stack.http.post("/api/cases", headers={**v.ent, "Idempotency-Key": uuid.uuid4().hex}, json={
             "type": "voucher", "data": {"category": "legal", "title": "法律顾问", "budget_fen": 100_000}})
         assert again.status_code == 403 and "bad credit" in again.json()["detail"]
@@ -116,6 +118,83 @@ class TestFraudVoid:
         r = await stack.http.post(f"/api/cases/{v.case_id}/void", headers=dep, json={"reason": "虚假需求"})
         assert r.status_code == 202
         assert (await v.status("void"))["voucher"]["status"] == "void"
+
+
+async def tight_budget(stack: Stack, admin: dict[str, str], room_fen: int) -> tuple[int, int]:
+    """Set this year's fund to what is committed plus `room_fen`; returns (year, the total to restore)."""
+    now_utc = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
+    year = now_utc.astimezone(SHANGHAI).year
+    now = await budget(stack, admin, year)
+    r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin,
+                             json={"total_fen": now["reserved_fen"] + now["settled_fen"] + room_fen})
+    assert r.status_code == 200, r.text
+    return year, 500_000_000
+
+
+class TestWithdrawal:
+    async def test_withdrawing_a_reserved_application_moves_the_waitlist_up(self, stack: Stack) -> None:
+        """003 art. 11(3): money released by a withdrawal goes to the first waitlisted application."""
+        a, b = await new_voucher(stack), await new_voucher(stack)
+        await a.to_apply()
+        await b.to_apply()
+        admin = await login(stack.http, "admin")
+        year, restore = await tight_budget(stack, admin, 400_000)
+        try:
+            await a.apply(600_000)
+            await a.status("in_review")
+            await b.apply(600_000)
+            await b.status("waitlisted")
+            url = f"/api/cases/{a.case_id}/withdraw"
+            assert (await stack.http.post(url, headers=b.ent, json={"reason": "不需要了"})).status_code == 404
+            assert (await stack.http.post(url, headers=a.prov, json={"reason": "x"})).status_code == 403
+            assert (await stack.http.post(url, headers=a.ent, json={"reason": ""})).status_code == 422
+            r = await stack.http.post(url, headers=a.ent, json={"reason": "企业经营计划调整"})
+            assert r.status_code == 202, r.text
+            done = await a.status("withdrawn")
+            assert done["voucher"]["status"] == "withdrawn" and done["closed_at"]
+            assert all(t["status"] != "open" for t in done["tasks"])
+            assert any("已撤回" in s for s in await notes(stack, a.prov))
+            assert (await b.status("in_review"))["voucher"]["status"] == "reserved"
+            again = await stack.http.post(url, headers=a.ent, json={"reason": "再次"})
+            assert again.status_code == 409
+        finally:
+            await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": restore})
+
+    async def test_withdraw_a_demand_but_not_a_delivered_service(self, stack: Stack) -> None:
+        v = await new_voucher(stack)
+        await v.demand()
+        r = await stack.http.post(f"/api/cases/{v.case_id}/withdraw", headers=v.ent, json={"reason": "需求已解决"})
+        assert r.status_code == 202, r.text
+        assert (await v.status("withdrawn"))["status"] == "withdrawn"
+        w = await new_voucher(stack)
+        await w.to_issued()
+        await w.deliver(paid_fen=300_000)
+        await w.status("in_service")
+        r = await stack.http.post(f"/api/cases/{w.case_id}/withdraw", headers=w.ent, json={"reason": "晚了"})
+        assert r.status_code == 409 and "delivered" in r.json()["detail"]
+
+
+class TestYearEnd:
+    async def test_a_waitlisted_application_lapses_when_its_fund_year_ends(self, stack: Stack) -> None:
+        """The year's fund closes at year end: an application still waitlisted then is closed, and told so."""
+        a, b = await new_voucher(stack), await new_voucher(stack)
+        await a.to_apply()
+        await b.to_apply()
+        admin = await login(stack.http, "admin")
+        year, restore = await tight_budget(stack, admin, 400_000)
+        try:
+            await a.apply(600_000)
+            await a.status("in_review")
+            await b.apply(600_000)
+            await b.status("waitlisted")
+            now = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
+            await stack.env.sleep(datetime(year + 1, 1, 1, tzinfo=SHANGHAI) - now + timedelta(hours=2))
+            done = await b.status("closed")
+            assert done["voucher"]["status"] == "lapsed"
+            assert any("候补申请未获递补" in s for s in await notes(stack, b.ent))
+            assert b.case_id not in [w["case_id"] for w in (await budget(stack, admin, year))["waitlist"]]
+        finally:
+            await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": restore})
 
 
 class TestSettlement:

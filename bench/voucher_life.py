@@ -1,0 +1,214 @@
+"""Issue 3 (b): whole voucher lifecycles through the HTTP API, and a bare workflow with the same counts.
+
+    .venv/bin/python -m bench.voucher_life            # 40 lifecycles, 20 at once
+    .venv/bin/python -m bench.voucher_life --quick    # 10 lifecycles, 10 at once
+
+On a CLOCK=simulated stack (bench/simstack.py; organisations and users written into its database, untimed),
+each lifecycle is every step a real voucher takes, through the API: demand -> demand review -> the provider's
+bid -> (the clock advanced once past every bidding deadline) -> choose bid -> award -> 5 material uploads ->
+apply (fund reserved) -> first review -> final review -> delivery (2 uploads) -> confirm -> settlement review ->
+settlement approval -> `settled`. Timed from the first demand to the last settlement, clock advance included.
+
+Then, on the same Temporal server, the bare engine doing the same work: a workflow with as many no-op activities
+and Updates as one voucher's recorded history shows (bench/baseline.py, BareLifecycleWorkflow), run just as many
+times at the same concurrency. The ratio is voucher lifecycles/s over bare lifecycles/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.baseline import run_bare_lifecycles
+from bench.client import BenchError
+from bench.common import banner, kill_all, machine, pct
+from bench.simstack import SimStack, staff_tokens
+from bench.voucher_rush import MATERIALS, PDF, complete, statuses
+from db.models import Case, Task
+
+CONTRACT_FEN = 600_000
+UPDATES = ("demand_review", "choose_bid", "award_review", "apply", "first_review", "final_review", "delivery",
+           "confirm", "settlement_review", "settlement_approval")
+
+
+async def task_id(st: SimStack, case_id: str, task_type: str, timeout: float = 300) -> str:
+    """Poll the database until the case's task of that type is open."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with Session(st.engine) as s:
+            found = s.exec(select(Task.id).where(Task.case_id == case_id, Task.type == task_type,
+                                                 col(Task.status).in_(("open", "claimed")))).first()
+            s.commit()
+        if found:
+            return str(found)
+        await asyncio.sleep(0.25)
+    raise BenchError(f"no open {task_type} on {case_id} after {timeout:.0f}s")
+
+
+async def case_in(st: SimStack, case_id: str, wanted: set[str], timeout: float = 300) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with Session(st.engine) as s:
+            status = s.exec(select(Case.status).where(Case.id == case_id)).one()
+            s.commit()
+        if status in wanted:
+            return str(status)
+        await asyncio.sleep(0.25)
+    raise BenchError(f"{case_id} not in {wanted} after {timeout:.0f}s")
+
+
+async def upload(st: SimStack, user: str, name: str) -> str:
+    r = await st.api.call("POST", "/api/uploads", user, files={"file": (f"{name}.pdf", PDF, "application/pdf")})
+    if r.status_code != 201:
+        raise BenchError(f"upload as {user}: {r.status_code} {r.text[:300]}")
+    return str(r.json()["id"])
+
+
+async def step(st: SimStack, user: str, case_id: str, kind: str, decision: str = "approve",
+               data: dict[str, Any] | None = None) -> None:
+    await complete(st, user, await task_id(st, case_id, f"voucher.{kind}"), decision, data or {})
+
+
+async def until_bid(st: SimStack, ent: str, prov: str) -> tuple[str, str]:
+    """Demand, its review, and the provider's bid once bidding is open."""
+    r = await st.api.call("POST", "/api/cases", ent, headers={"Idempotency-Key": uuid.uuid4().hex},
+                          json={"type": "voucher", "data": {"category": "credit", "title": "信用评价服务",
+                                                            "description": "企业信用评级", "budget_fen": CONTRACT_FEN}})
+    if r.status_code != 201:
+        raise BenchError(f"demand as {ent}: {r.status_code} {r.text[:300]}")
+    case_id = str(r.json()["id"])
+    await step(st, "operator1", case_id, "demand_review")
+    await case_in(st, case_id, {"bidding"})
+    r = await st.api.call("POST", f"/api/cases/{case_id}/bids", prov,
+                          json={"amount_fen": CONTRACT_FEN, "plan": "两周内完成信用评价"})
+    if r.status_code != 201:
+        raise BenchError(f"bid on {case_id}: {r.status_code} {r.text[:300]}")
+    return case_id, str(r.json()["id"])
+
+
+async def after_bidding(st: SimStack, ent: str, prov: str, case_id: str, bid_id: str) -> None:
+    """Choose, award, apply with materials, two reviews, delivery, confirmation, settlement."""
+    await step(st, ent, case_id, "choose_bid", "submit", {"bid_id": int(bid_id)})
+    await step(st, "operator1", case_id, "award_review")
+    materials = {m: await upload(st, ent, m) for m in MATERIALS}
+    await step(st, ent, case_id, "apply", "submit", {"contract_amount_fen": CONTRACT_FEN, "materials": materials})
+    await step(st, "operator1", case_id, "first_review")
+    await step(st, "department1", case_id, "final_review")
+    await case_in(st, case_id, {"issued"})
+    proof, invoice = await upload(st, prov, "completion"), await upload(st, prov, "invoice")
+    await step(st, prov, case_id, "delivery", "submit",
+               {"completion_proof": proof, "invoice": invoice, "paid_fen": CONTRACT_FEN // 2})
+    await step(st, ent, case_id, "confirm", "submit", {"satisfaction": "satisfied"})
+    await step(st, "operator1", case_id, "settlement_review", data={})
+    await step(st, "department1", case_id, "settlement_approval")
+    await case_in(st, case_id, {"settled"})
+
+
+async def counts(client: Client, case_id: str) -> dict[str, int]:
+    """Activities, Updates, timers and events in one finished voucher's history."""
+    c: Counter[str] = Counter()
+    async for e in client.get_workflow_handle(case_id).fetch_history_events():
+        c[e.WhichOneof("attributes") or "?"] += 1
+        c["events"] += 1
+    return {"activities": c["activity_task_scheduled_event_attributes"],
+            "updates": c["workflow_execution_update_accepted_event_attributes"],
+            "timers": c["timer_started_event_attributes"], "events": c["events"]}
+
+
+async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
+    st = SimStack(workdir)
+    try:
+        await st.start()
+        staff_tokens(st, ["admin", "operator1", "department1"])
+        at = await st.now()
+        ents = [u for u, _ in st.add_orgs("enterprise", n, f"le{uuid.uuid4().hex[:4]}", at)]
+        provs = [u for u, _ in st.add_orgs("provider", n, f"lp{uuid.uuid4().hex[:4]}", at, categories=["credit"],
+                                           signed=True, signed_at=at, signed_source="bench")]
+        sem = asyncio.Semaphore(concurrency)
+
+        async def bounded(coro: Any) -> Any:
+            async with sem:
+                return await coro
+
+        err0 = st.api.server_errors
+        t0 = time.perf_counter()
+        got = await asyncio.gather(*(bounded(until_bid(st, e, p)) for e, p in zip(ents, provs, strict=True)))
+        t_bids = time.perf_counter() - t0
+        ids = {cid for cid, _ in got}
+        advanced = 0
+        while statuses(st, ids).get("bidding", 0) and advanced < 60:
+            await st.advance(4)  # bidding lasts some working days; a long holiday may be in the way
+            advanced += 4
+            await asyncio.sleep(1)
+        t_adv = time.perf_counter() - t0 - t_bids
+        walls: list[float] = []
+
+        async def rest(ent: str, prov: str, cid: str, bid: str) -> None:
+            async with sem:
+                t = time.perf_counter()
+                await after_bidding(st, ent, prov, cid, bid)
+                walls.append(time.perf_counter() - t)
+
+        await asyncio.gather(*(rest(e, p, cid, bid) for e, p, (cid, bid) in zip(ents, provs, got, strict=True)))
+        elapsed = time.perf_counter() - t0
+        client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=pydantic_data_converter)
+        shape = await counts(client, next(iter(ids)))
+        bare = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
+                                         updates=shape["updates"])
+        return {"n": n, "concurrency": concurrency, "boot_s": st.boot_s, "elapsed_s": elapsed, "bids_s": t_bids,
+                "advance_s": t_adv, "advanced_days": advanced, "walls": walls, "status": dict(statuses(st, ids)),
+                "server_errors": st.api.server_errors - err0, "requests": st.api.requests, "shape": shape,
+                "bare": bare}
+    finally:
+        await st.stop()
+
+
+def report(r: dict[str, Any]) -> None:
+    n, e, shape, bare = r["n"], r["elapsed_s"], r["shape"], r["bare"]
+    print(f"stack up in {r['boot_s']:.1f} s; {n} voucher lifecycles, {r['concurrency']} at once, all through the API")
+    print(f"  demand -> bid for all  {r['bids_s']:7.1f} s; clock advanced {r['advanced_days']} days in "
+          f"{r['advance_s']:.1f} s")
+    print(f"  whole run              {e:7.1f} s = {n / e:.2f} lifecycles/s = {n * shape['updates'] / e:.1f} Updates/s")
+    print(f"  choose..settled wall   p50 {pct(r['walls'], 50):.1f} s   p95 {pct(r['walls'], 95):.1f} s per lifecycle")
+    print(f"  final status           {r['status']}; HTTP 5xx retried: {r['server_errors']}")
+    print(f"  one voucher's history  {shape['activities']} activities, {shape['updates']} Updates, "
+          f"{shape['timers']} timers, {shape['events']} events")
+    print(f"bare engine, same server, same counts ({shape['activities']} activities, {shape['updates']} Updates), "
+          f"{bare['n']} at once-limit {r['concurrency']}:")
+    print(f"  whole run              {bare['elapsed_s']:7.1f} s = {bare['per_s']:.2f} lifecycles/s = "
+          f"{bare['updates_per_s']:.1f} Updates/s; wall p50 {bare['wall_p50_s']:.1f} s")
+    print(f"  ratio voucher / bare   {(n / e) / bare['per_s']:.2f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=40)
+    ap.add_argument("-c", "--concurrency", type=int, default=20)
+    ap.add_argument("--quick", action="store_true", help="10 lifecycles, 10 at once")
+    ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
+    args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    n, c = (10, 10) if args.quick else (args.n, args.concurrency)
+    m = machine()
+    banner(f"voucher lifecycle: {n} through the API, {c} at once ({m['date']}, {m['nproc']} cores, load {m['load']})")
+    try:
+        with tempfile.TemporaryDirectory(prefix="flow168-vlife-") as tmp:
+            report(asyncio.run(run(n, c, Path(args.keep or tmp))))
+    finally:
+        kill_all()
+
+
+if __name__ == "__main__":
+    main()
