@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from db.calendar import due_times, fixed_due_times, load_calendar
 from db.engine import session_scope
 from db.models import Case, Organization, Task, User
 from db.steps import step_timing
+from forms.certification import eligibility
 from workflows.types import (
     AccountDecisionInput,
     CancelTasksInput,
@@ -25,6 +27,15 @@ from workflows.types import (
     OpenTaskInput,
     TaskOpened,
 )
+
+
+def _certification_derived(data: dict[str, Any]) -> dict[str, Any]:
+    return {"eligibility": eligibility(data)}
+
+
+# Figures the case's result derives from its data, recomputed when a correction replaces the data (the reviewers
+# see the eligibility check of the corrected application, not of the first one).
+DERIVED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"certification": _certification_derived}
 
 
 @dataclass
@@ -81,6 +92,9 @@ class TaskActivities:
                 if inp.update_case_data and inp.data:
                     before["data"] = case.data
                     case.data = {**case.data, **inp.data}
+                    derive = DERIVED.get(case.type)
+                    if derive is not None:
+                        case.result = {**case.result, **derive(case.data)}
             audit.record(s, action="task_completed", at=inp.at, actor=inp.actor, case_id=inp.case_id,
                          task_id=inp.task_id, message=f"「{task.title}」：{_label(inp.decision)} {inp.comment}".strip(),
                          before=before, after={"status": "completed", "decision": inp.decision, "data": inp.data},
