@@ -67,7 +67,7 @@ class TaskActivities:
                     city=spec.city, org_id=spec.org_id, assignee=spec.assignee,
                     status="claimed" if spec.assignee else "open", decisions=spec.decisions, form=spec.form,
                     excluded_users=inp.excluded_users, opened_at=inp.at, due_working_days=days, due_at=due,
-                    reminder_at=reminder, due_confirmed=confirmed,
+                    reminder_at=reminder, due_confirmed=confirmed, due_fixed=inp.spec.due_at is not None,
                 )
                 s.add(task)
                 case.updated_at = inp.at
