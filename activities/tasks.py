@@ -18,6 +18,7 @@ from db.engine import session_scope
 from db.models import Case, Organization, Task, User
 from db.steps import step_timing
 from forms.certification import eligibility
+from rules.certification import CertificationError
 from workflows.types import (
     AccountDecisionInput,
     CancelTasksInput,
@@ -30,7 +31,10 @@ from workflows.types import (
 
 
 def _certification_derived(data: dict[str, Any]) -> dict[str, Any]:
-    return {"eligibility": eligibility(data)}
+    try:
+        return {"eligibility": eligibility(data)}
+    except (CertificationError, TypeError, ValueError):
+        return {}  # not a well-formed application (the API validates corrections; a retry would not help)
 
 
 # Figures the case's result derives from its data, recomputed when a correction replaces the data (the reviewers
