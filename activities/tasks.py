@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from db.calendar import due_times, fixed_due_times, load_calendar
 from db.engine import session_scope
 from db.models import Case, Organization, Task, User
 from db.steps import step_timing
+from forms.certification import eligibility
+from rules.certification import CertificationError
 from workflows.types import (
     AccountDecisionInput,
     CancelTasksInput,
@@ -25,6 +28,18 @@ from workflows.types import (
     OpenTaskInput,
     TaskOpened,
 )
+
+
+def _certification_derived(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {"eligibility": eligibility(data)}
+    except (CertificationError, TypeError, ValueError):
+        return {}  # not a well-formed application (the API validates corrections; a retry would not help)
+
+
+# Figures the case's result derives from its data, recomputed when a correction replaces the data (the reviewers
+# see the eligibility check of the corrected application, not of the first one).
+DERIVED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"certification": _certification_derived}
 
 
 @dataclass
@@ -56,7 +71,7 @@ class TaskActivities:
                     city=spec.city, org_id=spec.org_id, assignee=spec.assignee,
                     status="claimed" if spec.assignee else "open", decisions=spec.decisions, form=spec.form,
                     excluded_users=inp.excluded_users, opened_at=inp.at, due_working_days=days, due_at=due,
-                    reminder_at=reminder, due_confirmed=confirmed,
+                    reminder_at=reminder, due_confirmed=confirmed, due_fixed=inp.spec.due_at is not None,
                 )
                 s.add(task)
                 case.updated_at = inp.at
@@ -81,6 +96,9 @@ class TaskActivities:
                 if inp.update_case_data and inp.data:
                     before["data"] = case.data
                     case.data = {**case.data, **inp.data}
+                    derive = DERIVED.get(case.type)
+                    if derive is not None:
+                        case.result = {**case.result, **derive(case.data)}
             audit.record(s, action="task_completed", at=inp.at, actor=inp.actor, case_id=inp.case_id,
                          task_id=inp.task_id, message=f"「{task.title}」：{_label(inp.decision)} {inp.comment}".strip(),
                          before=before, after={"status": "completed", "decision": inp.decision, "data": inp.data},

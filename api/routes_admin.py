@@ -20,9 +20,9 @@ from api.views import case_json, iso, task_json
 from api.workflows import signal_deadline, signal_due
 from db import audit, users
 from db import tasks as task_repo
-from db.calendar import YEARS, due_times, load_calendar
+from db.calendar import YEARS, due_times, fixed_due_times, load_calendar
 from db.models import ActivityFailure, CalendarYear, Case, Deadline, StepConfig, Task
-from rules.calendar import SHANGHAI
+from rules.calendar import SHANGHAI, end_of_day_utc
 from rules.errors import RuleViolation
 from rules.official_calendar import schedule_from_entry
 from workflows.certification_types import DeadlineChanged
@@ -146,10 +146,19 @@ class Extend(BaseModel):
 
 
 def _retime(session: Session, task: Task) -> DueChanged:
+    """The task's due and reminder times under the calendar in force. A fixed due time (`due_fixed`, e.g. an annual
+    report due by the end of February) stays where it is; only its reminder and working-day count follow the
+    calendar. Otherwise the due time is counted from the opening in `due_working_days`."""
     cal = load_calendar(session)
     remind = session.get(StepConfig, task.type)
-    due, reminder, confirmed = due_times(cal, at=task.opened_at, working_days=task.due_working_days,
-                                         remind_before=remind.reminder_working_days_before if remind else 1)
+    remind_before = remind.reminder_working_days_before if remind else 1
+    if task.due_fixed:
+        due, reminder, confirmed, days = fixed_due_times(cal, at=task.opened_at, due=task.due_at,
+                                                         remind_before=remind_before)
+        task.due_working_days = days
+    else:
+        due, reminder, confirmed = due_times(cal, at=task.opened_at, working_days=task.due_working_days,
+                                             remind_before=remind_before)
     task.due_at, task.reminder_at, task.due_confirmed = due, reminder, confirmed
     return DueChanged(task_id=task.id, due_at=due, reminder_at=reminder)
 
@@ -165,7 +174,13 @@ async def extend(task_id: str, body: Extend, request: Request, session: SessionD
     if task.status not in task_repo.OPEN_STATES:
         raise Conflict(f"this task is already {task.status}")
     before = {"due_at": iso(task.due_at), "due_working_days": task.due_working_days}
-    if task.due_at < now:
+    if task.due_fixed:
+        # A fixed due date moves by the extra working days counted from that date (from today once it has passed);
+        # the new date is fixed in turn, so a calendar entry keeps it.
+        cal = load_calendar(session)
+        last_day = (max(task.due_at, now).astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
+        task.due_at = end_of_day_utc(cal.add_working_days(event_day=last_day, working_days=body.working_days))
+    elif task.due_at < now:
         # An overdue task gets its extra working days counted from today, not from its old due day.
         cal = load_calendar(session)
         elapsed = cal.working_days_between(start=task.opened_at.astimezone(SHANGHAI).date(),
@@ -228,9 +243,9 @@ def recompute_deadlines(session: Session, *, year: int) -> list[tuple[str, DueCh
     changes = []
     for task in session.exec(select(Task).where(col(Task.status).in_(task_repo.OPEN_STATES))):
         if touches(task.opened_at, task.due_at):
-            old = task.due_at
+            old = (task.due_at, task.reminder_at)
             change = _retime(session, task)
-            if change.due_at != old:
+            if (change.due_at, change.reminder_at) != old:
                 changes.append((task.case_id, change))
     cal = load_calendar(session)
     for d in session.exec(select(Deadline).where(Deadline.open == True, col(Deadline.working_days).is_not(None))):  # noqa: E712

@@ -18,7 +18,7 @@ from api.errors import Conflict, Invalid, NotFound
 from api.views import document_json, iso
 from db import audit
 from db import certification as repo
-from db.models import Case, CertificationCall, Organization, User
+from db.models import Case, CertificationCall, Organization, Task, User
 from forms.certification import CallForm, eligibility
 from rules.calendar import SHANGHAI
 from workflows.certification_types import ObjectionFiled, ObjectionInput, RevokeInput, RevokeResult
@@ -112,10 +112,27 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
                            "the title expires (002 art. 17)")
     if data.get("city") != org.city:
         raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}")
+    return {"eligibility": _eligible(data, "the application"), "call_year": call.year}
+
+
+def _eligible(data: dict[str, Any], what: str) -> dict[str, Any]:
+    """Art. 6 and 7 condition by condition; 422 naming every condition that is not met."""
     result = eligibility(data)
     if not result["eligible"]:
-        raise Invalid("the application cannot qualify (002 art. 6-7): " + "；".join(result["missing"]))
-    return {"eligibility": result, "call_year": call.year}
+        raise Invalid(f"{what} cannot qualify (002 art. 6-7): " + "；".join(result["missing"]))
+    return result
+
+
+def check_correction(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                     now: datetime) -> None:
+    """A corrected application (task `certification.correction`) is checked again by the rules of submission: it
+    stays in the city it was recommended by and must still qualify (002 art. 6-7); refused with a 422 before the
+    workflow sees it. The case's eligibility is recomputed from the corrected data when the task closes."""
+    if case.type != "certification":
+        return
+    if data.get("city") != case.city:
+        raise Invalid(f"data.city: the platform must apply in its own city ({case.city}), not {data.get('city')}")
+    _eligible(data, "the corrected application")
 
 
 def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
+from api import routes_certification as certification
 from api.deps import NowDep, SessionDep, UserDep, page
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from api.routes_cases import attach_uploads
@@ -15,12 +16,15 @@ from api.views import task_json
 from api.workflows import decide
 from db import audit
 from db import tasks as task_repo
-from db.models import Task, User
+from db.models import Case, Task, User
 from forms.registry import FORMS, ReviewForm
 from workflows.types import DecisionInput
 
 router = APIRouter(prefix="/api")
 NEEDS_REASON = ("reject", "return", "decline", "uphold")
+# Per-task-type checks of the validated form data, before the decision reaches the workflow (they raise a 4xx to
+# refuse): e.g. a corrected certification application is checked by the same rules as at submission.
+TASK_CHECKS: dict[str, Any] = {"certification.correction": certification.check_correction}
 
 
 class Completion(BaseModel):
@@ -103,6 +107,12 @@ async def complete(task_id: str, body: Completion, request: Request, session: Se
         data = form.model_validate(body.data).model_dump(mode="json", exclude_unset=form is ReviewForm)
     except ValidationError as exc:
         raise Invalid(validation_detail(exc, "data")) from None
+    check = TASK_CHECKS.get(task.type)
+    if check is not None:
+        case = session.get(Case, task.case_id)
+        if case is None:
+            raise NotFound(f"no case {task.case_id}")
+        check(session, user=user, task=task, case=case, data=data, now=now)
     attach_uploads(session, user, task.case_id, data)
     session.commit()  # nothing of ours changes before the workflow accepts the decision
     result = await decide(

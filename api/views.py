@@ -32,7 +32,7 @@ def task_json(task: Task, *, now: datetime | None = None, with_form: bool = True
         "id": task.id, "case_id": task.case_id, "type": task.type, "title": task.title, "summary": task.summary,
         "role": task.role, "city": task.city, "assignee": task.assignee, "status": task.status,
         "decisions": task.decisions, "opened_at": iso(task.opened_at), "due_at": iso(task.due_at),
-        "due_working_days": task.due_working_days, "due_confirmed": task.due_confirmed,
+        "due_working_days": task.due_working_days, "due_confirmed": task.due_confirmed, "due_fixed": task.due_fixed,
         "overdue": bool(now and task.status in task_repo.OPEN_STATES and task.due_at < now),
         "decision": task.decision, "comment": task.comment, "completed_by": task.completed_by,
         "completed_at": iso(task.completed_at), "data": task.data, "form_name": task.form,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime
@@ -105,6 +105,9 @@ class Task(SQLModel, table=True):
     due_at: datetime = _ts()
     reminder_at: datetime | None = _ts(nullable=True)
     due_confirmed: bool = True
+    # The due time was fixed by a rule (e.g. an annual report due by the end of February), not counted in working
+    # days from the opening: a calendar entry keeps it; an extension counts its working days from that date.
+    due_fixed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     reminded_at: datetime | None = _ts(nullable=True)
     escalated_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)

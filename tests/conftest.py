@@ -8,7 +8,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,38 +55,57 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("flow168")
 
 
+def _new_database(data_dir: Path) -> tuple[str, Any]:
+    """A fresh migrated database: PostgreSQL when FLOW168_TEST_DATABASE_URL is set, else SQLite in `data_dir`;
+    returns its URL and how to drop it."""
+    if PG_URL:
+        url, drop = _fresh_pg(PG_URL)
+    else:
+        url, drop = f"sqlite:///{data_dir / 'test.db'}", (lambda: None)
+    migrate(url)
+    return url, drop
+
+
+def _seeded_engine(url: str) -> Engine:
+    eng = make_engine(url)
+    with session_scope(eng) as s:
+        seed_demo(s, password_hash=hash_password(DEMO_PASSWORD), now=__import__("datetime").datetime.now(
+            __import__("datetime").UTC))
+    return eng
+
+
 @pytest.fixture(scope="session")
 def db_url(data_dir: Path) -> Iterator[str]:
     """A migrated database for the session: PostgreSQL when FLOW168_TEST_DATABASE_URL is set, else SQLite."""
-    if PG_URL:
-        url, drop = _fresh_pg(PG_URL)
-        migrate(url)
-        yield url
-        drop()
-    else:
-        url = f"sqlite:///{data_dir / 'test.db'}"
-        migrate(url)
-        yield url
+    url, drop = _new_database(data_dir)
+    yield url
+    drop()
 
 
 @pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
-    with session_scope(eng) as s:
-        seed_demo(s, password_hash=hash_password(DEMO_PASSWORD), now=__import__("datetime").datetime.now(
-            __import__("datetime").UTC))
+    eng = _seeded_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@asynccontextmanager
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping Temporal test server of its own (its clock starts at the real time and only moves forward)."""
+    path = shutil.which("temporal-test-server") or str(BIN / "temporal-test-server")
+    e = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path,
+                                                      data_converter=pydantic_data_converter)
+    try:
+        yield e
+    finally:
+        await e.shutdown()
 
 
 @pytest.fixture(scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """One time-skipping test server for the session (a 3-year validity runs in seconds)."""
-    path = shutil.which("temporal-test-server") or str(BIN / "temporal-test-server")
-    e = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path,
-                                                      data_converter=pydantic_data_converter)
-    yield e
-    await e.shutdown()
+    async with time_skipping_server() as e:
+        yield e
 
 
 @dataclass
@@ -121,6 +140,35 @@ async def build_stack(env: WorkflowEnvironment, engine: Engine, db_url: str, dat
 async def stack(env: WorkflowEnvironment, engine: Engine, db_url: str, data_dir: Path) -> AsyncIterator[Stack]:
     async with build_stack(env, engine, db_url, data_dir) as st:
         yield st
+
+
+def own_stack_fixture(*, name: str = "stack", scope: str = "module", own_database: bool = True) -> Any:
+    """A `stack` fixture of a test module's own: its own time-skipping test server and, by default, its own fresh
+    database (migrated, demo users seeded), so the module may leap the clock by months or years without waking the
+    cases of every other test on the session's server, and may enter calendars or open calls for future years
+    without other tests seeing them. Use it by assigning it in the module, which overrides the session's `stack`
+    there and leaves every other module as it was:
+
+        stack = own_stack_fixture()
+    """
+
+    @pytest.fixture(scope=scope, name=name)  # type: ignore[call-overload]
+    async def _own_stack(request: pytest.FixtureRequest,
+                         tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+        async with AsyncExitStack() as exits:
+            if own_database:
+                data_dir = tmp_path_factory.mktemp("flow168-own")
+                url, drop = _new_database(data_dir)
+                exits.callback(drop)
+                eng = _seeded_engine(url)
+                exits.callback(eng.dispose)
+            else:
+                data_dir = request.getfixturevalue("data_dir")
+                url, eng = request.getfixturevalue("db_url"), request.getfixturevalue("engine")
+            server = await exits.enter_async_context(time_skipping_server())
+            yield await exits.enter_async_context(build_stack(server, eng, url, data_dir))
+
+    return _own_stack
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,8 @@
 """The 3-year life of a demonstration-platform title under time skipping: yearly cycles across continue-as-new,
-reminders before expiry, expiry, a failed assessment and a revocation mid-cycle."""
+reminders before expiry, expiry, a failed assessment and a revocation mid-cycle.
+
+The module leaps years, so it runs on its own time-skipping test server and database (`own_stack_fixture`); on the
+session's server those leaps would fire every other test's reminders, escalations and notice closes."""
 
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ from sqlmodel import Session, select
 
 from db.models import Notification, Task
 from tests.api.test_certification import apply, granted
-from tests.conftest import Stack
+from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import case_status, complete, login, task_of, wait_for
 
 pytestmark = pytest.mark.workflow
+
+stack = own_stack_fixture()
 
 
 async def case_of(stack: Stack, case_id: str) -> dict[str, Any]:

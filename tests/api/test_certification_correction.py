@@ -1,0 +1,77 @@
+"""A certification returned for correction: the corrected application is checked again by the rules of submission
+(002 art. 6-7) before it reaches the workflow, and the reviewers see the eligibility of the corrected data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.test_certification import application, apply
+from tests.conftest import Stack
+from tests.helpers import case_status, complete, login, task_of
+
+pytestmark = pytest.mark.workflow
+
+
+async def returned(stack: Stack, city: str = "yinchuan", **over: Any) -> tuple[dict[str, str], str, dict[str, Any]]:
+    """An application recommended by its city and returned by the department's precheck: the correction task."""
+    http = stack.http
+    org, case = await apply(stack, city, **over)
+    bureau, dep = await login(http, f"city_{city}"), await login(http, "department1")
+    r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case["id"]),
+                       "recommend", data={"opinion": "推荐", "scores": {}})
+    assert r.status_code == 200, r.text
+    r = await complete(http, dep, await task_of(http, dep, "certification.precheck", case["id"]), "return",
+                       comment="请补充服务人员情况")
+    assert r.status_code == 200, r.text
+    return org, case["id"], await task_of(http, org, "certification.correction", case["id"])
+
+
+class TestCorrection:
+    async def test_a_correction_that_cannot_qualify_is_refused_naming_what_is_missing(self, stack: Stack) -> None:
+        http = stack.http
+        org, case_id, task = await returned(stack)
+        before = (await http.get(f"/api/cases/{case_id}", headers=org)).json()
+        bad = application(staff_serving_smes=4, functions={"training": {"trainee_times": 100}})
+        r = await complete(http, org, task, "submit", data=bad, comment="")
+        assert r.status_code == 422, r.text
+        detail = r.json()["detail"]
+        assert detail.startswith("the corrected application cannot qualify (002 art. 6-7)")
+        assert "服务人员 4 人" in detail and "培训服务" in detail
+        # Nothing moved: the task is still open, the case keeps its data and its eligibility.
+        assert (await http.get(f"/api/tasks/{task['id']}", headers=org)).json()["status"] in ("open", "claimed")
+        after = (await http.get(f"/api/cases/{case_id}", headers=org)).json()
+        assert after["data"] == before["data"] and after["result"]["eligibility"]["eligible"] is True
+        assert after["status"] == "returned"
+
+    async def test_a_correction_may_not_move_the_platform_to_another_city(self, stack: Stack) -> None:
+        http = stack.http
+        org, _, task = await returned(stack)
+        r = await complete(http, org, task, "submit", data=application("wuzhong"), comment="")
+        assert r.status_code == 422 and "own city (yinchuan)" in r.json()["detail"], r.text
+
+    async def test_a_correction_is_rechecked_and_the_reviewers_see_the_corrected_eligibility(self, stack: Stack) -> None:
+        http = stack.http
+        # Guyuan is a mountain area: 6 staff fall short of 10 but the relaxation lets the application qualify.
+        org, case_id, task = await returned(stack, "guyuan", mountain_area=True, staff_serving_smes=6)
+        dep = await login(http, "department1")
+        first = (await http.get(f"/api/cases/{case_id}", headers=dep)).json()["result"]["eligibility"]
+        assert any("服务人员 6 人" in s for s in first["relaxed_shortfalls"])
+        corrected = application("guyuan", mountain_area=True, staff_serving_smes=18,
+                                platform_name="宁夏固原补正后示范平台")
+        r = await complete(http, org, task, "submit", data=corrected, comment="已补充人员名单")
+        assert r.status_code == 200, r.text
+        await task_of(http, dep, "certification.precheck", case_id)  # back at the same step
+        case = await case_status(http, dep, case_id, {"in_review"})
+        assert case["data"]["staff_serving_smes"] == 18 and case["data"]["platform_name"] == "宁夏固原补正后示范平台"
+        eligibility = case["result"]["eligibility"]
+        assert eligibility["eligible"] is True and eligibility["relaxed_shortfalls"] == []
+        staff = next(c for c in eligibility["conditions"] if c["code"] == "art6.5.staff")
+        assert staff["passed"] is True and "18" in staff["detail"]
+
+    async def test_the_task_page_says_why_in_chinese(self, stack: Stack) -> None:
+        from api.pages_i18n import zh
+
+        message = "the corrected application cannot qualify (002 art. 6-7): 服务人员 4 人"
+        assert zh(message) == "补正后的申请仍不符合示范平台申报条件（办法第六、七条）：服务人员 4 人"
