@@ -8,9 +8,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from rules.calendar import SHANGHAI
-from tests.conftest import Stack
+from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import login, register_approved
 from tests.voucher.factories import budget, get_org, new_voucher, signed_provider
+
+# Leaps months (expiry, year end, the monthly report): its own time-skipping server and database.
+stack = own_stack_fixture()
 
 pytestmark = [pytest.mark.pg, pytest.mark.workflow]
 
