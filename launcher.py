@@ -48,7 +48,7 @@ def start_temporal(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | N
     data = Path(settings.data_dir).resolve()
     logf = open(data / "temporal.log", "ab")
     if settings.simulated:
-        port = free_port()
+        port = settings.temporal_port if port_free(settings.temporal_port) else free_port()
         proc = subprocess.Popen([str(BIN / "temporal-test-server"), str(port)], stdout=logf, stderr=logf)
         log.info("time-skipping test server on 127.0.0.1:%s (simulated clock)", port)
         return f"127.0.0.1:{port}", proc

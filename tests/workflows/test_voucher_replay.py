@@ -39,3 +39,26 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
         (HISTORIES / "VoucherWorkflow__v1.json").write_text(history.to_json())
+
+
+async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
+    """The patched paths: a fraud void that drafts its decision, and a withdrawal arriving with an activity's result
+    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v2 and
+    VoucherWorkflow__withdrawn_v2."""
+    voided = await new_voucher(stack)
+    await voided.to_bidding()
+    dep = await voided.h("department1")
+    r = await stack.http.post(f"/api/cases/{voided.case_id}/void", headers=dep, json={"reason": "虚构服务需求"})
+    assert r.status_code == 202, r.text
+    assert "voucher_void_decision" in {d["kind"] for d in (await voided.status("void"))["documents"]}
+    withdrawn = await new_voucher(stack)
+    await withdrawn.demand()
+    r = await stack.http.post(f"/api/cases/{withdrawn.case_id}/withdraw", headers=withdrawn.ent,
+                              json={"reason": "需求已自行解决"})
+    assert r.status_code == 202, r.text
+    await withdrawn.status("withdrawn")
+    for v, name in ((voided, "void_v2"), (withdrawn, "withdrawn_v2")):
+        history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
+        await replayer().replay_workflow(history)
+        if os.environ.get("FLOW168_RECORD_HISTORIES"):
+            (HISTORIES / f"VoucherWorkflow__{name}.json").write_text(history.to_json())
