@@ -76,8 +76,10 @@ async def run(settings: Settings) -> None:
             log.info("demo data: %s rows added (password %s)", added, DEMO_PASSWORD)
         worker = build_worker(client, engine=engine, settings=settings) if settings.run_worker else None
         app = create_app(settings=settings, engine=engine, clock=clock, temporal=client)
+        # Keep idle connections longer than clients do (httpx 5 s, browsers and proxies up to 60 s): with uvicorn's
+        # default of 5 s a client could reuse a connection just as the server closed it (a dropped request).
         server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
-                                               access_log=False))
+                                               access_log=False, timeout_keep_alive=75))
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -32,7 +32,8 @@ class Api:
 
     def __init__(self, base: str) -> None:
         self.http = httpx.AsyncClient(base_url=base, timeout=120,
-                                      limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+                                      limits=httpx.Limits(max_connections=64, max_keepalive_connections=64,
+                                                          keepalive_expiry=30))  # below the server's 75 s
         self.tokens: dict[str, str] = {}
         self.requests = 0
         self.stale_409 = 0
