@@ -10,13 +10,13 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from db import audit
+from db import audit, voucher_policy
 from db.calendar import load_calendar
 from db.documents import next_number
 from db.engine import session_scope
 from db.models import Bid, Case, Deadline, Organization
 from rules.calendar import SHANGHAI
-from rules.voucher import POLICIES, policy_in_force, voucher_valid_until
+from rules.voucher import policy_in_force, voucher_valid_until
 from workflows.voucher_types import (
     BiddingInput,
     BiddingOpened,
@@ -56,11 +56,11 @@ class VoucherActivities:
             case = load_case(s, inp.case_id)
             if not case.policy_version:
                 case.policy_version = policy_in_force(on=case.created_at.astimezone(SHANGHAI).date()).code
-            policy = POLICIES[case.policy_version]
+            policy, fee = voucher_policy.effective(s, case.policy_version)  # as the admin has set it now
             return VoucherStarted(policy=policy.code, policy_title=policy.title,
                                   bidding_working_days=policy.bidding_working_days,
                                   expiry_reminder_days=list(policy.expiry_reminder_days),
-                                  supervision_fee_bp=policy.supervision_fee_bp_range[0])
+                                  supervision_fee_bp=fee)
 
     @activity.defn(name="voucher_open_bidding")
     def open_bidding(self, inp: BiddingInput) -> BiddingOpened:
@@ -121,7 +121,7 @@ class VoucherActivities:
                                      amount_fen=v["amount_fen"])
             day = inp.at.astimezone(SHANGHAI).date()
             number = next_number(s, issuer_code="服务券", year=day.year)
-            valid_until = voucher_valid_until(policy=POLICIES[case.policy_version], issued_on=day)
+            valid_until = voucher_valid_until(policy=voucher_policy.effective(s, case.policy_version)[0], issued_on=day)
             voucher_no = f"NXFWQ{day.year}{number:05d}"
             v.update(voucher_no=voucher_no, contract_no=f"{voucher_no}-HT", issued_on=day.isoformat(),
                      valid_until=valid_until.isoformat(), status="issued")
@@ -141,7 +141,7 @@ class VoucherActivities:
             case = load_case(s, inp.case_id)
             case.result = {**case.result, "voucher": {**case.result.get("voucher", {}), **inp.voucher}}
             case.updated_at = inp.at
-            if inp.voucher.get("status") in ("void", "settled", "expired"):
+            if inp.voucher.get("status") in ("void", "settled", "expired", "withdrawn", "lapsed"):
                 for d in s.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.open == True)):  # noqa: E712
                     d.open = False
 

@@ -4,7 +4,8 @@
   /voucher/demands               provider: open demands of its categories, with a bid form (POST …/{id}/bid)
   /voucher/my-bids               provider: its bids, the vouchers it won and their contracts
   /voucher/contracts/{case_id}   provider: one won contract (status, voucher, documents)
-  /voucher/fund                  operator/department/admin: the year's fund; admin sets the total; statistics
+  /voucher/fund                  operator/department/admin: the year's fund; admin sets the total; statistics;
+                                 the policy versions' settings (admin saves them at POST /voucher/policies/{code})
   /cases/{case_id}/withdraw      enterprise: withdraw its voucher case (the form is on the case page)
   /cases/{case_id}/void          department: void a voucher for fraud (the form is on the case page)
 Role, scope and validation are the API's: the pages call its functions and word its errors in Chinese.
@@ -54,12 +55,19 @@ _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"unknown service category", "请选择服务类别"),
     (r"^no statistics report", "没有找到该统计报表"),
     (r"can no longer be withdrawn", "服务机构已报送服务完成情况，不能再撤回"),
-    (r"^this voucher case is already (\w+)", lambda m: f"该服务券案件已{status_label(m[1])}，不能再办理"),
+    (r"^this voucher case is already (\w+)", lambda m: f"该服务券案件当前为“{status_label(m[1])}”，不能再办理"),
     (r"^no voucher case .* of yours", "没有找到本企业的该服务券案件"),
     (r"^no voucher case", "没有找到该服务券案件"),
     (r"process has already ended", "该案件流程已结束"),
+    (r"^(\w+) must be a whole number from (\d+) to (\d+)", lambda m: f"{POLICY_FIELDS.get(m[1], m[1])}应为"
+     f"{m[2]}至{m[3]}之间的整数"),
+    (r"expiry_reminder_days must be at most (\d+)", lambda m: f"到期提醒最多{m[1]}个不同的天数"),
+    (r"each expiry reminder must be 1 to (\d+) days", lambda m: f"每个到期提醒应在到期前1至{m[1]}天（在有效期内）"),
+    (r"supervision_fee_bp must be from (\d+) to (\d+)",
+     lambda m: f"监理服务费率应在{int(m[1]) / 100:g}%至{int(m[2]) / 100:g}%之间"),
 ]
 say = translator(_MESSAGES)
+POLICY_FIELDS = {"bidding_working_days": "报价期", "voucher_validity_days": "有效期"}
 
 
 def status_label(status: str) -> str:
@@ -204,7 +212,8 @@ async def fund_page(page: LoginPageDep, year: str = "") -> Response:
     reports: list[dict[str, Any]] = []
     if page.me.role in ("operator", "department"):
         reports = (await routes_voucher.statistics(session=page.session, user=page.me))["items"]
-    return page.render("voucher_fund.html", fund=fund, year=y, reports=reports)
+    policies = (await routes_voucher.list_policies(session=page.session, user=page.me))["items"]
+    return page.render("voucher_fund.html", fund=fund, year=y, reports=reports, policies=policies)
 
 
 @router.post("/voucher/fund/{year}")
@@ -232,6 +241,35 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
         flash(page.request, "未保存：" + say(exc.detail), "error")
         return redirect(back)
     flash(page.request, f"已将 {year} 年服务券资金总额设为 {yuan(total)}")
+    return redirect(back)
+
+
+@router.post("/voucher/policies/{code}")
+async def set_policy(code: str, page: LoginPageDep) -> Response:
+    require(page.me, "admin")
+    year = text(page.posted, "year", 4)
+    back = f"/voucher/fund?year={year}" if year.isdigit() else "/voucher/fund"
+    try:
+        reminders = [int(x) for x in re.split(r"[,，、\s]+", text(page.posted, "expiry_reminder_days", 100)) if x]
+        fee_raw = text(page.posted, "supervision_fee_pct", 10).rstrip("%％")
+        fee = parse_yuan(fee_raw) if fee_raw else None  # a percentage with two decimals = basis points
+        if fee_raw and fee is None:
+            raise ValueError(fee_raw)
+        body = routes_voucher.PolicySettingsIn(
+            bidding_working_days=int(text(page.posted, "bidding_working_days", 5)),
+            voucher_validity_days=int(text(page.posted, "voucher_validity_days", 5)),
+            expiry_reminder_days=reminders, supervision_fee_bp=fee)
+    except (ValueError, ValidationError):
+        flash(page.request, "未保存：请填写整数的报价期、有效期，用逗号分隔的提醒天数，以及百分比的费率", "error")
+        return redirect(back)
+    page.release()
+    try:
+        await routes_voucher.put_policy(code=code, body=body, session=page.session, user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "未保存：" + say(exc.detail), "error")
+        return redirect(back)
+    flash(page.request, f"已保存{code}年版服务券政策参数")
     return redirect(back)
 
 

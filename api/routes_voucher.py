@@ -17,11 +17,11 @@ from api.routes_cases import can_view
 from api.routes_files import DOCX
 from api.views import case_detail, case_json, document_json, iso
 from api.workflows import case_update
-from db import audit, bids, users
+from db import audit, bids, users, voucher_policy
 from db import fund as fund_repo
-from db.models import Bid, Case, Document, User
+from db.models import Bid, Case, Document, User, VoucherPolicySetting
 from rules.fund import FundError
-from rules.voucher import policy_in_force
+from rules.voucher import POLICIES, PolicySettings, VoucherRuleError, policy_in_force, with_settings
 from workflows.voucher_types import FundChanged, VoidRequest, WithdrawRequest, WithdrawResult
 
 router = APIRouter(prefix="/api")
@@ -269,3 +269,54 @@ async def set_budget(year: int, body: BudgetIn, request: Request, session: Sessi
         except RPCError:
             pass  # the case ended meanwhile
     return fund_repo.summary(session, year=year)
+
+
+class PolicySettingsIn(BaseModel):
+    """An admin's settings for a policy version; a field left out (or null) keeps the version's default."""
+
+    bidding_working_days: int | None = None
+    voucher_validity_days: int | None = None
+    expiry_reminder_days: list[int] | None = Field(default=None, max_length=10)
+    supervision_fee_bp: int | None = None
+
+
+@router.get("/admin/voucher-policies")
+async def list_policies(session: SessionDep, user: UserDep) -> dict[str, Any]:
+    """Each voucher policy version with its configurable numbers as now set, and their defaults."""
+    require(user, "admin", "department", "operator")
+    items = [voucher_policy.policy_json(session, code) for code in POLICIES]
+    return page(items, len(items))
+
+
+@router.put("/admin/voucher-policies/{code}")
+async def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, user: UserDep,
+                     now: NowDep) -> dict[str, Any]:
+    """Set bidding days, validity, expiry reminders and the default supervision fee of a version (admin).
+
+    Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue."""
+    require(user, "admin")
+    if code not in POLICIES:
+        raise NotFound(f"no voucher policy version {code}; known: {', '.join(POLICIES)}")
+    wanted = PolicySettings(bidding_working_days=body.bidding_working_days,
+                            voucher_validity_days=body.voucher_validity_days,
+                            expiry_reminder_days=tuple(body.expiry_reminder_days)
+                            if body.expiry_reminder_days is not None else None,
+                            supervision_fee_bp=body.supervision_fee_bp)
+    try:
+        with_settings(POLICIES[code], wanted)
+    except VoucherRuleError as exc:
+        raise Invalid(exc.message) from None
+    before = voucher_policy.policy_json(session, code)
+    row = session.get(VoucherPolicySetting, code) or VoucherPolicySetting(policy=code, updated_at=now)
+    row.bidding_working_days, row.voucher_validity_days = body.bidding_working_days, body.voucher_validity_days
+    row.expiry_reminder_days = list(body.expiry_reminder_days) if body.expiry_reminder_days is not None else None
+    row.supervision_fee_bp, row.updated_by, row.updated_at = body.supervision_fee_bp, user.username, now
+    session.add(row)
+    session.flush()
+    after = voucher_policy.policy_json(session, code)
+    keys = ("bidding_working_days", "voucher_validity_days", "expiry_reminder_days", "supervision_fee_bp")
+    audit.record(session, action="voucher_policy", at=now, actor=user.username,
+                 message=f"设置服务券政策版本{code}（{POLICIES[code].title}）的参数",
+                 before={k: before[k] for k in keys}, after={k: after[k] for k in keys})
+    session.commit()
+    return after

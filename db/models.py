@@ -227,6 +227,18 @@ class StepConfig(SQLModel, table=True):
     reminder_working_days_before: int = 1
 
 
+class VoucherPolicySetting(SQLModel, table=True):
+    """An admin's settings for one voucher policy version (rules.voucher.PolicySettings); null keeps the default."""
+
+    policy: str = Field(primary_key=True)
+    bidding_working_days: int | None = None
+    voucher_validity_days: int | None = None
+    expiry_reminder_days: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    supervision_fee_bp: int | None = None
+    updated_by: str = ""
+    updated_at: datetime = _ts()
+
+
 class LoginFailure(SQLModel, table=True):
     """A failed login, for throttling."""
 

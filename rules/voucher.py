@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal, get_args
@@ -133,6 +133,53 @@ POLICY_2017 = PolicyVersion(
 )
 
 POLICIES: dict[str, PolicyVersion] = {POLICY_2016.code: POLICY_2016, POLICY_2017.code: POLICY_2017}
+
+
+# What an admin may set per policy version, and within which bounds (DOMAIN.md P1 marks these configurable).
+SETTING_BOUNDS = {"bidding_working_days": (1, 30), "voucher_validity_days": (30, 730)}
+MAX_REMINDERS = 5
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """An admin's settings for one policy version; None keeps the version's own value."""
+
+    bidding_working_days: int | None = None
+    voucher_validity_days: int | None = None
+    expiry_reminder_days: tuple[int, ...] | None = None
+    supervision_fee_bp: int | None = None
+
+
+def with_settings(policy: PolicyVersion, settings: PolicySettings) -> tuple[PolicyVersion, int]:
+    """The version with an admin's settings applied, and the default supervision fee in basis points.
+
+    Refused: periods outside SETTING_BOUNDS, reminders that are not distinct days inside the validity, a fee outside
+    the version's range (003 art. 11(4): 3-6 %)."""
+    changes: dict[str, object] = {}
+    for name, (low, high) in SETTING_BOUNDS.items():
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise VoucherRuleError("setting_invalid", f"{name} must be a whole number from {low} to {high}")
+        changes[name] = value
+    if settings.expiry_reminder_days is not None:
+        days = tuple(sorted(set(settings.expiry_reminder_days), reverse=True))
+        if len(days) != len(settings.expiry_reminder_days) or len(days) > MAX_REMINDERS:
+            raise VoucherRuleError("setting_invalid", f"expiry_reminder_days must be at most {MAX_REMINDERS} "
+                                   "different days")
+        changes["expiry_reminder_days"] = days
+    validity = int(changes.get("voucher_validity_days", policy.voucher_validity_days))  # type: ignore[call-overload]
+    reminders = changes.get("expiry_reminder_days", policy.expiry_reminder_days)
+    if any(isinstance(d, bool) or not isinstance(d, int) or not 0 < d < validity for d in reminders):  # type: ignore[attr-defined]
+        raise VoucherRuleError("setting_invalid", f"each expiry reminder must be 1 to {validity - 1} days before "
+                               "the voucher expires (inside its validity)")
+    low, high = policy.supervision_fee_bp_range
+    fee = low if settings.supervision_fee_bp is None else settings.supervision_fee_bp
+    if isinstance(fee, bool) or not isinstance(fee, int) or not low <= fee <= high:
+        raise VoucherRuleError("setting_invalid", f"supervision_fee_bp must be from {low} to {high} "
+                               f"({low / 100:g}-{high / 100:g} % of the contract amount)")
+    return replace(policy, **changes), fee  # type: ignore[arg-type]
 
 
 def policy_in_force(*, on: date, policies: Mapping[str, PolicyVersion] = POLICIES) -> PolicyVersion:

@@ -196,3 +196,64 @@ def test_platform_applies_and_an_unmet_condition_is_explained_in_chinese(server:
     assert 'value="银川端到端服务平台"' in r.text
     assert web.post("/apply/certification", data={**form, "csrf_token": "x"}).status_code == 403
     assert page_login(server.base, "operator1").get("/apply/certification").status_code == 403
+
+
+def test_admin_sets_a_policy_versions_numbers_on_the_fund_page(server: Server) -> None:
+    admin = page_login(server.base, "admin")
+    html = admin.get("/voucher/fund").text
+    assert "政策版本参数" in html and 'action="/voucher/policies/2017"' in html
+    token = csrf_of(html)
+    form = {"csrf_token": token, "bidding_working_days": "7", "voucher_validity_days": "20",
+            "expiry_reminder_days": "30，7", "supervision_fee_pct": "4.5"}
+    r = admin.post("/voucher/policies/2017", data=form, follow_redirects=True)
+    assert "有效期应为30至730之间的整数" in r.text, messages(r.text)
+    r = admin.post("/voucher/policies/2017", data={**form, "voucher_validity_days": "200", "supervision_fee_pct": "7"},
+                   follow_redirects=True)
+    assert "监理服务费率应在3%至6%之间" in r.text, messages(r.text)
+    r = admin.post("/voucher/policies/2017", data={**form, "voucher_validity_days": "200"}, follow_redirects=True)
+    assert "已保存2017年版服务券政策参数" in r.text, messages(r.text)
+    api = _api(server.base, "operator1")
+    try:
+        got = {p["code"]: p for p in api.get("/api/admin/voucher-policies").json()["items"]}["2017"]
+        assert (got["bidding_working_days"], got["voucher_validity_days"], got["expiry_reminder_days"],
+                got["supervision_fee_bp"]) == (7, 200, [30, 7], 450)
+        op = page_login(server.base, "operator1")
+        row = op.get("/voucher/fund").text.split('data-policy="2017"')[1].split("</tr>")[0]
+        assert "200" in row and "4.5%" in row and "<input" not in row  # staff see them; only the admin edits
+        assert op.post("/voucher/policies/2017", data=form).status_code == 403
+    finally:
+        assert _api(server.base, "admin").put("/api/admin/voucher-policies/2017", json={}).status_code == 200
+
+
+def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Server) -> None:
+    ent = _active(server.base, "enterprise")
+    api = _api(server.base, ent.username, ent.password)
+    ids = []
+    for title in ("信用评价服务", "法律顾问服务"):
+        r = api.post("/api/cases", headers={"Idempotency-Key": f"{ent.username}-{len(ids)}"}, json={"type": "voucher", "data": {
+            "category": "credit" if title.startswith("信用") else "legal", "title": title, "budget_fen": 500_000}})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    web = page_login(server.base, ent.username, ent.password)
+    html = web.get(f"/cases/{ids[0]}").text
+    assert "撤回服务券案件" in html and "作废服务券" not in html
+    r = web.post(f"/cases/{ids[0]}/withdraw", data={"csrf_token": csrf_of(html), "reason": ""}, follow_redirects=True)
+    assert "请填写撤回理由" in r.text
+    r = web.post(f"/cases/{ids[0]}/withdraw", data={"csrf_token": csrf_of(html), "reason": "需求已解决"},
+                 follow_redirects=True)
+    assert "已撤回该服务券案件" in r.text, messages(r.text)
+    wait_until(lambda: api.get(f"/api/cases/{ids[0]}").json()["status"] == "withdrawn", what="the withdrawal")
+    assert "已撤回" in web.get("/voucher").text
+
+    dep = page_login(server.base, "department1")
+    html = dep.get(f"/cases/{ids[1]}").text
+    assert "作废服务券" in html and "撤回服务券案件" not in html
+    r = dep.post(f"/cases/{ids[1]}/void", data={"csrf_token": csrf_of(html), "reason": "虚构服务需求"},
+                 follow_redirects=True)
+    assert "已作废该服务券" in r.text, messages(r.text)
+    wait_until(lambda: api.get(f"/api/cases/{ids[1]}").json()["status"] == "void", what="the void")
+    html = dep.get(f"/cases/{ids[1]}").text
+    assert "关于作废" in html and "作废服务券</h2>" not in html  # the decision is listed; the form is gone
+    r = web.post(f"/cases/{ids[1]}/withdraw", data={"csrf_token": csrf_of(web.get('/voucher').text),
+                                                     "reason": "晚了"}, follow_redirects=True)
+    assert "不能再办理" in r.text or "流程已结束" in r.text, messages(r.text)

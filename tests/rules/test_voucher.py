@@ -13,6 +13,7 @@ from rules.voucher import (
     POLICIES,
     POLICY_2016,
     POLICY_2017,
+    PolicySettings,
     PolicyVersion,
     VoucherRuleError,
     compute_voucher_amount,
@@ -21,6 +22,7 @@ from rules.voucher import (
     supervision_fee,
     validate_lowered_amount,
     voucher_valid_until,
+    with_settings,
 )
 
 YUAN = 100  # fen
@@ -388,3 +390,38 @@ class TestSettlementAmount:
         with pytest.raises(VoucherRuleError) as info:
             settle(voucher, paid, contract, satisfaction)
         assert info.value.code == code
+
+
+class TestAdminSettings:
+    """DOMAIN.md P1: bidding days, validity, expiry reminders and the fee are configurable per policy version."""
+
+    def test_no_settings_keep_the_version_and_the_lowest_fee(self) -> None:
+        policy, fee = with_settings(POLICY_2017, PolicySettings())
+        assert policy == POLICY_2017 and fee == 300  # 003 art. 11(4): 3 % by default
+
+    def test_settings_apply_and_reminders_are_sorted(self) -> None:
+        policy, fee = with_settings(POLICY_2017, PolicySettings(bidding_working_days=10, voucher_validity_days=365,
+                                                                expiry_reminder_days=(7, 60, 30),
+                                                                supervision_fee_bp=450))
+        assert (policy.bidding_working_days, policy.voucher_validity_days, fee) == (10, 365, 450)
+        assert policy.expiry_reminder_days == (60, 30, 7)
+        assert voucher_valid_until(policy=policy, issued_on=date(2026, 1, 1)) == date(2027, 1, 1)
+        assert policy.ratios_bp == POLICY_2017.ratios_bp  # the ratios are the rules', never a setting
+
+    @pytest.mark.parametrize(("settings", "words"), [
+        (PolicySettings(bidding_working_days=0), "bidding_working_days must be a whole number from 1 to 30"),
+        (PolicySettings(bidding_working_days=31), "from 1 to 30"),
+        (PolicySettings(voucher_validity_days=29), "voucher_validity_days must be a whole number from 30 to 730"),
+        (PolicySettings(voucher_validity_days=30), "each expiry reminder must be 1 to 29 days"),  # 30 is not inside
+        (PolicySettings(expiry_reminder_days=(7, 7)), "at most 5 different days"),
+        (PolicySettings(expiry_reminder_days=(0,)), "each expiry reminder"),
+        (PolicySettings(expiry_reminder_days=(1, 2, 3, 4, 5, 6)), "at most 5"),
+        (PolicySettings(supervision_fee_bp=299), "from 300 to 600 (3-6 %"),  # 003 art. 11(4)
+        (PolicySettings(supervision_fee_bp=601), "from 300 to 600"),
+    ])
+    def test_out_of_bounds_is_refused_with_the_bounds(self, settings: PolicySettings, words: str) -> None:
+        with pytest.raises(VoucherRuleError, match=words.replace("(", r"\(")):
+            with_settings(POLICY_2017, settings)
+
+    def test_no_reminders_at_all_is_allowed(self) -> None:
+        assert with_settings(POLICY_2016, PolicySettings(expiry_reminder_days=()))[0].expiry_reminder_days == ()
