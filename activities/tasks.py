@@ -95,7 +95,11 @@ class TaskActivities:
                 case.updated_at = inp.at
                 if inp.update_case_data and inp.data:
                     before["data"] = case.data
-                    case.data = {**case.data, **inp.data}
+                    merged = {**case.data, **inp.data}
+                    if isinstance(case.data.get("materials"), dict) and isinstance(inp.data.get("materials"), dict):
+                        # A correction replaces the uploads it names; those it leaves out stay with the case.
+                        merged["materials"] = {**case.data["materials"], **inp.data["materials"]}
+                    case.data = merged
                     derive = DERIVED.get(case.type)
                     if derive is not None:
                         case.result = {**case.result, **derive(case.data)}

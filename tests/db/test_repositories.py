@@ -64,3 +64,26 @@ class TestEnteredCalendar:
             assert cal.schedule(2031).confirmed is True
             assert not cal.is_workday(date(2031, 1, 2)) and cal.is_workday(date(2031, 1, 4))
             s.rollback()
+
+
+class TestCorrectionKeepsUploads:
+    def test_a_correction_replaces_the_uploads_it_names_and_keeps_the_others(self, engine: Engine) -> None:
+        """close_task merges a correction into the case: materials it leaves out stay attached (002 art. 11)."""
+        from activities.tasks import TaskActivities
+        from db.models import Case, Task
+        from workflows.types import CloseTaskInput
+
+        now, cid = datetime.now(UTC), f"CT-{uuid.uuid4().hex[:8]}"
+        with session_scope(engine) as s:
+            s.add(Case(id=cid, type="provider_admission", status="returned", created_at=now, updated_at=now,
+                       data={"description": "旧", "materials": {"licence": "U1", "audit_report": "U2"}}))
+            s.flush()
+            s.add(Task(id=f"{cid}.correction.1", case_id=cid, type="provider_admission.correction", title="补正",
+                       role="provider", opened_at=now, due_at=now))
+        TaskActivities(engine).close_task(CloseTaskInput(
+            task_id=f"{cid}.correction.1", case_id=cid, decision="submit", actor="p", update_case_data=True,
+            data={"description": "新", "materials": {"audit_report": "U3"}}, at=now))
+        with Session(engine) as s:
+            case = s.get(Case, cid)
+            assert case is not None
+            assert case.data == {"description": "新", "materials": {"licence": "U1", "audit_report": "U3"}}
