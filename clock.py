@@ -28,6 +28,9 @@ class RealClock:
         return datetime.now(UTC)
 
 
+ADVANCE_TIMEOUT = timedelta(minutes=15)
+
+
 class SimulatedClock:
     """The time of a standalone time-skipping test server, shared by every process that connects to it."""
 
@@ -45,8 +48,11 @@ class SimulatedClock:
         if delta <= timedelta(0):
             raise ValueError("the clock only moves forward")
         seconds = int(delta.total_seconds())
+        # Every timer on the way fires and its workflows run before the call returns: with thousands of open cases
+        # that takes longer than the default deadline of a call, so give it a generous one.
         await self._client.test_service.unlock_time_skipping_with_sleep(
-            SleepRequest(duration=Duration(seconds=seconds, nanos=int((delta.total_seconds() - seconds) * 1e9)))
+            SleepRequest(duration=Duration(seconds=seconds, nanos=int((delta.total_seconds() - seconds) * 1e9))),
+            timeout=ADVANCE_TIMEOUT,
         )
         return await self.now()
 

@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.tasks import cancel_open_tasks
 from api.deps import NowDep, SessionDep, UserDep, require
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.views import case_json, iso, task_json
 from api.workflows import signal_deadline, signal_due
 from db import audit, users
@@ -278,7 +278,11 @@ async def advance(body: Advance, request: Request, user: UserDep) -> dict[str, A
         raise Invalid("give 'days' or 'until'")
     if delta <= timedelta(0):
         raise Invalid(f"until: {body.until} is not after the current time {now.isoformat()}")
-    new_now = await clock.advance(delta)
+    try:
+        new_now = await clock.advance(delta)
+    except RPCError as exc:
+        raise ApiError(f"the simulated clock did not finish moving ({exc.message}); some timers may have fired. "
+                       "Read GET /api/clock and advance again if needed", status=503) from None
     return {"now": new_now.isoformat(), "advanced_seconds": int(delta.total_seconds()), "simulated": True}
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from google.protobuf.duration_pb2 import Duration
+from temporalio.api.testservice.v1 import SleepRequest
 
 from rules.uscc import ALPHABET
 
 PASSWORD = "S3cure-pass-168"
+LEAP_TIMEOUT = timedelta(minutes=3)
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
 
@@ -103,3 +107,13 @@ async def active_login(http: httpx.AsyncClient, username: str) -> dict[str, str]
         return auth(r.json()["access_token"]) if r.status_code == 200 else None
 
     return await wait_for(attempt, what=f"{username} to be able to log in")
+
+
+async def leap(stack: Any, delta: timedelta) -> None:
+    """Skip the test server's time forward (nothing if `delta` is not positive). Unlike `env.sleep` the call gets
+    a deadline of its own: waking many open cases on a shared server can take longer than the default, while a server
+    whose time-skipping lock has leaked (temporalio/sdk-java#1138) sleeps in real time and should fail the test."""
+    if delta > timedelta(0):
+        seconds = int(delta.total_seconds())
+        req = SleepRequest(duration=Duration(seconds=seconds, nanos=int((delta.total_seconds() - seconds) * 1e9)))
+        await stack.client.test_service.unlock_time_skipping_with_sleep(req, timeout=LEAP_TIMEOUT)

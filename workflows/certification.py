@@ -217,7 +217,7 @@ class CertificationWorkflow(NoticeWorkflow):
         assert case is not None
         opens = summary_opens(year)
         if workflow.now() < opens:
-            await asyncio.sleep((opens - workflow.now()).total_seconds())
+            await self.pause(opens - workflow.now())
         await self._deadline("annual_summary", summary_due(year))
         await self._deadline("annual_report", report_due(year))
         await self.human_step(StepSpec(
@@ -251,18 +251,28 @@ class CertificationWorkflow(NoticeWorkflow):
                 continue
             at = state.expires_at - timedelta(days=days)
             if workflow.now() < at:
-                await asyncio.sleep((at - workflow.now()).total_seconds())
+                await self.pause(at - workflow.now())
             if workflow.now() < state.expires_at:
                 await self.notify_applicant(
                     f"示范平台称号将于{state.valid_until.isoformat()}到期",
                     f"称号有效期满当年可再次申报（第十七条）。距到期约{days}天。", kind=f"expiry_{days}")
             state.reminders_sent.append(days)
         if workflow.now() < state.expires_at:
-            await asyncio.sleep((state.expires_at - workflow.now()).total_seconds())
+            await self.pause(state.expires_at - workflow.now())
+
+    async def _stop_tasks(self, keep: object = None) -> None:
+        """Stop the title's running parts. Patched "certification-stop-reliably": cooperatively, each at its next
+        step or pause (CaseWorkflow.stop_parts); before, an asyncio cancel that was lost when it came with an
+        activity's result, and the part ran on (it could open its next task after the case had ended)."""
+        parts = [t for t in self._tasks if t is not keep]
+        if not workflow.patched("certification-stop-reliably"):
+            for t in parts:
+                t.cancel()
+            return
+        await self.stop_parts(parts)
 
     async def _expire(self, state: CertificationState) -> str:
-        for t in self._tasks:
-            t.cancel()
+        await self._stop_tasks()
         await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason="称号有效期届满",
                                                           at=workflow.now()))
         await self._deadline("validity", state.expires_at, open=False)
@@ -277,9 +287,7 @@ class CertificationWorkflow(NoticeWorkflow):
         if self._revoking:
             return
         self._revoking = True
-        for t in self._tasks:
-            if t is not keep:
-                t.cancel()
+        await self._stop_tasks(keep)
         await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason=f"称号撤销：{reason}",
                                                           at=workflow.now()))
         await self._draft("revocation_decision", params={"reason": reason, "ground": ground})

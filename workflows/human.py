@@ -7,6 +7,7 @@ refused the same way in every process.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,6 +77,10 @@ class CaseWorkflow:
         self._actors: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self.status = "submitted"
+        # Set when the case is being stopped (void, withdrawal, revocation; see `stop_parts`): a human step or a
+        # `pause` then ends with CancelledError at its next wait. Only new, patched paths set it, so recorded
+        # histories replay unchanged.
+        self._stopping = False
 
     # --- messages -------------------------------------------------------------------------------
 
@@ -148,6 +153,8 @@ class CaseWorkflow:
         n = self._counters.get(spec.step, 0) + 1
         self._counters[spec.step] = n
         task_id = f"{self._case_id}.{spec.step}.{n}"
+        if self._stopping:
+            raise asyncio.CancelledError(f"{task_id}: the case is being stopped")
         # Pending before the row exists: a decision may arrive as soon as the row is committed, before this
         # workflow has seen the activity's result; the validator must already accept it.
         pending = _Pending(spec=spec, due_at=workflow.now(), reminder_at=None, reminded=True, escalated=True)
@@ -161,6 +168,8 @@ class CaseWorkflow:
         pending.due_at, pending.reminder_at = opened.due_at, opened.reminder_at
         pending.reminded, pending.escalated = opened.reminder_at is None, False
         while task_id not in self._decided:
+            if self._stopping:
+                raise asyncio.CancelledError(f"{task_id}: the case is being stopped")
             now = workflow.now()
             if not pending.reminded and pending.reminder_at is not None and now >= pending.reminder_at:
                 pending.reminded = True
@@ -178,7 +187,7 @@ class CaseWorkflow:
             pending.changed = False
             try:
                 await workflow.wait_condition(
-                    lambda: task_id in self._decided or pending.changed,
+                    lambda: task_id in self._decided or pending.changed or self._stopping,
                     timeout=(wake - now) if wake is not None else None,
                 )
             except TimeoutError:
@@ -187,6 +196,29 @@ class CaseWorkflow:
         self._actors[spec.step] = decision.actor
         del self._pending[task_id]
         return decision
+
+    async def pause(self, delay: timedelta) -> None:
+        """Sleep (one timer, as workflow.sleep), ending early with CancelledError when the case is being stopped."""
+        try:
+            await workflow.wait_condition(lambda: self._stopping, timeout=delay)
+        except TimeoutError:
+            return
+        raise asyncio.CancelledError("the case is being stopped")
+
+    async def stop_parts(self, parts: list[asyncio.Task[Any]] | list[asyncio.Future[Any]]) -> None:
+        """Stop running parts of the process cooperatively: each ends at its next human step or pause.
+
+        Not with asyncio cancel at once: a cancel that reaches a part in the same activation as an activity's result
+        is lost (the SDK hands over the result and the part runs on), and an activity cancelled before it started
+        leaks the time-skipping test server's lock (temporalio/sdk-java#1138), after which simulated time no longer
+        skips. A part still running after a minute (an activity retrying on and on) is cancelled after all."""
+        self._stopping = True
+        try:
+            await workflow.wait_condition(lambda: all(p.done() for p in parts), timeout=timedelta(minutes=1))
+        except TimeoutError:
+            for p in parts:
+                p.cancel()
+            await workflow.wait_condition(lambda: all(p.done() for p in parts))
 
     async def review(self, spec: StepSpec, correction: StepSpec | None = None) -> DecisionInput:
         """A reviewer's step; `return` sends the case back to the applicant and resumes at the same step."""

@@ -11,8 +11,8 @@ its fund year ends lapses (the year's fund is closed), and the enterprise is tol
 Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-void-decision": a fraud void drafts the decision document (before: the timeline only).
 - "voucher-waitlist-lapses": a waitlisted application lapses at the end of its fund year (before: it waited on).
-- "voucher-stop-reliably": a void (or withdrawal) that arrives with an activity's result no longer leaves the
-  process running on (before: the case could hang in its next step).
+- "voucher-stop-reliably": a void (or withdrawal) stops the process cooperatively at its next step or wait
+  (before: an asyncio cancel, lost when it came with an activity's result, and the case hung in its next step).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -159,16 +159,12 @@ class VoucherWorkflow(CaseWorkflow):
         return self.status
 
     async def _stop(self, process: asyncio.Future[None]) -> None:
-        """Cancel the running process. A cancel that reaches it in the same activation as an activity's result is
-        lost (the SDK hands over the result), and the process runs on to its next wait: cancel again until done."""
-        process.cancel()
+        """End the running process for a void or a withdrawal (patched: cooperatively, see CaseWorkflow.stop_parts;
+        before, an asyncio cancel that could be lost and leave the case hanging in its next step)."""
         if not workflow.patched("voucher-stop-reliably"):
+            process.cancel()
             return
-        while not process.done():
-            try:
-                await workflow.wait_condition(process.done, timeout=timedelta(seconds=2))
-            except TimeoutError:
-                process.cancel()
+        await self.stop_parts([process])
 
     async def _process(self) -> None:
         case = self.case
@@ -217,7 +213,7 @@ class VoucherWorkflow(CaseWorkflow):
                                        at=workflow.now()), BiddingOpened)
         await self.set_status("bidding", f"需求已发布，报价截止于{opened.closes_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
         if opened.closes_at > workflow.now():
-            await workflow.sleep(opened.closes_at - workflow.now())
+            await self.pause(opened.closes_at - workflow.now())
         closed: BidsClosed = await run_activity(CLOSE_BIDDING, BiddingInput(case_id=self.case.case_id,
                                                                             at=workflow.now()), BidsClosed)
         if not closed.bid_ids:
@@ -270,12 +266,14 @@ class VoucherWorkflow(CaseWorkflow):
             await self.set_status("waitlisted", "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补")
             self._fund_changed = False
             if not lapses or year_end is None:
-                await workflow.wait_condition(lambda: self._fund_changed)
+                await workflow.wait_condition(lambda: self._fund_changed or self._stopping)
+                self._raise_if_stopping()
                 got = await self._fund("state")
                 continue
             try:
-                await workflow.wait_condition(lambda: self._fund_changed, timeout=max(
+                await workflow.wait_condition(lambda: self._fund_changed or self._stopping, timeout=max(
                     year_end - workflow.now(), timedelta(seconds=1)))
+                self._raise_if_stopping()
                 got = await self._fund("state")
             except TimeoutError:
                 got = await self._fund("lapse")  # leaves a reservation promoted at the last moment alone
@@ -287,6 +285,10 @@ class VoucherWorkflow(CaseWorkflow):
             await self._project(status="rejected")
             await self._close("rejected", "服务券资金已无法满足本申请，申请已关闭")
         await self._project(status="reserved")
+
+    def _raise_if_stopping(self) -> None:
+        if self._stopping:
+            raise asyncio.CancelledError("the case is being stopped")
 
     async def _reviews(self) -> None:
         """Operator first review (may lower, never raise), then the department's final review, four-eyes."""

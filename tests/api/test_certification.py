@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from db.models import CertificationCall
 from tests.conftest import Stack
-from tests.helpers import case_status, complete, login, register_approved, task_of, wait_for
+from tests.helpers import case_status, complete, leap, login, register_approved, task_of, wait_for
 
 pytestmark = pytest.mark.workflow
 
@@ -86,7 +86,7 @@ async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> 
 
 
 async def sleep_past(stack: Stack, closes_at: str, extra: timedelta = timedelta(hours=1)) -> None:
-    await stack.env.sleep(datetime.fromisoformat(closes_at) - await stack.clock.now() + extra)
+    await leap(stack, datetime.fromisoformat(closes_at) - await stack.clock.now() + extra)
     await stack.http.get("/healthz")
 
 

@@ -15,7 +15,7 @@ from documents.model import format_cn_date
 from rules.calendar import SHANGHAI
 from tests.api.test_certification import apply, deadline, sleep_past, walk_to_notice
 from tests.conftest import Stack
-from tests.helpers import case_status, complete, login, task_of
+from tests.helpers import case_status, complete, leap, login, task_of
 from workflows.certification_types import OpenNoticeInput
 
 pytestmark = pytest.mark.workflow
@@ -121,12 +121,12 @@ class TestCalendarChange:
             moved = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()
             new = datetime.fromisoformat(deadline(moved, "public_notice")["closes_at"])
             assert new > old
-            await stack.env.sleep(old - await stack.clock.now() + timedelta(hours=1))
+            await leap(stack, old - await stack.clock.now() + timedelta(hours=1))
             r = await http.post(f"/api/cases/{case['id']}/objections", json=OBJECTOR)
             assert r.status_code == 201, r.text  # the workflow learned the later close
             task = await task_of(http, dep, "notice.objection_review", case["id"])
             assert (await complete(http, dep, task, "dismiss", comment="不成立")).status_code == 200
-            await stack.env.sleep(new - await stack.clock.now() + timedelta(hours=1))
+            await leap(stack, new - await stack.clock.now() + timedelta(hours=1))
             await case_status(http, org, case["id"], {"granted"})
         finally:
             r = await http.put(f"/api/admin/calendar/{last_day.year}", headers=admin, json=entry)

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 
 from tests.api.test_certification import granted
 from tests.conftest import Stack
+from tests.helpers import wait_for
 from tests.replay.test_replay import HISTORIES, replayer
 from tests.workflows.test_certification_life import run_cycle
 
@@ -32,9 +33,31 @@ async def runs(stack: Stack, case_id: str) -> list[WorkflowHistory]:
 async def test_certification_runs_replay_across_continue_as_new(stack: Stack) -> None:
     org, case_id = await granted(stack)
     await run_cycle(stack, org, case_id, "excellent")
-    histories = await runs(stack, case_id)
-    assert len(histories) >= 3  # application, first year (continued as new), second year (running)
+
+    async def handed_over() -> list[WorkflowHistory] | None:
+        got = await runs(stack, case_id)
+        return got if len(got) >= 3 else None  # the rating is in; the hand-over to year two may still be under way
+
+    # application, first year (continued as new), second year (running)
+    histories = await wait_for(handed_over, what="the hand-over to the second year")
     for name, history in (("apply", histories[0]), ("first_year", histories[1])):
         await replayer().replay_workflow(history)
         if os.environ.get("FLOW168_RECORD_HISTORIES"):
             (HISTORIES / f"CertificationWorkflow__{name}_v1.json").write_text(history.to_json())
+
+
+async def test_revoked_title_replays(stack: Stack) -> None:
+    """The patched stop ("certification-stop-reliably"): a revocation cancels the yearly cycle and the expiry watch
+    and waits until both have ended. Recorded as CertificationWorkflow__revoked_v2."""
+    from tests.helpers import case_status, login
+
+    org, case_id = await granted(stack)
+    dep = await login(stack.http, "department2")
+    r = await stack.http.post(f"/api/cases/{case_id}/revoke", headers=dep, json={"reason": "虚报服务业绩"})
+    assert r.status_code == 200, r.text
+    done = await case_status(stack.http, org, case_id, {"revoked"})
+    assert all(t["status"] != "open" for t in done["tasks"])
+    history = (await runs(stack, case_id))[-1]
+    await replayer().replay_workflow(history)
+    if os.environ.get("FLOW168_RECORD_HISTORIES"):
+        (HISTORIES / "CertificationWorkflow__revoked_v2.json").write_text(history.to_json())

@@ -12,7 +12,7 @@ from sqlmodel import select
 from db.engine import session_scope
 from db.models import Organization
 from tests.conftest import Stack
-from tests.helpers import case_status, complete, login, register_approved, task_of
+from tests.helpers import case_status, complete, leap, login, register_approved, task_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MATERIALS = ("premises_proof", "office_photo", "financial_statements", "social_security_proof", "tax_payment_proof")
@@ -100,7 +100,7 @@ class Voucher:
     async def close_bidding(self) -> None:
         """Skip time until bidding has closed: its working days may span a long holiday (e.g. Spring Festival)."""
         for _ in range(15):
-            await self.stack.env.sleep(timedelta(days=4))
+            await leap(self.stack, timedelta(days=4))
             if (await self.detail())["status"] != "bidding":
                 return
         raise AssertionError(f"bidding on {self.case_id} did not close within 60 days")

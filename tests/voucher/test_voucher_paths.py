@@ -9,7 +9,7 @@ import pytest
 
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import login, register_approved
+from tests.helpers import leap, login, register_approved
 from tests.voucher.factories import budget, get_org, new_voucher, signed_provider
 
 # Leaps months (expiry, year end, the monthly report): its own time-skipping server and database.
@@ -71,10 +71,10 @@ class TestExpiry:
         year = issued["result"]["voucher"]["fund_year"]
         dep = await v.h("department1")
         before = await budget(stack, dep, year)
-        await stack.env.sleep(timedelta(days=160))
+        await leap(stack, timedelta(days=160))
         assert any("30天后到期" in s for s in await notes(stack, v.ent))
         assert any("30天后到期" in s for s in await notes(stack, v.prov))
-        await stack.env.sleep(timedelta(days=25))
+        await leap(stack, timedelta(days=25))
         done = await v.status("expired")
         assert done["voucher"]["status"] == "void" and done["result"]["voucher"]["void_reason"] == "expired"
         assert any("7天后到期" in s for s in await notes(stack, v.ent))
@@ -191,7 +191,7 @@ class TestYearEnd:
             await b.apply(600_000)
             await b.status("waitlisted")
             now = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
-            await stack.env.sleep(datetime(year + 1, 1, 1, tzinfo=SHANGHAI) - now + timedelta(hours=2))
+            await leap(stack, datetime(year + 1, 1, 1, tzinfo=SHANGHAI) - now + timedelta(hours=2))
             done = await b.status("closed")
             assert done["voucher"]["status"] == "lapsed"
             assert any("候补申请未获递补" in s for s in await notes(stack, b.ent))

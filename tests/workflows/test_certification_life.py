@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from db.models import Notification, Task
 from tests.api.test_certification import apply, granted
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import case_status, complete, login, task_of, wait_for
+from tests.helpers import case_status, complete, leap, login, task_of, wait_for
 
 pytestmark = pytest.mark.workflow
 
@@ -38,7 +38,7 @@ async def to_next_summary(stack: Stack, org: dict[str, str], case_id: str) -> di
     for _ in range(14):
         if await opened():
             break
-        await stack.env.sleep(timedelta(days=31))
+        await leap(stack, timedelta(days=31))
         await stack.http.get("/healthz")
     return await task_of(stack.http, org, "certification.annual_summary", case_id)
 
@@ -84,7 +84,7 @@ class TestTitleLife:
         assert sorted(case["result"]["annual_ratings"].values()) == ["excellent", "qualified", "qualified"]
         assert sum(d["kind"] == "assessment_result_notice" for d in case["documents"]) == 3
         expires = datetime.fromisoformat(next(d for d in case["deadlines"] if d["name"] == "validity")["closes_at"])
-        await stack.env.sleep(expires - await stack.clock.now() + timedelta(hours=1))
+        await leap(stack, expires - await stack.clock.now() + timedelta(hours=1))
         await case_status(stack.http, org, case_id, {"expired"})
         assert notes(stack, case_id, "expiry_") == ["expiry_180", "expiry_30"]
         register = (await stack.http.get("/api/public/platforms")).json()

@@ -14,7 +14,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from db.models import Notification, Task, User
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import login, org_body, task_of, wait_for
+from tests.helpers import leap, login, org_body, task_of, wait_for
 from workflows.types import DecisionInput
 
 pytestmark = pytest.mark.workflow
@@ -45,7 +45,7 @@ class TestHumanStep:
         # registration.review is due in 3 working days; the reminder goes out at 09:00 of the 2nd. Sleep to just
         # past the due time (not a fixed number of days: a holiday may lie in between), then wait for the
         # worker to have written the notifications (the leap fires the timers; the activities follow).
-        await stack.env.sleep(datetime.fromisoformat(task["due_at"]) - await stack.clock.now() + timedelta(hours=1))
+        await leap(stack, datetime.fromisoformat(task["due_at"]) - await stack.clock.now() + timedelta(hours=1))
         await stack.http.get("/healthz")
         want = {("reminder", "operator"), ("escalation", "department"), ("escalation", "operator")}
 
@@ -63,7 +63,7 @@ class TestHumanStep:
         assert r.status_code == 200 and r.json()["overdue"] is False
         with Session(stack.engine) as s:
             due_before = s.get(Task, task["id"]).due_at  # type: ignore[union-attr]
-        await stack.env.sleep(due_before - await stack.clock.now() + timedelta(hours=1))
+        await leap(stack, due_before - await stack.clock.now() + timedelta(hours=1))
         await stack.http.get("/healthz")
         # This task's escalations only (keyed by task and due time): one for the first due time, one for the
         # extended one, and no more.

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import login, wait_for
+from tests.helpers import leap, login, wait_for
 from tests.replay.test_replay import HISTORIES, replayer
 from tests.voucher.factories import new_voucher
 from workflows.voucher_statistics import STATISTICS_ID
@@ -26,7 +26,7 @@ async def test_monthly_report_is_drafted_and_sent_to_the_department(stack: Stack
     http = stack.http
     dep = await login(http, "department1")
     before = (await http.get("/api/voucher/statistics", headers=dep)).json()["total"]
-    await stack.env.sleep(timedelta(days=35))
+    await leap(stack, timedelta(days=35))
 
     async def drafted() -> list | None:
         items = (await http.get("/api/voucher/statistics", headers=dep)).json()["items"]
