@@ -35,10 +35,12 @@ test-fast: $(STAMP)
 e2e-setup:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium unavailable: the browser test will be skipped"
 
-# Issue 2's parts (bare engine, provider admission, inbox), then the voucher rush and the certification life.
+# Issue 2's parts (bare engine, provider admission, inbox), then the voucher rush, the whole voucher lifecycle
+# against a bare workflow of the same shape, and the certification life.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.voucher_rush
+	$(BIN)/python -m bench.voucher_life
 	$(BIN)/python -m bench.certification_life
 
 clean:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -14,7 +15,7 @@ from db.calendar import load_calendar
 from db.engine import session_scope
 from db.models import Case
 from rules.calendar import SHANGHAI
-from rules.certification import valid_until
+from rules.certification import expiry_reminder_days, valid_until
 from workflows.certification_types import (
     Granted,
     GrantInput,
@@ -64,7 +65,7 @@ class CertificationActivities:
             if row is not None:  # a retry: the grant was recorded already
                 granted_on = row.event_at.astimezone(SHANGHAI).date()
                 return Granted(granted_on=granted_on, valid_until=valid_until(granted_on=granted_on),
-                               expires_at=row.closes_at)
+                               expires_at=row.closes_at, reminder_days=_reminders(s, inp.case_id))
             until = valid_until(granted_on=granted_on)
             expires = end_of(until)
             cal = load_calendar(s)
@@ -72,7 +73,8 @@ class CertificationActivities:
                             if _has(cal, y))
             repo.upsert_deadline(s, case_id=inp.case_id, name="validity", event_at=inp.at, closes_at=expires,
                                  working_days=None, confirmed=confirmed)
-            return Granted(granted_on=granted_on, valid_until=until, expires_at=expires)
+            return Granted(granted_on=granted_on, valid_until=until, expires_at=expires,
+                           reminder_days=_reminders(s, inp.case_id))
 
     @activity.defn(name="set_deadline")
     def set_deadline(self, inp: SetDeadlineInput) -> None:
@@ -106,3 +108,11 @@ def _has(cal: object, year: int) -> bool:
     except Exception:
         return False
     return True
+
+
+def _reminders(s: Session, case_id: str) -> list[int]:
+    """The expiry reminder days of the call the case applied under (002 art. 17; 180 and 30 by default)."""
+    case = s.get(Case, case_id)
+    year = case.result.get("call_year") if case is not None else None
+    call = repo.call_of_year(s, int(year)) if year else None
+    return list(expiry_reminder_days(call.expiry_reminder_days if call else None))

@@ -136,6 +136,8 @@ MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^file: the file is empty", "文件是空的"),
     (r"^the file is larger than the limit of (\d+) MB", lambda m: f"文件超过 {m[1]} MB 的上限"),
     (r"^staff and revenue cannot be negative", "从业人员和营业收入不能为负数"),
+    (r"^expiry_reminder_days must be at most 5 different days", "到期提醒最多5个不同的天数"),
+    (r"^each expiry reminder must be 1 to 1095 days", "每个到期提醒应在称号到期前1至1095天（三年有效期内）"),
 ]
 _COMPILED = [(re.compile(p), r) for p, r in MESSAGES]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -276,41 +276,40 @@ async def set_policy(code: str, page: LoginPageDep) -> Response:
 # --- withdrawal and fraud void (forms on the case page) ---------------------------------------------------------------
 
 
-@router.post("/cases/{case_id}/withdraw")
-async def withdraw(case_id: str, page: LoginPageDep) -> Response:
-    require(page.me, "enterprise")
-    back = safe_next(f"/cases/{case_id}", "/voucher")
+async def _with_reason(page: Page, *, back: str, verb: str, act: Callable[[str], Awaitable[Any]],
+                       done: str) -> Response:
+    """A case-page form that needs a reason: refused ones flash why (in Chinese), done ones what happened."""
     reason = text(page.posted, "reason", 2000)
     if not reason:
-        flash(page.request, "未撤回：请填写撤回理由", "error")
+        flash(page.request, f"未{verb}：请填写{verb}理由", "error")
         return redirect(back)
     page.release()
     try:
-        await routes_voucher.withdraw(case_id=case_id, body=routes_voucher.WithdrawIn(reason=reason),
-                                      request=page.request, session=page.session, user=page.me, now=page.now)
+        await act(reason)
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "未撤回：" + say(exc.detail), "error")
+        flash(page.request, f"未{verb}：" + say(exc.detail), "error")
         return redirect(back)
-    flash(page.request, "已撤回该服务券案件，已预留的资金退回年度服务券资金")
+    flash(page.request, done)
     return redirect(back)
+
+
+@router.post("/cases/{case_id}/withdraw")
+async def withdraw(case_id: str, page: LoginPageDep) -> Response:
+    require(page.me, "enterprise")
+    return await _with_reason(
+        page, back=safe_next(f"/cases/{case_id}", "/voucher"), verb="撤回",
+        act=lambda reason: routes_voucher.withdraw(case_id=case_id, body=routes_voucher.WithdrawIn(reason=reason),
+                                                   request=page.request, session=page.session, user=page.me,
+                                                   now=page.now),
+        done="已撤回该服务券案件，已预留的资金退回年度服务券资金")
 
 
 @router.post("/cases/{case_id}/void")
 async def void(case_id: str, page: LoginPageDep) -> Response:
     require(page.me, "department")
-    back = safe_next(f"/cases/{case_id}", "/cases")
-    reason = text(page.posted, "reason", 2000)
-    if not reason:
-        flash(page.request, "未作废：请填写作废理由", "error")
-        return redirect(back)
-    page.release()
-    try:
-        await routes_voucher.void(case_id=case_id, body=routes_voucher.VoidIn(reason=reason), request=page.request,
-                                  session=page.session, user=page.me, now=page.now)
-    except ApiError as exc:
-        page.session.rollback()
-        flash(page.request, "未作废：" + say(exc.detail), "error")
-        return redirect(back)
-    flash(page.request, "已作废该服务券：资金退回，服务机构取消签约资格，企业记入不良信用档案，作废决定已起草")
-    return redirect(back)
+    return await _with_reason(
+        page, back=safe_next(f"/cases/{case_id}", "/cases"), verb="作废",
+        act=lambda reason: routes_voucher.void(case_id=case_id, body=routes_voucher.VoidIn(reason=reason),
+                                               request=page.request, session=page.session, user=page.me, now=page.now),
+        done="已作废该服务券：资金退回，服务机构取消签约资格，企业记入不良信用档案，作废决定已起草")

@@ -9,18 +9,17 @@ from typing import Any
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Invalid, NotFound
 from api.views import document_json, iso
+from api.workflows import case_update
 from db import audit
 from db import certification as repo
 from db.models import Case, CertificationCall, Organization, Task, User
 from forms.certification import CallForm, eligibility
 from rules.calendar import SHANGHAI
+from rules.certification import expiry_reminder_days
 from workflows.certification_types import ObjectionFiled, ObjectionInput, RevokeInput, RevokeResult
 from workflows.yearly import end_of
 
@@ -41,6 +40,7 @@ def call_json(call: CertificationCall, *, now: datetime) -> dict[str, Any]:
     return {"id": call.id, "year": call.year, "title": call.title, "deadline_at": iso(call.deadline_at),
             "deadline": (call.deadline_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat(),
             "experts": call.experts, "open": call.opened_at <= now < call.deadline_at,
+            "expiry_reminder_days": list(expiry_reminder_days(call.expiry_reminder_days)),
             "opened_by": call.opened_by, "opened_at": iso(call.opened_at)}
 
 
@@ -54,7 +54,8 @@ async def open_call(body: CallForm, session: SessionDep, user: UserDep, now: Now
     if closes <= now:
         raise Invalid(f"deadline: {body.deadline} has already passed")
     call = CertificationCall(year=body.year, title=body.title or f"{body.year}年度自治区中小企业公共服务示范平台申报",
-                             deadline_at=closes, experts=body.experts, opened_by=user.username, opened_at=now)
+                             deadline_at=closes, experts=body.experts, expiry_reminder_days=body.expiry_reminder_days,
+                             opened_by=user.username, opened_at=now)
     session.add(call)
     session.flush()
     audit.record(session, action="call_opened", at=now, actor=user.username,
@@ -151,20 +152,8 @@ def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -
 
 
 async def _update(request: Request, case_id: str, name: str, arg: Any, result_type: type, update_id: str) -> Any:
-    handle = request.app.state.temporal.get_workflow_handle(case_id)
-    try:
-        return await handle.execute_update(name, arg, id=update_id, result_type=result_type)
-    except WorkflowUpdateFailedError as exc:
-        cause: Any = exc.cause
-        msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-        kind = cause.type if isinstance(cause, ApplicationError) else None
-        if kind in ("Anonymous", "InvalidObjection", "InvalidDecision"):
-            raise Invalid(msg) from None
-        raise Conflict(msg) from None
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            return None
-        raise
+    return await case_update(request.app.state.temporal, case_id=case_id, name=name, arg=arg,
+                             result_type=result_type, update_id=update_id)
 
 
 @router.post("/cases/{case_id}/objections", status_code=201)

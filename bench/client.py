@@ -38,6 +38,7 @@ class Api:
         self.requests = 0
         self.stale_409 = 0
         self.server_errors = 0
+        self.timeouts = 0
         self.ended_409 = 0
         self.slowest = 0.0
 

@@ -92,7 +92,8 @@ class SimStack:
         return out
 
     async def advance(self, days: float) -> str:
-        r = await self.api.call("POST", "/api/admin/clock/advance", "admin", json={"days": days})
+        # Every open case's timers on the way fire before the answer: with thousands of cases that takes minutes.
+        r = await self.api.call("POST", "/api/admin/clock/advance", "admin", json={"days": days}, timeout=900)
         if r.status_code != 200:
             raise BenchError(f"advance {days} days: {r.status_code} {r.text}")
         return str(r.json()["now"])

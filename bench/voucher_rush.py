@@ -25,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlmodel import Session, col, select
 
 from bench.client import BenchError
@@ -103,14 +104,22 @@ async def wait_ledger(st: SimStack, case_ids: set[str], timeout: float) -> int:
 
 
 async def complete(st: SimStack, user: str, task_id: str, decision: str, data: dict[str, Any]) -> float:
-    """One completion with retries on the known transient answers; returns the seconds of the successful call."""
+    """One completion with retries on the known transient answers; returns the seconds from the first try to success.
+
+    A request that times out on the client (120 s) is counted in `st.api.timeouts` and sent again: the Update id is
+    the task id, so the server applies it once, and "already completed" after a timeout means the first one went in."""
+    t0 = time.perf_counter()
+    timed_out = False
     for _ in range(30):
-        t0 = time.perf_counter()
-        r = await st.api.call("POST", f"/api/tasks/{task_id}/complete", user,
-                              json={"decision": decision, "comment": "同意", "data": data})
-        dt = time.perf_counter() - t0
-        if r.status_code == 200:
-            return dt
+        try:
+            r = await st.api.call("POST", f"/api/tasks/{task_id}/complete", user,
+                                  json={"decision": decision, "comment": "同意", "data": data})
+        except httpx.TimeoutException:
+            st.api.timeouts += 1
+            timed_out = True
+            continue
+        if r.status_code == 200 or (timed_out and r.status_code == 409 and "already completed" in r.text):
+            return time.perf_counter() - t0
         if r.status_code >= 500 or (r.status_code == 409 and "no longer open" in r.text):
             st.api.server_errors += r.status_code >= 500
             await asyncio.sleep(0.2)
@@ -251,7 +260,7 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
                 except BenchError as exc:
                     errors.append(str(exc))
 
-        err0 = st.api.server_errors
+        err0, to0 = st.api.server_errors, st.api.timeouts
         t1 = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(apply(u) for u in case_of)), 900)
         accepted_s = time.perf_counter() - t1
@@ -268,7 +277,8 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
         return {
             "n": n, "k": k, "year": year, "concurrency": concurrency, "boot_s": st.boot_s, "setup_s": setup_s,
             "setup_times": s["times"], "accepted_s": accepted_s, "settled_s": settled_s, "latency": lat,
-            "errors": errors, "server_errors": st.api.server_errors - err0, "status": dict(statuses(st, ids)),
+            "errors": errors, "server_errors": st.api.server_errors - err0, "timeouts": st.api.timeouts - to0,
+            "status": dict(statuses(st, ids)),
             "decided": decided, "fund": fund,
             "ledger_states": dict(Counter(r.state for r in rows)),
             "cap_max_fen": max(per_ent.values(), default=0), "baseline": baseline,
@@ -292,7 +302,8 @@ def report(r: dict[str, Any]) -> None:
     print(f"  latency               p50 {pct(lat, 50) * 1000:.0f} ms   p95 {pct(lat, 95) * 1000:.0f} ms   "
           f"max {max(lat, default=float('nan')) * 1000:.0f} ms")
     print(f"  case status           {r['status']}; fund ledger {r['ledger_states']}")
-    print(f"  errors                {len(r['errors'])} failed, {r['server_errors']} HTTP 5xx retried")
+    print(f"  errors                {len(r['errors'])} failed, {r['server_errors']} HTTP 5xx retried, "
+          f"{r['timeouts']} client timeouts (120 s) retried")
     for e in r["errors"][:3]:
         print(f"    ERROR {e[:300]}")
     ok = f["reserved_fen"] + f["settled_fen"] <= f["total_fen"]

@@ -305,6 +305,8 @@ class CertificationCall(SQLModel, table=True):
     title: str = ""
     deadline_at: datetime = _ts()
     experts: int = 3
+    # Days before a title granted under this call expires on which the holder is told (002 art. 17); null = 180, 30.
+    expiry_reminder_days: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     opened_by: str = ""
     opened_at: datetime = _ts()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from rules.certification import CertificationError, PlatformApplication, check_eligibility
+from rules.certification import CertificationError, PlatformApplication, check_eligibility, expiry_reminder_days
 
 # 002 art. 11: the materials the applicant uploads (upload ids), with their Chinese names.
 MATERIALS = {
@@ -119,6 +119,15 @@ class CallForm(BaseModel):
     deadline: date = Field(title="申报截止日期（当日24:00止）")
     title: str = Field(default="", max_length=200, title="通知标题")
     experts: int = Field(default=3, ge=1, le=15, title="评审专家人数")
+    expiry_reminder_days: list[int] = Field(default=[180, 30], max_length=5, title="称号到期前提醒（天）")
+
+    @field_validator("expiry_reminder_days")
+    @classmethod
+    def _reminders(cls, v: list[int]) -> list[int]:
+        try:
+            return list(expiry_reminder_days(v))
+        except CertificationError as exc:
+            raise ValueError(exc.message) from None
 
 
 FORMS = {

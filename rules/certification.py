@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -287,3 +287,20 @@ def annual_rating_outcome(rating: AnnualRating) -> AnnualOutcome:
     if rating == "failed":
         return AnnualOutcome("revoke", keeps_title=False, recommend_national=False)
     raise CertificationError("invalid_rating", f"rating must be one of {get_args(AnnualRating)}, got {rating!r}")
+
+
+DEFAULT_EXPIRY_REMINDER_DAYS = (180, 30)
+
+
+def expiry_reminder_days(days: Sequence[int] | None) -> tuple[int, ...]:
+    """The days before the title expires on which the holder is told it may re-apply that year (002 art. 17):
+    at most 5 different days, each 1 to 1,095 (inside the 3-year validity); None gives 180 and 30."""
+    if days is None:
+        return DEFAULT_EXPIRY_REMINDER_DAYS
+    out = tuple(sorted(set(days), reverse=True))
+    if len(out) != len(days) or len(out) > 5:
+        raise CertificationError("reminders_invalid", "expiry_reminder_days must be at most 5 different days")
+    if any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 1095 for d in out):
+        raise CertificationError("reminders_invalid", "each expiry reminder must be 1 to 1095 days before the title "
+                                 "expires (inside its 3-year validity)")
+    return out

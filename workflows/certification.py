@@ -164,7 +164,14 @@ class CertificationWorkflow(NoticeWorkflow):
         return CertificationState(
             granted_on=granted.granted_on, valid_until=granted.valid_until, expires_at=granted.expires_at,
             cycle_years=cycle_years(granted_on=granted.granted_on, valid_until=granted.valid_until),
-            counters=dict(self._counters), reminder_days=list(EXPIRY_REMINDER_DAYS))
+            counters=dict(self._counters), reminder_days=self._reminder_days(granted))
+
+    @staticmethod
+    def _reminder_days(granted: Granted) -> list[int]:
+        """Patched "certification-call-reminders": the call's expiry reminders (before: always 180 and 30)."""
+        if granted.reminder_days is not None and workflow.patched("certification-call-reminders"):
+            return list(granted.reminder_days)
+        return list(EXPIRY_REMINDER_DAYS)
 
     async def _rejected(self, what: str, decision: DecisionInput) -> None:
         reason = f"{what}：{decision.comment}".rstrip("：")

@@ -109,6 +109,7 @@ class Granted(BaseModel):
     granted_on: date
     valid_until: date
     expires_at: datetime
+    reminder_days: list[int] | None = None  # the call's expiry reminders (None from a worker before they existed)
 
 
 class SetDeadlineInput(BaseModel):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from db.models import CertificationCall
+from db.models import Case, CertificationCall
 from tests.conftest import Stack
 from tests.helpers import case_status, complete, leap, login, register_approved, task_of, wait_for
 
@@ -113,6 +113,29 @@ class TestCall:
         org, _ = await register_approved(stack.http, "platform_org")
         r = await stack.http.post("/api/certification/calls", headers=org, json={"year": 2090, "deadline": "2090-12-31"})
         assert r.status_code == 403
+
+    async def test_the_call_sets_the_expiry_reminders_of_its_titles(self, stack: Stack) -> None:
+        """002 art. 17: the holder is told before the title expires; the call says when (180 and 30 days by default)."""
+        from activities.certification import _reminders
+
+        dep = await login(stack.http, "department1")
+        url = "/api/certification/calls"
+        bad = await stack.http.post(url, headers=dep, json={"year": 2095, "deadline": "2095-12-31",
+                                                            "expiry_reminder_days": [2000]})
+        assert bad.status_code == 422 and "1 to 1095 days" in bad.json()["detail"]
+        r = await stack.http.post(url, headers=dep, json={"year": 2095, "deadline": "2095-12-31",
+                                                          "expiry_reminder_days": [45, 200]})
+        assert r.status_code == 201 and r.json()["expiry_reminder_days"] == [200, 45], r.text
+        now = await stack.clock.now()
+        with Session(stack.engine) as s:
+            s.add(Case(id="CT-2095-reminders", type="certification", status="public_notice", created_at=now,
+                       updated_at=now, result={"call_year": 2095}))
+            s.commit()
+            assert _reminders(s, "CT-2095-reminders") == [200, 45]  # what the grant hands the title's workflow
+            assert _reminders(s, "CT-none") == [180, 30]
+            s.delete(s.get(Case, "CT-2095-reminders"))
+            s.delete(s.exec(select(CertificationCall).where(CertificationCall.year == 2095)).one())
+            s.commit()
 
     async def test_application_after_the_deadline_is_refused_with_the_reason(self, stack: Stack) -> None:
         org, _ = await register_approved(stack.http, "platform_org")

@@ -306,3 +306,24 @@ class TestAnnualRating:
         with pytest.raises(CertificationError) as info:
             annual_rating_outcome("good")  # type: ignore[arg-type]
         assert info.value.code == "invalid_rating"
+
+
+class TestExpiryReminders:
+    """002 art. 17: before the title expires the holder is told it may re-apply; the call sets the days."""
+
+    def test_default_is_180_and_30(self) -> None:
+        from rules.certification import expiry_reminder_days
+
+        assert expiry_reminder_days(None) == (180, 30)
+
+    def test_sorted_latest_first(self) -> None:
+        from rules.certification import expiry_reminder_days
+
+        assert expiry_reminder_days([30, 365, 90]) == (365, 90, 30)
+
+    @pytest.mark.parametrize("days", [[0], [1096], [30, 30], [1, 2, 3, 4, 5, 6], [True]])
+    def test_refused(self, days: list[int]) -> None:
+        from rules.certification import CertificationError, expiry_reminder_days
+
+        with pytest.raises(CertificationError):
+            expiry_reminder_days(days)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import leap, login, register_approved
-from tests.voucher.factories import budget, get_org, new_voucher, signed_provider
+from tests.voucher.factories import Voucher, budget, get_org, new_voucher, signed_provider
 
 # Leaps months (expiry, year end, the monthly report): its own time-skipping server and database.
 stack = own_stack_fixture()
@@ -123,30 +125,33 @@ class TestFraudVoid:
         assert (await v.status("void"))["voucher"]["status"] == "void"
 
 
-async def tight_budget(stack: Stack, admin: dict[str, str], room_fen: int) -> tuple[int, int]:
-    """Set this year's fund to what is committed plus `room_fen`; returns (year, the total to restore)."""
-    now_utc = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
-    year = now_utc.astimezone(SHANGHAI).year
+@asynccontextmanager
+async def one_reserved_one_waiting(stack: Stack) -> AsyncIterator[tuple[Voucher, Voucher, dict[str, str], int]]:
+    """Two applications against this year's fund with room for one: a reserved, b waitlisted; the fund is put back
+    to 5,000,000 CNY afterwards. Yields (a, b, the admin's headers, the fund year)."""
+    a, b = await new_voucher(stack), await new_voucher(stack)
+    await a.to_apply()
+    await b.to_apply()
+    admin = await login(stack.http, "admin")
+    year = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"]).astimezone(SHANGHAI).year
     now = await budget(stack, admin, year)
     r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin,
-                             json={"total_fen": now["reserved_fen"] + now["settled_fen"] + room_fen})
+                             json={"total_fen": now["reserved_fen"] + now["settled_fen"] + 400_000})
     assert r.status_code == 200, r.text
-    return year, 500_000_000
+    try:
+        await a.apply(600_000)
+        await a.status("in_review")
+        await b.apply(600_000)
+        await b.status("waitlisted")
+        yield a, b, admin, year
+    finally:
+        await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 500_000_000})
 
 
 class TestWithdrawal:
     async def test_withdrawing_a_reserved_application_moves_the_waitlist_up(self, stack: Stack) -> None:
         """003 art. 11(3): money released by a withdrawal goes to the first waitlisted application."""
-        a, b = await new_voucher(stack), await new_voucher(stack)
-        await a.to_apply()
-        await b.to_apply()
-        admin = await login(stack.http, "admin")
-        year, restore = await tight_budget(stack, admin, 400_000)
-        try:
-            await a.apply(600_000)
-            await a.status("in_review")
-            await b.apply(600_000)
-            await b.status("waitlisted")
+        async with one_reserved_one_waiting(stack) as (a, b, _, _):
             url = f"/api/cases/{a.case_id}/withdraw"
             assert (await stack.http.post(url, headers=b.ent, json={"reason": "不需要了"})).status_code == 404
             assert (await stack.http.post(url, headers=a.prov, json={"reason": "x"})).status_code == 403
@@ -160,8 +165,6 @@ class TestWithdrawal:
             assert (await b.status("in_review"))["voucher"]["status"] == "reserved"
             again = await stack.http.post(url, headers=a.ent, json={"reason": "再次"})
             assert again.status_code == 409
-        finally:
-            await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": restore})
 
     async def test_withdraw_a_demand_but_not_a_delivered_service(self, stack: Stack) -> None:
         v = await new_voucher(stack)
@@ -180,24 +183,13 @@ class TestWithdrawal:
 class TestYearEnd:
     async def test_a_waitlisted_application_lapses_when_its_fund_year_ends(self, stack: Stack) -> None:
         """The year's fund closes at year end: an application still waitlisted then is closed, and told so."""
-        a, b = await new_voucher(stack), await new_voucher(stack)
-        await a.to_apply()
-        await b.to_apply()
-        admin = await login(stack.http, "admin")
-        year, restore = await tight_budget(stack, admin, 400_000)
-        try:
-            await a.apply(600_000)
-            await a.status("in_review")
-            await b.apply(600_000)
-            await b.status("waitlisted")
+        async with one_reserved_one_waiting(stack) as (_, b, admin, year):
             now = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
             await leap(stack, datetime(year + 1, 1, 1, tzinfo=SHANGHAI) - now + timedelta(hours=2))
             done = await b.status("closed")
             assert done["voucher"]["status"] == "lapsed"
             assert any("候补申请未获递补" in s for s in await notes(stack, b.ent))
             assert b.case_id not in [w["case_id"] for w in (await budget(stack, admin, year))["waitlist"]]
-        finally:
-            await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": restore})
 
 
 class TestSettlement:
