@@ -11,7 +11,7 @@ import pytest
 
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import leap, login, register_approved
+from tests.helpers import leap, login, register_approved, wait_for
 from tests.voucher.factories import Voucher, budget, get_org, new_voucher, signed_provider
 
 # Leaps months (expiry, year end, the monthly report): its own time-skipping server and database.
@@ -23,6 +23,14 @@ pytestmark = [pytest.mark.pg, pytest.mark.workflow]
 async def notes(stack: Stack, h: dict[str, str]) -> list[str]:
     r = await stack.http.get("/api/notifications", headers=h, params={"limit": 200})
     return [n["subject"] for n in r.json()["items"]]
+
+
+async def told(stack: Stack, h: dict[str, str], words: str) -> None:
+    """Wait for a notification whose subject has `words`: the parties are told right after the status is set."""
+    async def found() -> bool:
+        return any(words in s for s in await notes(stack, h))
+
+    await wait_for(found, what=f"a notification about {words}")
 
 
 class TestWaitlist:
@@ -80,7 +88,7 @@ class TestExpiry:
         done = await v.status("expired")
         assert done["voucher"]["status"] == "void" and done["result"]["voucher"]["void_reason"] == "expired"
         assert any("7天后到期" in s for s in await notes(stack, v.ent))
-        assert any("过期作废" in s for s in await notes(stack, v.ent))
+        await told(stack, v.ent, "过期作废")
         assert [t["status"] for t in done["tasks"] if t["type"] == "voucher.delivery"] == ["cancelled"]
         after = await budget(stack, dep, year)
         assert after["reserved_fen"] == before["reserved_fen"] - 300_000
@@ -161,7 +169,7 @@ class TestWithdrawal:
             done = await a.status("withdrawn")
             assert done["voucher"]["status"] == "withdrawn" and done["closed_at"]
             assert all(t["status"] != "open" for t in done["tasks"])
-            assert any("已撤回" in s for s in await notes(stack, a.prov))
+            await told(stack, a.prov, "已撤回")
             assert (await b.status("in_review"))["voucher"]["status"] == "reserved"
             again = await stack.http.post(url, headers=a.ent, json={"reason": "再次"})
             assert again.status_code == 409
@@ -188,7 +196,7 @@ class TestYearEnd:
             await leap(stack, datetime(year + 1, 1, 1, tzinfo=SHANGHAI) - now + timedelta(hours=2))
             done = await b.status("closed")
             assert done["voucher"]["status"] == "lapsed"
-            assert any("候补申请未获递补" in s for s in await notes(stack, b.ent))
+            await told(stack, b.ent, "候补申请未获递补")
             assert b.case_id not in [w["case_id"] for w in (await budget(stack, admin, year))["waitlist"]]
 
 
