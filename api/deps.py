@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from api.errors import ApiError, Forbidden
 from api.security import read_token
+from db.engine import session_scope
 from db.models import User
 
 
@@ -21,15 +22,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     on SQLite a transaction left open until after the response would hold the write lock while the loop is
     blocked by the next request waiting for it.
     """
-    session = Session(request.app.state.engine, expire_on_commit=False)
-    try:
+    with session_scope(request.app.state.engine) as session:
         yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -232,16 +232,9 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
     except ValidationError as exc:
         flash(page.request, "未保存：" + validation_zh(exc), "error")
         return redirect(back)
-    page.release()
-    try:
-        await routes_voucher.set_budget(year=year, body=body, request=page.request, session=page.session,
-                                        user=page.me, now=page.now)
-    except ApiError as exc:
-        page.session.rollback()
-        flash(page.request, "未保存：" + say(exc.detail), "error")
-        return redirect(back)
-    flash(page.request, f"已将 {year} 年服务券资金总额设为 {yuan(total)}")
-    return redirect(back)
+    return await _submit(page, back=back, failed="未保存：", done=f"已将 {year} 年服务券资金总额设为 {yuan(total)}",
+                         act=lambda: routes_voucher.set_budget(year=year, body=body, request=page.request,
+                                                               session=page.session, user=page.me, now=page.now))
 
 
 @router.post("/voucher/policies/{code}")
@@ -262,14 +255,22 @@ async def set_policy(code: str, page: LoginPageDep) -> Response:
     except (ValueError, ValidationError):
         flash(page.request, "未保存：请填写整数的报价期、有效期，用逗号分隔的提醒天数，以及百分比的费率", "error")
         return redirect(back)
+    return await _submit(page, back=back, failed="未保存：", done=f"已保存{code}年版服务券政策参数",
+                         act=lambda: routes_voucher.put_policy(code=code, body=body, session=page.session,
+                                                               user=page.me, now=page.now))
+
+
+async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Awaitable[Any]]) -> Response:
+    """Call the API function with the page's database connection released; flash its refusal (in Chinese) or
+    `done`, and go back."""
     page.release()
     try:
-        await routes_voucher.put_policy(code=code, body=body, session=page.session, user=page.me, now=page.now)
+        await act()
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "未保存：" + say(exc.detail), "error")
+        flash(page.request, failed + say(exc.detail), "error")
         return redirect(back)
-    flash(page.request, f"已保存{code}年版服务券政策参数")
+    flash(page.request, done)
     return redirect(back)
 
 
@@ -283,15 +284,7 @@ async def _with_reason(page: Page, *, back: str, verb: str, act: Callable[[str],
     if not reason:
         flash(page.request, f"未{verb}：请填写{verb}理由", "error")
         return redirect(back)
-    page.release()
-    try:
-        await act(reason)
-    except ApiError as exc:
-        page.session.rollback()
-        flash(page.request, f"未{verb}：" + say(exc.detail), "error")
-        return redirect(back)
-    flash(page.request, done)
-    return redirect(back)
+    return await _submit(page, back=back, failed=f"未{verb}：", done=done, act=lambda: act(reason))
 
 
 @router.post("/cases/{case_id}/withdraw")
