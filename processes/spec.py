@@ -1,0 +1,138 @@
+"""What a process declares about itself, once: the `ProcessSpec` every shared module reads.
+
+A process (a case type) lives in its own modules (workflow, activities, forms, documents, pages) and declares
+itself in `processes/<type>.py` as `SPEC = ProcessSpec(...)`. Shared modules (the case and task routes, the
+worker, the labels, the step due times, the templates) iterate over `processes.registry.specs()` and never name a
+case type. Parts that would cross the import direction (the API never imports activities) are given as
+references, "module:attribute", resolved on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+# "package.module:attribute", imported when first used.
+Ref = str
+
+
+@cache
+def resolve(ref: Ref) -> Any:
+    """The object a "module:attribute" reference names."""
+    module, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """An extra action on the case page: a reason form posted to `/cases/{case_id}/{path}` (a page route)."""
+
+    path: str
+    heading: str
+    button: str
+    roles: tuple[str, ...]
+    note: str = ""
+    field_label: str = "理由"
+    confirm: str = ""
+    # Shown while the case is open and its status is in `statuses` (empty: any) and not in `not_statuses`.
+    statuses: tuple[str, ...] = ()
+    not_statuses: tuple[str, ...] = ()
+    open_only: bool = True
+
+    def shown(self, *, role: str, status: str, closed: bool) -> bool:
+        """Whether a user of `role` sees this action on a case in `status`."""
+        if role not in self.roles or (self.open_only and closed):
+            return False
+        return (not self.statuses or status in self.statuses) and status not in self.not_statuses
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link of the top navigation for the given roles; `active` is the path prefix that highlights it."""
+
+    href: str
+    label: str
+    roles: tuple[str, ...]
+    active: str = ""
+    exact: bool = False
+
+    def is_on(self, path: str) -> bool:
+        prefixes = self.active.split("|") if self.active else [self.href]
+        return path == self.href if self.exact else any(path.startswith(p) for p in prefixes)
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What a process's worker parts are built from."""
+
+    engine: Any
+    settings: Any
+    documents_dir: Any
+
+
+@dataclass
+class WorkerParts:
+    """A process's activities (bound methods) and its document builders (kind -> builder)."""
+
+    activities: list[Any] = field(default_factory=list)
+    builders: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One case type, declared once."""
+
+    type: str
+    prefix: str  # case ids: f"{prefix}-{year}-{random}"
+    label: str  # the case type in Chinese (lists, breadcrumbs)
+    title: str  # a new case's title: f"{title}：{organisation}"
+    workflow: type
+    # Who may open it through POST /api/cases (empty: opened by the system, e.g. registration).
+    applicant_roles: tuple[str, ...] = ()
+    case_form: type[BaseModel] | None = None
+    task_forms: Mapping[str, type[BaseModel]] = field(default_factory=dict)  # form name (on a task) -> model
+    # Refusals before a case is created: fn(session, *, user, org, data, now) -> figures for the case's result.
+    create_check: Ref | None = None
+    # Per task type, checks of a completed form: fn(session, *, user, task, case, data, now), raising a 4xx.
+    task_checks: Mapping[str, Ref] = field(default_factory=dict)
+    # Figures the case's result derives from its data (recomputed after a correction); pure.
+    derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # The case view for a viewer: fn(session, user, case, detail) -> detail (blind review, private materials).
+    redact: Ref | None = None
+    many_open: bool = False  # an organisation may have several open cases of this type at once
+    due_days: Mapping[str, int] = field(default_factory=dict)  # task type -> default due working days
+    statuses: Mapping[str, str] = field(default_factory=dict)  # status -> Chinese label (beyond the common ones)
+    status_tones: Mapping[str, str] = field(default_factory=dict)  # status -> ok | bad | warn
+    task_types: Mapping[str, str] = field(default_factory=dict)  # task type -> Chinese label
+    decisions: Mapping[str, str] = field(default_factory=dict)  # decision -> Chinese label (beyond the common ones)
+    needs_reason: tuple[str, ...] = ()  # decisions of this process that need a comment (beyond the common ones)
+    deadlines: Mapping[str, str] = field(default_factory=dict)  # deadline name -> Chinese label
+    documents: Mapping[str, str] = field(default_factory=dict)  # document kind -> Chinese label
+    # fn(WorkerContext) -> WorkerParts: the activities and document builders the worker registers.
+    worker: Ref | None = None
+    extra_workflows: tuple[type, ...] = ()  # workflows that are not a case (e.g. the monthly statistics)
+    api_routers: tuple[Ref, ...] = ()  # FastAPI routers of the process's own endpoints
+    page_routers: tuple[Ref, ...] = ()  # routers of its pages (mounted before the public pages)
+    actions: tuple[CaseAction, ...] = ()
+    nav: tuple[NavLink, ...] = ()
+
+    @property
+    def input_type(self) -> type[BaseModel]:
+        """The input type the workflow's `run` declares (the starter builds exactly this)."""
+        hints = typing.get_type_hints(self.workflow.run)  # type: ignore[attr-defined]
+        params = [v for k, v in hints.items() if k != "return"]
+        return typing.cast(type[BaseModel], params[0])
+
+    def check(self, name: str) -> Callable[..., Any] | None:
+        """A task check by task type, resolved."""
+        ref = self.task_checks.get(name)
+        return resolve(ref) if ref else None
