@@ -12,42 +12,40 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
-from activities.certification import CertificationActivities
+from activities.cases import CaseActivities
 from activities.channels import LogSms, SmtpMailer
 from activities.documents import DocumentActivities
 from activities.failures import FailureRecorder
-from activities.fund import FundActivities
 from activities.notify import NotifyActivities
 from activities.public_notice import PublicNoticeActivities
 from activities.tasks import TaskActivities
-from activities.voucher import VoucherActivities
-from activities.voucher_statistics import StatisticsActivities
+from processes import registry
+from processes.spec import WorkerContext, resolve
 from settings import Settings, get_settings
-from workflows.registry import WORKFLOWS
 
 
 def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
-    """Every activity, bound to its dependencies."""
-    tasks = TaskActivities(engine=engine)
+    """Every activity, bound to its dependencies: the shared ones, then each process's own (its spec's `worker`)."""
+    documents_dir = Path(settings.data_dir) / "documents"
+    ctx = WorkerContext(engine=engine, settings=settings, documents_dir=documents_dir)
+    parts = [resolve(spec.worker)(ctx) for spec in registry.specs().values() if spec.worker]
+    builders: dict[str, object] = {}
+    for p in parts:
+        builders.update(p.builders)
+    tasks, cases = TaskActivities(engine=engine), CaseActivities(engine=engine)
     notify = NotifyActivities(
         engine=engine,
         mailer=SmtpMailer(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None,
         sms=LogSms(),
     )
-    docs = DocumentActivities(engine=engine, store=Path(settings.data_dir) / "documents")
-    voucher, fund = VoucherActivities(engine=engine), FundActivities(engine=engine)
-    stats = StatisticsActivities(engine=engine, store=Path(settings.data_dir) / "documents")
-    cert = CertificationActivities(engine=engine)
+    docs = DocumentActivities(engine=engine, store=documents_dir, builders=builders)  # type: ignore[arg-type]
     notice = PublicNoticeActivities(engine=engine)
-    return [
-        cert.prepare_certification, cert.grant_certification, cert.set_deadline, cert.update_case_result,
-        notice.open_public_notice, notice.public_notice_period, notice.close_public_notice, notice.record_objection,
-        notice.decide_objection,
-        tasks.open_task, tasks.close_task, tasks.set_case_status, tasks.cancel_tasks, tasks.decide_account,
-        tasks.file_provider, notify.notify, docs.draft_document,
-        voucher.start, voucher.open_bidding, voucher.close_bidding, voucher.choose_bid, voucher.issue, voucher.project,
-        voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft,
+    shared: list[object] = [
+        tasks.open_task, tasks.close_task, cases.set_case_status, cases.cancel_tasks, cases.set_deadline,
+        cases.update_case_result, notice.open_public_notice, notice.public_notice_period, notice.close_public_notice,
+        notice.record_objection, notice.decide_objection, notify.notify, docs.draft_document,
     ]
+    return shared + [a for p in parts for a in p.activities]
 
 
 def build_worker(client: Client, *, engine: Engine, settings: Settings, task_queue: str | None = None) -> Worker:
@@ -55,7 +53,7 @@ def build_worker(client: Client, *, engine: Engine, settings: Settings, task_que
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=list(WORKFLOWS.values()),
+        workflows=registry.workflows(),
         activities=build_activities(engine=engine, settings=settings),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         max_concurrent_activities=16,

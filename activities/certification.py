@@ -9,21 +9,14 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from db import audit
+from db import audit, deadlines
 from db import certification as repo
 from db.calendar import load_calendar
 from db.engine import session_scope
 from db.models import Case
 from rules.calendar import SHANGHAI
 from rules.certification import expiry_reminder_days, valid_until
-from workflows.certification_types import (
-    Granted,
-    GrantInput,
-    Prepared,
-    PrepareInput,
-    ResultInput,
-    SetDeadlineInput,
-)
+from workflows.certification_types import Granted, GrantInput, Prepared, PrepareInput
 from workflows.yearly import end_of
 
 DEFAULT_EXPERTS = 3
@@ -61,7 +54,7 @@ class CertificationActivities:
         """The title runs 3 years from the grant (002 art. 17); kept as the case's `validity` deadline."""
         with session_scope(self.engine) as s:
             granted_on = inp.at.astimezone(SHANGHAI).date()
-            row = repo.deadline(s, inp.case_id, "validity")
+            row = deadlines.deadline(s, inp.case_id, "validity")
             if row is not None:  # a retry: the grant was recorded already
                 granted_on = row.event_at.astimezone(SHANGHAI).date()
                 return Granted(granted_on=granted_on, valid_until=valid_until(granted_on=granted_on),
@@ -71,35 +64,11 @@ class CertificationActivities:
             cal = load_calendar(s)
             confirmed = all(cal.schedule(y).confirmed for y in range(granted_on.year, until.year + 1)
                             if _has(cal, y))
-            repo.upsert_deadline(s, case_id=inp.case_id, name="validity", event_at=inp.at, closes_at=expires,
+            deadlines.upsert_deadline(s, case_id=inp.case_id, name="validity", event_at=inp.at, closes_at=expires,
                                  working_days=None, confirmed=confirmed)
             return Granted(granted_on=granted_on, valid_until=until, expires_at=expires,
                            reminder_days=_reminders(s, inp.case_id))
 
-    @activity.defn(name="set_deadline")
-    def set_deadline(self, inp: SetDeadlineInput) -> None:
-        """A deadline fixed by a rule (end of year, end of February, end of validity)."""
-        with session_scope(self.engine) as s:
-            cal = load_calendar(s)
-            start, end = inp.at.astimezone(SHANGHAI).date(), inp.closes_at.astimezone(SHANGHAI).date()
-            confirmed = all(cal.schedule(y).confirmed for y in range(start.year, end.year + 1) if _has(cal, y))
-            row = repo.deadline(s, inp.case_id, inp.name)
-            event_at = row.event_at if row is not None and row.closes_at == inp.closes_at else inp.at
-            repo.upsert_deadline(s, case_id=inp.case_id, name=inp.name, event_at=event_at, closes_at=inp.closes_at,
-                                 working_days=None, confirmed=confirmed, open=inp.open)
-
-    @activity.defn(name="update_case_result")
-    def update_case_result(self, inp: ResultInput) -> None:
-        with session_scope(self.engine) as s:
-            case = s.get(Case, inp.case_id)
-            if case is None:
-                raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
-            if all(case.result.get(k) == v for k, v in inp.result.items()):
-                return
-            case.result, case.updated_at = {**case.result, **inp.result}, inp.at
-            if inp.message:
-                audit.record(s, action="result", at=inp.at, case_id=case.id, message=inp.message,
-                             key=f"{case.id}.result.{inp.message}")
 
 
 def _has(cal: object, year: int) -> bool:

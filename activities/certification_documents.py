@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from db.models import Case, Document
 from documents import content
+from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
 from rules.cities import CITIES
 from workflows.types import DraftDocumentInput
@@ -87,3 +88,12 @@ CERTIFICATION_BUILDERS = {
     "revocation_decision": revocation_decision,
     "assessment_result_notice": assessment_result_notice,
 }
+
+
+def worker_parts(ctx: WorkerContext) -> WorkerParts:
+    """Certification's activities (experts, the grant) and its document builders."""
+    from activities.certification import CertificationActivities
+
+    cert = CertificationActivities(engine=ctx.engine)
+    return WorkerParts(activities=[cert.prepare_certification, cert.grant_certification],
+                       builders=dict(CERTIFICATION_BUILDERS))

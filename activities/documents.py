@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,36 +16,16 @@ from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.certification_documents import CERTIFICATION_BUILDERS
-from activities.voucher_documents import VOUCHER_BUILDERS
 from db import audit
 from db import documents as doc_repo
 from db.engine import session_scope
-from db.models import Case, Document, Organization
-from documents import content
+from db.models import Case, Document
 from documents.model import OfficialDocument
 from documents.render import render_docx
-from rules.calendar import SHANGHAI
-from rules.voucher import CATEGORIES
 from workflows.types import DocumentRef, DraftDocumentInput
 
 Builder = Callable[[Session, Case, DraftDocumentInput], Any]
 
-
-def _filing_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
-    org = s.get(Organization, case.applicant_org_id) if case.applicant_org_id else None
-    day = inp.at.astimezone(SHANGHAI).date()
-    return content.provider_filing_notice(
-        number=1, year=day.year, issued_on=day, provider_name=org.name if org else case.applicant,
-        categories=[CATEGORIES.get(c, c) for c in case.data.get("categories", [])],
-        service_items=[(i["name"], int(i["price_fen"])) for i in case.data.get("service_items", [])],
-        filed_on=day,
-    )
-
-
-BUILDERS: dict[str, Builder] = {"provider_filing_notice": _filing_notice}
-BUILDERS.update(VOUCHER_BUILDERS)
-BUILDERS.update(CERTIFICATION_BUILDERS)
 
 
 @dataclass
@@ -54,6 +34,7 @@ class DocumentActivities:
 
     engine: Engine
     store: Path
+    builders: dict[str, Builder] = field(default_factory=dict)  # kind -> builder, from every process's worker parts
 
     @activity.defn(name="draft_document")
     def draft_document(self, inp: DraftDocumentInput) -> DocumentRef:
@@ -62,7 +43,7 @@ class DocumentActivities:
             if existing is not None:
                 return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
             case = s.get(Case, inp.case_id)
-            builder = BUILDERS.get(inp.kind)
+            builder = self.builders.get(inp.kind)
             if case is None or builder is None:
                 raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
             doc = builder(s, case, inp)

@@ -9,19 +9,13 @@ from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from db import audit
+from db import audit, deadlines
 from db import certification as repo
 from db.calendar import load_calendar
 from db.engine import session_scope
 from db.models import Deadline, Objection
 from rules.calendar import SHANGHAI
-from workflows.certification_types import (
-    DecideObjectionInput,
-    NoticePeriod,
-    NoticeRef,
-    OpenNoticeInput,
-    RecordObjectionInput,
-)
+from workflows.notice_types import DecideObjectionInput, NoticePeriod, NoticeRef, OpenNoticeInput, RecordObjectionInput
 
 
 def _period(d: Deadline) -> NoticePeriod:
@@ -40,12 +34,12 @@ class PublicNoticeActivities:
     def open_public_notice(self, inp: OpenNoticeInput) -> NoticePeriod:
         """Start the period the day after `at`; it closes at 24:00 of the N-th working day (Civil Code 201, 203)."""
         with session_scope(self.engine) as s:
-            row = repo.deadline(s, inp.case_id, inp.name)
+            row = deadlines.deadline(s, inp.case_id, inp.name)
             if row is None:
                 cal = load_calendar(s)
                 closes = cal.closes_at(event=inp.at, working_days=inp.working_days)
                 start = inp.at.astimezone(SHANGHAI).date()
-                row = repo.upsert_deadline(
+                row = deadlines.upsert_deadline(
                     s, case_id=inp.case_id, name=inp.name, event_at=inp.at, closes_at=closes,
                     working_days=inp.working_days,
                     confirmed=cal.confirmed_between(start=start, end=closes.astimezone(SHANGHAI).date()))
@@ -60,7 +54,7 @@ class PublicNoticeActivities:
     def public_notice_period(self, inp: NoticeRef) -> NoticePeriod:
         """The period as stored now (an admin-entered calendar may have moved its close)."""
         with session_scope(self.engine) as s:
-            row = repo.deadline(s, inp.case_id, inp.name)
+            row = deadlines.deadline(s, inp.case_id, inp.name)
             if row is None:
                 raise ApplicationError(f"case {inp.case_id} has no {inp.name}", type="RuleViolation")
             return _period(row)
@@ -68,7 +62,7 @@ class PublicNoticeActivities:
     @activity.defn(name="close_public_notice")
     def close_public_notice(self, inp: NoticeRef) -> None:
         with session_scope(self.engine) as s:
-            row = repo.deadline(s, inp.case_id, inp.name)
+            row = deadlines.deadline(s, inp.case_id, inp.name)
             if row is not None and row.open:
                 row.open = False
                 audit.record(s, action="public_notice_closed", at=inp.at, case_id=inp.case_id, message="公示期结束",

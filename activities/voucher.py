@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from db import audit, voucher_policy
+from db import audit, deadlines, voucher_policy
 from db.calendar import load_calendar
 from db.documents import next_number
 from db.engine import session_scope
@@ -39,8 +39,6 @@ def load_case(s: Session, case_id: str) -> Case:
     return case
 
 
-def _deadline(s: Session, case_id: str, name: str) -> Deadline | None:
-    return s.exec(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == name)).first()
 
 
 @dataclass
@@ -66,7 +64,7 @@ class VoucherActivities:
     def open_bidding(self, inp: BiddingInput) -> BiddingOpened:
         """Open bidding for N working days (a `bidding` deadline the bid endpoint checks)."""
         with session_scope(self.engine) as s:
-            existing = _deadline(s, inp.case_id, "bidding")
+            existing = deadlines.deadline(s, inp.case_id, "bidding")
             if existing is not None:
                 return BiddingOpened(closes_at=existing.closes_at)
             cal = load_calendar(s)
@@ -84,7 +82,7 @@ class VoucherActivities:
     def close_bidding(self, inp: BiddingInput) -> BidsClosed:
         """Close bidding; returns the bids received."""
         with session_scope(self.engine) as s:
-            d = _deadline(s, inp.case_id, "bidding")
+            d = deadlines.deadline(s, inp.case_id, "bidding")
             if d is not None and d.open:
                 d.open = False
             ids = [b.id for b in s.exec(select(Bid).where(Bid.case_id == inp.case_id).order_by(Bid.id))]  # type: ignore[arg-type]
@@ -142,7 +140,7 @@ class VoucherActivities:
             case.result = {**case.result, "voucher": {**case.result.get("voucher", {}), **inp.voucher}}
             case.updated_at = inp.at
             if inp.voucher.get("status") in ("void", "settled", "expired", "withdrawn", "lapsed"):
-                for d in s.exec(select(Deadline).where(Deadline.case_id == case.id, Deadline.open == True)):  # noqa: E712
+                for d in deadlines.open_deadlines(s, case.id):
                     d.open = False
 
     @activity.defn(name="voucher_void_case")

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from db.models import Case
 from documents import content
+from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
 from rules.voucher import CATEGORIES, POLICIES
 from workflows.types import DraftDocumentInput
@@ -65,3 +66,18 @@ VOUCHER_BUILDERS = {
     "settlement_statement": settlement_statement,
     "voucher_void_decision": voucher_void_decision,
 }
+
+
+def worker_parts(ctx: WorkerContext) -> WorkerParts:
+    """The voucher process's activities (case, fund, monthly statistics) and its document builders."""
+    from activities.fund import FundActivities
+    from activities.voucher import VoucherActivities
+    from activities.voucher_statistics import StatisticsActivities
+
+    voucher, fund = VoucherActivities(engine=ctx.engine), FundActivities(engine=ctx.engine)
+    stats = StatisticsActivities(engine=ctx.engine, store=ctx.documents_dir)
+    return WorkerParts(
+        activities=[voucher.start, voucher.open_bidding, voucher.close_bidding, voucher.choose_bid, voucher.issue,
+                    voucher.project, voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft],
+        builders=dict(VOUCHER_BUILDERS),
+    )

@@ -12,16 +12,17 @@ from temporalio.client import Client
 
 from api import (
     errors,
+    pages,
     routes_admin,
     routes_auth,
     routes_cases,
-    routes_certification,
     routes_files,
     routes_public,
     routes_tasks,
-    routes_voucher,
 )
 from clock import Clock
+from processes.registry import specs
+from processes.spec import resolve
 from settings import Settings
 
 
@@ -33,17 +34,13 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     st.settings, st.engine, st.clock, st.temporal = settings, engine, clock, temporal
     st.secret = settings.resolved_secret()
     st.uploads_dir = Path(settings.data_dir) / "uploads"
-    st.documents_dir = Path(settings.data_dir) / "documents"
     errors.install(app)
-    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public, routes_voucher,
-                   routes_certification):
+    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public):
         app.include_router(module.router)
-    try:
-        from api import pages
-    except ImportError:  # pages are optional while they are being built
-        pages = None  # type: ignore[assignment]
-    if pages is not None:
-        pages.install(app)
+    for spec in specs().values():  # each process's own endpoints
+        for ref in spec.api_routers:
+            app.include_router(resolve(ref))
+    pages.install(app)
     app.add_middleware(SessionMiddleware, secret_key=st.secret, session_cookie="flow168_session",
                        same_site="lax", https_only=False, max_age=settings.token_max_age_seconds)
     return app

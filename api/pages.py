@@ -16,12 +16,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import pages_admin, pages_auth, pages_certification, pages_public, pages_voucher, pages_work
+from api import pages_admin, pages_auth, pages_public, pages_work
 from api.pages_common import HERE
+from processes.registry import specs
+from processes.spec import resolve
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # pages_certification before pages_public: its /public/notices adds the objection forms
-    for module in (pages_auth, pages_work, pages_admin, pages_voucher, pages_certification, pages_public):
+    for module in (pages_auth, pages_work, pages_admin):
         app.include_router(module.router)
+    # Each process's pages before the public pages (certification's /public/notices adds the objection forms).
+    for spec in specs().values():
+        for ref in spec.page_routers:
+            app.include_router(resolve(ref))
+    app.include_router(pages_public.router)

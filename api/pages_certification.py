@@ -26,7 +26,7 @@ from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redi
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
 from api.pages_i18n import translator, zh
 from db import certification as cert_repo
-from db import users
+from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
 from rules.calendar import SHANGHAI
 from rules.certification import FUNCTION_LABELS, FUNCTION_THRESHOLDS
@@ -228,7 +228,7 @@ async def notices(page: PageDep, q: str = "") -> Response:
     result = await routes_public.public_notices(session=page.session, q=q.strip()[:100] or None)
     items = []
     for d in result["items"]:
-        deadline = cert_repo.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None
+        deadline = deadlines.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None
         is_open = deadline is not None and page.now < deadline.closes_at
         items.append({**d, "open": is_open, "closes_at": deadline.closes_at if deadline is not None else None,
                       "idem": secrets.token_urlsafe(12)})

@@ -27,6 +27,7 @@ from api.deps import NowDep, SessionDep
 from api.errors import ApiError
 from api.routes_public import notifications
 from db.models import User
+from processes.registry import specs
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
 
@@ -99,6 +100,9 @@ def _env() -> jinja2.Environment:
         CASE_TYPES=i18n.CASE_TYPES, CASE_STATUS=i18n.CASE_STATUS, STATUS_TONE=i18n.STATUS_TONE,
         TASK_TYPES=i18n.TASK_TYPES, OPTIONS=i18n.OPTIONS, DAY_KINDS=i18n.DAY_KINDS, DEADLINES=i18n.DEADLINES,
         NOTIFICATION_KINDS=i18n.NOTIFICATION_KINDS, label=label,
+        # The processes' own navigation links and case-page actions, from their specs.
+        NAV=[link for spec in specs().values() for link in spec.nav],
+        CASE_ACTIONS={spec.type: spec.actions for spec in specs().values()},
     )
     return env
 

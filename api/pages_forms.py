@@ -15,7 +15,7 @@ from api import pages_i18n as i18n
 from api.pages_common import fmt_dt
 from forms.provider_admission import ServiceItem
 from forms.registration import OrgForm
-from forms.registry import FORMS
+from forms.registry import forms
 
 PREFIX = "f."
 LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
@@ -273,7 +273,7 @@ def item_rows(f: FormField, values: dict[str, list[str]], minimum: int = 3) -> i
 
 def _titles() -> dict[str, str]:
     out: dict[str, str] = {}
-    for model in (*FORMS.values(), OrgForm, ServiceItem):
+    for model in (*forms().values(), OrgForm, ServiceItem):
         for name, info in model.model_fields.items():
             if info.title and name not in i18n.FIELD_LABELS:
                 out[name] = re.sub(r"（[^）]*）$", "", info.title) if name.endswith("_fen") or len(info.title) > 12 \

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from processes.registry import COMMON_NEEDS_REASON, COMMON_TASK_TYPES, specs
 from rules.cities import CITIES
 from rules.size_class import INDUSTRIES, SIZES
 from rules.voucher import CATEGORIES
@@ -13,33 +14,30 @@ from rules.voucher import CATEGORIES
 ROLES = {"enterprise": "企业", "provider": "服务机构", "platform_org": "平台运营机构", "city_bureau": "市工信局",
          "operator": "运营单位", "department": "工信厅", "expert": "评审专家", "admin": "系统管理员"}
 KINDS = {"enterprise": "企业", "provider": "服务机构", "platform_org": "平台运营机构"}
-DECISIONS = {"approve": "同意", "reject": "不同意", "return": "退回修改", "submit": "提交", "recommend": "推荐",
-             "decline": "不推荐", "uphold": "异议成立", "dismiss": "异议不成立"}
-NEGATIVE = ("reject", "return", "decline", "uphold")  # the decisions that need a reason (api.routes_tasks.NEEDS_REASON)
+DECISIONS = {"approve": "同意", "reject": "不同意", "return": "退回修改", "submit": "提交", "uphold": "异议成立",
+             "dismiss": "异议不成立"}
 TASK_STATUS = {"open": "待认领", "claimed": "办理中", "completed": "已办结", "cancelled": "已取消"}
-CASE_TYPES = {"registration": "用户注册", "provider_admission": "签约服务机构准入", "voucher": "服务补贴券",
-              "certification": "示范平台认定", "window_onboarding": "窗口平台入驻", "assessment": "年度考核"}
+# Statuses every process uses; each process adds its own (its spec's `statuses`).
 CASE_STATUS = {
-    "submitted": "已提交", "in_review": "审核中", "returned": "退回修改", "bidding": "竞标中", "waitlisted": "候补排队",
-    "issued": "已发券", "in_service": "服务中", "settling": "结算中", "settled": "已结算", "approved": "已通过",
-    "public_notice": "公示中", "granted": "已认定", "expired": "已到期", "revoked": "已撤销", "rejected": "未通过",
-    "void": "已作废", "filed": "已备案", "terminated": "已终止", "withdrawn": "已撤回", "closed": "已关闭",
+    "submitted": "已提交", "in_review": "审核中", "returned": "退回修改", "approved": "已通过", "rejected": "未通过",
+    "terminated": "已终止", "withdrawn": "已撤回", "closed": "已关闭",
 }
-STATUS_TONE = {"approved": "ok", "granted": "ok", "settled": "ok", "filed": "ok", "issued": "ok",
-               "rejected": "bad", "revoked": "bad", "void": "bad", "terminated": "bad", "expired": "bad",
-               "returned": "warn", "waitlisted": "warn", "public_notice": "warn"}
-TASK_TYPES = {
-    "registration.review": "新用户注册审核",
-    "provider_admission.operator_review": "服务机构准入·材料初审",
-    "provider_admission.expert_review": "服务机构准入·专家评审",
-    "provider_admission.department_filing": "服务机构准入·备案",
-    "provider_admission.correction": "服务机构准入·补正材料",
-}
+STATUS_TONE = {"approved": "ok", "rejected": "bad", "terminated": "bad", "returned": "warn"}
 NOTIFICATION_KINDS = {"info": "通知", "reminder": "提醒", "escalation": "督办", "result": "结果", "returned": "退回",
                       "expiry": "到期"}
 DAY_KINDS = {"workday": "工作日", "weekend": "周末", "holiday": "节假日", "makeup": "调休上班"}
-DEADLINES = {"public_notice": "公示期", "validity": "有效期", "annual_report": "年度报告"}
-WEEKDAYS = "一二三四五六日"
+DEADLINES = {"public_notice": "公示期"}
+CASE_TYPES: dict[str, str] = {}
+TASK_TYPES: dict[str, str] = dict(COMMON_TASK_TYPES)
+NEGATIVE: tuple[str, ...] = COMMON_NEEDS_REASON  # the decisions that need a reason
+for _spec in specs().values():
+    CASE_TYPES[_spec.type] = _spec.label
+    CASE_STATUS.update(_spec.statuses)
+    STATUS_TONE.update(_spec.status_tones)
+    TASK_TYPES.update(_spec.task_types)
+    DECISIONS.update(_spec.decisions)
+    DEADLINES.update(_spec.deadlines)
+    NEGATIVE += tuple(d for d in _spec.needs_reason if d not in NEGATIVE)
 
 # Value labels by field name, for showing data and for select/checkbox options.
 OPTIONS: dict[str, dict[str, str]] = {

@@ -39,8 +39,6 @@ BID_STATUS = {"submitted": "已报价", "chosen": "已中选", "lost": "未中�
 VOUCHER_STATUS = {"reserved": "已预留资金", "waitlisted": "候补排队", "issued": "已发券", "in_service": "服务中",
                   "settled": "已结算", "void": "已作废", "rejected": "未通过", "applying": "申领中",
                   "withdrawn": "已撤回", "lapsed": "候补失效"}
-STATUS_EXTRA = {"choosing": "待选定服务机构", "applying": "申领中", "reserved": "已预留资金", "closed": "已关闭",
-                "voiding": "作废中", "withdrawn": "已撤回"}
 
 _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"only signed service providers", "只有签约服务机构才能报价，请先提交准入申请"),
@@ -71,7 +69,7 @@ POLICY_FIELDS = {"bidding_working_days": "报价期", "voucher_validity_days": "
 
 
 def status_label(status: str) -> str:
-    return CASE_STATUS.get(status) or STATUS_EXTRA.get(status) or status
+    return CASE_STATUS.get(status) or status
 
 
 def _year(page: Page) -> int:

@@ -28,7 +28,7 @@ from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES, zh
 from api.views import case_detail, task_json
 from db import tasks as task_repo
 from db.models import Case, Upload
-from forms.registry import CASE_FORMS, FORMS, ReviewForm
+from forms.registry import case_forms, form_model
 from rules.cities import CITIES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -153,10 +153,10 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     page.session.expire_all()
     task = routes_tasks.load_task(page.session, page.me, task_id)
     case = _case_of(page, task.case_id)
-    model = FORMS.get(task.form, ReviewForm)
+    model = form_model(task.form)
     fields = form_fields(model)
     if values is None:
-        values = values_from_data(fields, (case or {}).get("data") or {}) if task.form in CASE_FORMS else {}
+        values = values_from_data(fields, (case or {}).get("data") or {}) if task.form in case_forms() else {}
         values.update(values_from_data(fields, task.data or {}))
     user = page.me
     blocked = ""
@@ -185,7 +185,7 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     form = page.posted
     task = routes_tasks.load_task(page.session, page.me, task_id)
     title = task.title
-    model = FORMS.get(task.form, ReviewForm)
+    model = form_model(task.form)
     values = values_from_form(form)
     decision, comment = text(form, "decision", 50), text(form, "comment", 6000)
     fields = form_fields(model)
@@ -244,7 +244,7 @@ async def case_page(case_id: str, page: LoginPageDep) -> Response:
 
 def _render_apply(page: Page, *, values: dict[str, list[str]], errors: dict[str, str], idem: str, status: int = 200,
                   error: str = "") -> Response:
-    fields = form_fields(CASE_FORMS["provider_admission"])
+    fields = form_fields(case_forms()["provider_admission"])
     return page.render("apply_provider.html", status=status, fields=fields, values=values, errors=errors, idem=idem,
                        error=error, item_rows=item_rows, files=_file_names(page, values, fields))
 
@@ -259,7 +259,7 @@ async def apply_form(page: LoginPageDep) -> Response:
 async def apply(page: LoginPageDep) -> Response:
     require(page.me, "provider")
     form = page.posted
-    model = CASE_FORMS["provider_admission"]
+    model = case_forms()["provider_admission"]
     idem = text(form, "idem", 64) or secrets.token_urlsafe(16)
     values = values_from_form(form)
     fields = form_fields(model)

@@ -13,7 +13,6 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.tasks import cancel_open_tasks
 from api.deps import NowDep, SessionDep, UserDep, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.views import case_json, iso, task_json
@@ -22,10 +21,11 @@ from db import audit, users
 from db import tasks as task_repo
 from db.calendar import YEARS, due_times, fixed_due_times, load_calendar
 from db.models import ActivityFailure, CalendarYear, Case, Deadline, StepConfig, Task
+from db.tasks import cancel_open_tasks
 from rules.calendar import SHANGHAI, end_of_day_utc
 from rules.errors import RuleViolation
 from rules.official_calendar import schedule_from_entry
-from workflows.certification_types import DeadlineChanged
+from workflows.notice_types import DeadlineChanged
 from workflows.types import DueChanged
 
 router = APIRouter(prefix="/api/admin")
@@ -293,10 +293,10 @@ class StepTiming(BaseModel):
 
 @router.get("/steps")
 async def list_steps(session: SessionDep, user: UserDep) -> dict[str, Any]:
-    from db.steps import DEFAULT_DUE_WORKING_DAYS, step_timing
+    from db.steps import default_due_days, step_timing
 
     require(user, "admin")
-    types = sorted(set(DEFAULT_DUE_WORKING_DAYS) | {r.type for r in session.exec(select(StepConfig))})
+    types = sorted(set(default_due_days()) | {r.type for r in session.exec(select(StepConfig))})
     items = []
     for t in types:
         due, remind = step_timing(session, t)

@@ -16,6 +16,7 @@ from api.workflows import start_case
 from db import audit, users
 from db.models import Case, Organization, User
 from forms.registration import RegistrationForm
+from processes.registration import SPEC as REGISTRATION
 from rules.size_class import INDUSTRIES
 
 router = APIRouter(prefix="/api")
@@ -77,7 +78,7 @@ async def register_account(request: Request, session: Any, form: RegistrationFor
                 display_name=o.name, email=o.email, phone=o.phone, status="pending", created_at=now)
     session.add(user)
     session.flush()
-    case = Case(id=f"REG-{now:%Y}-{secrets.token_hex(5)}", type="registration", status="submitted",
+    case = Case(id=f"{REGISTRATION.prefix}-{now:%Y}-{secrets.token_hex(5)}", type="registration", status="submitted",
                 title=f"注册审核：{o.name}（{form.username}，{INDUSTRIES[o.industry]}）", applicant=o.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=o.city,
                 data={"kind": form.kind, "username": form.username, "org": o.model_dump(exclude={"email", "phone"})},

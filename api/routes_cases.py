@@ -10,41 +10,18 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from api import routes_certification as certification
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
 from api.views import case_detail, case_json
-from api.voucher_checks import check_voucher_case
 from api.workflows import start_case
 from db import audit, users
 from db.models import Case, Task, Upload, User
-from forms.registry import CASE_FORMS
+from processes.registry import spec_of, specs
+from processes.spec import resolve
 
 router = APIRouter(prefix="/api")
 
 STAFF = ("operator", "department", "admin")
-PREFIX = {"provider_admission": "PA", "voucher": "VC", "certification": "CT", "window_onboarding": "WO",
-          "assessment": "AS", "registration": "REG"}
-# Which role may open which case type, and the title shown in lists. A type missing here is not open yet.
-WHO_MAY_APPLY = {"provider_admission": ("provider",)}
-CASE_TITLES = {"provider_admission": "签约服务机构准入申请"}
-WHO_MAY_APPLY["voucher"] = ("enterprise",)
-CASE_TITLES["voucher"] = "服务券需求"
-WHO_MAY_APPLY["certification"] = ("platform_org",)
-CASE_TITLES["certification"] = "示范平台认定申请"
-
-
-def _check_voucher(session: Session, *, user: User, org: Any, data: dict[str, Any], now: Any) -> dict[str, Any]:
-    check_voucher_case(session, org, data)
-    return {}
-
-
-# Per-type checks before a case is created (they raise a 4xx to refuse; they return figures for the case's
-# result), the types of which an organisation may have several open cases at once (a voucher per service item),
-# and per-type redaction of the case view (e.g. blind expert review).
-CASE_CHECKS: dict[str, Any] = {"voucher": _check_voucher, "certification": certification.check_application}
-MANY_OPEN = {"voucher"}
-CASE_VIEWS: dict[str, Any] = {"certification": certification.redact_case}
 
 
 class CaseCreate(BaseModel):
@@ -109,13 +86,12 @@ def attach_uploads(session: Session, user: User, case_id: str, data: Any) -> Non
 async def create_case(body: CaseCreate, request: Request, session: SessionDep, user: UserDep, now: NowDep,
                       idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
     """Submit an application; the same Idempotency-Key returns the case created first."""
-    if body.type not in PREFIX or body.type == "registration":
-        raise Invalid(f"unknown case type '{body.type}'; expected one of provider_admission, voucher, certification, "
-                      "window_onboarding, assessment")
-    form = CASE_FORMS.get(body.type)
-    if form is None:
-        raise Invalid(f"case type '{body.type}' is not open for applications in this release")
-    require(user, *WHO_MAY_APPLY[body.type])
+    spec = spec_of(body.type)
+    if spec is None or not spec.applicant_roles or spec.case_form is None:
+        open_types = ", ".join(t for t, sp in specs().items() if sp.applicant_roles)
+        raise Invalid(f"unknown case type '{body.type}'; expected one of {open_types}")
+    form = spec.case_form
+    require(user, *spec.applicant_roles)
     st = request.app.state
     if idempotency_key:
         prior = session.exec(select(Case).where(Case.applicant_user_id == user.id,
@@ -135,14 +111,11 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
         raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}")
     running = session.exec(select(Case).where(Case.type == body.type, Case.applicant_org_id == org.id,
                                               col(Case.closed_at).is_(None))).first()
-    if body.type in MANY_OPEN:
-        running = None
-    if running is not None:
+    if running is not None and not spec.many_open:
         raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first")
-    check = CASE_CHECKS.get(body.type)
-    result = check(session, user=user, org=org, data=data, now=now) if check else {}
-    case = Case(id=f"{PREFIX[body.type]}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",
-                title=f"{CASE_TITLES.get(body.type, body.type)}：{org.name}", applicant=org.name,
+    result = resolve(spec.create_check)(session, user=user, org=org, data=data, now=now) if spec.create_check else {}
+    case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",
+                title=f"{spec.title}：{org.name}", applicant=org.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
                 data=data, idempotency_key=idempotency_key, created_at=now, updated_at=now)
     case.result = result
@@ -150,7 +123,7 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
     session.flush()
     attach_uploads(session, user, case.id, data)
     audit.record(session, action="submitted", at=now, actor=user.username, case_id=case.id,
-                 message=f"{org.name}提交{CASE_TITLES.get(body.type, body.type)}", after={"data": data})
+                 message=f"{org.name}提交{spec.title}", after={"data": data})
     session.commit()
     await start_case(st.temporal, st.settings.task_queue, case, user)
     return case_json(case)
@@ -183,5 +156,5 @@ async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep
     """One case with its timeline, tasks, documents, deadlines and materials."""
     case = load_case(session, user, case_id)
     detail = case_detail(session, case, now=now, viewer=user)
-    view = CASE_VIEWS.get(case.type)
-    return view(session, user, case, detail) if view else detail
+    spec = spec_of(case.type)
+    return resolve(spec.redact)(session, user, case, detail) if spec and spec.redact else detail

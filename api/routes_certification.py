@@ -14,13 +14,14 @@ from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Invalid, NotFound
 from api.views import document_json, iso
 from api.workflows import case_update
-from db import audit
+from db import audit, deadlines
 from db import certification as repo
 from db.models import Case, CertificationCall, Organization, Task, User
 from forms.certification import CallForm, eligibility
 from rules.calendar import SHANGHAI
 from rules.certification import expiry_reminder_days
-from workflows.certification_types import ObjectionFiled, ObjectionInput, RevokeInput, RevokeResult
+from workflows.certification_types import RevokeInput, RevokeResult
+from workflows.notice_types import ObjectionFiled, ObjectionInput
 from workflows.yearly import end_of
 
 router = APIRouter(prefix="/api")
@@ -167,7 +168,7 @@ async def objection(case_id: str, body: Objection, request: Request, session: Se
         raise Invalid("anonymous objections are not accepted: give your real name and a contact")
     if not body.reason.strip():
         raise Invalid("reason: give the reason of the objection")
-    notice = repo.deadline(session, case_id, "public_notice")
+    notice = deadlines.deadline(session, case_id, "public_notice")
     if notice is None:
         raise Conflict("this case is not in a public notice period; objections are accepted only during one")
     if now >= notice.closes_at:

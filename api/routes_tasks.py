@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
-from api import routes_certification as certification
 from api.deps import NowDep, SessionDep, UserDep, page
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from api.routes_cases import attach_uploads
@@ -17,14 +16,12 @@ from api.workflows import decide
 from db import audit
 from db import tasks as task_repo
 from db.models import Case, Task, User
-from forms.registry import FORMS, ReviewForm
+from forms.registry import form_model
+from forms.review import ReviewForm
+from processes.registry import by_task_type, needs_reason
 from workflows.types import DecisionInput
 
 router = APIRouter(prefix="/api")
-NEEDS_REASON = ("reject", "return", "decline", "uphold")
-# Per-task-type checks of the validated form data, before the decision reaches the workflow (they raise a 4xx to
-# refuse): e.g. a corrected certification application is checked by the same rules as at submission.
-TASK_CHECKS: dict[str, Any] = {"certification.correction": certification.check_correction}
 
 
 class Completion(BaseModel):
@@ -100,14 +97,16 @@ async def complete(task_id: str, body: Completion, request: Request, session: Se
     _check_open(task, user)
     if body.decision not in task.decisions:
         raise Invalid(f"decision '{body.decision}' is not allowed here; allowed: {', '.join(task.decisions)}")
-    if body.decision in NEEDS_REASON and not body.comment.strip():
+    if body.decision in needs_reason(task.type) and not body.comment.strip():
         raise Invalid("comment: a reason is required for this decision")
-    form = FORMS.get(task.form, ReviewForm)
+    form = form_model(task.form)
     try:
         data = form.model_validate(body.data).model_dump(mode="json", exclude_unset=form is ReviewForm)
     except ValidationError as exc:
         raise Invalid(validation_detail(exc, "data")) from None
-    check = TASK_CHECKS.get(task.type)
+    spec = by_task_type(task.type)
+    # The process's own check of the validated data (e.g. a corrected application by the rules of submission).
+    check = spec.check(task.type) if spec else None
     if check is not None:
         case = session.get(Case, task.case_id)
         if case is None:

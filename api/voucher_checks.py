@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from api.errors import Conflict, Forbidden
 from db import bids
-from db.models import Organization
+from db.models import Organization, User
 
 
 def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]) -> None:
@@ -20,3 +21,9 @@ def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]
     if running is not None:
         raise Conflict(f"{org.name} already has an open voucher case for this service item ({running.id}); "
                        "one voucher per service item")
+
+
+def check_case(session: Session, *, user: User, org: Organization, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The voucher process's create-time check (its spec's `create_check`): no figures for the result."""
+    check_voucher_case(session, org, data)
+    return {}

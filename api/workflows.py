@@ -10,17 +10,21 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError, Conflict, Invalid
 from db.models import Case, User
-from workflows.registry import WORKFLOWS
-from workflows.types import CaseInput, DecisionInput, DecisionResult, DueChanged
+from processes.registry import spec_of
+from workflows.types import DecisionInput, DecisionResult, DueChanged
 
 
 async def start_case(client: Client, task_queue: str, case: Case, applicant: User | None) -> None:
     """Start the case's workflow (workflow id = case id); a second start is a no-op."""
-    wf = WORKFLOWS[case.type]
-    inp = CaseInput(case_id=case.id, case_type=case.type, applicant_username=applicant.username if applicant else None,
-                    applicant_org_id=case.applicant_org_id, city=case.city)
+    spec = spec_of(case.type)
+    if spec is None:
+        raise ApiError(f"no process is declared for case type {case.type!r}", status=500)
+    # The input type the workflow's `run` declares (a subclass of CaseInput, e.g. the certification's run input).
+    inp = spec.input_type(case_id=case.id, case_type=case.type,
+                          applicant_username=applicant.username if applicant else None,
+                          applicant_org_id=case.applicant_org_id, city=case.city)
     try:
-        await client.start_workflow(wf.run, inp, id=case.id, task_queue=task_queue)  # type: ignore[attr-defined]
+        await client.start_workflow(spec.workflow.run, inp, id=case.id, task_queue=task_queue)  # type: ignore[attr-defined]
     except WorkflowAlreadyStartedError:
         pass
 

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from db import deadlines
 from db.models import Bid, Case, Deadline, Document, Organization
 
 
 def bidding_deadline(session: Session, case_id: str) -> Deadline | None:
-    return session.exec(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == "bidding")).first()
+    return deadlines.deadline(session, case_id, "bidding")
 
 
 def for_case(session: Session, case_id: str) -> Sequence[Bid]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.models import FundReservation, FundYear
 from rules.fund import FundError, FundLedger, WaitEntry, priority_key
@@ -190,8 +190,3 @@ def summary(s: Session, *, year: int) -> dict[str, Any]:
             "waitlist": [{"case_id": r.case_id, "amount_fen": r.amount_fen, "position": i + 1,
                           "priority": r.priority_group == 0, "submitted_at": r.submitted_at.isoformat()}
                          for i, r in enumerate(waiting)]}
-
-
-def open_in_year(s: Session, *, year: int) -> list[FundReservation]:
-    return list(s.exec(select(FundReservation).where(FundReservation.year == year,
-                                                     col(FundReservation.state).in_(OPEN))))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from db import audit
 from db.models import Task, User
 
 OPEN_STATES = ("open", "claimed")
@@ -98,3 +99,14 @@ def overdue(session: Session, *, now: datetime, limit: int = 200) -> Sequence[Ta
 
 def open_for_case(session: Session, case_id: str) -> Sequence[Task]:
     return session.exec(select(Task).where(Task.case_id == case_id, col(Task.status).in_(OPEN_STATES))).all()
+
+
+def cancel_open_tasks(s: Any, *, case_id: str, reason: str, at: datetime, actor: str = "system") -> int:
+    """Cancel a case's open tasks; returns how many."""
+    n = 0
+    for task in open_for_case(s, case_id):
+        task.status, task.comment, task.completed_at = "cancelled", reason, at
+        audit.record(s, action="task_cancelled", at=at, actor=actor, case_id=case_id, task_id=task.id,
+                     message=f"「{task.title}」已取消：{reason}", before={"status": "open"}, after={"status": "cancelled"})
+        n += 1
+    return n

@@ -73,6 +73,14 @@ def eligibility(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def derived(data: dict[str, Any]) -> dict[str, Any]:
+    """The figures a certification case's result derives from its data: the eligibility check (002 art. 6-7)."""
+    try:
+        return {"eligibility": eligibility(data)}
+    except (CertificationError, TypeError, ValueError):
+        return {}  # not a well-formed application (the API validates corrections; a retry would not help)
+
+
 class RecommendationForm(BaseModel):
     """The city bureau's evaluation (002 art. 10): operation, performance, satisfaction, and its opinion."""
 
@@ -88,10 +96,6 @@ class ExpertReviewForm(BaseModel):
 class OnsiteForm(BaseModel):
     passed: bool = Field(title="实地考察是否通过")
     report: str = Field(min_length=1, max_length=10000, title="考察报告")
-
-
-class ObjectionReviewForm(BaseModel):
-    """The investigation's finding goes in the comment; nothing else is needed."""
 
 
 class AnnualSummaryForm(BaseModel):
@@ -135,7 +139,6 @@ FORMS = {
     "certification_recommendation": RecommendationForm,
     "certification_expert_review": ExpertReviewForm,
     "certification_onsite": OnsiteForm,
-    "objection_review": ObjectionReviewForm,
     "certification_annual_summary": AnnualSummaryForm,
     "certification_city_report": CityReportForm,
     "certification_assessment": AssessmentForm,

@@ -1,47 +1,43 @@
-"""Form name (as stored on a task) -> model."""
+"""Form name (as stored on a task) -> model: the shared review forms and every process's own (its spec)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
-from forms.certification import FORMS as CERTIFICATION_FORMS
-from forms.certification import CertificationForm
-from forms.provider_admission import ProviderAdmissionForm
-from forms.review import ExpertOpinionForm, ReviewForm
-from forms.voucher import (
-    ChooseBidForm,
-    ConfirmForm,
-    DeliveryForm,
-    FirstReviewForm,
-    SettlementReviewForm,
-    VoucherApplyForm,
-    VoucherDemandForm,
-)
+from forms.review import ExpertOpinionForm, ObjectionReviewForm, ReviewForm
+from processes.registry import specs
 
-FORMS: dict[str, type[BaseModel]] = {
+COMMON_FORMS: dict[str, type[BaseModel]] = {
     "": ReviewForm,
     "review": ReviewForm,
     "expert_opinion": ExpertOpinionForm,
-    "provider_admission": ProviderAdmissionForm,
-    "voucher": VoucherDemandForm,
-    "voucher_choose_bid": ChooseBidForm,
-    "voucher_apply": VoucherApplyForm,
-    "voucher_first_review": FirstReviewForm,
-    "voucher_delivery": DeliveryForm,
-    "voucher_confirm": ConfirmForm,
-    "voucher_settlement_review": SettlementReviewForm,
-    **CERTIFICATION_FORMS,
+    "objection_review": ObjectionReviewForm,
 }
 
-CASE_FORMS: dict[str, type[BaseModel]] = {
-    "provider_admission": ProviderAdmissionForm,
-    "voucher": VoucherDemandForm,
-    "certification": CertificationForm,
-}
+
+@cache
+def case_forms() -> dict[str, type[BaseModel]]:
+    """Case type -> the model of its application (also the form of its correction task)."""
+    return {t: s.case_form for t, s in specs().items() if s.case_form is not None}
+
+
+@cache
+def forms() -> dict[str, type[BaseModel]]:
+    out = dict(COMMON_FORMS)
+    for spec in specs().values():
+        out.update(spec.task_forms)
+    out.update(case_forms())
+    return out
+
+
+def form_model(name: str) -> type[BaseModel]:
+    """The model of a task's form (the plain review form when the name is unknown)."""
+    return forms().get(name, ReviewForm)
 
 
 def form_schema(name: str) -> dict[str, Any]:
     """The JSON schema of a task's form."""
-    return FORMS.get(name, ReviewForm).model_json_schema()
+    return form_model(name).model_json_schema()

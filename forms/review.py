@@ -14,3 +14,7 @@ class ExpertOpinionForm(BaseModel):
 
     score: int | None = Field(default=None, ge=0, le=100, title="评分（0-100）")
     opinion: str = Field(default="", max_length=2000, title="评审意见")
+
+
+class ObjectionReviewForm(BaseModel):
+    """A public-notice objection's investigation: the finding goes in the comment; nothing else is needed."""

@@ -50,6 +50,7 @@ def workflows() -> list[type]:
     return out
 
 
+@cache
 def due_days() -> dict[str, int]:
     out = dict(COMMON_DUE_DAYS)
     for spec in specs().values():
@@ -57,6 +58,7 @@ def due_days() -> dict[str, int]:
     return out
 
 
+@cache
 def task_type_labels() -> dict[str, str]:
     out = dict(COMMON_TASK_TYPES)
     for spec in specs().values():

@@ -26,25 +26,25 @@ with workflow.unsafe.imports_passed_through():
     from workflows.certification_types import (
         GRANT_CERTIFICATION,
         PREPARE_CERTIFICATION,
-        SET_DEADLINE,
-        UPDATE_RESULT,
         CertificationRun,
         CertificationState,
         Granted,
         GrantInput,
         Prepared,
         PrepareInput,
-        ResultInput,
         RevokeInput,
         RevokeResult,
-        SetDeadlineInput,
     )
     from workflows.types import (
         CANCEL_TASKS,
         DRAFT_DOCUMENT,
+        SET_DEADLINE,
+        UPDATE_RESULT,
         CancelTasksInput,
         DecisionInput,
         DraftDocumentInput,
+        ResultInput,
+        SetDeadlineInput,
         StepSpec,
     )
     from workflows.yearly import cycle_years, report_due, summary_due, summary_opens

@@ -18,7 +18,7 @@ from workflows.human import CaseWorkflow, run_activity
 
 with workflow.unsafe.imports_passed_through():
     from rules.calendar import SHANGHAI
-    from workflows.certification_types import (
+    from workflows.notice_types import (
         CLOSE_NOTICE,
         DECIDE_OBJECTION,
         NOTICE_PERIOD,

@@ -156,3 +156,28 @@ DECIDE_ACCOUNT = "decide_account"
 DRAFT_DOCUMENT = "draft_document"
 FILE_PROVIDER = "file_provider"
 CANCEL_TASKS = "cancel_tasks"
+
+
+# --- shared case parts: named deadlines and result figures (activities/cases.py) ---
+
+SET_DEADLINE = "set_deadline"
+UPDATE_RESULT = "update_case_result"
+
+
+class SetDeadlineInput(BaseModel):
+    """A deadline fixed by a rule (validity, annual report), shown on the case."""
+
+    case_id: str
+    name: str
+    closes_at: datetime
+    at: datetime
+    open: bool = True
+
+
+class ResultInput(BaseModel):
+    """Merge figures into the case's result (expert scores, annual ratings) without changing its status."""
+
+    case_id: str
+    result: dict[str, Any]
+    message: str = ""
+    at: datetime

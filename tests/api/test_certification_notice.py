@@ -16,7 +16,7 @@ from rules.calendar import SHANGHAI
 from tests.api.test_certification import apply, deadline, sleep_past, walk_to_notice
 from tests.conftest import Stack
 from tests.helpers import case_status, complete, leap, login, task_of
-from workflows.certification_types import OpenNoticeInput
+from workflows.notice_types import OpenNoticeInput
 
 pytestmark = pytest.mark.workflow
 

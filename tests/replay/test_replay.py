@@ -12,16 +12,16 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from processes.registry import workflows
 from tests.conftest import Stack
 from tests.helpers import case_status, complete, login, org_body, register_approved, task_of
-from workflows.registry import WORKFLOWS
 
 pytestmark = pytest.mark.workflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=list(WORKFLOWS.values()), data_converter=pydantic_data_converter)
+    return Replayer(workflows=workflows(), data_converter=pydantic_data_converter)
 
 
 def recorded() -> list[Path]:
@@ -36,7 +36,7 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 def test_every_workflow_type_has_a_recorded_history() -> None:
     names = {p.stem.split("__")[0] for p in recorded()}
-    assert names >= {w.__name__ for w in WORKFLOWS.values()}
+    assert names >= {w.__name__ for w in workflows()}
 
 
 async def test_fresh_histories_replay(stack: Stack) -> None:

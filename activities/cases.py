@@ -1,0 +1,81 @@
+"""Generic case activities every process uses: status, cancelling open tasks, named deadlines, result figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from db import audit, deadlines
+from db import tasks as task_repo
+from db.calendar import load_calendar
+from db.engine import session_scope
+from db.models import Case
+from rules.calendar import SHANGHAI
+from workflows.types import CancelTasksInput, CaseStatusInput, ResultInput, SetDeadlineInput
+
+
+@dataclass
+class CaseActivities:
+    """Keeps the case row, its open tasks and its named deadlines in step with the workflow."""
+
+    engine: Engine
+
+    @activity.defn(name="set_case_status")
+    def set_case_status(self, inp: CaseStatusInput) -> None:
+        """Project the workflow's status into the case row and its timeline."""
+        with session_scope(self.engine) as s:
+            case = s.get(Case, inp.case_id)
+            if case is None:
+                raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
+            if case.status == inp.status and (not inp.closed or case.closed_at is not None):
+                return
+            before = case.status
+            case.status, case.updated_at = inp.status, inp.at
+            if inp.result:
+                case.result = {**case.result, **inp.result}
+            if inp.closed:
+                case.closed_at = inp.at
+            audit.record(s, action="status", at=inp.at, case_id=inp.case_id, message=inp.message or inp.status,
+                         before={"status": before}, after={"status": inp.status},
+                         key=f"{inp.case_id}.status.{before}.{inp.status}.{inp.at.isoformat()}")
+
+    @activity.defn(name="cancel_tasks")
+    def cancel_tasks(self, inp: CancelTasksInput) -> None:
+        """Cancel every open task of a case (it was terminated or decided elsewhere)."""
+        with session_scope(self.engine) as s:
+            task_repo.cancel_open_tasks(s, case_id=inp.case_id, reason=inp.reason, at=inp.at)
+
+    @activity.defn(name="set_deadline")
+    def set_deadline(self, inp: SetDeadlineInput) -> None:
+        """A deadline fixed by a rule (end of year, end of February, end of validity)."""
+        with session_scope(self.engine) as s:
+            cal = load_calendar(s)
+            start, end = inp.at.astimezone(SHANGHAI).date(), inp.closes_at.astimezone(SHANGHAI).date()
+            confirmed = all(cal.schedule(y).confirmed for y in range(start.year, end.year + 1) if _has(cal, y))
+            row = deadlines.deadline(s, inp.case_id, inp.name)
+            event_at = row.event_at if row is not None and row.closes_at == inp.closes_at else inp.at
+            deadlines.upsert_deadline(s, case_id=inp.case_id, name=inp.name, event_at=event_at, closes_at=inp.closes_at,
+                                 working_days=None, confirmed=confirmed, open=inp.open)
+
+    @activity.defn(name="update_case_result")
+    def update_case_result(self, inp: ResultInput) -> None:
+        with session_scope(self.engine) as s:
+            case = s.get(Case, inp.case_id)
+            if case is None:
+                raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
+            if all(case.result.get(k) == v for k, v in inp.result.items()):
+                return
+            case.result, case.updated_at = {**case.result, **inp.result}, inp.at
+            if inp.message:
+                audit.record(s, action="result", at=inp.at, case_id=case.id, message=inp.message,
+                             key=f"{case.id}.result.{inp.message}")
+
+def _has(cal: object, year: int) -> bool:
+    try:
+        cal.schedule(year)  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,62 @@
+"""Demonstration-platform certification (P3; seed 002): recommendation, review, public notice, a 3-year title."""
+
+from __future__ import annotations
+
+from forms.certification import FORMS, CertificationForm, derived
+from processes.spec import CaseAction, NavLink, ProcessSpec
+from workflows.certification import CertificationWorkflow
+
+SPEC = ProcessSpec(
+    type="certification",
+    prefix="CT",
+    label="示范平台认定",
+    title="示范平台认定申请",
+    workflow=CertificationWorkflow,
+    applicant_roles=("platform_org",),
+    case_form=CertificationForm,
+    task_forms=FORMS,
+    create_check="api.routes_certification:check_application",
+    task_checks={"certification.correction": "api.routes_certification:check_correction"},
+    derived=derived,
+    redact="api.routes_certification:redact_case",
+    due_days={
+        "certification.city_recommendation": 15,
+        "certification.correction": 10,
+        "certification.precheck": 10,
+        "certification.expert_review": 10,
+        "certification.onsite_inspection": 20,
+        "certification.decision": 5,
+        "certification.annual_summary": 20,
+        "certification.city_annual_report": 40,
+        "certification.annual_assessment": 20,
+    },
+    statuses={"public_notice": "公示中", "granted": "已认定", "expired": "已到期", "revoked": "已撤销"},
+    status_tones={"granted": "ok", "revoked": "bad", "expired": "bad", "public_notice": "warn"},
+    task_types={
+        "certification.city_recommendation": "示范平台认定·市工信局测评推荐",
+        "certification.correction": "示范平台认定·补正申请",
+        "certification.precheck": "示范平台认定·材料初审",
+        "certification.expert_review": "示范平台认定·专家评审",
+        "certification.onsite_inspection": "示范平台认定·实地考察",
+        "certification.decision": "示范平台认定·认定决定",
+        "certification.annual_summary": "示范平台·年度工作总结",
+        "certification.city_annual_report": "示范平台·市工信局年度报告",
+        "certification.annual_assessment": "示范平台·年度考核",
+    },
+    decisions={"recommend": "推荐", "decline": "不推荐"},
+    deadlines={"public_notice": "公示期", "validity": "有效期", "annual_report": "年度报告"},
+    documents={"recommendation_form": "测评推荐表", "public_notice": "公示", "certification_notice": "认定通知",
+               "certificate": "示范平台证书", "revocation_decision": "撤销决定",
+               "assessment_result_notice": "年度考核结果通知"},
+    worker="activities.certification_documents:worker_parts",
+    api_routers=("api.routes_certification:router",),
+    page_routers=("api.pages_certification:router",),
+    actions=(
+        CaseAction(path="revoke", heading="撤销示范平台称号", button="撤销称号", roles=("department",),
+                   field_label="撤销理由（第十七条）", confirm="撤销后将起草撤销决定书，确定撤销吗？", statuses=("granted",)),
+    ),
+    nav=(
+        NavLink(href="/certification/calls", label="年度申报", roles=("department",), active="/certification"),
+        NavLink(href="/apply/certification", label="示范平台申报", roles=("platform_org",)),
+    ),
+)
