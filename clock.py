@@ -55,19 +55,3 @@ class SimulatedClock:
             timeout=ADVANCE_TIMEOUT,
         )
         return await self.now()
-
-
-class FixedClock:
-    """A clock tests set by hand."""
-
-    simulated = True
-
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    async def now(self) -> datetime:
-        return self.at
-
-    async def advance(self, delta: timedelta) -> datetime:
-        self.at += delta
-        return self.at

@@ -24,7 +24,7 @@ from clock import Clock, RealClock, SimulatedClock
 from db.engine import make_engine, migrate
 from db.seed import DEMO_PASSWORD, seed_demo
 from settings import Settings, get_settings
-from worker import build_worker, connect
+from worker import build_worker, connect, start_singletons
 
 log = logging.getLogger("flow168")
 BIN = Path(sys.executable).parent
@@ -88,6 +88,7 @@ async def run(settings: Settings) -> None:
         tasks = [asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())]
         if worker is not None:
             tasks.append(asyncio.create_task(worker.run()))
+            await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
         log.info("flow168 on http://%s:%s", settings.host, settings.port)
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for t in done:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
@@ -61,6 +63,17 @@ def build_worker(client: Client, *, engine: Engine, settings: Settings, task_que
     )
 
 
+async def start_singletons(client: Client, *, task_queue: str, now: datetime) -> None:
+    """Start every process's singleton workflows (fixed ids) unless they run already."""
+    for spec in registry.specs().values():
+        for single in spec.singletons:
+            try:
+                await client.start_workflow(single.workflow.run, single.first_input(now),  # type: ignore[attr-defined]
+                                            id=single.id, task_queue=task_queue)
+            except WorkflowAlreadyStartedError:
+                pass
+
+
 async def connect(settings: Settings, address: str | None = None) -> Client:
     """A client with the Pydantic data converter, retrying while the server starts."""
     target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
@@ -76,6 +89,7 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
 
 
 async def main() -> None:
+    from clock import RealClock, SimulatedClock
     from db.engine import make_engine
 
     logging.basicConfig(level=logging.INFO)
@@ -83,6 +97,8 @@ async def main() -> None:
     # The API process (launcher.py) migrates the schema; activities retry until it has.
     engine = make_engine(settings.db_url)
     client = await connect(settings)
+    clock = SimulatedClock(client) if settings.simulated else RealClock()
+    await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
     await build_worker(client, engine=engine, settings=settings).run()
 
 

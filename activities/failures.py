@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,10 +34,10 @@ class _Inbound(ActivityInboundInterceptor):
             with session_scope(self.engine) as s:
                 row = s.get(ActivityFailure, key) or ActivityFailure(
                     key=key, workflow_id=info.workflow_id or "", activity_type=info.activity_type, attempt=0,
-                    last_error="", last_at=datetime.now(UTC))
+                    last_error="", last_at=info.current_attempt_scheduled_time)
                 row.attempt, row.last_error = info.attempt, f"{type(exc).__name__}: {exc}"[:2000]
-                # Wall time on purpose: this is operational telemetry, not case data.
-                row.last_at = datetime.now(UTC)
+                # The engine's time of this attempt: the one clock (simulated under the time-skipping server).
+                row.last_at = info.current_attempt_scheduled_time
                 s.add(row)
         except Exception:  # never let bookkeeping hide the real failure
             pass

@@ -44,7 +44,7 @@ def workflows() -> list[type]:
     """Every workflow class the worker runs (each case type's, and the processes' extra ones)."""
     out: list[type] = []
     for spec in specs().values():
-        for wf in (spec.workflow, *spec.extra_workflows):
+        for wf in (spec.workflow, *spec.extra_workflows, *(s.workflow for s in spec.singletons)):
             if wf not in out:
                 out.append(wf)
     return out

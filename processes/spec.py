@@ -13,6 +13,7 @@ import importlib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -71,6 +72,17 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class Singleton:
+    """A long-running workflow of a process that is not a case (the monthly statistics, a yearly opener), started once
+    by the worker with a fixed id (a second start is a no-op); `first_input(now)` gives its first run's input. Timers
+    drive it, so it fires under the simulated clock as on the real one."""
+
+    id: str
+    workflow: type
+    first_input: Callable[[datetime], BaseModel]
+
+
+@dataclass(frozen=True)
 class WorkerContext:
     """What a process's worker parts are built from."""
 
@@ -119,7 +131,8 @@ class ProcessSpec:
     documents: Mapping[str, str] = field(default_factory=dict)  # document kind -> Chinese label
     # fn(WorkerContext) -> WorkerParts: the activities and document builders the worker registers.
     worker: Ref | None = None
-    extra_workflows: tuple[type, ...] = ()  # workflows that are not a case (e.g. the monthly statistics)
+    extra_workflows: tuple[type, ...] = ()  # workflows that are not a case and not a singleton
+    singletons: tuple[Singleton, ...] = ()
     api_routers: tuple[Ref, ...] = ()  # FastAPI routers of the process's own endpoints
     page_routers: tuple[Ref, ...] = ()  # routers of its pages (mounted before the public pages)
     actions: tuple[CaseAction, ...] = ()

@@ -11,9 +11,9 @@ from forms.voucher import (
     VoucherApplyForm,
     VoucherDemandForm,
 )
-from processes.spec import CaseAction, NavLink, ProcessSpec
+from processes.spec import CaseAction, NavLink, ProcessSpec, Singleton
 from workflows.voucher import VoucherWorkflow
-from workflows.voucher_statistics import VoucherStatisticsWorkflow
+from workflows.voucher_statistics import STATISTICS_ID, VoucherStatisticsWorkflow, first_statistics_input
 
 SPEC = ProcessSpec(
     type="voucher",
@@ -21,7 +21,7 @@ SPEC = ProcessSpec(
     label="服务补贴券",
     title="服务券需求",
     workflow=VoucherWorkflow,
-    extra_workflows=(VoucherStatisticsWorkflow,),
+    singletons=(Singleton(id=STATISTICS_ID, workflow=VoucherStatisticsWorkflow, first_input=first_statistics_input),),
     applicant_roles=("enterprise",),
     case_form=VoucherDemandForm,
     task_forms={

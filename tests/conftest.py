@@ -28,7 +28,7 @@ from clock import RealClock, SimulatedClock
 from db.engine import make_engine, migrate, session_scope
 from db.seed import DEMO_PASSWORD, seed_demo
 from settings import Settings
-from worker import build_worker
+from worker import build_worker, start_singletons
 
 BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("FLOW168_TEST_DATABASE_URL")
@@ -131,6 +131,7 @@ async def build_stack(env: WorkflowEnvironment, engine: Engine, db_url: str, dat
     clock = clock or SimulatedClock(env.client)
     app = create_app(settings=settings, engine=engine, clock=clock, temporal=env.client)
     async with worker:
+        await start_singletons(env.client, task_queue=settings.task_queue, now=await clock.now())
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://flow168.test",
                                      timeout=60) as http:
             yield Stack(settings, engine, env.client, env, clock, http, worker)

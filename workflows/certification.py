@@ -36,15 +36,7 @@ with workflow.unsafe.imports_passed_through():
         RevokeResult,
     )
     from workflows.types import (
-        CANCEL_TASKS,
-        DRAFT_DOCUMENT,
-        SET_DEADLINE,
-        UPDATE_RESULT,
-        CancelTasksInput,
         DecisionInput,
-        DraftDocumentInput,
-        ResultInput,
-        SetDeadlineInput,
         StepSpec,
     )
     from workflows.yearly import cycle_years, report_due, summary_due, summary_opens
@@ -107,7 +99,7 @@ class CertificationWorkflow(NoticeWorkflow):
             step="city_recommendation", type="certification.city_recommendation", title="示范平台测评推荐",
             role="city_bureau", city=case.city, decisions=["recommend", "decline"],
             form="certification_recommendation"))
-        await self._draft("recommendation_form", issuer=case.city or "department",
+        await self.draft("recommendation_form", issuer=case.city or "department",
                           params={"recommended": rec.decision == "recommend", **rec.data})
         if rec.decision == "decline":
             return await self._rejected("市工信局不予推荐", rec)
@@ -127,7 +119,7 @@ class CertificationWorkflow(NoticeWorkflow):
         ])
         scores = [{"expert": d.actor, "decision": d.decision, "score": d.data.get("score"),
                    "opinion": d.data.get("opinion", "")} for d in reviews]
-        await self._result({"expert_reviews": scores}, "专家评审完成")
+        await self.update_result({"expert_reviews": scores}, "专家评审完成")
         onsite = await self.human_step(StepSpec(
             step="onsite_inspection", type="certification.onsite_inspection", title="示范平台实地考察",
             role="department", decisions=["approve", "reject"], form="certification_onsite"))
@@ -141,19 +133,16 @@ class CertificationWorkflow(NoticeWorkflow):
         await self.set_status("public_notice", f"拟认定名单公示{PUBLIC_NOTICE_WORKING_DAYS}个工作日")
         outcome = await self.public_notice(working_days=PUBLIC_NOTICE_WORKING_DAYS)
         if outcome.upheld is not None:
-            await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=case.case_id, reason="公示异议成立",
-                                                              at=workflow.now()))
-            await self.set_status("rejected", outcome.upheld, closed=True, result={"reason": outcome.upheld})
-            await self.notify_applicant("示范平台认定：未通过", outcome.upheld, kind="result")
-            await self.finish()
+            await self.close_case("rejected", outcome.upheld, result={"reason": outcome.upheld},
+                                  cancel_reason="公示异议成立", tell=("示范平台认定：未通过", outcome.upheld))
             return None
         granted: Granted = await run_activity(GRANT_CERTIFICATION, GrantInput(case_id=case.case_id,
                                                                               at=workflow.now()), Granted)
         dates = {"notice_starts_on": outcome.period.starts_on.isoformat(),
                  "notice_ends_on": outcome.period.ends_on.isoformat(),
                  "valid_from": granted.granted_on.isoformat(), "valid_until": granted.valid_until.isoformat()}
-        await self._draft("certification_notice", params=dates)
-        await self._draft("certificate", params=dates)
+        await self.draft("certification_notice", params=dates)
+        await self.draft("certificate", params=dates)
         # The application is closed at the grant (the title lives on in this workflow): it is not an idle case,
         # and the holder may apply again in the year the title expires (002 art. 17).
         await self.set_status("granted", f"授予示范平台称号，有效期至{granted.valid_until.isoformat()}", closed=True,
@@ -175,9 +164,7 @@ class CertificationWorkflow(NoticeWorkflow):
 
     async def _rejected(self, what: str, decision: DecisionInput) -> None:
         reason = f"{what}：{decision.comment}".rstrip("：")
-        await self.set_status("rejected", reason, closed=True, result={"reason": reason})
-        await self.notify_applicant("示范平台认定：未通过", reason, kind="result")
-        await self.finish()
+        await self.close_case("rejected", reason, result={"reason": reason}, tell=("示范平台认定：未通过", reason))
         return None
 
     # --- the title's life: one run per yearly cycle ---------------------------------------------------
@@ -225,8 +212,8 @@ class CertificationWorkflow(NoticeWorkflow):
         opens = summary_opens(year)
         if workflow.now() < opens:
             await self.pause(opens - workflow.now())
-        await self._deadline("annual_summary", summary_due(year))
-        await self._deadline("annual_report", report_due(year))
+        await self.set_deadline("annual_summary", summary_due(year))
+        await self.set_deadline("annual_report", report_due(year))
         await self.human_step(StepSpec(
             step=f"annual_summary_{year}", type="certification.annual_summary", title=f"{year}年度示范平台工作总结",
             role="platform_org", org_id=case.applicant_org_id, decisions=["submit"],
@@ -242,11 +229,11 @@ class CertificationWorkflow(NoticeWorkflow):
         rating = str(rated.data.get("rating", "failed"))
         outcome = annual_rating_outcome(rating)  # type: ignore[arg-type]
         state.ratings[str(year)] = rating
-        await self._draft("assessment_result_notice", key=f"assessment_result_notice.{year}",
+        await self.draft("assessment_result_notice", key=f"assessment_result_notice.{year}",
                           params={"assessment_year": year, "rating": rating})
         result = {"annual_ratings": dict(state.ratings), "priority_support": outcome.action == "priority_support",
                   "recommend_national": outcome.recommend_national}
-        await self._result(result, f"{year}年度服务绩效考核：{RATING_ZH.get(rating, rating)}")
+        await self.update_result(result, f"{year}年度服务绩效考核：{RATING_ZH.get(rating, rating)}")
         if not outcome.keeps_title:
             await self._revoke(reason=f"{year}年度服务绩效考核不合格：{rated.comment}".rstrip("："),
                                actor=rated.actor, ground="failed_assessment", keep=self._cycle_task)
@@ -280,14 +267,11 @@ class CertificationWorkflow(NoticeWorkflow):
 
     async def _expire(self, state: CertificationState) -> str:
         await self._stop_tasks()
-        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason="称号有效期届满",
-                                                          at=workflow.now()))
-        await self._deadline("validity", state.expires_at, open=False)
-        await self.set_status("expired", f"示范平台称号有效期届满（{state.valid_until.isoformat()}），移出名录",
-                              closed=True)
-        await self.notify_applicant("示范平台称号已到期", "如需继续保持称号，请在本年度认定通知中再次申报。", kind="expired")
-        await self.finish()
-        return self.status
+        await self.cancel_open_tasks("称号有效期届满")
+        await self.set_deadline("validity", state.expires_at, open=False)
+        return await self.close_case("expired", f"示范平台称号有效期届满（{state.valid_until.isoformat()}），移出名录",
+                                     tell=("示范平台称号已到期", "如需继续保持称号，请在本年度认定通知中再次申报。"),
+                                     kind="expired")
 
     async def _revoke(self, *, reason: str, actor: str, ground: str, keep: object = None) -> None:
         """Cancel the cycle, draft the revocation decision, take the platform off the register."""
@@ -295,28 +279,12 @@ class CertificationWorkflow(NoticeWorkflow):
             return
         self._revoking = True
         await self._stop_tasks(keep)
-        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason=f"称号撤销：{reason}",
-                                                          at=workflow.now()))
-        await self._draft("revocation_decision", params={"reason": reason, "ground": ground})
+        await self.cancel_open_tasks(f"称号撤销：{reason}")
+        await self.draft("revocation_decision", params={"reason": reason, "ground": ground})
         if self.state is not None:
-            await self._deadline("validity", self.state.expires_at, open=False)
+            await self.set_deadline("validity", self.state.expires_at, open=False)
         await self.set_status("revoked", f"撤销示范平台称号：{reason}", closed=True,
                               result={"revoked_reason": reason, "revoked_by": actor, "revocation_ground": ground})
         await self.notify_applicant("示范平台称号已撤销", reason, kind="revoked")
         self._revoked = True
 
-    # --- small helpers ------------------------------------------------------------------------------
-
-    async def _draft(self, kind: str, *, params: dict[str, object], issuer: str = "department",
-                     key: str | None = None) -> None:
-        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-            key=f"{self._case_id}.{key or kind}", case_id=self._case_id, kind=kind, issuer=issuer, params=params,
-            at=workflow.now()))
-
-    async def _result(self, result: dict[str, object], message: str) -> None:
-        await run_activity(UPDATE_RESULT, ResultInput(case_id=self._case_id, result=result, message=message,
-                                                      at=workflow.now()))
-
-    async def _deadline(self, name: str, closes_at: object, *, open: bool = True) -> None:
-        await run_activity(SET_DEADLINE, SetDeadlineInput(case_id=self._case_id, name=name, closes_at=closes_at,
-                                                          at=workflow.now(), open=open))

@@ -18,18 +18,27 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.types import (
+        CANCEL_TASKS,
         CLOSE_TASK,
+        DRAFT_DOCUMENT,
         NOTIFY,
         OPEN_TASK,
         SET_CASE_STATUS,
+        SET_DEADLINE,
+        UPDATE_RESULT,
+        CancelTasksInput,
         CaseInput,
         CaseStatusInput,
         CloseTaskInput,
         DecisionInput,
         DecisionResult,
+        DocumentRef,
+        DraftDocumentInput,
         DueChanged,
         NotifyInput,
         OpenTaskInput,
+        ResultInput,
+        SetDeadlineInput,
         StepSpec,
         TaskOpened,
     )
@@ -283,6 +292,40 @@ class CaseWorkflow:
                 at=workflow.now(),
             ),
         )
+
+    async def draft(self, kind: str, *, params: dict[str, Any] | None = None, issuer: str = "department",
+                    key: str | None = None) -> DocumentRef:
+        """Draft one of the case's documents (key: case id + `key` or the kind, so a retry returns the same one)."""
+        return await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
+            key=f"{self._case_id}.{key or kind}", case_id=self._case_id, kind=kind, issuer=issuer,
+            params=params or {}, at=workflow.now()), DocumentRef)
+
+    async def update_result(self, result: dict[str, Any], message: str = "") -> None:
+        """Merge figures into the case's result (and say so in its timeline)."""
+        await run_activity(UPDATE_RESULT, ResultInput(case_id=self._case_id, result=result, message=message,
+                                                      at=workflow.now()))
+
+    async def set_deadline(self, name: str, closes_at: datetime, *, open: bool = True) -> None:
+        """A named deadline of the case fixed by a rule (end of year, end of validity…)."""
+        await run_activity(SET_DEADLINE, SetDeadlineInput(case_id=self._case_id, name=name, closes_at=closes_at,
+                                                          at=workflow.now(), open=open))
+
+    async def cancel_open_tasks(self, reason: str) -> None:
+        """Cancel every open task of the case (it ended or was decided elsewhere)."""
+        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason=reason, at=workflow.now()))
+
+    async def close_case(self, status: str, message: str, *, result: dict[str, Any] | None = None,
+                         cancel_reason: str | None = None, tell: tuple[str, str] | None = None,
+                         kind: str = "result") -> str:
+        """End the case: cancel its open tasks (when a reason is given), set the closing status, tell the applicant
+        (`tell` = subject, body), and let in-flight Update handlers finish. Returns the status."""
+        if cancel_reason is not None:
+            await self.cancel_open_tasks(cancel_reason)
+        await self.set_status(status, message, closed=True, result=result)
+        if tell is not None:
+            await self.notify_applicant(tell[0], tell[1], kind=kind)
+        await self.finish()
+        return self.status
 
     async def finish(self) -> None:
         """Let in-flight Update handlers finish before the workflow returns."""

@@ -12,11 +12,9 @@ from workflows.human import CaseWorkflow, run_activity
 
 with workflow.unsafe.imports_passed_through():
     from workflows.types import (
-        DRAFT_DOCUMENT,
         FILE_PROVIDER,
         CaseInput,
         DecisionInput,
-        DraftDocumentInput,
         FileProviderInput,
         StepSpec,
     )
@@ -49,19 +47,10 @@ class ProviderAdmissionWorkflow(CaseWorkflow):
             if decision.decision == "reject":
                 return await self._rejected(spec, decision)
         await run_activity(FILE_PROVIDER, FileProviderInput(case_id=case.case_id, at=workflow.now()))
-        await run_activity(
-            DRAFT_DOCUMENT,
-            DraftDocumentInput(key=f"{case.case_id}.filing_notice", case_id=case.case_id,
-                               kind="provider_filing_notice", issuer="department", at=workflow.now()),
-        )
-        await self.set_status("filed", "已备案，列入签约服务机构名单", closed=True)
-        await self.notify_applicant("签约服务机构准入：已备案", "贵单位已列入签约服务机构名单。", kind="result")
-        await self.finish()
-        return self.status
+        await self.draft("provider_filing_notice", key="filing_notice")
+        return await self.close_case("filed", "已备案，列入签约服务机构名单",
+                                     tell=("签约服务机构准入：已备案", "贵单位已列入签约服务机构名单。"))
 
     async def _rejected(self, spec: StepSpec, decision: DecisionInput) -> str:
-        await self.set_status("rejected", f"{spec.title}未通过：{decision.comment}", closed=True)
-        await self.notify_applicant("签约服务机构准入：未通过", f"{spec.title}未通过。理由：{decision.comment}",
-                                    kind="result")
-        await self.finish()
-        return self.status
+        return await self.close_case("rejected", f"{spec.title}未通过：{decision.comment}",
+                                     tell=("签约服务机构准入：未通过", f"{spec.title}未通过。理由：{decision.comment}"))

@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
         OpenNoticeInput,
         RecordObjectionInput,
     )
-    from workflows.types import DRAFT_DOCUMENT, DraftDocumentInput, StepSpec
+    from workflows.types import StepSpec
 
 OBJECTION_REVIEW = "notice.objection_review"
 
@@ -106,10 +106,9 @@ class NoticeWorkflow(CaseWorkflow):
             OPEN_NOTICE, OpenNoticeInput(case_id=self._case_id, name=name, working_days=working_days,
                                          at=workflow.now()), NoticePeriod)
         self._notice, self._notice_open, self._upheld = period, True, None
-        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-            key=f"{self._case_id}.{name}", case_id=self._case_id, kind="public_notice", issuer="department",
-            params={"starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
-                    "working_days": working_days}, at=workflow.now()))
+        await self.draft("public_notice", key=name, params={
+            "starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
+            "working_days": working_days})
         reviews: list[asyncio.Task[None]] = []
         while self._upheld is None:
             while len(reviews) < len(self._objections):

@@ -37,8 +37,5 @@ class RegistrationWorkflow(CaseWorkflow):
                                  actor=decision.actor, at=workflow.now()),
         )
         if approved:
-            await self.set_status("approved", "注册审核通过，账户已启用", closed=True)
-        else:
-            await self.set_status("rejected", f"注册审核未通过：{decision.comment}", closed=True)
-        await self.finish()
-        return self.status
+            return await self.close_case("approved", "注册审核通过，账户已启用")
+        return await self.close_case("rejected", f"注册审核未通过：{decision.comment}")

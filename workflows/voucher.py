@@ -34,13 +34,9 @@ with workflow.unsafe.imports_passed_through():
     from rules.errors import RuleViolation
     from rules.voucher import POLICIES, settlement_amount, supervision_fee, validate_lowered_amount
     from workflows.types import (
-        CANCEL_TASKS,
-        DRAFT_DOCUMENT,
         NOTIFY,
-        CancelTasksInput,
         CaseInput,
         DecisionInput,
-        DraftDocumentInput,
         NotifyInput,
         StepSpec,
     )
@@ -169,7 +165,8 @@ class VoucherWorkflow(CaseWorkflow):
     async def _process(self) -> None:
         case = self.case
         assert case is not None
-        await self._ensure_statistics()
+        if not workflow.patched("statistics-started-by-worker"):
+            await self._ensure_statistics()  # before: every case started it; now the worker does, once
         self.policy = await run_activity(VOUCHER_START, VoucherStartInput(case_id=case.case_id, at=workflow.now()),
                                          VoucherStarted)
         await self.set_status("in_review", "服务需求已提交，等待运营单位审核")
@@ -326,9 +323,7 @@ class VoucherWorkflow(CaseWorkflow):
                                                                               at=workflow.now()), IssuedVoucher)
         self.voucher.update(voucher_no=issued.voucher_no, valid_until=issued.valid_until.isoformat(), status="issued")
         for kind in ("voucher_certificate", "three_party_contract"):
-            await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-                key=f"{self.case.case_id}.{kind}", case_id=self.case.case_id, kind=kind, issuer="operator",
-                at=workflow.now()))
+            await self.draft(kind, issuer="operator")
         await self.set_status("issued", f"服务券{issued.voucher_no}已发放，有效期至{issued.valid_until.isoformat()}")
         await self.notify_applicant("服务券已发放", f"服务券{issued.voucher_no}，面值{issued.amount_fen / 100:.2f}元，"
                                     f"有效期至{issued.valid_until.isoformat()}。", kind="result")
@@ -362,8 +357,7 @@ class VoucherWorkflow(CaseWorkflow):
         if not step.done():
             step.cancel()
             self._pending.clear()
-            await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self.case.case_id, reason="服务券已过期",
-                                                              at=workflow.now()))
+            await self.cancel_open_tasks("服务券已过期")
             await self._fund("void")
             await self._project(status="void", void_reason="expired")
             await self.set_status("expired", "服务券有效期届满未使用，已作废，资金退回", closed=True)
@@ -415,9 +409,7 @@ class VoucherWorkflow(CaseWorkflow):
                 break
             note = f"结算核准退回：{approval.comment}"
         await self._fund("settle", result.amount_fen)
-        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-            key=f"{self.case.case_id}.settlement_statement", case_id=self.case.case_id, kind="settlement_statement",
-            issuer="operator", at=workflow.now()))
+        await self.draft("settlement_statement", issuer="operator")
         await self._project(status="settled", settled_on=workflow.now().astimezone(SHANGHAI).date().isoformat())
         await self.set_status("settled", f"已结算{result.amount_fen / 100:.2f}元", closed=True)
         await self._tell_parties("服务券已结算", f"服务券{self.voucher['voucher_no']}已结算{result.amount_fen / 100:.2f}元。",
@@ -427,16 +419,13 @@ class VoucherWorkflow(CaseWorkflow):
         """Fraud void at any stage: cancel the open step, return the money, sanction both parties."""
         assert self.case is not None and self._void is not None
         reason = self._void.reason
-        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self.case.case_id, reason=f"服务券作废：{reason}",
-                                                          at=workflow.now()))
+        await self.cancel_open_tasks(f"服务券作废：{reason}")
         await self._fund("void")
         await run_activity(VOID_CASE, VoidCaseInput(case_id=self.case.case_id, reason=reason, actor=self._void.actor,
                                                     provider_org_id=self.provider_org_id, at=workflow.now()))
         await self._project(status="void", void_reason=reason)
         if workflow.patched("voucher-void-decision"):
-            await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-                key=f"{self.case.case_id}.voucher_void_decision", case_id=self.case.case_id,
-                kind="voucher_void_decision", issuer="department", params={"reason": reason}, at=workflow.now()))
+            await self.draft("voucher_void_decision", params={"reason": reason})
         await self.set_status("void", f"服务券作废：{reason}", closed=True)
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
 
@@ -444,8 +433,7 @@ class VoucherWorkflow(CaseWorkflow):
         """The enterprise withdrew: cancel the open step, return any money to the fund (the waitlist moves up)."""
         assert self.case is not None and self._withdraw is not None
         reason = self._withdraw.reason
-        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self.case.case_id, reason=f"企业撤回：{reason}",
-                                                          at=workflow.now()))
+        await self.cancel_open_tasks(f"企业撤回：{reason}")
         await self._fund("release")  # a case that holds nothing is told so and nothing changes
         await self._project(status="withdrawn", withdraw_reason=reason)
         await self.set_status("withdrawn", f"企业已撤回：{reason}", closed=True)

@@ -3,17 +3,19 @@
 Mechanism: one long-running workflow (id `voucher-statistics`) that sleeps on a durable timer until 09:00 of the
 next month's first working day, drafts the report of the month before, then continues as new. Timers fire on the
 real clock and under the simulated clock alike (the time-skipping server has no Schedules). Every voucher case
-starts it if it is not running (an abandoned child with a fixed id), so it needs no separate deployment step.
+started it as an abandoned child until patch "statistics-started-by-worker"; now the worker starts it once at
+start-up (processes/voucher.py declares it as a singleton; a second start is a no-op).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from rules.calendar import SHANGHAI
     from workflows.types import NOTIFY, DocumentRef, NotifyInput
     from workflows.voucher_types import (
         DRAFT_STATISTICS,
@@ -24,6 +26,12 @@ with workflow.unsafe.imports_passed_through():
     )
 
 STATISTICS_ID = "voucher-statistics"
+
+
+def first_statistics_input(now: datetime) -> StatisticsInput:
+    """The first run reports the month of `now` (on the first working day of the next month)."""
+    local = now.astimezone(SHANGHAI)
+    return StatisticsInput(year=local.year, month=local.month)
 _TIMEOUT = timedelta(seconds=60)
 _RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_types=["RuleViolation"])
 
