@@ -15,9 +15,9 @@ from db.calendar import load_calendar
 from db.engine import session_scope
 from db.models import Case
 from rules.calendar import SHANGHAI
+from rules.calendar import end_of_day_utc as end_of
 from rules.certification import expiry_reminder_days, valid_until
 from workflows.certification_types import Granted, GrantInput, Prepared, PrepareInput
-from workflows.yearly import end_of
 
 DEFAULT_EXPERTS = 3
 

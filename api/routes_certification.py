@@ -19,10 +19,10 @@ from db import certification as repo
 from db.models import Case, CertificationCall, Organization, Task, User
 from forms.certification import CallForm, eligibility
 from rules.calendar import SHANGHAI
+from rules.calendar import end_of_day_utc as end_of
 from rules.certification import expiry_reminder_days
 from workflows.certification_types import RevokeInput, RevokeResult
 from workflows.notice_types import ObjectionFiled, ObjectionInput
-from workflows.yearly import end_of
 
 router = APIRouter(prefix="/api")
 
