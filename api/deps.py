@@ -43,7 +43,7 @@ def _user_from_request(request: Request, session: Session) -> User | None:
         st = request.app.state
         user_id = read_token(st.secret, auth[7:].strip(), st.settings.token_max_age_seconds)
         if user_id is None:
-            raise ApiError("the bearer token is invalid or expired; log in again", status=401)
+            raise ApiError("the bearer token is invalid or expired; log in again", code="token_invalid", status=401)
     elif "session" in request.scope and request.session.get("uid"):
         user_id = int(request.session["uid"])
     if user_id is None:
@@ -53,7 +53,7 @@ def _user_from_request(request: Request, session: Session) -> User | None:
     # await Temporal (whose activities write) before it touches the database again.
     session.commit()
     if user is None or user.status != "active":
-        raise ApiError("this account is not active", status=401)
+        raise ApiError("this account is not active", code="account_inactive", status=401)
     return user
 
 
@@ -64,7 +64,8 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
 def current_user(request: Request, session: SessionDep) -> User:
     user = _user_from_request(request, session)
     if user is None:
-        raise ApiError("log in first: send 'Authorization: Bearer <token>' from POST /api/auth/token", status=401)
+        raise ApiError("log in first: send 'Authorization: Bearer <token>' from POST /api/auth/token", code="login_required",
+                       status=401)
     return user
 
 
@@ -75,7 +76,8 @@ OptionalUserDep = Annotated[User | None, Depends(optional_user)]
 def require(user: User, *roles: str) -> None:
     """Refuse with 403 unless the user holds one of the roles (admin always may)."""
     if user.role not in roles and user.role != "admin":
-        raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
+        raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}", code="role_required",
+                        params={"roles": list(roles), "role": user.role})
 
 
 def page(items: list[Any], total: int) -> dict[str, Any]:

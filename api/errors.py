@@ -1,6 +1,8 @@
-"""One error family for the API, translated to {"detail": ...} with a 4xx code in one handler."""
+"""One error family for the API, translated to {"detail": ..., "code": ...} with a 4xx code in one handler."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,31 +13,50 @@ from rules.errors import RuleViolation
 
 
 class ApiError(Exception):
-    """A domain error that carries its HTTP status."""
+    """A domain error that carries its HTTP status, a stable machine `code` and the `params` of its message.
+
+    `detail` is the English text clients have always matched on; the pages word the code in Chinese
+    (api/error_messages.py)."""
 
     status = 400
+    code = "bad_request"
 
-    def __init__(self, detail: str, *, status: int | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, params: dict[str, Any] | None = None,
+                 status: int | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.params = dict(params or {})
+        if code is not None:
+            self.code = code
         if status is not None:
             self.status = status
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body: detail and code, and the params when there are any."""
+        out: dict[str, Any] = {"detail": self.detail, "code": self.code}
+        if self.params:
+            out["params"] = self.params
+        return out
 
 
 class NotFound(ApiError):
     status = 404
+    code = "not_found"
 
 
 class Forbidden(ApiError):
     status = 403
+    code = "forbidden"
 
 
 class Conflict(ApiError):
     status = 409
+    code = "conflict"
 
 
 class Invalid(ApiError):
     status = 422
+    code = "invalid"
 
 
 def validation_detail(exc: ValidationError | RequestValidationError, prefix: str = "") -> str:
@@ -54,7 +75,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status)
 
     @app.exception_handler(RuleViolation)
     async def _rule(_: Request, exc: RuleViolation) -> JSONResponse:
@@ -62,8 +83,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_detail(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_detail(exc), "code": "validation_failed"}, status_code=422)
 
     @app.exception_handler(ValidationError)
     async def _pyd(_: Request, exc: ValidationError) -> JSONResponse:
-        return JSONResponse({"detail": validation_detail(exc)}, status_code=422)
+        return JSONResponse({"detail": validation_detail(exc), "code": "validation_failed"}, status_code=422)

@@ -113,7 +113,7 @@ async def advance(page: LoginPageDep) -> Response:
     async def call() -> Any:
         body = routes_admin.Advance(days=raw or None)  # type: ignore[arg-type]
         if body.days is None:
-            raise ApiError("give 'days' or 'until'", status=422)
+            raise ApiError("give 'days' or 'until'", code="advance_missing", status=422)
         page.release()
         out = await routes_admin.advance(body=body, request=page.request, user=page.me)
         return {**out, "at": fmt_dt(out.get("now"))}

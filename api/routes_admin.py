@@ -62,9 +62,10 @@ async def terminate(case_id: str, body: Reason, request: Request, session: Sessi
     require(user, "admin")
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
     if case.closed_at is not None:
-        raise Conflict(f"case {case_id} is already closed ({case.status})")
+        raise Conflict(f"case {case_id} is already closed ({case.status})", code="case_already_closed",
+                       params={"case_id": case_id, "case_status": case.status})
     session.commit()  # release the database while Temporal is called
     try:
         await request.app.state.temporal.get_workflow_handle(case_id).terminate(reason=body.reason)
@@ -85,7 +86,7 @@ async def retry(case_id: str, body: Reason | None, request: Request, session: Se
     require(user, "admin")
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
     session.commit()  # release the database while Temporal is called
     client = request.app.state.temporal
     handle = client.get_workflow_handle(case_id)
@@ -94,7 +95,7 @@ async def retry(case_id: str, body: Reason | None, request: Request, session: Se
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
             last_task_done = event.event_id
     if last_task_done is None:
-        raise Conflict("this case's process has not run a step yet; nothing to retry")
+        raise Conflict("this case's process has not run a step yet; nothing to retry", code="nothing_to_retry")
     desc = await handle.describe()
     try:
         resp = await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
@@ -104,7 +105,8 @@ async def retry(case_id: str, body: Reason | None, request: Request, session: Se
     except RPCError as exc:
         if exc.status == RPCStatusCode.UNIMPLEMENTED:
             raise Conflict("this Temporal server cannot reset workflows (the time-skipping test server of "
-                           "CLOCK=simulated); failing activities still retry on their own") from None
+                           "CLOCK=simulated); failing activities still retry on their own",
+                           code="reset_unsupported") from None
         raise
     session.execute(ActivityFailure.__table__.delete().where(ActivityFailure.workflow_id == case_id))  # type: ignore[attr-defined]
     audit.record(session, action="retried", at=now, actor=user.username, case_id=case_id,
@@ -122,16 +124,21 @@ async def reassign(task_id: str, body: Reassign, session: SessionDep, user: User
     require(user, "admin")
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}", code="task_not_found", params={"task_id": task_id})
     if task.status not in task_repo.OPEN_STATES:
-        raise Conflict(f"this task is already {task.status}")
+        raise Conflict(f"this task is already {task.status}", code="task_not_open",
+                       params={"task_status": task.status})
     target = users.by_username(session, body.username)
     if target is None or target.status != "active":
-        raise Invalid(f"username: no active user '{body.username}'")
+        raise Invalid(f"username: no active user '{body.username}'", code="no_active_user",
+                      params={"username": body.username})
     if not task_repo.can_see(target, task, as_new_assignee=True) or target.role == "admin":
-        raise Invalid(f"username: {body.username} ({target.role}) may not act on a {task.role} task of this scope")
+        raise Invalid(f"username: {body.username} ({target.role}) may not act on a {task.role} task of this scope",
+                      code="assignee_out_of_scope",
+                      params={"username": body.username, "user_role": target.role, "task_role": task.role})
     if target.username in task.excluded_users:
-        raise Invalid(f"username: four-eyes rule: {body.username} made the first-line review of this case")
+        raise Invalid(f"username: four-eyes rule: {body.username} made the first-line review of this case",
+                      code="four_eyes_assignee", params={"username": body.username})
     before = {"assignee": task.assignee, "status": task.status}
     task.assignee, task.status = target.username, "claimed"
     audit.record(session, action="task_reassigned", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
@@ -170,9 +177,10 @@ async def extend(task_id: str, body: Extend, request: Request, session: SessionD
     require(user, "admin")
     task = session.get(Task, task_id)
     if task is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}", code="task_not_found", params={"task_id": task_id})
     if task.status not in task_repo.OPEN_STATES:
-        raise Conflict(f"this task is already {task.status}")
+        raise Conflict(f"this task is already {task.status}", code="task_not_open",
+                       params={"task_status": task.status})
     before = {"due_at": iso(task.due_at), "due_working_days": task.due_working_days}
     if task.due_fixed:
         # A fixed due date moves by the extra working days counted from that date (from today once it has passed);
@@ -208,11 +216,13 @@ async def put_calendar(year: int, body: CalendarEntry, request: Request, session
     """Enter a year's official schedule; open deadlines that touch that year are recomputed."""
     require(user, "admin")
     if year not in YEARS:
-        raise Invalid(f"year: flow168 keeps calendars for {YEARS.start}-{YEARS.stop - 1}")
+        raise Invalid(f"year: flow168 keeps calendars for {YEARS.start}-{YEARS.stop - 1}",
+                      code="calendar_year_out_of_range", params={"first": YEARS.start, "last": YEARS.stop - 1})
     try:
         schedule_from_entry(year=year, holidays=body.holidays, makeup_workdays=body.makeup_workdays)
     except (RuleViolation, ValueError) as exc:
-        raise Invalid(getattr(exc, "message", str(exc))) from None
+        raise Invalid(getattr(exc, "message", str(exc)),
+                      code=getattr(exc, "code", "invalid_calendar_entry")) from None
     row = session.get(CalendarYear, year) or CalendarYear(year=year, entered_at=now)
     before = {"holidays": row.holidays, "makeup_workdays": row.makeup_workdays}
     row.holidays = sorted(d.isoformat() for d in body.holidays)
@@ -267,7 +277,7 @@ async def advance(body: Advance, request: Request, user: UserDep) -> dict[str, A
     require(user, "admin")
     clock = request.app.state.clock
     if not clock.simulated:
-        raise Conflict("the clock is real; time can only be advanced when flow168 runs with CLOCK=simulated")
+        raise Conflict("the clock is real; time can only be advanced when flow168 runs with CLOCK=simulated", code="clock_real")
     now = await clock.now()
     if body.until is not None:
         until = body.until if body.until.tzinfo else body.until.replace(tzinfo=SHANGHAI)
@@ -275,14 +285,15 @@ async def advance(body: Advance, request: Request, user: UserDep) -> dict[str, A
     elif body.days is not None:
         delta = timedelta(days=body.days)
     else:
-        raise Invalid("give 'days' or 'until'")
+        raise Invalid("give 'days' or 'until'", code="advance_missing")
     if delta <= timedelta(0):
-        raise Invalid(f"until: {body.until} is not after the current time {now.isoformat()}")
+        raise Invalid(f"until: {body.until} is not after the current time {now.isoformat()}",
+                      code="advance_not_after")
     try:
         new_now = await clock.advance(delta)
     except RPCError as exc:
         raise ApiError(f"the simulated clock did not finish moving ({exc.message}); some timers may have fired. "
-                       "Read GET /api/clock and advance again if needed", status=503) from None
+                       "Read GET /api/clock and advance again if needed", code="clock_advance_incomplete", status=503) from None
     return {"now": new_now.isoformat(), "advanced_seconds": int(delta.total_seconds()), "simulated": True}
 
 

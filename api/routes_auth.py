@@ -32,19 +32,22 @@ def authenticate(session: Any, request: Request, *, username: str, password: str
     st = request.app.state.settings
     if throttled(session, username=username, now=now, window_s=st.login_window_seconds,
                  max_failures=st.login_max_failures):
-        raise ApiError("too many failed logins for this account; wait 15 minutes and try again", status=429)
+        raise ApiError("too many failed logins for this account; wait 15 minutes and try again",
+                       code="too_many_logins", status=429)
     user = users.by_username(session, username)
     if user is None or not verify_password(password, user.password_hash):
         record_failure(session, username=username, now=now)
         session.commit()
-        raise ApiError("wrong username or password", status=401)
+        raise ApiError("wrong username or password", code="wrong_credentials", status=401)
     if user.status == "pending":
         raise ApiError("this account is waiting for the operator's registration review and cannot log in yet",
-                       status=403)
+                       code="registration_pending", status=403)
     if user.status == "rejected":
-        raise ApiError(f"this registration was rejected: {user.status_reason}", status=403)
+        raise ApiError(f"this registration was rejected: {user.status_reason}", code="registration_rejected",
+                       params={"reason": user.status_reason}, status=403)
     if user.status != "active":
-        raise ApiError(f"this account is {user.status}", status=403)
+        raise ApiError(f"this account is {user.status}", code="account_disabled",
+                       params={"account_status": user.status}, status=403)
     clear_failures(session, username=username)
     return user
 
@@ -66,9 +69,11 @@ async def me(user: UserDep, session: SessionDep) -> dict[str, Any]:
 async def register_account(request: Request, session: Any, form: RegistrationForm, now: Any) -> dict[str, Any]:
     """Create the organisation, a pending user and the registration case, then start its review."""
     if users.by_username(session, form.username) is not None:
-        raise Conflict(f"the username '{form.username}' is taken")
+        raise Conflict(f"the username '{form.username}' is taken", code="username_taken",
+                       params={"username": form.username})
     if session.exec(select(Organization).where(Organization.uscc == form.org.uscc)).first() is not None:
-        raise Conflict("an organisation with this unified social credit code is already registered")
+        raise Conflict("an organisation with this unified social credit code is already registered",
+                       code="uscc_taken")
     o = form.org
     org = Organization(kind=form.kind, name=o.name, uscc=o.uscc, city=o.city, size=o.size, employees=o.employees,
                        revenue_fen=o.revenue_fen, industry=o.industry, categories=o.categories, created_at=now)

@@ -58,7 +58,7 @@ def expert_may_see(user: User) -> Any:
 def load_case(session: Session, user: User, case_id: str) -> Case:
     case = session.get(Case, case_id)
     if case is None or not can_view(session, user, case):
-        raise NotFound(f"no case {case_id} that you may see")
+        raise NotFound(f"no case {case_id} that you may see", code="case_not_visible", params={"case_id": case_id})
     return case
 
 
@@ -89,7 +89,8 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
     spec = spec_of(body.type)
     if spec is None or not spec.applicant_roles or spec.case_form is None:
         open_types = ", ".join(t for t, sp in specs().items() if sp.applicant_roles)
-        raise Invalid(f"unknown case type '{body.type}'; expected one of {open_types}")
+        raise Invalid(f"unknown case type '{body.type}'; expected one of {open_types}",
+                      code="unknown_case_type", params={"case_type": body.type})
     form = spec.case_form
     require(user, *spec.applicant_roles)
     st = request.app.state
@@ -103,16 +104,19 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
     try:
         data = form.model_validate(body.data).model_dump()
     except ValidationError as exc:
-        raise Invalid(validation_detail(exc, "data")) from None
+        raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
     org = users.org(session, user.org_id)
     if org is None:
-        raise Forbidden("your account has no organisation to apply for")
+        raise Forbidden("your account has no organisation to apply for", code="no_organisation")
     if org.blacklisted:
-        raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}")
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}",
+                        code="bad_credit", params={"org": org.name, "reason": org.blacklist_reason})
     running = session.exec(select(Case).where(Case.type == body.type, Case.applicant_org_id == org.id,
                                               col(Case.closed_at).is_(None))).first()
     if running is not None and not spec.many_open:
-        raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first")
+        raise Conflict(f"{org.name} already has an open {body.type} case ({running.id}); finish or withdraw it first",
+                       code="already_open_case",
+                       params={"org": org.name, "case_type": body.type, "case_id": running.id})
     result = resolve(spec.create_check)(session, user=user, org=org, data=data, now=now) if spec.create_check else {}
     case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=body.type, status="submitted",
                 title=f"{spec.title}：{org.name}", applicant=org.name,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.views import document_json, iso
 from api.workflows import case_update
 from db import audit, deadlines
@@ -50,10 +50,11 @@ async def open_call(body: CallForm, session: SessionDep, user: UserDep, now: Now
     """The department opens a year's call for applications; it closes at 24:00 of the deadline day (002 art. 14)."""
     require(user, "department")
     if repo.call_of_year(session, body.year) is not None:
-        raise Conflict(f"the call of {body.year} is already open; one call a year (002 art. 14)")
+        raise Conflict(f"the call of {body.year} is already open; one call a year (002 art. 14)",
+                       code="call_already_open", params={"year": body.year})
     closes = end_of(body.deadline)
     if closes <= now:
-        raise Invalid(f"deadline: {body.deadline} has already passed")
+        raise Invalid(f"deadline: {body.deadline} has already passed", code="deadline_passed")
     call = CertificationCall(year=body.year, title=body.title or f"{body.year}年度自治区中小企业公共服务示范平台申报",
                              deadline_at=closes, experts=body.experts, expiry_reminder_days=body.expiry_reminder_days,
                              opened_by=user.username, opened_at=now)
@@ -76,7 +77,7 @@ async def current_call(session: SessionDep, now: NowDep) -> dict[str, Any]:
     """The call open now, or 404 with when the last one closed."""
     call = repo.latest_call(session, now=now)
     if call is None or now >= call.deadline_at:
-        raise NotFound(_no_call(call))
+        raise _no_call(NotFound, call)
     return call_json(call, now=now)
 
 
@@ -88,16 +89,17 @@ PUBLISHED_KINDS = ("certification_notice", "revocation_decision", "assessment_re
 async def published_documents(session: SessionDep, kind: str | None = None, q: str | None = None) -> dict[str, Any]:
     """Certification notices, revocation decisions and assessment results, newest first (anyone may read them)."""
     if kind is not None and kind not in PUBLISHED_KINDS:
-        raise Invalid(f"kind: expected one of {', '.join(PUBLISHED_KINDS)}")
+        raise Invalid(f"kind: expected one of {', '.join(PUBLISHED_KINDS)}", code="unknown_notice_kind")
     rows = repo.published_documents(session, kinds=[kind] if kind else list(PUBLISHED_KINDS), q=q)
     return page([{**document_json(d), "case_id": d.case_id} for d in rows], len(rows))
 
 
-def _no_call(call: CertificationCall | None) -> str:
+def _no_call(kind: type[ApiError], call: CertificationCall | None) -> ApiError:
     if call is None:
-        return "no call for demonstration-platform applications has been opened; wait for the department's call"
-    return (f"the call of {call.year} closed at {call.deadline_at.astimezone(SHANGHAI).isoformat()}; "
-            "applications are no longer accepted")
+        return kind("no call for demonstration-platform applications has been opened; wait for the department's call",
+                    code="no_open_call")
+    return kind(f"the call of {call.year} closed at {call.deadline_at.astimezone(SHANGHAI).isoformat()}; "
+                "applications are no longer accepted", code="call_closed", params={"year": call.year})
 
 
 def check_application(session: Session, *, user: User, org: Organization, data: dict[str, Any],
@@ -105,23 +107,26 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
     """Before a certification case is created: an open call, the applicant's own city, eligibility (422)."""
     call = repo.latest_call(session, now=now)
     if call is None or now >= call.deadline_at:
-        raise Conflict(_no_call(call))
+        raise _no_call(Conflict, call)
     held = repo.titles_of(session, org_id=org.id)
     for title in held:
         until = title.result.get("valid_until", "")
         if until[:4] != str((now + timedelta(hours=8)).year):
             raise Conflict(f"{org.name} holds the title until {until} ({title.id}); it may apply again in the year "
-                           "the title expires (002 art. 17)")
+                           "the title expires (002 art. 17)", code="title_held",
+                           params={"org": org.name, "until": until, "title_id": title.id})
     if data.get("city") != org.city:
-        raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}")
+        raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}",
+                      code="wrong_city", params={"city": org.city})
     return {"eligibility": _eligible(data, "the application"), "call_year": call.year}
 
 
-def _eligible(data: dict[str, Any], what: str) -> dict[str, Any]:
+def _eligible(data: dict[str, Any], what: str, code: str = "cannot_qualify") -> dict[str, Any]:
     """Art. 6 and 7 condition by condition; 422 naming every condition that is not met."""
     result = eligibility(data)
     if not result["eligible"]:
-        raise Invalid(f"{what} cannot qualify (002 art. 6-7): " + "；".join(result["missing"]))
+        missing = "；".join(result["missing"])
+        raise Invalid(f"{what} cannot qualify (002 art. 6-7): " + missing, code=code, params={"missing": missing})
     return result
 
 
@@ -133,8 +138,9 @@ def check_correction(session: Session, *, user: User, task: Task, case: Case, da
     if case.type != "certification":
         return
     if data.get("city") != case.city:
-        raise Invalid(f"data.city: the platform must apply in its own city ({case.city}), not {data.get('city')}")
-    _eligible(data, "the corrected application")
+        raise Invalid(f"data.city: the platform must apply in its own city ({case.city}), not {data.get('city')}",
+                      code="correction_wrong_city", params={"city": case.city})
+    _eligible(data, "the corrected application", code="correction_cannot_qualify")
 
 
 def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -> dict[str, Any]:
@@ -163,24 +169,27 @@ async def objection(case_id: str, body: Objection, request: Request, session: Se
     """Anyone may object, in their real name, while a public notice runs (002 art. 12)."""
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
     if not body.name.strip() or not body.contact.strip():
-        raise Invalid("anonymous objections are not accepted: give your real name and a contact")
+        raise Invalid("anonymous objections are not accepted: give your real name and a contact",
+                      code="anonymous_objection")
     if not body.reason.strip():
-        raise Invalid("reason: give the reason of the objection")
+        raise Invalid("reason: give the reason of the objection", code="objection_reason_required")
     notice = deadlines.deadline(session, case_id, "public_notice")
     if notice is None:
-        raise Conflict("this case is not in a public notice period; objections are accepted only during one")
+        raise Conflict("this case is not in a public notice period; objections are accepted only during one",
+                       code="not_in_notice")
     if now >= notice.closes_at:
         raise Conflict(f"the public notice closed at {notice.closes_at.astimezone(SHANGHAI).isoformat()}; "
-                       "objections filed after the close are not accepted")
+                       "objections filed after the close are not accepted", code="notice_closed")
     key = f"{case_id}.objection.{idempotency_key or uuid.uuid4().hex}"
     session.commit()
     filed = await _update(request, case_id, "file_objection",
                           ObjectionInput(name=body.name, contact=body.contact, reason=body.reason, key=key),
                           ObjectionFiled, key)
     if filed is None:
-        raise Conflict("this case's public notice has ended; objections are no longer accepted")
+        raise Conflict("this case's public notice has ended; objections are no longer accepted",
+                       code="notice_closed")
     return {"objection_id": filed.objection_id, "case_id": case_id, "status": "received",
             "notice_closes_at": iso(filed.closes_at)}
 
@@ -191,16 +200,17 @@ async def revoke(case_id: str, body: Revoke, request: Request, session: SessionD
     require(user, "department")
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
     if not body.reason.strip():
-        raise Invalid("reason: a revocation needs its reason")
+        raise Invalid("reason: a revocation needs its reason", code="revocation_reason_required")
     if case.type != "certification" or case.status != "granted":
-        raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked")
+        raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked",
+                       code="no_title")
     session.commit()
     done = await _update(request, case_id, "revoke", RevokeInput(reason=body.reason, actor=user.username),
                          RevokeResult, f"{case_id}.revoke")
     if done is None:
-        raise Conflict("this case's process has ended; there is no title to revoke")
+        raise Conflict("this case's process has ended; there is no title to revoke", code="no_title_case_ended")
     session.expire_all()
     case = session.get(Case, case_id)
     assert case is not None

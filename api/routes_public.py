@@ -54,7 +54,8 @@ def _parse_from(value: str) -> datetime:
             return datetime.combine(date.fromisoformat(value), time(12, 0), tzinfo=SHANGHAI)
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(f"from: '{value}' is not a date (YYYY-MM-DD) or an ISO datetime") from None
+        raise Invalid(f"from: '{value}' is not a date (YYYY-MM-DD) or an ISO datetime", code="bad_date",
+                      params={"value": value}) from None
     return dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)
 
 
@@ -63,15 +64,15 @@ async def deadline(session: SessionDep, working_days: int, request: Request) -> 
     """When a period of N working days that starts with an event on `from` closes (Civil Code art. 201, 203)."""
     raw = request.query_params.get("from")
     if not raw:
-        raise Invalid("from: required (the day of the event, YYYY-MM-DD)")
+        raise Invalid("from: required (the day of the event, YYYY-MM-DD)", code="date_required")
     if not 1 <= working_days <= 3650:
-        raise Invalid("working_days: must be between 1 and 3650")
+        raise Invalid("working_days: must be between 1 and 3650", code="working_days_out_of_range")
     event = _parse_from(raw)
     cal = load_calendar(session)
     try:
         closes = cal.closes_at(event=event, working_days=working_days)
     except CalendarUnavailable as exc:
-        raise Invalid(exc.message) from None
+        raise Invalid(exc.message, code=exc.code, params={"year": exc.year}) from None
     start = event.astimezone(SHANGHAI).date()
     last = closes.astimezone(SHANGHAI).date()
     return {"from": start.isoformat(), "working_days": working_days, "closes_at": closes.isoformat(),
@@ -86,7 +87,7 @@ async def calendar_year(year: int, session: SessionDep) -> dict[str, Any]:
     try:
         sched = cal.schedule(year)
     except CalendarUnavailable as exc:
-        raise NotFound(exc.message) from None
+        raise NotFound(exc.message, code=exc.code, params={"year": exc.year}) from None
     days = [{"date": d.day.isoformat(), "workday": d.is_workday, "kind": d.kind} for d in cal.year_days(year)]
     return {"year": year, "confirmed": sched.confirmed, "holidays": sorted(d.isoformat() for d in sched.holidays),
             "makeup_workdays": sorted(d.isoformat() for d in sched.makeup_workdays),
@@ -154,6 +155,6 @@ async def notifications(session: SessionDep, user: UserDep, unread: bool = False
 async def mark_read(nid: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     n = session.get(Notification, nid)
     if n is None or n.user_id != user.id:
-        raise NotFound(f"no notification {nid}")
+        raise NotFound(f"no notification {nid}", code="notification_not_found", params={"notification_id": nid})
     n.read_at = n.read_at or now
     return {"id": nid, "read": True}

@@ -33,7 +33,7 @@ class Completion(BaseModel):
 def load_task(session: Session, user: User, task_id: str) -> Task:
     task = session.get(Task, task_id)
     if task is None or not task_repo.can_see(user, task):
-        raise NotFound(f"no task {task_id} in your inbox")
+        raise NotFound(f"no task {task_id} in your inbox", code="task_not_in_inbox", params={"task_id": task_id})
     return task
 
 
@@ -43,7 +43,7 @@ async def list_tasks(session: SessionDep, user: UserDep, now: NowDep, scope: str
                      status: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """The caller's tasks: `available` (open to their role and scope) or `mine` (claimed by them), soonest due first."""
     if scope not in ("available", "mine", "all"):
-        raise Invalid("scope must be 'available', 'mine' or 'all'")
+        raise Invalid("scope must be 'available', 'mine' or 'all'", code="bad_scope")
     rows, total = task_repo.inbox(session, user, scope=scope, now=now, task_type=type, case_id=case_id,
                                   overdue=overdue, status=status, limit=max(1, min(limit, 200)), offset=max(0, offset))
     return page([task_json(t, now=now) for t in rows], total)
@@ -56,11 +56,14 @@ async def get_task(task_id: str, session: SessionDep, user: UserDep, now: NowDep
 
 def _check_open(task: Task, user: User) -> None:
     if task.status in ("completed", "cancelled"):
-        raise Conflict(f"this task is already {task.status}")
+        raise Conflict(f"this task is already {task.status}", code="task_not_open",
+                       params={"task_status": task.status})
     if task.status == "claimed" and task.assignee not in (None, user.username):
-        raise Conflict(f"this task is claimed by {task.assignee}")
+        raise Conflict(f"this task is claimed by {task.assignee}", code="task_claimed_by_other",
+                       params={"assignee": task.assignee})
     if user.username in task.excluded_users:
-        raise Conflict("four-eyes rule: you made the first-line review of this case and may not also decide it")
+        raise Conflict("four-eyes rule: you made the first-line review of this case and may not also decide it",
+                       code="four_eyes")
 
 
 @router.post("/tasks/{task_id}/claim")
@@ -82,7 +85,7 @@ async def unclaim(task_id: str, session: SessionDep, user: UserDep, now: NowDep)
     """Give a claimed task back to the pool."""
     task = load_task(session, user, task_id)
     if task.status != "claimed" or (task.assignee != user.username and user.role != "admin"):
-        raise Conflict("only a task you have claimed can be released")
+        raise Conflict("only a task you have claimed can be released", code="not_your_claim")
     task.status, task.assignee = "open", None
     audit.record(session, action="task_unclaimed", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
                  message=f"{user.username}释放「{task.title}」", before={"status": "claimed"}, after={"status": "open"})
@@ -96,21 +99,22 @@ async def complete(task_id: str, body: Completion, request: Request, session: Se
     task = load_task(session, user, task_id)
     _check_open(task, user)
     if body.decision not in task.decisions:
-        raise Invalid(f"decision '{body.decision}' is not allowed here; allowed: {', '.join(task.decisions)}")
+        raise Invalid(f"decision '{body.decision}' is not allowed here; allowed: {', '.join(task.decisions)}",
+                      code="decision_not_allowed", params={"decision": body.decision, "allowed": task.decisions})
     if body.decision in needs_reason(task.type) and not body.comment.strip():
-        raise Invalid("comment: a reason is required for this decision")
+        raise Invalid("comment: a reason is required for this decision", code="reason_required")
     form = form_model(task.form)
     try:
         data = form.model_validate(body.data).model_dump(mode="json", exclude_unset=form is ReviewForm)
     except ValidationError as exc:
-        raise Invalid(validation_detail(exc, "data")) from None
+        raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
     spec = by_task_type(task.type)
     # The process's own check of the validated data (e.g. a corrected application by the rules of submission).
     check = spec.check(task.type) if spec else None
     if check is not None:
         case = session.get(Case, task.case_id)
         if case is None:
-            raise NotFound(f"no case {task.case_id}")
+            raise NotFound(f"no case {task.case_id}", code="case_not_found", params={"case_id": task.case_id})
         check(session, user=user, task=task, case=case, data=data, now=now)
     attach_uploads(session, user, task.case_id, data)
     session.commit()  # nothing of ours changes before the workflow accepts the decision

@@ -61,7 +61,7 @@ def demand_json(case: Case) -> dict[str, Any]:
 def _demand_for_provider(session: Any, user: User, case_id: str) -> Case:
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher" or not bids.may_bid_on(users.org(session, user.org_id), case):
-        raise NotFound(f"no voucher demand {case_id} open to you")
+        raise NotFound(f"no voucher demand {case_id} open to you", code="demand_not_open", params={"case_id": case_id})
     return case
 
 
@@ -71,13 +71,15 @@ async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now
     require(user, "provider")
     org = users.org(session, user.org_id)
     if org is not None and org.blacklisted:
-        raise Forbidden(f"{org.name} is recorded as bad credit and may not bid: {org.blacklist_reason}")
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not bid: {org.blacklist_reason}",
+                        code="bad_credit_bid", params={"org": org.name, "reason": org.blacklist_reason})
     if org is None or not org.signed:
-        raise Forbidden("only signed service providers (签约服务机构) may bid; apply for admission first")
+        raise Forbidden("only signed service providers (签约服务机构) may bid; apply for admission first",
+                        code="not_signed_provider")
     case = _demand_for_provider(session, user, case_id)
     deadline = bids.bidding_deadline(session, case.id)
     if case.status != "bidding" or deadline is None or not deadline.open or now >= deadline.closes_at:
-        raise Conflict("bidding is not open on this case")
+        raise Conflict("bidding is not open on this case", code="bidding_closed")
     row = Bid(case_id=case.id, provider_org_id=org.id or 0, provider_name=org.name, amount_fen=body.amount_fen,
               plan=body.plan, created_at=now)
     session.add(row)
@@ -85,7 +87,8 @@ async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise Conflict(f"{org.name} has already bid on this demand") from None
+        raise Conflict(f"{org.name} has already bid on this demand", code="already_bid",
+                       params={"org": org.name}) from None
     audit.record(session, action="bid", at=now, actor=user.username, case_id=case.id,
                  message=f"{org.name}报价{body.amount_fen / 100:.2f}元", after={"bid_id": row.id})
     return bid_json(row)
@@ -96,14 +99,14 @@ async def list_bids(case_id: str, session: SessionDep, user: UserDep) -> dict[st
     """The enterprise (and staff) see every bid with the provider's past ratings; a provider sees its own."""
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher":
-        raise NotFound(f"no voucher demand {case_id}")
+        raise NotFound(f"no voucher demand {case_id}", code="demand_not_found", params={"case_id": case_id})
     if user.role == "provider":
         rows = [b for b in bids.for_case(session, case.id) if b.provider_org_id == user.org_id]
         if not rows:
             _demand_for_provider(session, user, case_id)
         return page([bid_json(b) for b in rows], len(rows))
     if not can_view(session, user, case):
-        raise NotFound(f"no case {case_id} that you may see")
+        raise NotFound(f"no case {case_id} that you may see", code="case_not_visible", params={"case_id": case_id})
     rows = list(bids.for_case(session, case.id))
     return page([bid_json(b, ratings=bids.provider_ratings(session, b.provider_org_id)) for b in rows], len(rows))
 
@@ -149,7 +152,7 @@ def _won_case(session: Any, user: User, case_id: str) -> Case:
     won = case is not None and any(b.provider_org_id == user.org_id and b.status == "chosen"
                                    for b in bids.for_case(session, case_id))
     if case is None or not won:
-        raise NotFound(f"no voucher contract {case_id} of yours")
+        raise NotFound(f"no voucher contract {case_id} of yours", code="contract_not_found", params={"case_id": case_id})
     return case
 
 
@@ -165,7 +168,8 @@ async def contract_document(case_id: str, doc_id: str, session: SessionDep, user
     case = _won_case(session, user, case_id)
     doc = session.get(Document, doc_id)
     if doc is None or doc.case_id != case.id:
-        raise NotFound(f"no document {doc_id} of this contract")
+        raise NotFound(f"no document {doc_id} of this contract", code="document_not_found",
+                       params={"document_id": doc_id})
     return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
@@ -176,9 +180,10 @@ async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep
     require(user, "department")
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher":
-        raise NotFound(f"no voucher case {case_id}")
+        raise NotFound(f"no voucher case {case_id}", code="voucher_case_not_found", params={"case_id": case_id})
     if case.status in TERMINAL or case.closed_at is not None:
-        raise Conflict(f"this voucher case is already {case.status}")
+        raise Conflict(f"this voucher case is already {case.status}", code="voucher_case_closed",
+                       params={"case_status": case.status})
     audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"{user.username}以“{body.reason}”为由作废服务券")
     session.commit()
@@ -187,7 +192,7 @@ async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep
             "void", VoidRequest(reason=body.reason, actor=user.username))
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise Conflict("this case's process has already ended") from None
+            raise Conflict("this case's process has already ended", code="case_ended") from None
         raise
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}
 
@@ -199,19 +204,22 @@ async def withdraw(case_id: str, body: WithdrawIn, request: Request, session: Se
     require(user, "enterprise")
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher" or not _own(session, user, case_id):
-        raise NotFound(f"no voucher case {case_id} of yours")
+        raise NotFound(f"no voucher case {case_id} of yours", code="own_voucher_case_not_found",
+                       params={"case_id": case_id})
     if not body.reason.strip():
-        raise Invalid("reason: give the reason of the withdrawal")
+        raise Invalid("reason: give the reason of the withdrawal", code="withdrawal_reason_required")
     if case.status in TERMINAL or case.closed_at is not None:
-        raise Conflict(f"this voucher case is already {case.status}")
+        raise Conflict(f"this voucher case is already {case.status}", code="voucher_case_closed",
+                       params={"case_status": case.status})
     if case.status in DELIVERED:
-        raise Conflict("the provider has reported the service as delivered; the case can no longer be withdrawn")
+        raise Conflict("the provider has reported the service as delivered; the case can no longer be withdrawn",
+                       code="already_delivered")
     session.commit()  # release the connection (and SQLite's lock) while the workflow answers
     done = await case_update(request.app.state.temporal, case_id=case.id, name="withdraw",
                              arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
                              update_id=f"{case.id}.withdraw")
     if done is None:
-        raise Conflict("this case's process has already ended")
+        raise Conflict("this case's process has already ended", code="case_ended")
     audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"企业撤回服务券案件：{body.reason}")
     session.commit()
@@ -231,7 +239,7 @@ async def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> Fi
     require(user, "operator", "department")
     doc = session.get(Document, doc_id)
     if doc is None or doc.kind != "monthly_voucher_statistics":
-        raise NotFound(f"no statistics report {doc_id}")
+        raise NotFound(f"no statistics report {doc_id}", code="report_not_found", params={"document_id": doc_id})
     return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
@@ -259,7 +267,7 @@ async def set_budget(year: int, body: BudgetIn, request: Request, session: Sessi
         change = fund_repo.set_total(session, year=year, total_fen=body.total_fen, cap_fen=cap, actor=user.username,
                                      at=now)
     except FundError as exc:
-        raise Conflict(exc.message) from None
+        raise Conflict(exc.message, code=exc.code) from None
     audit.record(session, action="budget", at=now, actor=user.username,
                  message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
     session.commit()
@@ -296,7 +304,8 @@ async def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, use
     Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue."""
     require(user, "admin")
     if code not in POLICIES:
-        raise NotFound(f"no voucher policy version {code}; known: {', '.join(POLICIES)}")
+        raise NotFound(f"no voucher policy version {code}; known: {', '.join(POLICIES)}",
+                       code="unknown_policy", params={"policy": code})
     wanted = PolicySettings(bidding_working_days=body.bidding_working_days,
                             voucher_validity_days=body.voucher_validity_days,
                             expiry_reminder_days=tuple(body.expiry_reminder_days)
@@ -305,7 +314,7 @@ async def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, use
     try:
         with_settings(POLICIES[code], wanted)
     except VoucherRuleError as exc:
-        raise Invalid(exc.message) from None
+        raise Invalid(exc.message, code=exc.code) from None
     before = voucher_policy.policy_json(session, code)
     row = session.get(VoucherPolicySetting, code) or VoucherPolicySetting(policy=code, updated_at=now)
     row.bidding_working_days, row.voucher_validity_days = body.bidding_working_days, body.voucher_validity_days

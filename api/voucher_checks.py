@@ -16,11 +16,12 @@ def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]
     """Approved micro or small enterprises only, not blacklisted, one open voucher per service item."""
     if org.kind != "enterprise" or org.size not in ("micro", "small"):
         raise Forbidden(f"{org.name} is not a micro or small enterprise (size: {org.size}); only 小微企业 may apply "
-                        "for service vouchers")
+                        "for service vouchers", code="not_small_enterprise", params={"org": org.name, "size": org.size})
     running = bids.open_voucher_for_item(session, org_id=org.id or 0, category=data["category"])
     if running is not None:
         raise Conflict(f"{org.name} already has an open voucher case for this service item ({running.id}); "
-                       "one voucher per service item")
+                       "one voucher per service item", code="open_voucher_case",
+                       params={"org": org.name, "case_id": running.id})
 
 
 def check_case(session: Session, *, user: User, org: Organization, data: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError, Conflict, Invalid
+from api.errors import ApiError, Conflict
 from db.models import Case, User
 from processes.registry import spec_of
 from workflows.types import DecisionInput, DecisionResult, DueChanged
@@ -18,7 +18,8 @@ async def start_case(client: Client, task_queue: str, case: Case, applicant: Use
     """Start the case's workflow (workflow id = case id); a second start is a no-op."""
     spec = spec_of(case.type)
     if spec is None:
-        raise ApiError(f"no process is declared for case type {case.type!r}", status=500)
+        raise ApiError(f"no process is declared for case type {case.type!r}", code="no_process",
+                       params={"case_type": case.type}, status=500)
     # The input type the workflow's `run` declares (a subclass of CaseInput, e.g. the certification's run input).
     inp = spec.input_type(case_id=case.id, case_type=case.type,
                           applicant_username=applicant.username if applicant else None,
@@ -29,6 +30,39 @@ async def start_case(client: Client, task_queue: str, case: Case, applicant: Use
         pass
 
 
+# The Update validators' ApplicationError types (workflows/*.py) as HTTP status and error code, in one place.
+REFUSALS: dict[str, tuple[int, str]] = {
+    "StaleTask": (409, "task_stale"),
+    "InvalidDecision": (422, "decision_not_allowed"),
+    "FourEyes": (409, "four_eyes"),
+    "Closed": (409, "case_closed"),
+    "Delivered": (409, "already_delivered"),
+    "NoTitle": (409, "no_title"),
+    "Anonymous": (422, "anonymous_objection"),
+    "InvalidObjection": (422, "objection_reason_required"),
+    "NoticeClosed": (409, "notice_closed"),
+}
+# The other Updates (withdraw, revoke) raise InvalidDecision only for a missing reason.
+CASE_UPDATE_REFUSALS = {**REFUSALS, "InvalidDecision": (422, "update_reason_required")}
+REFUSED = (409, "update_refused")  # a type not listed above
+ENGINE_BUSY = (503, "engine_unavailable")  # any other RPC error: the engine is busy or restarting
+
+
+def refusal(exc: WorkflowUpdateFailedError, table: dict[str, tuple[int, str]],
+            params: dict[str, Any] | None = None) -> ApiError:
+    """The API error for an Update its validator refused (the validator's message as detail)."""
+    cause: Any = exc.cause
+    msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+    kind = cause.type if isinstance(cause, ApplicationError) else None
+    status, code = table.get(kind or "", REFUSED)
+    return ApiError(msg, code=code, params=params, status=status)
+
+
+def engine_busy(detail: str) -> ApiError:
+    status, code = ENGINE_BUSY
+    return ApiError(detail, code=code, status=status)
+
+
 async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> DecisionResult:
     """Send the decision Update (id = task id, so a repeated click is deduplicated by the server)."""
     handle = client.get_workflow_handle(case_id)
@@ -36,18 +70,14 @@ async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> De
         return await handle.execute_update("complete_task", decision, id=decision.task_id,
                                            result_type=DecisionResult)
     except WorkflowUpdateFailedError as exc:
-        cause: Any = exc.cause
-        msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-        kind = cause.type if isinstance(cause, ApplicationError) else None
-        if kind == "InvalidDecision":
-            raise Invalid(msg) from None
-        raise Conflict(msg) from None
+        raise refusal(exc, REFUSALS, {"decision": decision.decision}) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict("this case's process has already ended; the task can no longer be completed") from None
-        # Anything else is the engine being busy or restarting; the same Update id makes a retry safe.
-        raise ApiError("the process engine did not answer in time; try again (a repeated decision is not "
-                       "applied twice)", status=503) from None
+            raise Conflict("this case's process has already ended; the task can no longer be completed",
+                           code="task_case_ended") from None
+        # The same Update id makes a retry safe.
+        raise engine_busy("the process engine did not answer in time; try again (a repeated decision is not "
+                          "applied twice)") from None
 
 
 async def case_update(client: Client, *, case_id: str, name: str, arg: Any, result_type: type,
@@ -59,16 +89,11 @@ async def case_update(client: Client, *, case_id: str, name: str, arg: Any, resu
     try:
         return await handle.execute_update(name, arg, id=update_id, result_type=result_type)
     except WorkflowUpdateFailedError as exc:
-        cause: Any = exc.cause
-        msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-        kind = cause.type if isinstance(cause, ApplicationError) else None
-        if kind in ("Anonymous", "InvalidObjection", "InvalidDecision"):
-            raise Invalid(msg) from None
-        raise Conflict(msg) from None
+        raise refusal(exc, CASE_UPDATE_REFUSALS) from None
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             return None
-        raise ApiError("the process engine did not answer in time; try again", status=503) from None
+        raise engine_busy("the process engine did not answer in time; try again") from None
 
 
 async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> None:

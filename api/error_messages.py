@@ -1,0 +1,204 @@
+"""The Chinese wording of the API's errors: one template per error code, filled with the error's params."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from api import pages_i18n as i18n
+from api.errors import ApiError
+from rules.errors import RuleViolation
+
+# code -> template (str.format with the error's params; `detail` is always there). The codes are the API's
+# `code` field; tests/api/test_error_codes.py checks that every code raised in api/ has its line here.
+MESSAGES: dict[str, str] = {
+    # request validation and the engine
+    "validation_failed": "请求无效：{detail}",
+    "engine_unavailable": "流程引擎暂时没有响应，请稍后再试（重复提交的决定不会被执行两次）",
+    "clock_advance_incomplete": "模拟时钟未能完成快进，部分定时器可能已触发；请查看当前时间后再试",
+    "no_process": "系统没有为该案件类型配置流程",
+    # login and accounts
+    "too_many_logins": "登录失败次数过多，请 15 分钟后再试",
+    "wrong_credentials": "用户名或密码错误",
+    "registration_pending": "账户正在等待运营单位审核，审核通过后方可登录",
+    "registration_rejected": "注册未通过：{reason}",
+    "account_inactive": "该账户未启用，请重新登录",
+    "account_disabled": "该账户当前不可登录（{account_status}）",
+    "login_required": "请先登录",
+    "token_invalid": "登录已失效，请重新登录",
+    "username_taken": "用户名「{username}」已被使用，请换一个",
+    "uscc_taken": "该统一社会信用代码已有单位注册",
+    "role_required": "此操作需要「{roles}」角色，您当前的角色是「{role}」",
+    # tasks
+    "task_not_in_inbox": "您的待办中没有任务 {task_id}",
+    "task_not_found": "没有任务 {task_id}",
+    "task_not_open": "该任务{task_status}，不能再操作",
+    "task_claimed_by_other": "该任务已被 {assignee} 认领",
+    "task_stale": "该任务已不在待办状态（可能已被他人办理），请刷新待办列表",
+    "task_case_ended": "该案件流程已结束，任务无法再办理",
+    "four_eyes": "双人复核规则：作出初审的人员不得同时作出最终决定",
+    "four_eyes_assignee": "双人复核规则：{username} 作出了该案件的初审，不能再办理此任务",
+    "not_your_claim": "只能释放您本人认领的任务",
+    "decision_not_allowed": "此任务不允许作出「{decision}」决定",
+    "reason_required": "请在「意见」中说明理由：该决定必须填写理由",
+    "bad_scope": "待办范围只能是 available、mine 或 all",
+    # cases
+    "case_not_found": "没有案件 {case_id}",
+    "case_not_visible": "没有您有权查看的案件 {case_id}",
+    "case_already_closed": "案件 {case_id} 已办结（{case_status}）",
+    "case_ended": "该案件流程已结束",
+    "case_closed": "该案件已结束，不能再办理",
+    "update_refused": "操作未被受理：{detail}",
+    "update_reason_required": "请填写理由",
+    "unknown_case_type": "未知的案件类型「{case_type}」",
+    "no_organisation": "您的账户未关联单位，不能提交申请",
+    "bad_credit": "{org}已被列入失信名单，不能申请：{reason}",
+    "already_open_case": "{org}已有一件办理中的{case_type}申请（{case_id}），请办结后再申请",
+    # admin
+    "nothing_to_retry": "该案件流程尚未执行任何步骤，无需重试",
+    "reset_unsupported": "当前 Temporal 服务器（模拟时钟模式下的时间跳跃测试服务器）不支持重置流程；失败的步骤会自动重试",
+    "no_active_user": "没有处于启用状态的用户「{username}」",
+    "assignee_out_of_scope": "{username}（{user_role}）无权办理此范围内的{task_role}任务",
+    "clock_real": "当前使用真实时钟，只有模拟时钟模式才能快进时间",
+    "advance_missing": "请填写快进的天数",
+    "advance_not_after": "目标时间必须晚于当前时间",
+    "calendar_year_out_of_range": "系统只保存 {first} 至 {last} 年的工作日安排",
+    "calendar_unavailable": "系统中没有 {year} 年的工作日安排",
+    "notification_not_found": "没有消息 {notification_id}",
+    # the public calendar API
+    "bad_date": "「{value}」不是有效的日期（YYYY-MM-DD）",
+    "date_required": "请填写事件发生的日期（YYYY-MM-DD）",
+    "working_days_out_of_range": "工作日数应在 1 至 3650 之间",
+    # files
+    "file_too_large": "文件超过 {limit_mb} MB 的上限",
+    "file_empty": "文件是空的",
+    "file_type_refused": "只接受 PDF、JPG、PNG、DOCX、XLSX 文件（按文件内容检查）",
+    "upload_not_found": "文件不存在",
+    "document_not_found": "文件不存在",
+    "not_a_party": "只有该案件的当事方可以下载其文件",
+    # certification (P3)
+    "no_open_call": "工信厅尚未发布示范平台申报通知，请等待通知后再申报",
+    "call_closed": "{year}年度申报已截止，不再受理申报",
+    "call_already_open": "{year}年度申报通知已发布，每年只发布一次",
+    "deadline_passed": "申报截止日期已过，请选择今天或以后的日期",
+    "unknown_notice_kind": "文件类型无效",
+    "title_held": "{org}持有示范平台称号至 {until}（{title_id}），称号到期当年方可再次申报",
+    "wrong_city": "平台须在本单位所在地区申报，请选择本单位所在市",
+    "correction_wrong_city": "平台须在本单位所在地区申报，补正时不能更改所在地区",
+    "cannot_qualify": "不符合示范平台申报条件（办法第六、七条）：{missing}",
+    "correction_cannot_qualify": "补正后的申请仍不符合示范平台申报条件（办法第六、七条）：{missing}",
+    "anonymous_objection": "不受理匿名异议：请填写真实姓名和联系方式",
+    "objection_reason_required": "请填写异议理由",
+    "not_in_notice": "该对象不在公示期内，只有公示期内才能提出异议",
+    "notice_closed": "公示期已结束，不再受理异议",
+    "revocation_reason_required": "请填写撤销理由",
+    "no_title": "该案件不是已认定的示范平台，无可撤销的称号",
+    "no_title_case_ended": "该案件流程已结束，无可撤销的称号",
+    # service vouchers (P1)
+    "demand_not_open": "没有向本机构开放的该服务需求（类别不符或已截止）",
+    "demand_not_found": "没有找到该服务需求",
+    "bad_credit_bid": "本机构已被列入失信名单，不能报价",
+    "not_signed_provider": "只有签约服务机构才能报价，请先提交准入申请",
+    "bidding_closed": "该需求当前不在报价期内，不能报价",
+    "already_bid": "本机构已对该需求报过价，每个机构只能报价一次",
+    "contract_not_found": "没有找到本机构中标的该服务合同",
+    "voucher_case_not_found": "没有找到该服务券案件",
+    "own_voucher_case_not_found": "没有找到本企业的该服务券案件",
+    "voucher_case_closed": "该服务券案件当前为“{case_status}”，不能再办理",
+    "withdrawal_reason_required": "请填写撤回理由",
+    "already_delivered": "服务机构已报送服务完成情况，不能再撤回",
+    "report_not_found": "没有找到该统计报表",
+    "unknown_policy": "没有服务券政策版本 {policy}",
+    "not_small_enterprise": "只有小微企业可以申请服务券",
+    "open_voucher_case": "本企业已有该服务类别正在办理的服务券案件（{case_id}），同一服务项目只能有一个",
+    # the fund's rules (rules.fund.FundError codes)
+    "total_below_committed": "资金总额不能低于已预留和已结算的金额",
+}
+
+# Params whose values are codes, shown by their Chinese label (a list is joined with 或).
+PARAM_LABELS: dict[str, dict[str, str]] = {
+    "role": i18n.ROLES, "roles": i18n.ROLES, "user_role": i18n.ROLES, "task_role": i18n.ROLES,
+    "task_status": i18n.TASK_STATUS, "case_status": i18n.CASE_STATUS, "case_type": i18n.CASE_TYPES,
+    "decision": i18n.DECISIONS,
+}
+
+_WEEKDAYS = {"Monday": "周一", "Tuesday": "周二", "Wednesday": "周三", "Thursday": "周四", "Friday": "周五"}
+_POLICY_FIELDS = {"bidding_working_days": "报价期", "voucher_validity_days": "有效期"}
+
+# The English texts of the rules' and the forms' validators, which reach the pages inside a pydantic error (no code)
+# or as a RuleViolation whose code covers several texts; the first pattern that matches words it.
+RULE_TEXTS: list[tuple[str, Any]] = [
+    (r"^(\d{4}-\d\d-\d\d) is not in (\d{4})$", "{0} 不在 {1} 年内"),
+    (r"^(\S+) is listed both as a holiday and as a make-up working day$", "{0} 同时被列为节假日和调休上班日"),
+    (r"^(\S+) is a (\w+); a make-up working day must be a Saturday or Sunday$",
+     lambda m: f"{m[1]} 是{_WEEKDAYS.get(m[2], m[2])}，调休上班日必须是周六或周日"),
+    (r"^no working-day schedule is known for the year (\d+)$", "系统中没有 {0} 年的工作日安排"),
+    (r"^a unified social credit code has 18 characters, this one has (\d+)$", "统一社会信用代码应为 18 位，当前为 {0} 位"),
+    (r"^invalid character .* at position (\d+) of the unified social credit code", "统一社会信用代码第 {0} 位字符无效"),
+    (r"wrong check character in the unified social credit code", "统一社会信用代码校验位错误，请核对"),
+    (r"^declared (\w+) but .* make it (\w+) under",
+     lambda m: f"申报的企业规模（{i18n.SIZES.get(m[1], m[1])}）与从业人员、营业收入不符，按划型标准应为"
+               f"{i18n.SIZES.get(m[2], m[2])}"),
+    (r"^a provider must name at least one service category", "服务机构至少选择一项服务类别"),
+    (r"^unknown city", "请选择宁夏的一个地级市"),
+    (r"^unknown industry", "请选择所属行业"),
+    (r"^unknown service category '", "请选择服务类别"),
+    (r"^unknown service category", "服务类别无效"),
+    (r"^staff and revenue cannot be negative", "从业人员和营业收入不能为负数"),
+    (r"^expiry_reminder_days must be at most (\d+)", "到期提醒最多{0}个不同的天数"),
+    (r"^each expiry reminder must be 1 to 1095 days before the title",
+     "每个到期提醒应在称号到期前1至1095天（三年有效期内）"),
+    (r"^each expiry reminder must be 1 to (\d+) days", "每个到期提醒应在到期前1至{0}天（在有效期内）"),
+    (r"^(\w+) must be a whole number from (\d+) to (\d+)",
+     lambda m: f"{_POLICY_FIELDS.get(m[1], m[1])}应为{m[2]}至{m[3]}之间的整数"),
+    (r"^supervision_fee_bp must be from (\d+) to (\d+)",
+     lambda m: f"监理服务费率应在{int(m[1]) / 100:g}%至{int(m[2]) / 100:g}%之间"),
+]
+_RULE_TEXTS = [(re.compile(rx), repl) for rx, repl in RULE_TEXTS]
+
+
+def rule_text(text: str) -> str:
+    """A rule's or form validator's English message in Chinese, else the message itself."""
+    text = str(text).removeprefix("Value error, ")
+    for rx, repl in _RULE_TEXTS:
+        m = rx.search(text)
+        if m:
+            return repl(m) if callable(repl) else repl.format(*m.groups())
+    return text
+
+
+def _detail_zh(detail: str) -> str:
+    """A validation detail ('field: message; …') with the known messages in Chinese."""
+    parts = []
+    for part in str(detail).split("; "):
+        where, sep, text = part.partition(": ")
+        parts.append(f"{where}：{rule_text(text)}" if sep and " " not in where else rule_text(part))
+    return "；".join(parts)
+
+
+def _label(name: str, value: Any) -> Any:
+    labels = PARAM_LABELS.get(name)
+    if labels is None:
+        return value
+    if isinstance(value, list | tuple):
+        return "或".join(labels.get(str(v), str(v)) for v in value)
+    return labels.get(str(value), value)
+
+
+def message(code: str | None, params: dict[str, Any] | None = None, detail: str = "") -> str:
+    """The Chinese message of an error code with its params; an unknown code (or a missing param) gives the detail."""
+    template = MESSAGES.get(code or "")
+    if template is None:
+        return rule_text(detail)
+    values = {name: _label(name, value) for name, value in (params or {}).items()}
+    try:
+        return template.format(**{"detail": _detail_zh(detail), **values})
+    except (KeyError, IndexError):
+        return rule_text(detail)
+
+
+def say(exc: ApiError | RuleViolation) -> str:
+    """The Chinese message of an API error or a broken rule."""
+    if isinstance(exc, ApiError):
+        return message(exc.code, exc.params, exc.detail)
+    return message(exc.code, None, exc.message)
