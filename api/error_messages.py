@@ -8,6 +8,7 @@ from typing import Any
 from api import pages_i18n as i18n
 from api.errors import ApiError
 from rules.errors import RuleViolation
+from rules.size_class import SIZES
 
 # code -> template (str.format with the error's params; `detail` is always there). The codes are the API's
 # `code` field; tests/api/test_error_codes.py checks that every code raised in api/ has its line here.
@@ -137,8 +138,8 @@ RULE_TEXTS: list[tuple[str, Any]] = [
     (r"^invalid character .* at position (\d+) of the unified social credit code", "统一社会信用代码第 {0} 位字符无效"),
     (r"wrong check character in the unified social credit code", "统一社会信用代码校验位错误，请核对"),
     (r"^declared (\w+) but .* make it (\w+) under",
-     lambda m: f"申报的企业规模（{i18n.SIZES.get(m[1], m[1])}）与从业人员、营业收入不符，按划型标准应为"
-               f"{i18n.SIZES.get(m[2], m[2])}"),
+     lambda m: f"申报的企业规模（{SIZES.get(m[1], m[1])}）与从业人员、营业收入不符，按划型标准应为"
+               f"{SIZES.get(m[2], m[2])}"),
     (r"^a provider must name at least one service category", "服务机构至少选择一项服务类别"),
     (r"^unknown city", "请选择宁夏的一个地级市"),
     (r"^unknown industry", "请选择所属行业"),
@@ -170,7 +171,7 @@ def rule_text(text: str) -> str:
 def _detail_zh(detail: str) -> str:
     """A validation detail ('field: message; …') with the known messages in Chinese."""
     parts = []
-    for part in str(detail).split("; "):
+    for part in re.split(r"; (?=[\w.]+: )", str(detail)):
         where, sep, text = part.partition(": ")
         parts.append(f"{where}：{rule_text(text)}" if sep and " " not in where else rule_text(part))
     return "；".join(parts)

@@ -14,9 +14,10 @@ from sqlmodel import col, select
 
 from api import routes_admin, routes_public
 from api.deps import require
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageError, PageRoute, flash, fmt_dt, fmt_due, redirect, safe_next, text
-from api.pages_i18n import pydantic_zh, zh
+from api.pages_i18n import pydantic_zh
 from db.models import User
 from rules.calendar import SHANGHAI
 
@@ -39,7 +40,7 @@ async def _act(page: Page, back_default: str, done: str, call: Any) -> Response:
         flash(page.request, f"未执行：{_problem(exc)}", "error")
         return redirect(back)
     except ApiError as exc:
-        flash(page.request, f"未执行：{zh(exc.detail)}", "error")
+        flash(page.request, f"未执行：{say(exc)}", "error")
         return redirect(back)
     flash(page.request, done.format(**result) if isinstance(result, dict) else done)
     return redirect(back)
@@ -193,7 +194,7 @@ async def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]
     try:
         return await routes_public.calendar_year(year=year, session=page.session), ""
     except ApiError as exc:
-        return None, zh(exc.detail)
+        return None, say(exc)
 
 
 @router.get("/calendar/{year}")
@@ -222,7 +223,7 @@ async def calendar_enter(year: int, page: LoginPageDep) -> Response:
         except ValidationError as exc:
             problem = _problem(exc)
         except ApiError as exc:
-            problem = zh(exc.detail)
+            problem = say(exc)
         else:
             flash(page.request, f"已录入 {year} 年节假日安排（{len(holidays)} 个节假日、{len(makeup)} 个调休上班日），"
                                 f"重新计算了 {out.get('recomputed_tasks', 0)} 个任务的办理期限")

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import PageDep, PageRoute, csrf_token, flash, redirect, safe_next, text
 from api.pages_forms import parse_yuan
-from api.pages_i18n import KINDS, pydantic_zh, zh
+from api.pages_i18n import KINDS, pydantic_zh
 from api.routes_auth import authenticate, register_account
 from forms.registration import RegistrationForm
 from rules.cities import CITIES
@@ -46,7 +47,7 @@ async def login(page: PageDep) -> Response:
     try:
         user = authenticate(page.session, request, username=username, password=password[:200], now=page.now)
     except ApiError as exc:
-        return page.render("login.html", status=exc.status, error=zh(exc.detail), username=username, next=next_url)
+        return page.render("login.html", status=exc.status, error=say(exc), username=username, next=next_url)
     request.session.clear()  # a fresh session (and CSRF token) for the logged-in user
     request.session["uid"] = user.id
     csrf_token(request)
@@ -122,10 +123,10 @@ async def register(page: PageDep) -> Response:
     try:
         result = await register_account(request=page.request, session=page.session, form=model, now=page.now)
     except ApiError as exc:
-        message = zh(exc.detail)
-        if "username" in exc.detail:
+        message = say(exc)
+        if exc.code == "username_taken":
             errors["username"] = message
-        elif "credit code" in exc.detail:
+        elif exc.code == "uscc_taken":
             errors["uscc"] = message
         general = "请更正标红的项目后重新提交" if errors else message
         return _register_page(page, values=values, errors=errors, status=exc.status, error=general)

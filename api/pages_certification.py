@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -21,10 +20,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import routes_cases, routes_certification, routes_files, routes_public
 from api.deps import require
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
-from api.pages_i18n import translator, zh
 from db import certification as cert_repo
 from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -43,28 +42,6 @@ FUNCTIONS = {name: [(k, FIGURE_LABELS.get(k, k), k.endswith("_fen"))
                     for k in dict.fromkeys(k for alt in alts for k in alt)]
              for name, alts in FUNCTION_THRESHOLDS.items()}
 SCALARS = [f for f in form_fields(CertificationForm) if f.name not in ("functions", "materials")]
-
-_MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
-    (r"^the application cannot qualify \(002 art\. 6-7\): (.*)$",
-     lambda m: f"不符合示范平台申报条件（办法第六、七条）：{m[1]}"),
-    (r"^no call for demonstration-platform applications has been opened",
-     "工信厅尚未发布示范平台申报通知，请等待通知后再申报"),
-    (r"^the call of (\d{4}) closed at", lambda m: f"{m[1]}年度申报已截止，不再受理申报"),
-    (r"^data\.city: the platform must apply in its own city \((\w+)\)",
-     lambda m: "平台须在本单位所在地区申报，请选择本单位所在市"),
-    (r"^the call of (\d{4}) is already open", lambda m: f"{m[1]}年度申报通知已发布，每年只发布一次"),
-    (r"^deadline: .* has already passed", "申报截止日期已过，请选择今天或以后的日期"),
-    (r"^anonymous objections are not accepted", "不受理匿名异议：请填写真实姓名和联系方式"),
-    (r"^reason: give the reason of the objection", "请填写异议理由"),
-    (r"^this case is not in a public notice period", "该对象不在公示期内，只有公示期内才能提出异议"),
-    (r"^the public notice closed at", "公示期已结束，不再受理异议"),
-    (r"public notice has ended", "公示期已结束，不再受理异议"),
-    (r"^reason: a revocation needs its reason", "请填写撤销理由"),
-    (r"holds no title that could be revoked", "该案件不是已认定的示范平台，无可撤销的称号"),
-    (r"there is no title to revoke", "该案件流程已结束，无可撤销的称号"),
-]
-say = translator(_MESSAGES)
-
 
 # --- the yearly call ---------------------------------------------------------------------------------------------
 
@@ -103,7 +80,7 @@ async def open_call(page: LoginPageDep) -> Response:
         call = await routes_certification.open_call(body=body, session=page.session, user=page.me, now=page.now)
     except ApiError as exc:
         page.session.rollback()
-        return await _render_calls(page, values=values, error=say(exc.detail), status=exc.status)
+        return await _render_calls(page, values=values, error=say(exc), status=exc.status)
     flash(page.request, f"已发布「{call['title']}」，截止于 {call['deadline']} 24:00")
     return redirect("/certification/calls")
 
@@ -146,7 +123,7 @@ async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
                 up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
                                                session=page.session, user=page.me, now=page.now)
             except ApiError as exc:
-                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{zh(exc.detail)}"
+                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
                 continue
             out[key] = up["id"]
         elif kept := text(page.posted, f"mat.{key}", 64):
@@ -201,12 +178,12 @@ async def apply(page: LoginPageDep) -> Response:
             if path.startswith("functions"):
                 errors.setdefault("functions", message)
             elif path == "":
-                general = zh(message)
+                general = message
             else:
                 errors.setdefault(path, message)
     if errors or general:
         return _render_apply(page, values=values, errors=errors, idem=idem, materials=materials, status=422,
-                             error=say(general) if general else "请更正标红的项目后重新提交")
+                             error=general or "请更正标红的项目后重新提交")
     page.release()
     try:
         case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="certification", data=data),
@@ -215,7 +192,7 @@ async def apply(page: LoginPageDep) -> Response:
     except ApiError as exc:
         page.session.rollback()
         return _render_apply(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
-                             error=say(exc.detail))
+                             error=say(exc))
     flash(page.request, f"示范平台申报已提交，案件编号 {case['id']}")
     return redirect(f"/cases/{case['id']}")
 
@@ -247,7 +224,7 @@ async def objection(case_id: str, page: PageDep) -> Response:
                                              now=page.now, idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "异议未提交：" + say(exc.detail), "error")
+        flash(page.request, "异议未提交：" + say(exc), "error")
         return redirect("/public/notices")
     flash(page.request, "异议已收到，工信厅将进行调查核实并答复。")
     return redirect("/public/notices")
@@ -266,7 +243,7 @@ async def revoke(case_id: str, page: LoginPageDep) -> Response:
             reason=text(page.posted, "reason", 5000)), request=page.request, session=page.session, user=page.me)
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "未撤销：" + say(exc.detail), "error")
+        flash(page.request, "未撤销：" + say(exc), "error")
         return redirect(back)
     flash(page.request, "已撤销该示范平台称号，撤销决定书已起草")
     return redirect(back)

@@ -24,6 +24,7 @@ from starlette.datastructures import FormData
 
 from api import pages_i18n as i18n
 from api.deps import NowDep, SessionDep
+from api.error_messages import say
 from api.errors import ApiError
 from api.routes_public import notifications
 from db.models import User
@@ -163,9 +164,9 @@ class PageRoute(APIRoute):
             except PageError as exc:
                 return error_response(request, exc.status, exc.message)
             except ApiError as exc:
-                return error_response(request, exc.status, i18n.zh(exc.detail))
+                return error_response(request, exc.status, say(exc))
             except RuleViolation as exc:
-                return error_response(request, 422, i18n.zh(exc.message))
+                return error_response(request, 422, say(exc))
             except (RequestValidationError, ValidationError) as exc:
                 status = 404 if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()) else 422
                 return error_response(request, status, "请求无效：" + validation_zh(exc))

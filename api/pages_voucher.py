@@ -24,10 +24,11 @@ from pydantic import ValidationError
 
 from api import routes_cases, routes_voucher
 from api.deps import require
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
 from api.pages_forms import parse_yuan
-from api.pages_i18n import CASE_STATUS, translator, yuan
+from api.pages_i18n import CASE_STATUS, yuan
 from db.models import Case
 from forms.voucher import VoucherDemandForm
 from rules.calendar import SHANGHAI
@@ -39,33 +40,6 @@ BID_STATUS = {"submitted": "已报价", "chosen": "已中选", "lost": "未中�
 VOUCHER_STATUS = {"reserved": "已预留资金", "waitlisted": "候补排队", "issued": "已发券", "in_service": "服务中",
                   "settled": "已结算", "void": "已作废", "rejected": "未通过", "applying": "申领中",
                   "withdrawn": "已撤回", "lapsed": "候补失效"}
-
-_MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
-    (r"only signed service providers", "只有签约服务机构才能报价，请先提交准入申请"),
-    (r"is recorded as bad credit and may not bid", "本机构已被列入失信名单，不能报价"),
-    (r"^bidding is not open on this case", "该需求当前不在报价期内，不能报价"),
-    (r"has already bid on this demand", "本机构已对该需求报过价，每个机构只能报价一次"),
-    (r"^no voucher demand .* open to you", "没有向本机构开放的该服务需求（类别不符或已截止）"),
-    (r"^no voucher contract", "没有找到本机构中标的该服务合同"),
-    (r"is not a micro or small enterprise", "只有小微企业可以申请服务券"),
-    (r"already has an open voucher case for this service item \(([^)]+)\)",
-     lambda m: f"本企业已有该服务类别正在办理的服务券案件（{m[1]}），同一服务项目只能有一个"),
-    (r"unknown service category", "请选择服务类别"),
-    (r"^no statistics report", "没有找到该统计报表"),
-    (r"can no longer be withdrawn", "服务机构已报送服务完成情况，不能再撤回"),
-    (r"^this voucher case is already (\w+)", lambda m: f"该服务券案件当前为“{status_label(m[1])}”，不能再办理"),
-    (r"^no voucher case .* of yours", "没有找到本企业的该服务券案件"),
-    (r"^no voucher case", "没有找到该服务券案件"),
-    (r"process has already ended", "该案件流程已结束"),
-    (r"^(\w+) must be a whole number from (\d+) to (\d+)", lambda m: f"{POLICY_FIELDS.get(m[1], m[1])}应为"
-     f"{m[2]}至{m[3]}之间的整数"),
-    (r"expiry_reminder_days must be at most (\d+)", lambda m: f"到期提醒最多{m[1]}个不同的天数"),
-    (r"each expiry reminder must be 1 to (\d+) days", lambda m: f"每个到期提醒应在到期前1至{m[1]}天（在有效期内）"),
-    (r"supervision_fee_bp must be from (\d+) to (\d+)",
-     lambda m: f"监理服务费率应在{int(m[1]) / 100:g}%至{int(m[2]) / 100:g}%之间"),
-]
-say = translator(_MESSAGES)
-POLICY_FIELDS = {"bidding_working_days": "报价期", "voucher_validity_days": "有效期"}
 
 
 def status_label(status: str) -> str:
@@ -133,7 +107,7 @@ async def publish_demand(page: LoginPageDep) -> Response:
                                               request=page.request, session=page.session, user=page.me, now=page.now,
                                               idempotency_key=values["idem"] or None)
     except ApiError as exc:
-        return await _render_enterprise(page, values=values, error=say(exc.detail), status=exc.status)
+        return await _render_enterprise(page, values=values, error=say(exc), status=exc.status)
     flash(page.request, f"服务需求已提交，案件编号 {case['id']}，运营单位审核后发布")
     return redirect("/voucher")
 
@@ -170,7 +144,7 @@ async def bid(case_id: str, page: LoginPageDep) -> Response:
         await routes_voucher.bid(case_id=case_id, body=body, session=page.session, user=page.me, now=page.now)
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "报价未提交：" + say(exc.detail), "error")
+        flash(page.request, "报价未提交：" + say(exc), "error")
         return redirect("/voucher/demands")
     flash(page.request, f"已对 {case_id} 报价 {yuan(amount)}")
     return redirect("/voucher/my-bids")
@@ -266,7 +240,7 @@ async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callabl
         await act()
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, failed + say(exc.detail), "error")
+        flash(page.request, failed + say(exc), "error")
         return redirect(back)
     flash(page.request, done)
     return redirect(back)

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import routes_cases, routes_files, routes_public, routes_tasks
 from api.deps import require
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
 from api.pages_forms import (
@@ -24,7 +25,7 @@ from api.pages_forms import (
     values_from_data,
     values_from_form,
 )
-from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES, zh
+from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
 from api.views import case_detail, task_json
 from db import tasks as task_repo
 from db.models import Case, Upload
@@ -53,7 +54,7 @@ async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) 
                 up = await routes_files.upload(file=item, request=page.request, session=page.session,  # type: ignore[arg-type]
                                                user=page.me, now=page.now)
             except ApiError as exc:
-                errors[f.name] = f"{item.filename}：{zh(exc.detail)}"
+                errors[f.name] = f"{item.filename}：{say(exc)}"
                 continue
             out.setdefault(f.name, []).append(up["id"])
     return out
@@ -102,7 +103,7 @@ async def claim(task_id: str, page: LoginPageDep) -> Response:
     try:
         task = await routes_tasks.claim(task_id=task_id, session=page.session, user=page.me, now=page.now)
     except ApiError as exc:
-        flash(page.request, f"认领失败：{zh(exc.detail)}", "error")
+        flash(page.request, f"认领失败：{say(exc)}", "error")
         return redirect(back)
     flash(page.request, f"已认领「{task['title']}」，可在“我的”中办理")
     return redirect(safe_next(text(page.posted, "next", 2000), back))
@@ -114,7 +115,7 @@ async def unclaim(task_id: str, page: LoginPageDep) -> Response:
     try:
         task = await routes_tasks.unclaim(task_id=task_id, session=page.session, user=page.me, now=page.now)
     except ApiError as exc:
-        flash(page.request, f"释放失败：{zh(exc.detail)}", "error")
+        flash(page.request, f"释放失败：{say(exc)}", "error")
         return redirect(back)
     flash(page.request, f"已释放「{task['title']}」，其他人可以认领")
     return redirect(back)
@@ -208,8 +209,8 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
         await routes_tasks.complete(task_id=task_id, body=body, request=page.request, session=page.session,
                                     user=page.me, now=page.now)
     except ApiError as exc:
-        message = zh(exc.detail)
-        if exc.detail.startswith("comment:"):
+        message = say(exc)
+        if exc.code == "reason_required":
             return _render_task(page, task_id, status=exc.status, error="请填写理由后重新提交",
                                 errors={"comment": message}, values=values)
         return _render_task(page, task_id, status=exc.status, error=message, values=values)
@@ -276,7 +277,7 @@ async def apply(page: LoginPageDep) -> Response:
                                               request=page.request, session=page.session, user=page.me, now=page.now,
                                               idempotency_key=idem)
     except ApiError as exc:
-        return _render_apply(page, values=values, errors={}, idem=idem, status=exc.status, error=zh(exc.detail))
+        return _render_apply(page, values=values, errors={}, idem=idem, status=exc.status, error=say(exc))
     flash(page.request, f"准入申请已提交，案件编号 {case['id']}")
     return redirect(f"/cases/{case['id']}")
 

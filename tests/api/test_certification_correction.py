@@ -38,6 +38,7 @@ class TestCorrection:
         assert r.status_code == 422, r.text
         detail = r.json()["detail"]
         assert detail.startswith("the corrected application cannot qualify (002 art. 6-7)")
+        assert r.json()["code"] == "correction_cannot_qualify" and r.json()["params"]["missing"] in detail
         assert "服务人员 4 人" in detail and "培训服务" in detail
         # Nothing moved: the task is still open, the case keeps its data and its eligibility.
         assert (await http.get(f"/api/tasks/{task['id']}", headers=org)).json()["status"] in ("open", "claimed")
@@ -71,7 +72,8 @@ class TestCorrection:
         assert staff["passed"] is True and "18" in staff["detail"]
 
     async def test_the_task_page_says_why_in_chinese(self, stack: Stack) -> None:
-        from api.pages_i18n import zh
+        from api.error_messages import message
 
-        message = "the corrected application cannot qualify (002 art. 6-7): 服务人员 4 人"
-        assert zh(message) == "补正后的申请仍不符合示范平台申报条件（办法第六、七条）：服务人员 4 人"
+        said = message("correction_cannot_qualify", {"missing": "服务人员 4 人"},
+                       "the corrected application cannot qualify (002 art. 6-7): 服务人员 4 人")
+        assert said == "补正后的申请仍不符合示范平台申报条件（办法第六、七条）：服务人员 4 人"
