@@ -8,7 +8,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import ApiError, Conflict
+from api.errors import ApiError
 from db.models import Case, User
 from processes.registry import spec_of
 from workflows.types import DecisionInput, DecisionResult, DueChanged
@@ -30,8 +30,9 @@ async def start_case(client: Client, task_queue: str, case: Case, applicant: Use
         pass
 
 
-# The Update validators' ApplicationError types (workflows/*.py) as HTTP status and error code, in one place.
-REFUSALS: dict[str, tuple[int, str]] = {
+# Temporal's refusals as (HTTP status, error code), in one place: the Update validators' ApplicationError types
+# (workflows/*.py) and the RPC status of a case whose workflow has finished.
+ENGINE_ERRORS: dict[str | RPCStatusCode, tuple[int, str]] = {
     "StaleTask": (409, "task_stale"),
     "InvalidDecision": (422, "decision_not_allowed"),
     "FourEyes": (409, "four_eyes"),
@@ -41,26 +42,29 @@ REFUSALS: dict[str, tuple[int, str]] = {
     "Anonymous": (422, "anonymous_objection"),
     "InvalidObjection": (422, "objection_reason_required"),
     "NoticeClosed": (409, "notice_closed"),
+    RPCStatusCode.NOT_FOUND: (409, "task_case_ended"),
 }
-# The other Updates (withdraw, revoke) raise InvalidDecision only for a missing reason.
-CASE_UPDATE_REFUSALS = {**REFUSALS, "InvalidDecision": (422, "update_reason_required")}
-REFUSED = (409, "update_refused")  # a type not listed above
-ENGINE_BUSY = (503, "engine_unavailable")  # any other RPC error: the engine is busy or restarting
+# The Updates other than a task decision (withdraw, revoke) raise InvalidDecision only for a missing reason.
+CASE_UPDATE_ERRORS = {**ENGINE_ERRORS, "InvalidDecision": (422, "update_reason_required")}
+REFUSED = (409, "update_refused")  # an ApplicationError type not listed above
+ENGINE_BUSY = (503, "engine_unavailable")  # any other RPC status: the engine is busy or restarting
 
 
-def refusal(exc: WorkflowUpdateFailedError, table: dict[str, tuple[int, str]],
+def engine_error(key: str | RPCStatusCode | None, detail: str, *, default: tuple[int, str],
+                 table: dict[str | RPCStatusCode, tuple[int, str]] = ENGINE_ERRORS,
+                 params: dict[str, Any] | None = None) -> ApiError:
+    """The API error for one of Temporal's refusals, by the table."""
+    status, code = table.get(key, default) if key is not None else default
+    return ApiError(detail, code=code, params=params, status=status)
+
+
+def refusal(exc: WorkflowUpdateFailedError, table: dict[str | RPCStatusCode, tuple[int, str]],
             params: dict[str, Any] | None = None) -> ApiError:
-    """The API error for an Update its validator refused (the validator's message as detail)."""
+    """An Update its validator refused: the validator's message as detail, its error type as status and code."""
     cause: Any = exc.cause
-    msg = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-    kind = cause.type if isinstance(cause, ApplicationError) else None
-    status, code = table.get(kind or "", REFUSED)
-    return ApiError(msg, code=code, params=params, status=status)
-
-
-def engine_busy(detail: str) -> ApiError:
-    status, code = ENGINE_BUSY
-    return ApiError(detail, code=code, status=status)
+    if isinstance(cause, ApplicationError):
+        return engine_error(cause.type, cause.message, default=REFUSED, table=table, params=params)
+    return engine_error(None, str(cause or exc), default=REFUSED, params=params)
 
 
 async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> DecisionResult:
@@ -70,14 +74,13 @@ async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> De
         return await handle.execute_update("complete_task", decision, id=decision.task_id,
                                            result_type=DecisionResult)
     except WorkflowUpdateFailedError as exc:
-        raise refusal(exc, REFUSALS, {"decision": decision.decision}) from None
+        raise refusal(exc, ENGINE_ERRORS, {"decision": decision.decision}) from None
     except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict("this case's process has already ended; the task can no longer be completed",
-                           code="task_case_ended") from None
-        # The same Update id makes a retry safe.
-        raise engine_busy("the process engine did not answer in time; try again (a repeated decision is not "
-                          "applied twice)") from None
+        # Busy or restarting: the same Update id makes a retry safe.
+        detail = ("this case's process has already ended; the task can no longer be completed"
+                  if exc.status == RPCStatusCode.NOT_FOUND else
+                  "the process engine did not answer in time; try again (a repeated decision is not applied twice)")
+        raise engine_error(exc.status, detail, default=ENGINE_BUSY) from None
 
 
 async def case_update(client: Client, *, case_id: str, name: str, arg: Any, result_type: type,
@@ -89,11 +92,12 @@ async def case_update(client: Client, *, case_id: str, name: str, arg: Any, resu
     try:
         return await handle.execute_update(name, arg, id=update_id, result_type=result_type)
     except WorkflowUpdateFailedError as exc:
-        raise refusal(exc, CASE_UPDATE_REFUSALS) from None
+        raise refusal(exc, CASE_UPDATE_ERRORS) from None
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             return None
-        raise engine_busy("the process engine did not answer in time; try again") from None
+        raise engine_error(None, "the process engine did not answer in time; try again",
+                           default=ENGINE_BUSY) from None
 
 
 async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> None:

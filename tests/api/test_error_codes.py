@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.error_messages import MESSAGES, message, say
 from api.errors import ApiError, Conflict, NotFound
-from api.workflows import CASE_UPDATE_REFUSALS, ENGINE_BUSY, REFUSALS, REFUSED
+from api.workflows import CASE_UPDATE_ERRORS, ENGINE_BUSY, ENGINE_ERRORS, REFUSED, case_update, decide
 from rules.errors import RuleViolation
 from tests.conftest import Stack
 from tests.helpers import login, org_body, task_of
+from workflows.types import DecisionInput
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS = {"ApiError", "NotFound", "Forbidden", "Conflict", "Invalid"}
@@ -44,7 +49,7 @@ def _codes_in_api() -> set[str]:
 
 class TestCodeTable:
     def test_every_code_raised_in_api_has_a_chinese_message(self) -> None:
-        codes = _codes_in_api() | {code for _, code in [*REFUSALS.values(), *CASE_UPDATE_REFUSALS.values(),
+        codes = _codes_in_api() | {code for _, code in [*ENGINE_ERRORS.values(), *CASE_UPDATE_ERRORS.values(),
                                                         REFUSED, ENGINE_BUSY]}
         assert len(codes) > 60
         missing = sorted(c for c in codes if c not in MESSAGES)
@@ -69,7 +74,60 @@ class TestCodeTable:
                 if isinstance(node, ast.Call) and _name(node) == "ApplicationError":
                     types |= {k.value.value for k in node.keywords if k.arg == "type" and isinstance(k.value, ast.Constant)}
         types.discard("RuleViolation")  # activities' broken rules: not an Update refusal
-        assert types and types <= set(REFUSALS), sorted(types - set(REFUSALS))
+        assert types and types <= set(ENGINE_ERRORS), sorted(types - set(ENGINE_ERRORS))
+
+
+class _Refusing:
+    """A Temporal client whose every Update fails with `error`."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def get_workflow_handle(self, _case_id: str) -> _Refusing:
+        return self
+
+    async def execute_update(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise self.error
+
+
+def _refused(kind: str, message: str = "refused") -> WorkflowUpdateFailedError:
+    return WorkflowUpdateFailedError(ApplicationError(message, type=kind))
+
+
+class TestEngineErrors:
+    DECISION = DecisionInput(task_id="T-1", decision="approve", actor="department1")
+
+    @pytest.mark.parametrize(("error", "status", "code"), [
+        (_refused("StaleTask", "this task is no longer open"), 409, "task_stale"),
+        (_refused("FourEyes"), 409, "four_eyes"),
+        (_refused("InvalidDecision"), 422, "decision_not_allowed"),
+        (_refused("SomethingNew"), 409, "update_refused"),
+        (RPCError("gone", RPCStatusCode.NOT_FOUND, b""), 409, "task_case_ended"),
+        (RPCError("busy", RPCStatusCode.UNAVAILABLE, b""), 503, "engine_unavailable"),
+    ])
+    async def test_a_refused_decision(self, error: BaseException, status: int, code: str) -> None:
+        with pytest.raises(ApiError) as info:
+            await decide(_Refusing(error), case_id="C-1", decision=self.DECISION)  # type: ignore[arg-type]
+        assert (info.value.status, info.value.code) == (status, code)
+        if isinstance(error, WorkflowUpdateFailedError):
+            assert info.value.detail == error.cause.message  # type: ignore[union-attr]
+
+    @pytest.mark.parametrize(("error", "status", "code"), [
+        (_refused("InvalidDecision", "give the reason of the withdrawal"), 422, "update_reason_required"),
+        (_refused("Anonymous"), 422, "anonymous_objection"),
+        (_refused("NoticeClosed"), 409, "notice_closed"),
+        (RPCError("busy", RPCStatusCode.DEADLINE_EXCEEDED, b""), 503, "engine_unavailable"),
+    ])
+    async def test_a_refused_case_update(self, error: BaseException, status: int, code: str) -> None:
+        with pytest.raises(ApiError) as info:
+            await case_update(_Refusing(error), case_id="C-1", name="withdraw", arg=None,  # type: ignore[arg-type]
+                              result_type=dict, update_id="u-1")
+        assert (info.value.status, info.value.code) == (status, code)
+
+    async def test_an_ended_case_update_is_none(self) -> None:
+        client = _Refusing(RPCError("gone", RPCStatusCode.NOT_FOUND, b""))
+        assert await case_update(client, case_id="C-1", name="withdraw", arg=None,  # type: ignore[arg-type]
+                                 result_type=dict, update_id="u-1") is None
 
 
 class TestWording:
