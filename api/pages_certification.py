@@ -18,12 +18,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_cases, routes_certification, routes_files, routes_public
+from api import routes_certification, routes_files, routes_public
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
+from api.services import cases as case_service
 from db import certification as cert_repo
 from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -184,17 +185,16 @@ async def apply(page: LoginPageDep) -> Response:
     if errors or general:
         return _render_apply(page, values=values, errors=errors, idem=idem, materials=materials, status=422,
                              error=general or "请更正标红的项目后重新提交")
-    page.release()
+    page.release()  # the uploads are kept even if the application is refused
     try:
-        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="certification", data=data),
-                                              request=page.request, session=page.session, user=page.me, now=page.now,
-                                              idempotency_key=idem)
+        case = await case_service.submit(page.session, page.engine, page.me, case_type="certification", data=data,
+                                         now=page.now, idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
         return _render_apply(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
                              error=say(exc))
-    flash(page.request, f"示范平台申报已提交，案件编号 {case['id']}")
-    return redirect(f"/cases/{case['id']}")
+    flash(page.request, f"示范平台申报已提交，案件编号 {case.id}")
+    return redirect(f"/cases/{case.id}")
 
 
 # --- public notices and objections -----------------------------------------------------------------------------------

@@ -237,6 +237,14 @@ class Page:
     form: FormData | None = None
     unread: int = 0
 
+    @property
+    def engine(self) -> Any:
+        """Where case workflows run (api.services.cases.Engine), for the services that start or decide them."""
+        from api.services.cases import Engine
+
+        st = self.request.app.state
+        return Engine(client=st.temporal, task_queue=st.settings.task_queue)
+
     def release(self) -> None:
         """Commit now, so SQLite's write lock is not held while we wait for Temporal (the worker needs the database)."""
         self.session.commit()

@@ -22,13 +22,15 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api import routes_cases, routes_voucher
+from api import routes_voucher
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
 from api.pages_forms import parse_yuan
 from api.pages_i18n import CASE_STATUS, yuan
+from api.services import cases as case_service
+from api.views import case_json
 from db.models import Case
 from forms.voucher import VoucherDemandForm
 from rules.calendar import SHANGHAI
@@ -56,7 +58,8 @@ def _year(page: Page) -> int:
 async def _render_enterprise(page: Page, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                              error: str = "", status: int = 200) -> Response:
     page.session.expire_all()
-    result = await routes_cases.list_cases(session=page.session, user=page.me, type="voucher", limit=200, offset=0)
+    found, total = case_service.listing(page.session, page.me, type="voucher", limit=200, offset=0)
+    result = {"items": [case_json(c) for c in found], "total": total}
     rows = []
     for item in result["items"]:
         case = page.session.get(Case, item["id"])
@@ -101,14 +104,13 @@ async def publish_demand(page: LoginPageDep) -> Response:
         VoucherDemandForm.model_validate(data)
     except ValidationError as exc:
         return await _render_enterprise(page, values=values, error="请求无效：" + validation_zh(exc), status=422)
-    page.release()
+    page.release()  # the uploads are kept even if the application is refused
     try:
-        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="voucher", data=data),
-                                              request=page.request, session=page.session, user=page.me, now=page.now,
-                                              idempotency_key=values["idem"] or None)
+        case = await case_service.submit(page.session, page.engine, page.me, case_type="voucher", data=data,
+                                         now=page.now, idempotency_key=values["idem"] or None)
     except ApiError as exc:
         return await _render_enterprise(page, values=values, error=say(exc), status=exc.status)
-    flash(page.request, f"服务需求已提交，案件编号 {case['id']}，运营单位审核后发布")
+    flash(page.request, f"服务需求已提交，案件编号 {case.id}，运营单位审核后发布")
     return redirect("/voucher")
 
 

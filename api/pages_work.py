@@ -7,14 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_cases, routes_files, routes_public, routes_tasks
+from api import routes_files, routes_public
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
-from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
+from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import (
     PREFIX,
     FormField,
@@ -26,8 +25,11 @@ from api.pages_forms import (
     values_from_form,
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
-from api.views import case_detail, task_json
+from api.services import cases as case_service
+from api.services import tasks as task_service
+from api.views import case_json, task_json
 from db import tasks as task_repo
+from db.cases import can_view
 from db.models import Case, Upload
 from forms.registry import case_forms, form_model
 from rules.cities import CITIES
@@ -68,7 +70,7 @@ def _file_names(page: Page, values: dict[str, list[str]], fields: list[FormField
             up = page.session.get(Upload, uid)
             case = page.session.get(Case, up.case_id) if up is not None and up.case_id else None
             if up is not None and (up.owner_user_id == page.me.id or (
-                    case is not None and routes_cases.can_view(page.session, page.me, case))):
+                    case is not None and can_view(page.session, page.me, case))):
                 names[uid] = up.filename
     return names
 
@@ -88,12 +90,14 @@ async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case
     tab = tab if tab in ("available", "mine") else "available"
     filters: dict[str, Any] = {"type": type.strip()[:100] or None, "case_id": case_id.strip()[:100] or None,
                                "overdue": True if overdue else None}
-    common = {"session": page.session, "user": page.me, "now": page.now, **filters}
-    counts = {s: (await routes_tasks.list_tasks(scope=s, limit=1, offset=0, **common))["total"]
+    counts = {s: task_repo.inbox(page.session, page.me, scope=s, now=page.now, task_type=filters["type"],
+                                 case_id=filters["case_id"], overdue=filters["overdue"], limit=1, offset=0)[1]
               for s in ("available", "mine")}
     pager = _pager(counts[tab], p)
-    result = await routes_tasks.list_tasks(scope=tab, limit=PER_PAGE, offset=(pager["page"] - 1) * PER_PAGE, **common)
-    return page.render("inbox.html", tab=tab, tasks=result["items"], counts=counts, pager=pager,
+    rows, _ = task_repo.inbox(page.session, page.me, scope=tab, now=page.now, task_type=filters["type"],
+                              case_id=filters["case_id"], overdue=filters["overdue"], limit=PER_PAGE,
+                              offset=(pager["page"] - 1) * PER_PAGE)
+    return page.render("inbox.html", tab=tab, tasks=[task_json(t, now=page.now) for t in rows], counts=counts, pager=pager,
                        filters={"type": type, "case_id": case_id, "overdue": bool(overdue)}, task_types=TASK_TYPES)
 
 
@@ -101,7 +105,7 @@ async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case
 async def claim(task_id: str, page: LoginPageDep) -> Response:
     back = safe_next(text(page.posted, "back", 2000), "/inbox")
     try:
-        task = await routes_tasks.claim(task_id=task_id, session=page.session, user=page.me, now=page.now)
+        task = task_json(task_service.claim(page.session, page.me, task_id, now=page.now), now=page.now)
     except ApiError as exc:
         flash(page.request, f"认领失败：{say(exc)}", "error")
         return redirect(back)
@@ -113,7 +117,7 @@ async def claim(task_id: str, page: LoginPageDep) -> Response:
 async def unclaim(task_id: str, page: LoginPageDep) -> Response:
     back = safe_next(text(page.posted, "back", 2000), "/inbox?tab=mine")
     try:
-        task = await routes_tasks.unclaim(task_id=task_id, session=page.session, user=page.me, now=page.now)
+        task = task_json(task_service.unclaim(page.session, page.me, task_id, now=page.now), now=page.now)
     except ApiError as exc:
         flash(page.request, f"释放失败：{say(exc)}", "error")
         return redirect(back)
@@ -127,10 +131,9 @@ async def unclaim(task_id: str, page: LoginPageDep) -> Response:
 def _case_of(page: Page, case_id: str) -> dict[str, Any] | None:
     """The case's detail if the user may see it (the API's rule), else None."""
     try:
-        case = routes_cases.load_case(page.session, page.me, case_id)
+        return _with_links(page, case_service.view(page.session, page.me, case_id, now=page.now))
     except ApiError:
         return None
-    return _with_links(page, case_detail(page.session, case, now=page.now))
 
 
 def _with_links(page: Page, detail: dict[str, Any]) -> dict[str, Any]:
@@ -139,20 +142,16 @@ def _with_links(page: Page, detail: dict[str, Any]) -> dict[str, Any]:
     detail["rows"] = readable(detail.get("data") or {}, files)
     detail["result_rows"] = readable({k: v for k, v in (detail.get("result") or {}).items()
                                       if not isinstance(v, dict | list) or v}, files)
-    for t in detail.get("tasks", []):
+    for t in detail.get("tasks", []):  # other experts' work is already blank (api.views.others_expert_work)
         t["visible"] = t["id"] in visible
-        # blind review: an expert sees no other expert's score or opinion (DOMAIN.md, actors: expert)
-        blind = page.me.role == "expert" and t.get("role") == "expert" and t.get("completed_by") != page.me.username
-        t["data_rows"] = [] if blind else readable(t.get("data") or {}, files)
-        if blind:
-            t["comment"] = None
+        t["data_rows"] = readable(t.get("data") or {}, files)
     return detail
 
 
 def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = "", errors: dict[str, str] | None = None,
                  values: dict[str, list[str]] | None = None) -> Response:
     page.session.expire_all()
-    task = routes_tasks.load_task(page.session, page.me, task_id)
+    task = task_service.load(page.session, page.me, task_id)
     case = _case_of(page, task.case_id)
     model = form_model(task.form)
     fields = form_fields(model)
@@ -184,7 +183,7 @@ async def task_page(task_id: str, page: LoginPageDep) -> Response:
 @router.post("/tasks/{task_id}/complete")
 async def complete(task_id: str, page: LoginPageDep) -> Response:
     form = page.posted
-    task = routes_tasks.load_task(page.session, page.me, task_id)
+    task = task_service.load(page.session, page.me, task_id)
     title = task.title
     model = form_model(task.form)
     values = values_from_form(form)
@@ -199,15 +198,12 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
         return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
     if errors:
         return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", errors=errors, values=values)
+    if len(comment) > 5000:
+        return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", values=values,
+                            errors={"comment": "最多 5000 个字符"})
     try:
-        body = routes_tasks.Completion(decision=decision, comment=comment, data=data)
-    except ValidationError as exc:
-        return _render_task(page, task_id, status=422, error=validation_zh(exc), values=values,
-                            errors={"comment": "最多 5000 个字符"} if len(comment) > 5000 else {})
-    page.release()
-    try:
-        await routes_tasks.complete(task_id=task_id, body=body, request=page.request, session=page.session,
-                                    user=page.me, now=page.now)
+        await task_service.complete(page.session, page.engine.client, page.me, task_id, decision=decision,
+                                    comment=comment, data=data, now=page.now)
     except ApiError as exc:
         message = say(exc)
         if exc.code == "reason_required":
@@ -226,17 +222,16 @@ async def cases(page: LoginPageDep, type: str = "", status: str = "", city: str 
                 p: int = 1) -> Response:
     args: dict[str, Any] = {"type": type or None, "status": status or None, "city": city or None,
                             "q": q.strip()[:100] or None}
-    total = (await routes_cases.list_cases(session=page.session, user=page.me, limit=1, offset=0, **args))["total"]
+    total = case_service.listing(page.session, page.me, limit=1, offset=0, **args)[1]
     pager = _pager(total, p)
-    result = await routes_cases.list_cases(session=page.session, user=page.me, limit=PER_PAGE,
-                                           offset=(pager["page"] - 1) * PER_PAGE, **args)
-    return page.render("cases.html", cases=result["items"], pager=pager, cities=CITIES, case_types=CASE_TYPES,
+    rows, _ = case_service.listing(page.session, page.me, limit=PER_PAGE, offset=(pager["page"] - 1) * PER_PAGE, **args)
+    return page.render("cases.html", cases=[case_json(c) for c in rows], pager=pager, cities=CITIES, case_types=CASE_TYPES,
                        statuses=CASE_STATUS, filters={"type": type, "status": status, "city": city, "q": q})
 
 
 @router.get("/cases/{case_id}")
 async def case_page(case_id: str, page: LoginPageDep) -> Response:
-    detail = await routes_cases.get_case(case_id=case_id, session=page.session, user=page.me, now=page.now)
+    detail = case_service.view(page.session, page.me, case_id, now=page.now)
     return page.render("case.html", case=_with_links(page, detail))
 
 
@@ -271,15 +266,14 @@ async def apply(page: LoginPageDep) -> Response:
     values = _merge_uploaded(values, uploaded)
     if errors:
         return _render_apply(page, values=values, errors=errors, idem=idem, status=422, error="请更正标红的项目后重新提交")
-    page.release()
+    page.release()  # the uploads are kept even if the application is refused
     try:
-        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="provider_admission", data=data),
-                                              request=page.request, session=page.session, user=page.me, now=page.now,
-                                              idempotency_key=idem)
+        case = await case_service.submit(page.session, page.engine, page.me, case_type="provider_admission", data=data,
+                                         now=page.now, idempotency_key=idem)
     except ApiError as exc:
         return _render_apply(page, values=values, errors={}, idem=idem, status=exc.status, error=say(exc))
-    flash(page.request, f"准入申请已提交，案件编号 {case['id']}")
-    return redirect(f"/cases/{case['id']}")
+    flash(page.request, f"准入申请已提交，案件编号 {case.id}")
+    return redirect(f"/cases/{case.id}")
 
 
 # --- notifications ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.views import document_json, iso
-from api.workflows import case_update
+from api.workflows import case_update, committed
 from db import audit, deadlines
 from db import certification as repo
 from db.models import Case, CertificationCall, Organization, Task, User
@@ -21,8 +21,10 @@ from forms.certification import CallForm, eligibility
 from rules.calendar import SHANGHAI
 from rules.calendar import end_of_day_utc as end_of
 from rules.certification import expiry_reminder_days
+from workflows.certification import CertificationWorkflow
 from workflows.certification_types import RevokeInput, RevokeResult
 from workflows.notice_types import ObjectionFiled, ObjectionInput
+from workflows.public_notice import NoticeWorkflow
 
 router = APIRouter(prefix="/api")
 
@@ -143,24 +145,10 @@ def check_correction(session: Session, *, user: User, task: Task, case: Case, da
     _eligible(data, "the corrected application", code="correction_cannot_qualify")
 
 
-def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -> dict[str, Any]:
-    """Blind review: an expert sees no other expert's score or opinion until every expert has scored."""
-    if user.role != "expert" or case.type != "certification":
-        return out
-    reviews = [t for t in out.get("tasks", []) if t["type"] == "certification.expert_review"]
-    if not reviews or all(t["status"] == "completed" for t in reviews):
-        return out
-    hidden = {t["id"] for t in reviews if t["assignee"] != user.username}
-    for t in out["tasks"]:
-        if t["id"] in hidden:
-            t.update(data={}, comment=None, decision=None)
-    out["timeline"] = [e for e in out.get("timeline", []) if e.get("task_id") not in hidden]
-    return out
-
-
-async def _update(request: Request, case_id: str, name: str, arg: Any, result_type: type, update_id: str) -> Any:
-    return await case_update(request.app.state.temporal, case_id=case_id, name=name, arg=arg,
-                             result_type=result_type, update_id=update_id)
+async def _update(request: Request, session: Session, case_id: str, update: Any, arg: Any, result_type: type,
+                  update_id: str) -> Any:
+    return await committed(session, lambda: case_update(request.app.state.temporal, case_id=case_id, update=update,
+                                                         arg=arg, result_type=result_type, update_id=update_id))
 
 
 @router.post("/cases/{case_id}/objections", status_code=201)
@@ -183,8 +171,7 @@ async def objection(case_id: str, body: Objection, request: Request, session: Se
         raise Conflict(f"the public notice closed at {notice.closes_at.astimezone(SHANGHAI).isoformat()}; "
                        "objections filed after the close are not accepted", code="notice_closed")
     key = f"{case_id}.objection.{idempotency_key or uuid.uuid4().hex}"
-    session.commit()
-    filed = await _update(request, case_id, "file_objection",
+    filed = await _update(request, session, case_id, NoticeWorkflow.file_objection,
                           ObjectionInput(name=body.name, contact=body.contact, reason=body.reason, key=key),
                           ObjectionFiled, key)
     if filed is None:
@@ -206,9 +193,8 @@ async def revoke(case_id: str, body: Revoke, request: Request, session: SessionD
     if case.type != "certification" or case.status != "granted":
         raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked",
                        code="no_title")
-    session.commit()
-    done = await _update(request, case_id, "revoke", RevokeInput(reason=body.reason, actor=user.username),
-                         RevokeResult, f"{case_id}.revoke")
+    done = await _update(request, session, case_id, CertificationWorkflow.revoke,
+                         RevokeInput(reason=body.reason, actor=user.username), RevokeResult, f"{case_id}.revoke")
     if done is None:
         raise Conflict("this case's process has ended; there is no title to revoke", code="no_title_case_ended")
     session.expire_all()

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 
 from api.deps import NowDep, OptionalUserDep, SessionDep, UserDep
 from api.errors import ApiError, Forbidden, Invalid, NotFound
-from api.routes_cases import can_view
+from db.cases import can_view
 from db.models import Case, Document, Upload
 
 router = APIRouter(prefix="/api")

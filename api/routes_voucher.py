@@ -9,19 +9,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.routes_cases import can_view
 from api.routes_files import DOCX
 from api.views import case_detail, case_json, document_json, iso
-from api.workflows import case_update
+from api.workflows import case_signal, case_update, committed
 from db import audit, bids, users, voucher_policy
 from db import fund as fund_repo
+from db.cases import can_view
 from db.models import Bid, Case, Document, User, VoucherPolicySetting
 from rules.fund import FundError
 from rules.voucher import POLICIES, PolicySettings, VoucherRuleError, policy_in_force, with_settings
+from workflows.voucher import VoucherWorkflow
 from workflows.voucher_types import FundChanged, VoidRequest, WithdrawRequest, WithdrawResult
 
 router = APIRouter(prefix="/api")
@@ -186,14 +187,11 @@ async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep
                        params={"case_status": case.status})
     audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"{user.username}以“{body.reason}”为由作废服务券")
-    session.commit()
-    try:
-        await request.app.state.temporal.get_workflow_handle(case.id).signal(
-            "void", VoidRequest(reason=body.reason, actor=user.username))
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise Conflict("this case's process has already ended", code="case_ended") from None
-        raise
+    sent = await committed(session, lambda: case_signal(request.app.state.temporal, case_id=case.id,
+                                                         signal=VoucherWorkflow.void,
+                                                         arg=VoidRequest(reason=body.reason, actor=user.username)))
+    if not sent:
+        raise Conflict("this case's process has already ended", code="case_ended")
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}
 
 
@@ -214,10 +212,10 @@ async def withdraw(case_id: str, body: WithdrawIn, request: Request, session: Se
     if case.status in DELIVERED:
         raise Conflict("the provider has reported the service as delivered; the case can no longer be withdrawn",
                        code="already_delivered")
-    session.commit()  # release the connection (and SQLite's lock) while the workflow answers
-    done = await case_update(request.app.state.temporal, case_id=case.id, name="withdraw",
-                             arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
-                             update_id=f"{case.id}.withdraw")
+    done = await committed(session, lambda: case_update(
+        request.app.state.temporal, case_id=case.id, update=VoucherWorkflow.withdraw,
+        arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
+        update_id=f"{case.id}.withdraw"))
     if done is None:
         raise Conflict("this case's process has already ended", code="case_ended")
     audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
@@ -272,10 +270,11 @@ async def set_budget(year: int, body: BudgetIn, request: Request, session: Sessi
                  message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
     session.commit()
     for cid, state in [*((c, "reserved") for c in change.promoted), *((c, "dropped") for c in change.dropped)]:
-        try:
-            await request.app.state.temporal.get_workflow_handle(cid).signal("fund_changed", FundChanged(state=state))
+        try:  # a case that ended meanwhile is skipped
+            await case_signal(request.app.state.temporal, case_id=cid, signal=VoucherWorkflow.fund_changed,
+                              arg=FundChanged(state=state))
         except RPCError:
-            pass  # the case ended meanwhile
+            pass
     return fund_repo.summary(session, year=year)
 
 

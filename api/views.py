@@ -18,13 +18,13 @@ def iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt is not None else None
 
 
-def _hidden(e: TimelineEvent, viewer: User | None, tasks: list[Task]) -> bool:
-    """Timeline entries of other experts' decisions are hidden from an expert while the panel is still scoring."""
-    if viewer is None or viewer.role != "expert" or e.action != "task_completed" or e.actor == viewer.username:
-        return False
-    expert_tasks = [t for t in tasks if t.role == "expert"]
-    still_open = any(t.status in task_repo.OPEN_STATES for t in expert_tasks)
-    return still_open and any(t.id == e.task_id for t in expert_tasks)
+def others_expert_work(tasks: list[Task], viewer: User | None) -> set[str]:
+    """Blind review, the one rule for the API and the pages: the ids of the expert tasks whose work (decision, score,
+    opinion, timeline entries) `viewer` may not see. Experts never see each other's work, during the panel or after;
+    an expert sees their own."""
+    if viewer is None or viewer.role != "expert":
+        return set()
+    return {t.id for t in tasks if t.role == "expert" and (t.completed_by or t.assignee) != viewer.username}
 
 
 def task_json(task: Task, *, now: datetime | None = None, with_form: bool = True) -> dict[str, Any]:
@@ -62,14 +62,11 @@ def event_json(e: TimelineEvent) -> dict[str, Any]:
 
 
 def blind(tasks: list[Task], viewer: User | None, now: datetime) -> list[dict[str, Any]]:
-    """Experts review blind: until every expert task of the case is done, an expert sees only their own opinion."""
+    """The case's tasks as `viewer` may see them: other experts' work blanked (`others_expert_work`)."""
+    hidden = others_expert_work(tasks, viewer)
     out = [task_json(t, now=now, with_form=False) for t in tasks]
-    if viewer is None or viewer.role != "expert":
-        return out
-    if all(t.status not in task_repo.OPEN_STATES for t in tasks if t.role == "expert"):
-        return out
-    for t, j in zip(tasks, out, strict=True):
-        if t.role == "expert" and t.completed_by != viewer.username:
+    for j in out:
+        if j["id"] in hidden:
             j.update(data={}, comment=None, decision=None)
     return out
 
@@ -80,10 +77,11 @@ def case_detail(session: Session, case: Case, *, now: datetime, viewer: User | N
     tasks = list(task_repo.for_case(session, case.id))
     deadlines = session.exec(select(Deadline).where(Deadline.case_id == case.id)).all()
     uploads = session.exec(select(Upload).where(Upload.case_id == case.id)).all()
+    hidden = others_expert_work(tasks, viewer)
     out.update(
         data=case.data,
         result=case.result,
-        timeline=[event_json(e) for e in audit.timeline(session, case.id) if not _hidden(e, viewer, tasks)],
+        timeline=[event_json(e) for e in audit.timeline(session, case.id) if e.task_id not in hidden],
         tasks=blind(tasks, viewer, now),
         documents=[document_json(d) for d in doc_repo.for_case(session, case.id)],
         deadlines=[{"name": d.name, "closes_at": iso(d.closes_at), "confirmed": d.confirmed} for d in deadlines],

@@ -1,9 +1,13 @@
-"""Starting case workflows and sending them decisions, with Temporal's errors turned into 4xx."""
+"""Every call the API makes to Temporal: starting case workflows, their Updates and signals (by typed handler
+references, never by name), with Temporal's errors turned into 4xx; and `committed`, the one place that commits
+the request's writes before the engine is called."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from sqlmodel import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -11,7 +15,18 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import ApiError
 from db.models import Case, User
 from processes.registry import spec_of
+from workflows.human import CaseWorkflow
+from workflows.public_notice import NoticeWorkflow
 from workflows.types import DecisionInput, DecisionResult, DueChanged
+
+T = TypeVar("T")
+
+
+async def committed(session: Session, call: Callable[[], Awaitable[T]]) -> T:
+    """Commit what the request wrote, then call the engine: the workflow's activities may read the rows at once,
+    and the database (SQLite's write lock) is not held while the engine answers."""
+    session.commit()
+    return await call()
 
 
 async def start_case(client: Client, task_queue: str, case: Case, applicant: User | None) -> None:
@@ -71,7 +86,7 @@ async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> De
     """Send the decision Update (id = task id, so a repeated click is deduplicated by the server)."""
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update("complete_task", decision, id=decision.task_id,
+        return await handle.execute_update(CaseWorkflow.complete_task, decision, id=decision.task_id,
                                            result_type=DecisionResult)
     except WorkflowUpdateFailedError as exc:
         raise refusal(exc, ENGINE_ERRORS, {"decision": decision.decision}) from None
@@ -83,14 +98,14 @@ async def decide(client: Client, *, case_id: str, decision: DecisionInput) -> De
         raise engine_error(exc.status, detail, default=ENGINE_BUSY) from None
 
 
-async def case_update(client: Client, *, case_id: str, name: str, arg: Any, result_type: type,
-                      update_id: str) -> Any:
+async def case_update(client: Client, *, case_id: str, update: Callable[..., Awaitable[Any]], arg: Any,
+                      result_type: type, update_id: str) -> Any:
     """An Update other than a task decision (withdraw, revoke…); None when the case's process has ended.
 
     A validator's refusal comes back as 409 (422 for a bad argument); the Update id deduplicates a double click."""
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update(name, arg, id=update_id, result_type=result_type)
+        return await handle.execute_update(update, arg, id=update_id, result_type=result_type)
     except WorkflowUpdateFailedError as exc:
         raise refusal(exc, CASE_UPDATE_ERRORS) from None
     except RPCError as exc:
@@ -103,7 +118,7 @@ async def case_update(client: Client, *, case_id: str, name: str, arg: Any, resu
 async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> None:
     """Tell a running case that a task's due time moved (ignored if the case has ended)."""
     try:
-        await client.get_workflow_handle(case_id).signal("task_due_changed", change)
+        await client.get_workflow_handle(case_id).signal(CaseWorkflow.task_due_changed, change)
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
@@ -112,7 +127,18 @@ async def signal_due(client: Client, *, case_id: str, change: DueChanged) -> Non
 async def signal_deadline(client: Client, *, case_id: str, change: Any) -> None:
     """Tell a running case that one of its named deadlines moved (a workflow without a notice ignores it)."""
     try:
-        await client.get_workflow_handle(case_id).signal("deadline_changed", change)
+        await client.get_workflow_handle(case_id).signal(NoticeWorkflow.deadline_changed, change)
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
+
+
+async def case_signal(client: Client, *, case_id: str, signal: Callable[..., Any], arg: Any) -> bool:
+    """Send a signal to a case's workflow; False when its process has ended."""
+    try:
+        await client.get_workflow_handle(case_id).signal(signal, arg)
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            return False
+        raise
+    return True

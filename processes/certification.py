@@ -18,7 +18,6 @@ SPEC = ProcessSpec(
     create_check="api.routes_certification:check_application",
     task_checks={"certification.correction": "api.routes_certification:check_correction"},
     derived=derived,
-    redact="api.routes_certification:redact_case",
     due_days={
         "certification.city_recommendation": 15,
         "certification.correction": 10,

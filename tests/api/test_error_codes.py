@@ -18,6 +18,7 @@ from rules.errors import RuleViolation
 from tests.conftest import Stack
 from tests.helpers import login, org_body, task_of
 from workflows.types import DecisionInput
+from workflows.voucher import VoucherWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS = {"ApiError", "NotFound", "Forbidden", "Conflict", "Invalid"}
@@ -120,13 +121,13 @@ class TestEngineErrors:
     ])
     async def test_a_refused_case_update(self, error: BaseException, status: int, code: str) -> None:
         with pytest.raises(ApiError) as info:
-            await case_update(_Refusing(error), case_id="C-1", name="withdraw", arg=None,  # type: ignore[arg-type]
+            await case_update(_Refusing(error), case_id="C-1", update=VoucherWorkflow.withdraw, arg=None,  # type: ignore[arg-type]
                               result_type=dict, update_id="u-1")
         assert (info.value.status, info.value.code) == (status, code)
 
     async def test_an_ended_case_update_is_none(self) -> None:
         client = _Refusing(RPCError("gone", RPCStatusCode.NOT_FOUND, b""))
-        assert await case_update(client, case_id="C-1", name="withdraw", arg=None,  # type: ignore[arg-type]
+        assert await case_update(client, case_id="C-1", update=VoucherWorkflow.withdraw, arg=None,  # type: ignore[arg-type]
                                  result_type=dict, update_id="u-1") is None
 
 

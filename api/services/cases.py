@@ -1,0 +1,111 @@
+"""Cases: submit, list, view (with the viewer's redaction)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+
+from api.deps import require
+from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
+from api.views import case_detail
+from api.workflows import committed, start_case
+from db import audit, users
+from db import cases as case_repo
+from db.models import Case, User
+from processes.registry import spec_of, specs
+from processes.spec import resolve
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where case workflows run: the Temporal client and the task queue."""
+
+    client: Client
+    task_queue: str
+
+
+def load(session: Session, user: User, case_id: str) -> Case:
+    """The case if `user` may see it, else 404 (the same answer whether it exists or not)."""
+    case = case_repo.visible(session, user, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id} that you may see", code="case_not_visible", params={"case_id": case_id})
+    return case
+
+
+def view(session: Session, user: User, case_id: str, *, now: datetime) -> dict[str, Any]:
+    """One case as `user` may see it: its data, timeline, tasks, documents, deadlines and materials, blind where the
+    process requires it (the shared expert rule in `case_detail`, then the process's own `redact`)."""
+    case = load(session, user, case_id)
+    detail = case_detail(session, case, now=now, viewer=user)
+    spec = spec_of(case.type)
+    return resolve(spec.redact)(session, user, case, detail) if spec and spec.redact else detail
+
+
+def listing(session: Session, user: User, *, type: str | None = None, status: str | None = None,
+            city: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+    """Cases the caller may see, newest first, with the total."""
+    conds: list[Any] = case_repo.visible_to(user)
+    for field, value in ((Case.type, type), (Case.status, status), (Case.city, city)):
+        if value:
+            conds.append(field == value)
+    if q:
+        conds.append(col(Case.title).contains(q))
+    limit = max(1, min(limit, 200))
+    total = session.exec(select(func.count()).select_from(Case).where(*conds)).one()
+    rows = session.exec(select(Case).where(*conds).order_by(col(Case.created_at).desc()).offset(max(0, offset))
+                        .limit(limit))
+    return list(rows), int(total)
+
+
+async def submit(session: Session, engine: Engine, user: User, *, case_type: str, data: dict[str, Any],
+                 now: datetime, idempotency_key: str | None = None) -> Case:
+    """Submit an application: the process's form and checks, the case row, then its workflow (after the commit).
+    The same Idempotency-Key returns the case created first."""
+    spec = spec_of(case_type)
+    if spec is None or not spec.applicant_roles or spec.case_form is None:
+        open_types = ", ".join(t for t, sp in specs().items() if sp.applicant_roles)
+        raise Invalid(f"unknown case type '{case_type}'; expected one of {open_types}",
+                      code="unknown_case_type", params={"case_type": case_type})
+    require(user, *spec.applicant_roles)
+    if idempotency_key:
+        prior = session.exec(select(Case).where(Case.applicant_user_id == user.id,
+                                                Case.idempotency_key == idempotency_key)).first()
+        if prior is not None:
+            await committed(session, lambda: start_case(engine.client, engine.task_queue, prior, user))
+            return prior
+    try:
+        clean = spec.case_form.model_validate(data).model_dump()
+    except ValidationError as exc:
+        raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
+    org = users.org(session, user.org_id)
+    if org is None:
+        raise Forbidden("your account has no organisation to apply for", code="no_organisation")
+    if org.blacklisted:
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}",
+                        code="bad_credit", params={"org": org.name, "reason": org.blacklist_reason})
+    running = session.exec(select(Case).where(Case.type == case_type, Case.applicant_org_id == org.id,
+                                              col(Case.closed_at).is_(None))).first()
+    if running is not None and not spec.many_open:
+        raise Conflict(f"{org.name} already has an open {case_type} case ({running.id}); finish or withdraw it first",
+                       code="already_open_case",
+                       params={"org": org.name, "case_type": case_type, "case_id": running.id})
+    result = resolve(spec.create_check)(session, user=user, org=org, data=clean, now=now) if spec.create_check else {}
+    case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=case_type, status="submitted",
+                title=f"{spec.title}：{org.name}", applicant=org.name,
+                applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
+                data=clean, idempotency_key=idempotency_key, created_at=now, updated_at=now)
+    case.result = result
+    session.add(case)
+    session.flush()
+    case_repo.attach_uploads(session, user, case.id, clean)
+    audit.record(session, action="submitted", at=now, actor=user.username, case_id=case.id,
+                 message=f"{org.name}提交{spec.title}", after={"data": clean})
+    await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
+    return case
