@@ -16,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import NowDep, SessionDep, UserDep, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.views import case_json, iso, task_json
-from api.workflows import signal_deadline, signal_due
+from api.workflows import committed, signal_deadline, signal_due
 from db import audit, users
 from db import tasks as task_repo
 from db.calendar import YEARS, due_times, fixed_due_times, load_calendar
@@ -66,9 +66,9 @@ async def terminate(case_id: str, body: Reason, request: Request, session: Sessi
     if case.closed_at is not None:
         raise Conflict(f"case {case_id} is already closed ({case.status})", code="case_already_closed",
                        params={"case_id": case_id, "case_status": case.status})
-    session.commit()  # release the database while Temporal is called
     try:
-        await request.app.state.temporal.get_workflow_handle(case_id).terminate(reason=body.reason)
+        await committed(session, lambda: request.app.state.temporal.get_workflow_handle(case_id).terminate(
+            reason=body.reason))
     except RPCError:
         pass  # the process may already be gone; the case is closed below either way
     before = case.status
@@ -200,8 +200,7 @@ async def extend(task_id: str, body: Extend, request: Request, session: SessionD
     audit.record(session, action="task_extended", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
                  message=f"「{task.title}」延期{body.working_days}个工作日：{body.reason}", before=before,
                  after={"due_at": iso(task.due_at), "due_working_days": task.due_working_days})
-    session.commit()
-    await signal_due(request.app.state.temporal, case_id=task.case_id, change=change)
+    await committed(session, lambda: signal_due(request.app.state.temporal, case_id=task.case_id, change=change))
     return task_json(task, now=now)
 
 
@@ -236,12 +235,15 @@ async def put_calendar(year: int, body: CalendarEntry, request: Request, session
     changes = recompute_deadlines(session, year=year)
     moved = [d for d in session.exec(select(Deadline).where(col(Deadline.id).in_(list(periods))))
              if d.closes_at != periods[d.id]]
-    session.commit()
-    for case_id, change in changes:
-        await signal_due(request.app.state.temporal, case_id=case_id, change=change)
-    for d in moved:  # a public notice's close moved: its workflow re-times the close and the objection check
-        await signal_deadline(request.app.state.temporal, case_id=d.case_id,
-                              change=DeadlineChanged(name=d.name, closes_at=d.closes_at))
+
+    async def tell_cases() -> None:
+        for case_id, change in changes:
+            await signal_due(request.app.state.temporal, case_id=case_id, change=change)
+        for d in moved:  # a public notice's close moved: its workflow re-times the close and the objection check
+            await signal_deadline(request.app.state.temporal, case_id=d.case_id,
+                                  change=DeadlineChanged(name=d.name, closes_at=d.closes_at))
+
+    await committed(session, tell_cases)
     return {"year": year, "confirmed": True, "recomputed_tasks": len(changes)}
 
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from api.deps import NowDep, SessionDep, UserDep
 from api.errors import ApiError, Conflict
 from api.security import clear_failures, hash_password, issue_token, record_failure, throttled, verify_password
-from api.workflows import start_case
+from api.workflows import committed, start_case
 from db import audit, users
 from db.models import Case, Organization, User
 from forms.registration import RegistrationForm
@@ -91,9 +91,8 @@ async def register_account(request: Request, session: Any, form: RegistrationFor
     session.add(case)
     audit.record(session, action="registered", at=now, actor=form.username, case_id=case.id,
                  message=f"{o.name}提交注册申请", after={"kind": form.kind})
-    session.commit()
     st = request.app.state
-    await start_case(st.temporal, st.settings.task_queue, case, user)
+    await committed(session, lambda: start_case(st.temporal, st.settings.task_queue, case, user))
     return {"username": user.username, "status": "pending", "case_id": case.id,
             "detail": "registered; the account can log in once an operator approves it"}
 

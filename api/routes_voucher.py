@@ -268,13 +268,16 @@ async def set_budget(year: int, body: BudgetIn, request: Request, session: Sessi
         raise Conflict(exc.message, code=exc.code) from None
     audit.record(session, action="budget", at=now, actor=user.username,
                  message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
-    session.commit()
-    for cid, state in [*((c, "reserved") for c in change.promoted), *((c, "dropped") for c in change.dropped)]:
-        try:  # a case that ended meanwhile is skipped
-            await case_signal(request.app.state.temporal, case_id=cid, signal=VoucherWorkflow.fund_changed,
-                              arg=FundChanged(state=state))
-        except RPCError:
-            pass
+
+    async def tell_cases() -> None:
+        for cid, state in [*((c, "reserved") for c in change.promoted), *((c, "dropped") for c in change.dropped)]:
+            try:  # a case that ended meanwhile is skipped
+                await case_signal(request.app.state.temporal, case_id=cid, signal=VoucherWorkflow.fund_changed,
+                                  arg=FundChanged(state=state))
+            except RPCError:
+                pass
+
+    await committed(session, tell_cases)
     return fund_repo.summary(session, year=year)
 
 
