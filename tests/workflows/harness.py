@@ -13,6 +13,7 @@ a new process adds its own activities with `fakes.add(...)`. An activity without
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -23,7 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.client import WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -180,6 +182,8 @@ class FakeActivities:
         async with self._changed:
             self.calls.append(Call(name, inp, activity.info().workflow_id or ""))
             self._changed.notify_all()
+        if inspect.isawaitable(value):  # a fake that waits for the test (to hold an activity in flight)
+            value = await value
         return value
 
     @activity.defn(dynamic=True)
@@ -215,19 +219,19 @@ class FakeActivities:
             ct.Prepared(experts=["expert1", "expert2", "expert3"], platform_name="测试示范平台", applicant="宁夏测试有限公司"))
         add(ct.GRANT_CERTIFICATION, ct.GrantInput, self._grant)
         add(vt.VOUCHER_START, vt.VoucherStartInput,
-            vt.VoucherStarted(policy="2026", policy_title="测试政策", bidding_working_days=5,
+            vt.VoucherStarted(policy="2017", policy_title="宁非公经发〔2017〕101号", bidding_working_days=5,
                               expiry_reminder_days=[30, 7], supervision_fee_bp=300))
         add(vt.OPEN_BIDDING, vt.BiddingInput, lambda i: vt.BiddingOpened(closes_at=i.at + timedelta(days=7)))
         add(vt.CLOSE_BIDDING, vt.BiddingInput, vt.BidsClosed(bid_ids=[1]))
         add(vt.CHOOSE_BID, vt.ChooseBidInput,
-            vt.ChosenBid(ok=True, provider_org_id=7, provider_name="测试服务机构", amount_fen=10_000_000))
+            vt.ChosenBid(ok=True, provider_org_id=7, provider_name="测试服务机构", amount_fen=1_000_000))
         add(vt.RESERVE_FUND, vt.ApplyInput,
             lambda i: vt.FundResult(state="reserved", amount_fen=i.contract_amount_fen // 2, year=i.at.year))
-        add(vt.FUND_OP, vt.FundOpInput, lambda i: vt.FundResult(state={"release": "released", "void": "void",
-                                                                        "settle": "settled"}.get(i.op, "reserved")))
+        after = {"release": "released", "lapse": "released", "void": "void", "settle": "settled"}
+        add(vt.FUND_OP, vt.FundOpInput, lambda i: vt.FundResult(state=after.get(i.op, "reserved")))
         add(vt.ISSUE_VOUCHER, vt.IssueInput,
             lambda i: vt.IssuedVoucher(voucher_no="NXV-TEST-0001", valid_until=(i.at + timedelta(days=180)).date(),
-                                       amount_fen=5_000_000))
+                                       amount_fen=500_000))
         add(vt.PROJECT_VOUCHER, vt.VoucherProjection)
         add(vt.VOID_CASE, vt.VoidCaseInput)
         add(vt.NEXT_REPORT_AT, vt.StatisticsDraftInput, lambda i: vt.NextReport(report_at=i.at + timedelta(days=31)))
@@ -276,15 +280,28 @@ class Harness:
     fakes: FakeActivities
     task_queue: str
 
+    started: list[str] = field(default_factory=list)
+    handles: dict[str, WorkflowHandle[Any, Any]] = field(default_factory=dict)
+
     async def start(self, run: Any, arg: BaseModel, *, id: str) -> WorkflowHandle[Any, Any]:
         """Start a workflow (e.g. `RegistrationWorkflow.run`) on the harness's queue, the case id as workflow id."""
-        return await self.env.client.start_workflow(run, arg, id=id, task_queue=self.task_queue)
+        self.track(id)
+        self.handles[id] = await self.env.client.start_workflow(run, arg, id=id, task_queue=self.task_queue)
+        return self.handles[id]
+
+    def handle(self, workflow_id: str) -> WorkflowHandle[Any, Any]:
+        """The workflow's handle: the one `start` returned (only its `result()` lets simulated time skip)."""
+        return self.handles.get(workflow_id) or self.env.client.get_workflow_handle(workflow_id)
+
+    def track(self, workflow_id: str) -> None:
+        """Terminate this workflow when the test ends (one a workflow starts, such as a child with a fixed id, may
+        not have called an activity yet)."""
+        self.started.append(workflow_id)
 
     async def decide(self, task: FakeTask, decision: str, actor: str, *, comment: str = "",
                      data: dict[str, Any] | None = None) -> t.DecisionResult:
         """Complete `task` as the API does: the `complete_task` Update with the task id as Update id."""
-        handle = self.env.client.get_workflow_handle(task.case_id)
-        return await handle.execute_update(CaseWorkflow.complete_task, t.DecisionInput(
+        return await self.handle(task.case_id).execute_update(CaseWorkflow.complete_task, t.DecisionInput(
             task_id=task.id, decision=decision, actor=actor, comment=comment, data=data or {}), id=task.id)
 
     async def step(self, task_type: str, decision: str, actor: str, *, case_id: str | None = None,
@@ -294,17 +311,62 @@ class Harness:
         await self.decide(task, decision, actor, comment=comment, data=data)
         return task
 
-    async def result(self, handle: WorkflowHandle[Any, Any], *, timeout: float = WAIT) -> Any:
-        """The workflow's result; under time skipping, waiting on it lets simulated time run to the next timer."""
-        return await asyncio.wait_for(handle.result(), timeout)
+    async def result(self, workflow_id: str, *, timeout: float = WAIT) -> Any:
+        """The workflow's result; while waiting for it, simulated time skips to each next timer."""
+        return await asyncio.wait_for(self.handle(workflow_id).result(), timeout)
+
+    async def idle(self, workflow_id: str, *, timeout: float = WAIT) -> None:
+        """Wait until the workflow has no activity or workflow task in flight (it waits for a timer or a message).
+
+        Send a signal after this when the workflow must already be waiting for it."""
+        handle = self.env.client.get_workflow_handle(workflow_id)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while (state := await _state(handle)) == "busy":
+            if loop.time() > end:
+                raise AssertionError(f"{workflow_id} is still busy after {timeout}s")
+            await asyncio.sleep(0.02)
+        assert state == "idle", f"{workflow_id} has ended"
+
+    async def end(self, workflow_id: str) -> None:
+        """Terminate a workflow once it is idle (see `_state`), e.g. a side workflow whose timers a test's time skip
+        must not fire; a workflow that has ended or never started is left alone."""
+        handle = self.env.client.get_workflow_handle(workflow_id)
+        try:
+            for _ in range(100):
+                state = await _state(handle)
+                if state == "idle":
+                    await handle.terminate(reason="ended by the test harness")
+                if state != "busy":
+                    return
+                await asyncio.sleep(0.02)
+        except RPCError:
+            pass  # it ended meanwhile, or never started
 
     async def _terminate_all(self) -> None:
         """End every workflow that ran on this queue (children included): a later test's leap must not wake them."""
-        for wid in dict.fromkeys(c.workflow_id for c in self.fakes.calls):
-            try:
-                await self.env.client.get_workflow_handle(wid).terminate(reason="test over")
-            except RPCError:
-                pass  # it had ended
+        for wid in dict.fromkeys([*self.started, *(c.workflow_id for c in self.fakes.calls)]):
+            await self.end(wid)
+
+
+_BUSY = (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
+
+
+async def _state(handle: WorkflowHandle[Any, Any]) -> str:
+    """closed | busy (an activity or a workflow task in flight) | idle.
+
+    Terminating a workflow with a task in flight leaks the time-skipping test server's lock (as sdk-java#1138), after
+    which simulated time no longer skips for any later test. The test server leaves `pending_workflow_task` out of
+    its description, so the history's last event tells."""
+    described = await handle.describe()
+    if described.status != WorkflowExecutionStatus.RUNNING:
+        return "closed"
+    if described.raw_description.pending_activities:
+        return "busy"
+    last = None
+    async for event in handle.fetch_history_events():
+        last = event
+    return "busy" if last is None or last.event_type in _BUSY else "idle"
 
 
 @asynccontextmanager

@@ -59,7 +59,7 @@ class TestApplication:
         rec = await harness.fakes.task("certification.city_recommendation", case_id)
         assert (rec.spec.role, rec.spec.city, rec.spec.decisions) == ("city_bureau", "yinchuan", ["recommend", "decline"])
         await harness.decide(rec, "decline", "city_yinchuan", comment="服务能力不足", data={"score": 52})
-        assert await harness.result(harness.env.client.get_workflow_handle(case_id)) == "rejected"
+        assert await harness.result(case_id) == "rejected"
         f = harness.fakes
         form = f.inputs("draft_document", case_id)[0]
         assert (form.kind, form.issuer, form.params) == ("recommendation_form", "yinchuan",
@@ -80,7 +80,7 @@ class TestApplication:
         again = await harness.step("certification.precheck", "reject", "department1", case_id=case_id,
                                    comment="财务报表不符合要求")
         assert (first.id, again.id) == (f"{case_id}.precheck.1", f"{case_id}.precheck.2")
-        assert await harness.result(harness.env.client.get_workflow_handle(case_id)) == "rejected"
+        assert await harness.result(case_id) == "rejected"
         f = harness.fakes
         assert f.statuses(case_id) == ["in_review", "returned", "in_review", "rejected"]
         assert f.inputs("set_case_status", case_id)[-1].result == {"reason": "初审未通过：财务报表不符合要求"}
@@ -108,7 +108,7 @@ class TestApplication:
         assert [(s["expert"], s["decision"], s["score"]) for s in scores] == [
             ("expert1", "approve", 91), ("expert2", "approve", 84), ("expert3", "reject", 55)]
         await harness.decide(onsite, "approve", "department1", data={"passed": False}, comment="场地与申报不符")
-        assert await harness.result(harness.env.client.get_workflow_handle(case_id)) == "rejected"
+        assert await harness.result(case_id) == "rejected"
         assert f.inputs("set_case_status", case_id)[-1].result == {"reason": "实地考察未通过：场地与申报不符"}
 
 
@@ -116,7 +116,7 @@ class TestPublicNotice:
     async def test_an_upheld_objection_rejects_the_application(self, harness: Harness) -> None:
         case_id = await _start(harness)
         await _to_notice(harness, case_id)
-        handle = harness.env.client.get_workflow_handle(case_id)
+        handle = harness.handle(case_id)
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await handle.execute_update(CertificationWorkflow.file_objection, ObjectionInput(
                 name=" ", contact="", reason="匿名举报", key="anon"))
@@ -127,7 +127,7 @@ class TestPublicNotice:
         review = await f.task("notice.objection_review", case_id)
         assert "张三" in review.spec.summary and review.spec.decisions == ["uphold", "dismiss"]
         await harness.decide(review, "uphold", "department1", comment="经核实属实")
-        assert await harness.result(handle) == "rejected"
+        assert await harness.result(case_id) == "rejected"
         decided = f.inputs("decide_objection", case_id)[0]
         assert (decided.objection_id, decided.decision) == (filed.objection_id, "uphold")
         assert f.statuses(case_id)[-2:] == ["public_notice", "rejected"]
@@ -138,7 +138,7 @@ class TestPublicNotice:
     async def test_a_dismissed_objection_lets_the_notice_close_and_the_title_be_granted(self, harness: Harness) -> None:
         case_id = await _start(harness)
         await _to_notice(harness, case_id)
-        handle = harness.env.client.get_workflow_handle(case_id)
+        handle = harness.handle(case_id)
         await handle.execute_update(CertificationWorkflow.file_objection, _objection("材料有误"))
         await harness.step("notice.objection_review", "dismiss", "department1", case_id=case_id, comment="不属实")
         f = harness.fakes

@@ -28,16 +28,13 @@ async def _start(h: Harness) -> str:
     return case_id
 
 
-async def _result(h: Harness, case_id: str) -> str:
-    return await h.result(h.env.client.get_workflow_handle(case_id))
-
 
 class TestProviderAdmission:
     async def test_three_approvals_file_the_provider_and_draft_the_filing_notice(self, harness: Harness) -> None:
         case_id = await _start(harness)
         for step in (OPERATOR, EXPERT, FILING):
             await harness.step(step, "approve", ACTORS[step], case_id=case_id)
-        assert await _result(harness, case_id) == "filed"
+        assert await harness.result(case_id) == "filed"
         f = harness.fakes
         assert [i.spec.type for i in f.inputs("open_task", case_id)] == [OPERATOR, EXPERT, FILING]
         assert [i.actor for i in f.inputs("close_task", case_id)] == ["operator1", "expert1", "department1"]
@@ -64,7 +61,7 @@ class TestProviderAdmission:
         assert (returned.id, again.id) == (f"{case_id}.expert_review.1", f"{case_id}.expert_review.2")
         await harness.decide(again, "approve", "expert2")
         await harness.step(FILING, "approve", "department1", case_id=case_id)
-        assert await _result(harness, case_id) == "filed"
+        assert await harness.result(case_id) == "filed"
         f = harness.fakes
         closed = {i.task_id: i for i in f.inputs("close_task", case_id)}
         assert closed[correction.id].update_case_data is True and closed[correction.id].data == {
@@ -81,7 +78,7 @@ class TestProviderAdmission:
                 await harness.step(step, "reject", ACTORS[step], case_id=case_id, comment="不符合条件")
                 break
             await harness.step(step, "approve", ACTORS[step], case_id=case_id)
-        assert await _result(harness, case_id) == "rejected"
+        assert await harness.result(case_id) == "rejected"
         f = harness.fakes
         assert f.inputs("open_task", case_id)[-1].spec.type == at
         assert "file_provider" not in f.names(case_id) and f.drafted(case_id) == []
@@ -100,4 +97,4 @@ class TestProviderAdmission:
         assert isinstance(refused.value.cause, ApplicationError) and refused.value.cause.type == "FourEyes"
         assert filing.status == "open" and filing.id not in [i.task_id for i in harness.fakes.inputs("close_task")]
         await harness.decide(filing, "approve", "department1")
-        assert await _result(harness, case_id) == "filed"
+        assert await harness.result(case_id) == "filed"

@@ -24,7 +24,7 @@ class TestRegistration:
         case_id = await _start(harness)
         task = await harness.step("registration.review", "approve", "operator1", case_id=case_id)
         assert task.spec.role == "operator" and task.spec.decisions == ["approve", "reject"]
-        assert await harness.result(harness.env.client.get_workflow_handle(case_id)) == "approved"
+        assert await harness.result(case_id) == "approved"
         f = harness.fakes
         assert f.names(case_id) == ["set_case_status", "open_task", "close_task", "decide_account", "set_case_status"]
         decided = f.inputs("decide_account", case_id)[0]
@@ -36,7 +36,7 @@ class TestRegistration:
     async def test_reject_tells_why(self, harness: Harness) -> None:
         case_id = await _start(harness)
         await harness.step("registration.review", "reject", "operator2", case_id=case_id, comment="营业执照模糊")
-        assert await harness.result(harness.env.client.get_workflow_handle(case_id)) == "rejected"
+        assert await harness.result(case_id) == "rejected"
         decided = harness.fakes.inputs("decide_account", case_id)[0]
         assert decided.approved is False and decided.reason == "营业执照模糊"
         final = harness.fakes.inputs("set_case_status", case_id)[-1]
