@@ -13,7 +13,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import time_skipping_server
-from tests.workflows.harness import Harness, running_harness
+from tests.workflows.harness import FakeActivities, Harness, running_harness
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +23,13 @@ async def harness_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-async def harness(harness_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
-    async with running_harness(harness_env) as h:
+def fakes() -> FakeActivities:
+    """The fake activities of a harness; a module testing a new process overrides this fixture to `add` its own
+    (the worker registers activities when it starts)."""
+    return FakeActivities()
+
+
+@pytest.fixture
+async def harness(harness_env: WorkflowEnvironment, fakes: FakeActivities) -> AsyncIterator[Harness]:
+    async with running_harness(harness_env, fakes=fakes) as h:
         yield h

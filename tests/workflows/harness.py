@@ -5,9 +5,14 @@ seconds without HTTP or a database.
 `FakeActivities` records every call (name and typed input) and keeps an in-memory task table: `open_task` opens a
 row with a simple due time (N calendar days, not working days), `close_task` and `cancel_tasks` close it. A test
 waits for a task of a type to be opened and decides it with the real `complete_task` Update (the task id as Update
-id), exactly as the API does. Every other fake returns a default that a test may replace (`fakes.returns(...)`), and
-a new process adds its own activities with `fakes.add(...)`. An activity without a fake fails the workflow at once
-(non-retryable) and the waiting test says which name is missing.
+id), exactly as the API does. Every other fake returns a default that a test may replace (`fakes.returns(...)`).
+A new process adds its own activities with `fakes.add(...)` before the worker starts: its test module overrides the
+`fakes` fixture (tests/workflows/conftest.py) with one that adds them. An activity without a fake fails the workflow
+at once (non-retryable) and the waiting test says which name is missing.
+
+Time: the server's clock runs in real time except while a test waits on `Harness.result` or calls `env.sleep`; then
+it jumps to the next timer of any running workflow. So a test ends the side workflows it does not test (`end`), and
+the harness terminates every workflow of a test when it ends, only once each is idle (see `_state`).
 """
 
 from __future__ import annotations
@@ -76,7 +81,7 @@ class FakeTask:
 @dataclass
 class _Fake:
     input_type: type
-    result: Any  # a value, or a callable taking the input (and the FakeActivities) and returning the value
+    result: Any  # a value, or a callable taking the input and returning the value (or an awaitable of it)
 
 
 def _end_of(day: date) -> datetime:
@@ -106,7 +111,8 @@ class FakeActivities:
         self._fakes[name] = _Fake(input_type, result)
 
     def returns(self, name: str, result: Any) -> None:
-        """What the fake `name` returns from now on: a value, or `fn(input)` computing it per call."""
+        """What the fake `name` returns from now on: a value, or `fn(input)` computing it per call (an async `fn`
+        may wait for the test, holding the activity in flight)."""
         self._fakes[name].result = result
 
     def activities(self) -> list[Callable[..., Any]]:
