@@ -14,12 +14,14 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from rules.calendar import SHANGHAI
 from tests.helpers import wait_for
 from tests.workflows.harness import FakeActivities, Harness
 from workflows.types import CaseInput, CaseStatusInput
 from workflows.voucher import VoucherWorkflow
 from workflows.voucher_statistics import STATISTICS_ID
 from workflows.voucher_types import (
+    ApplyInput,
     BidsClosed,
     FundChanged,
     FundResult,
@@ -56,9 +58,9 @@ async def _to_first_review(h: Harness, case_id: str) -> None:
     await h.step("voucher.apply", "submit", "ent_a", case_id=case_id, data={"contract_amount_fen": CONTRACT})
 
 
-async def _waitlisted(h: Harness) -> FundResult:
-    """Waitlisted in the fund of the simulated clock's year (a waitlisted application lapses when its year ends)."""
-    return FundResult(state="waitlisted", amount_fen=500_000, year=(await h.env.get_current_time()).year)
+def _waitlisted(inp: ApplyInput) -> FundResult:
+    """Waitlisted in the fund of the application's year (a waitlisted application lapses when that year ends)."""
+    return FundResult(state="waitlisted", amount_fen=500_000, year=inp.at.astimezone(SHANGHAI).year)
 
 
 def _fund_ops(f: FakeActivities, case_id: str) -> list[str]:
@@ -141,7 +143,7 @@ class TestEndingEarly:
 class TestFund:
     async def test_a_waitlisted_application_is_reviewed_once_the_fund_moves_it_up(self, harness: Harness) -> None:
         f = harness.fakes
-        f.returns("voucher_reserve_fund", await _waitlisted(harness))
+        f.returns("voucher_reserve_fund", _waitlisted)
         case_id = await _start(harness)
         await _to_first_review(harness, case_id)
         await f.call("set_case_status", case_id, lambda i: i.status == "waitlisted")
@@ -160,7 +162,7 @@ class TestFund:
     async def test_a_promotion_signalled_while_the_waitlisted_status_is_written_is_not_lost(
             self, harness: Harness) -> None:
         f = harness.fakes
-        f.returns("voucher_reserve_fund", await _waitlisted(harness))
+        f.returns("voucher_reserve_fund", _waitlisted)
         signalled = asyncio.Event()
 
         async def set_status_after_the_signal(inp: CaseStatusInput) -> None:
