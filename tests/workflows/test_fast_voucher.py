@@ -40,9 +40,9 @@ async def _start(h: Harness) -> str:
     case_id = f"V-FAST-{uuid.uuid4().hex[:8]}"
     await h.start(VoucherWorkflow.run, CaseInput(case_id=case_id, case_type="voucher", applicant_username="ent_a",
                                                  applicant_org_id=5), id=case_id)
-    # Every voucher case starts the monthly statistics (an abandoned child, tested in test_voucher_statistics.py).
-    # End it: its report timer would fire whenever simulated time skips, here past the end of a case.
-    await h.fakes.call("voucher_next_report_at", STATISTICS_ID)
+    # A voucher case may start the monthly statistics (an abandoned child, tested in test_voucher_statistics.py;
+    # issue 8 moves the start to the worker). End it: its report timer would fire whenever simulated time skips.
+    await h.fakes.task("voucher.demand_review", case_id)
     await h.end(STATISTICS_ID)
     return case_id
 
