@@ -1,0 +1,219 @@
+"""The voucher's paths on fake activities (tests/workflows/harness.py): the demand review (reject, return and
+correction), the withdrawal, no bids, the fraud void, a waitlisted application moved up, and the whole walk to the
+settlement with both four-eyes steps. The fund, the bids and the policy are fakes: their rules have their own tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from rules.calendar import SHANGHAI
+from tests.helpers import wait_for
+from tests.workflows.harness import FakeActivities, Harness
+from workflows.types import CaseInput, CaseStatusInput
+from workflows.voucher import VoucherWorkflow
+from workflows.voucher_statistics import STATISTICS_ID
+from workflows.voucher_types import (
+    ApplyInput,
+    BidsClosed,
+    FundChanged,
+    FundResult,
+    VoidRequest,
+    WithdrawRequest,
+    WithdrawResult,
+)
+
+pytestmark = pytest.mark.workflow
+
+BIDDING_OVER = timedelta(days=8)  # the fake bidding closes 7 days after it opens
+CONTRACT = 1_000_000  # fen; the fake fund reserves half of it
+
+
+async def _start(h: Harness) -> str:
+    case_id = f"V-FAST-{uuid.uuid4().hex[:8]}"
+    await h.start(VoucherWorkflow.run, CaseInput(case_id=case_id, case_type="voucher", applicant_username="ent_a",
+                                                 applicant_org_id=5), id=case_id)
+    # A voucher case may start the monthly statistics (an abandoned child, tested in test_voucher_statistics.py;
+    # issue 8 moves the start to the worker). End it: its report timer would fire whenever simulated time skips.
+    await h.fakes.task("voucher.demand_review", case_id)
+    await h.end(STATISTICS_ID)
+    return case_id
+
+
+
+async def _to_first_review(h: Harness, case_id: str) -> None:
+    """Demand approved, bidding over, a bid chosen and awarded, the application submitted and the fund reserved."""
+    await h.step("voucher.demand_review", "approve", "operator1", case_id=case_id)
+    await h.fakes.call("set_case_status", case_id, lambda i: i.status == "bidding")
+    await h.env.sleep(BIDDING_OVER)
+    await h.step("voucher.choose_bid", "submit", "ent_a", case_id=case_id, data={"bid_id": 1})
+    await h.step("voucher.award_review", "approve", "operator1", case_id=case_id)
+    await h.step("voucher.apply", "submit", "ent_a", case_id=case_id, data={"contract_amount_fen": CONTRACT})
+
+
+def _waitlisted(inp: ApplyInput) -> FundResult:
+    """Waitlisted in the fund of the application's year (a waitlisted application lapses when that year ends)."""
+    return FundResult(state="waitlisted", amount_fen=500_000, year=inp.at.astimezone(SHANGHAI).year)
+
+
+def _fund_ops(f: FakeActivities, case_id: str) -> list[str]:
+    return [i.op for i in f.inputs("voucher_fund_op", case_id)]
+
+
+class TestDemandReview:
+    async def test_reject_closes_the_case(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        task = await harness.step("voucher.demand_review", "reject", "operator1", case_id=case_id, comment="需求不明确")
+        assert (task.spec.role, task.spec.decisions) == ("operator", ["approve", "reject", "return"])
+        assert await harness.result(case_id) == "rejected"
+        f = harness.fakes
+        assert f.statuses(case_id) == ["in_review", "rejected"]
+        final = f.inputs("set_case_status", case_id)[-1]
+        assert final.closed and "需求不明确" in final.message
+        assert "voucher_open_bidding" not in f.names(case_id) and _fund_ops(f, case_id) == []
+        assert f.notified(case_id) == ["result"]
+
+    async def test_return_sends_the_demand_back_and_resumes_the_review(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        await harness.step("voucher.demand_review", "return", "operator1", case_id=case_id, comment="请补充预算")
+        correction = await harness.fakes.task("voucher.correction", case_id)
+        assert (correction.spec.role, correction.spec.org_id) == ("enterprise", 5)
+        await harness.decide(correction, "submit", "ent_a", data={"budget_fen": 300_000})
+        again = await harness.step("voucher.demand_review", "approve", "operator2", case_id=case_id)
+        assert again.id == f"{case_id}.demand_review.2"
+        f = harness.fakes
+        await f.call("set_case_status", case_id, lambda i: i.status == "bidding")
+        assert f.statuses(case_id) == ["in_review", "returned", "in_review", "bidding"]
+        assert f.inputs("voucher_open_bidding", case_id)[0].working_days == 5  # the policy's, from voucher_start
+
+
+class TestEndingEarly:
+    async def test_the_enterprise_withdraws_during_the_demand_review(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        task = await harness.fakes.task("voucher.demand_review", case_id)
+        handle = harness.handle(case_id)
+        got = await handle.execute_update(VoucherWorkflow.withdraw, WithdrawRequest(reason="已自行解决", actor="ent_a"))
+        assert got == WithdrawResult(status="withdrawing")
+        assert await harness.result(case_id) == "withdrawn"
+        f = harness.fakes
+        assert task.status == "cancelled" and "close_task" not in f.names(case_id)
+        assert _fund_ops(f, case_id) == ["release"]
+        assert f.inputs("voucher_project", case_id)[-1].voucher["status"] == "withdrawn"
+        final = f.inputs("set_case_status", case_id)[-1]
+        assert (final.status, final.closed) == ("withdrawn", True) and "已自行解决" in final.message
+        assert f.notified(case_id) == ["withdrawn"]  # no provider yet: the enterprise only
+        with pytest.raises(RPCError, match="not found"):  # an Update to a finished case (the API answers 409)
+            await handle.execute_update(VoucherWorkflow.withdraw, WithdrawRequest(reason="再次撤回", actor="ent_a"))
+
+    async def test_no_bid_before_the_close_closes_the_demand(self, harness: Harness) -> None:
+        harness.fakes.returns("voucher_close_bidding", BidsClosed(bid_ids=[]))
+        case_id = await _start(harness)
+        await harness.step("voucher.demand_review", "approve", "operator1", case_id=case_id)
+        assert await harness.result(case_id) == "closed"  # waiting on the result lets the bidding period pass
+        f = harness.fakes
+        assert f.statuses(case_id) == ["in_review", "bidding", "closed"]
+        assert f.open_tasks(case_id=case_id) == [] and "voucher_choose_bid" not in f.names(case_id)
+
+    async def test_a_fraud_void_during_the_first_review_returns_the_money_and_sanctions_both(
+            self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        first = await harness.fakes.task("voucher.first_review", case_id)
+        handle = harness.handle(case_id)
+        await handle.signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="department1"))
+        assert await harness.result(case_id) == "void"
+        f = harness.fakes
+        assert first.status == "cancelled"
+        assert _fund_ops(f, case_id) == ["void"]
+        voided = f.inputs("voucher_void_case", case_id)[0]
+        assert (voided.reason, voided.actor, voided.provider_org_id) == ("虚假合同", "department1", 7)
+        assert f.drafted(case_id) == ["voucher_void_decision"]
+        assert f.statuses(case_id)[-1] == "void"
+        told = [(i.kind, i.usernames, i.roles, i.org_id) for i in f.inputs("notify", case_id)]
+        assert told[-2:] == [("void", ["ent_a"], [], None), ("void", [], ["provider"], 7)]
+
+
+class TestFund:
+    async def test_a_waitlisted_application_is_reviewed_once_the_fund_moves_it_up(self, harness: Harness) -> None:
+        f = harness.fakes
+        f.returns("voucher_reserve_fund", _waitlisted)
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        await f.call("set_case_status", case_id, lambda i: i.status == "waitlisted")
+        await harness.idle(case_id)  # waiting for the fund (see the xfail test below for why this matters)
+        assert f.open_tasks("voucher.first_review", case_id) == []
+        f.returns("voucher_fund_op", FundResult(state="reserved", amount_fen=500_000))
+        await harness.handle(case_id).signal(VoucherWorkflow.fund_changed, FundChanged(state="reserved"))
+        first = await f.task("voucher.first_review", case_id)
+        assert "5000.00" in first.spec.summary
+        assert _fund_ops(f, case_id) == ["state"]
+
+
+    @pytest.mark.xfail(strict=True, reason="workflow bug: VoucherWorkflow._apply clears _fund_changed after the "
+                       "set_case_status('waitlisted') activity, so a promotion signalled while that activity runs is "
+                       "lost and the case waits until its fund year ends (then the lapse finds it reserved)")
+    async def test_a_promotion_signalled_while_the_waitlisted_status_is_written_is_not_lost(
+            self, harness: Harness) -> None:
+        f = harness.fakes
+        f.returns("voucher_reserve_fund", _waitlisted)
+        signalled = asyncio.Event()
+
+        async def set_status_after_the_signal(inp: CaseStatusInput) -> None:
+            if inp.status == "waitlisted":
+                await signalled.wait()
+
+        f.returns("set_case_status", set_status_after_the_signal)
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        await f.call("set_case_status", case_id, lambda i: i.status == "waitlisted")
+        f.returns("voucher_fund_op", FundResult(state="reserved", amount_fen=500_000))
+        handle = harness.handle(case_id)
+        await handle.signal(VoucherWorkflow.fund_changed, FundChanged(state="reserved"))
+
+        async def handled() -> bool:
+            """The signal's workflow task completed while the activity still runs."""
+            kinds = [e.event_type async for e in handle.fetch_history_events()]
+            signal_at = kinds.index(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) \
+                if EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED in kinds else len(kinds)
+            return EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED in kinds[signal_at:]
+
+        await wait_for(handled, timeout=5, what="the signal to be handled")
+        signalled.set()
+        await f.task("voucher.first_review", case_id, timeout=3)
+
+
+class TestSettlement:
+    async def test_the_whole_walk_to_the_settlement(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+        final = await harness.fakes.task("voucher.final_review", case_id)
+        assert final.excluded_users == ["operator1"]
+        await harness.decide(final, "approve", "department1")
+        await harness.step("voucher.delivery", "submit", "prov_a", case_id=case_id, data={"paid_fen": 500_000})
+        await harness.step("voucher.confirm", "submit", "ent_a", case_id=case_id, data={"satisfaction": "satisfied"})
+        await harness.step("voucher.settlement_review", "approve", "operator2", case_id=case_id,
+                           data={"supervision_fee_bp": 400})
+        approval = await harness.fakes.task("voucher.settlement_approval", case_id)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await harness.decide(approval, "approve", "operator2")
+        assert isinstance(refused.value.cause, ApplicationError) and refused.value.cause.type == "FourEyes"
+        await harness.decide(approval, "approve", "department2")
+        assert await harness.result(case_id) == "settled"
+        f = harness.fakes
+        assert f.statuses(case_id) == ["in_review", "bidding", "choosing", "in_review", "applying", "in_review",
+                                       "issued", "in_service", "settling", "settled"]
+        assert f.inputs("voucher_reserve_fund", case_id)[0].contract_amount_fen == CONTRACT
+        assert _fund_ops(f, case_id) == ["settle"] and f.inputs("voucher_fund_op", case_id)[0].amount_fen == 500_000
+        assert f.drafted(case_id) == ["voucher_certificate", "three_party_contract", "settlement_statement"]
+        voucher = f.inputs("voucher_project", case_id)[-1].voucher
+        assert (voucher["status"], voucher["settled_fen"], voucher["supervision_fee_fen"], voucher["voucher_no"]) == (
+            "settled", 500_000, 40_000, "NXV-TEST-0001")
+        assert f.notified(case_id)[-2:] == ["settled", "settled"]  # the enterprise and the provider
