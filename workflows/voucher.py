@@ -249,6 +249,11 @@ class VoucherWorkflow(CaseWorkflow):
             step="apply", type="voucher.apply", title="申领服务券", role="enterprise", org_id=self.case.applicant_org_id,
             decisions=SUBMIT, form="voucher_apply"))
         contract = int(decision.data["contract_amount_fen"])
+        # Patched "voucher-fund-signal-kept": a promotion signalled while the status was being written was lost
+        # (the flag was cleared after that activity); now it is cleared only before the fund is read.
+        signal_kept = workflow.patched("voucher-fund-signal-kept")
+        if signal_kept:
+            self._fund_changed = False
         got: FundResult = await run_activity(
             RESERVE_FUND, ApplyInput(case_id=self.case.case_id, contract_amount_fen=contract, at=workflow.now()),
             FundResult)
@@ -261,16 +266,21 @@ class VoucherWorkflow(CaseWorkflow):
         year_end = datetime(got.year + 1, 1, 1, tzinfo=SHANGHAI) if got.year else None
         while got.state == "waitlisted":
             await self.set_status("waitlisted", "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补")
-            self._fund_changed = False
+            if not signal_kept:
+                self._fund_changed = False
             if not lapses or year_end is None:
                 await workflow.wait_condition(lambda: self._fund_changed or self._stopping)
                 self._raise_if_stopping()
+                if signal_kept:
+                    self._fund_changed = False
                 got = await self._fund("state")
                 continue
             try:
                 await workflow.wait_condition(lambda: self._fund_changed or self._stopping, timeout=max(
                     year_end - workflow.now(), timedelta(seconds=1)))
                 self._raise_if_stopping()
+                if signal_kept:
+                    self._fund_changed = False
                 got = await self._fund("state")
             except TimeoutError:
                 got = await self._fund("lapse")  # leaves a reservation promoted at the last moment alone

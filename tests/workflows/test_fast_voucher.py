@@ -147,7 +147,7 @@ class TestFund:
         case_id = await _start(harness)
         await _to_first_review(harness, case_id)
         await f.call("set_case_status", case_id, lambda i: i.status == "waitlisted")
-        await harness.idle(case_id)  # waiting for the fund (see the xfail test below for why this matters)
+        await harness.idle(case_id)  # waiting for the fund (see the test below for why this matters)
         assert f.open_tasks("voucher.first_review", case_id) == []
         f.returns("voucher_fund_op", FundResult(state="reserved", amount_fen=500_000))
         await harness.handle(case_id).signal(VoucherWorkflow.fund_changed, FundChanged(state="reserved"))
@@ -156,9 +156,6 @@ class TestFund:
         assert _fund_ops(f, case_id) == ["state"]
 
 
-    @pytest.mark.xfail(strict=True, reason="workflow bug: VoucherWorkflow._apply clears _fund_changed after the "
-                       "set_case_status('waitlisted') activity, so a promotion signalled while that activity runs is "
-                       "lost and the case waits until its fund year ends (then the lapse finds it reserved)")
     async def test_a_promotion_signalled_while_the_waitlisted_status_is_written_is_not_lost(
             self, harness: Harness) -> None:
         f = harness.fakes

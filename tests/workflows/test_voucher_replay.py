@@ -1,7 +1,7 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
-FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v3.json (then review the diff); v1 and
-the v2 files are kept as recorded by earlier versions (before patch "statistics-started-by-worker"): running cases of
-those versions must still replay."""
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v4.json (then review the diff). The
+older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
+v3 before "voucher-fund-signal-kept"; running cases of those versions must still replay."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v3.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v4.json").write_text(history.to_json())
 
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
