@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from db import assessment as repo
 from db import audit
 from db.calendar import load_calendar
-from db.certification import upsert_deadline
+from db.deadlines import upsert_deadline
 from db.engine import session_scope
 from db.models import Case
 from rules.calendar import SHANGHAI

@@ -54,8 +54,16 @@ with workflow.unsafe.imports_passed_through():
         RevokeSubjectInput,
         ScheduleInput,
     )
-    from workflows.certification_types import UPDATE_RESULT, ResultInput
-    from workflows.types import DRAFT_DOCUMENT, NOTIFY, CaseInput, DraftDocumentInput, NotifyInput, StepSpec
+    from workflows.types import (
+        DRAFT_DOCUMENT,
+        NOTIFY,
+        UPDATE_RESULT,
+        CaseInput,
+        DraftDocumentInput,
+        NotifyInput,
+        ResultInput,
+        StepSpec,
+    )
 
 RATING_ZH = {"excellent": "优秀", "qualified": "合格", "failed": "不合格"}
 

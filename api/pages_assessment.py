@@ -1,0 +1,9 @@
+"""Assessment pages (P5) over the assessment API's route functions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.pages_common import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
