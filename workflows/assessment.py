@@ -76,6 +76,27 @@ def indicator_set(kind: str, data: dict[str, Any]) -> IndicatorSet:
                         provisional=bool(data.get("provisional", False)))
 
 
+FIGURE_LABELS = {"reports_sent": "已报送服务数据", "reports_overdue": "逾期报送", "vouchers_settled": "已结算服务券",
+                 "settled_fen": "结算金额（分）", "satisfaction": "企业评价"}
+
+
+def _weights(ind: IndicatorSet) -> str:
+    total = sum(i.weight for i in ind.indicators) or 1
+    return "；".join(f"{i.key} {i.name} {i.weight * 100 / total:.0f}%" for i in ind.indicators)
+
+
+def self_report_summary(prep: Prepared, ind: IndicatorSet) -> str:
+    """What the subject reports on (figures as {"key": "情况"}) and what the system already knows (pre-filled)."""
+    known = "，".join(f"{FIGURE_LABELS.get(k, k)}{v}" for k, v in prep.figures.items()) or "无"
+    return f"{prep.subject_name}：请逐项填报指标情况（figures 按 {{指标键: 情况}}）——{_weights(ind)}。系统已知数据：{known}。"
+
+
+def scoring_summary(prep: Prepared, ind: IndicatorSet) -> str:
+    """The indicator set of the campaign's version, its weights and thresholds, as the assessor scores."""
+    return (f"{prep.subject_name}：按第{prep.indicator_version}版指标逐项打分（0-100，scores 按 {{指标键: 分数}}）——"
+            f"{_weights(ind)}。优秀≥{ind.excellent_min:g}，合格≥{ind.qualified_min:g}。")
+
+
 @workflow.defn
 class AssessmentWorkflow(CaseWorkflow):
     """One subject's yearly assessment and its consequences (004 art. 13)."""
@@ -99,7 +120,7 @@ class AssessmentWorkflow(CaseWorkflow):
         own = {"role": SELF_ROLE[prep.kind], "org_id": prep.subject_org_id}
         report = await self.human_step(StepSpec(
             step="self_report", type="assessment.self_report", title=f"{label}自评", decisions=["submit"],
-            form="assessment_self_report", summary=f"{prep.subject_name}：填报{len(ind.indicators)}项指标",
+            form="assessment_self_report", summary=self_report_summary(prep, ind),
             due_at=prep.self_report_due, **own))
         await self._result({"self_report": {"figures": report.data.get("figures", {}),
                                             "summary": report.data.get("summary", "")}}, "考核对象已提交自评")
@@ -107,8 +128,7 @@ class AssessmentWorkflow(CaseWorkflow):
         while True:
             scored = await self.human_step(StepSpec(
                 step="scoring", type="assessment.scoring", title=f"{label}评分", role=ASSESSOR_ROLE[prep.kind],
-                decisions=["submit"], form="assessment_scoring",
-                summary=f"{prep.subject_name}：按第{prep.indicator_version}版指标评分"))
+                decisions=["submit"], form="assessment_scoring", summary=scoring_summary(prep, ind)))
             try:
                 scores, total, rating = score(ind, scored.data.get("scores"))
                 break

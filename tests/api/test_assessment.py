@@ -348,3 +348,42 @@ async def _prefilled(stack: Stack, h: dict[str, str], case_id: str) -> Any:
 
 def _unused() -> Organization | None:  # keeps the import of Organization for type readers
     return None
+
+
+class TestPages:
+    async def test_campaign_pages_and_the_task_forms(self, stack: Stack) -> None:
+        import re
+
+        import httpx
+
+        async def browser(username: str, password: str = "demo168") -> httpx.AsyncClient:
+            c = httpx.AsyncClient(transport=stack.http._transport, base_url="http://flow168.test", timeout=60)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', (await c.get("/login")).text)[1]  # type: ignore[index]
+            r = await c.post("/login", data={"csrf_token": token, "username": username, "password": password})
+            assert r.status_code == 303, r.text[:300]
+            return c
+
+        h, org_id, _ = await partner(stack)
+        op = await browser("operator1")
+        year = next_year()
+        page = await op.get("/assessment", params={"year": year})
+        assert page.status_code == 200 and "开展考核" in page.text and "考核指标" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+        r = await op.post("/assessment/campaigns", data={"csrf_token": token, "year": str(year), "kind": "operating_unit"})
+        assert r.status_code == 303
+        page = await op.get("/assessment", params={"year": year})
+        assert "运营机构" in page.text and "data-kind=\"operating_unit\"" in page.text
+        r = await op.post("/assessment/campaigns", data={"csrf_token": token, "year": str(year), "kind": "operating_unit"})
+        page = await op.get(r.headers["location"])
+        assert "每年每类只开展一次" in page.text
+        camp = await open_campaign(stack, "partner", [org_id], year=year)
+        case_id = cases_of(stack, camp["id"])[0].id
+        page = await op.get(f"/assessment/campaigns/{camp['id']}")
+        assert page.status_code == 200 and "考核结果分布" in page.text and case_id in page.text
+        assert (await op.get("/assessment/indicators/partner")).status_code == 200
+        await self_report(stack, h, case_id)
+        task = await task_of(stack.http, await login(stack.http, "operator1"), "assessment.scoring", case_id)
+        page = await op.get(f"/tasks/{task['id']}")
+        assert page.status_code == 200 and "smes_served" in page.text and "优秀≥90" in page.text
+        assert (await op.get("/public/assessments", params={"year": year})).status_code == 200
+        await op.aclose()
