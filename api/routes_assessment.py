@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from temporalio.client import Client
@@ -132,8 +134,23 @@ async def get_campaign(campaign_id: int, session: SessionDep, user: UserDep) -> 
     out["subjects"] = [{"case_id": c.id, "subject": c.applicant, "status": c.status, "total": c.result.get("total"),
                         "rating": c.result.get("rating"), "supported": bool(c.result.get("supported")),
                         "revoked": bool(c.result.get("revoked"))} for c in repo.campaign_cases(session, camp.id or 0)]
-    out["documents"] = [document_json(d) for d in [doc_repo.by_key(session, _bulletin_key(camp))] if d is not None]
+    out["documents"] = [bulletin_json(camp, d) for d in [doc_repo.by_key(session, _bulletin_key(camp))] if d is not None]
     return out
+
+
+def bulletin_json(camp: AssessmentCampaign, d: Document) -> dict[str, Any]:
+    return {**document_json(d), "url": f"/api/assessment/campaigns/{camp.id}/bulletin.docx"}
+
+
+@router.get("/assessment/campaigns/{campaign_id}/bulletin.docx")
+async def bulletin_file(campaign_id: int, session: SessionDep) -> FileResponse:
+    """The published results bulletin (a 通报 of results anyone may read, like GET /api/public/assessments)."""
+    camp = _campaign(session, campaign_id)
+    doc = doc_repo.by_key(session, _bulletin_key(camp))
+    if doc is None:
+        raise NotFound(f"the results bulletin of campaign {campaign_id} has not been drafted")
+    return FileResponse(doc.path, filename=doc.filename,
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 def _bulletin_key(camp: AssessmentCampaign) -> str:
@@ -148,7 +165,7 @@ async def draft_bulletin(campaign_id: int, request: Request, session: SessionDep
     require_assessor(user, camp.kind)
     existing = doc_repo.by_key(session, _bulletin_key(camp))
     if existing is not None:
-        return document_json(existing)
+        return bulletin_json(camp, existing)
     cases = repo.campaign_cases(session, camp.id or 0)
     unrated = [c for c in cases if c.result.get("rating") is None]
     if not cases or unrated:
@@ -164,11 +181,11 @@ async def draft_bulletin(campaign_id: int, request: Request, session: SessionDep
               for c in sorted(cases, key=lambda c: -(c.result.get("total") or 0))],
         indicators=[(str(i["name"]), float(i["weight"])) for i in version.indicators],
         excellent_min=version.excellent_min, qualified_min=version.qualified_min)
-    ref = store_document(session, request.app.state.documents_dir, doc, key=_bulletin_key(camp),
+    ref = store_document(session, Path(request.app.state.settings.data_dir) / "documents", doc, key=_bulletin_key(camp),
                          kind="assessment_bulletin", case_id=None, at=now)
     row = session.get(Document, ref.id)
     assert row is not None
-    return document_json(row)
+    return bulletin_json(camp, row)
 
 
 # --- indicator sets and settings (001 三(五)2: the hub writes its assessment methods) -------------------------------

@@ -387,3 +387,31 @@ class TestPages:
         assert page.status_code == 200 and "smes_served" in page.text and "优秀≥90" in page.text
         assert (await op.get("/public/assessments", params={"year": year})).status_code == 200
         await op.aclose()
+
+
+class TestBulletin:
+    async def test_the_results_bulletin_once_every_subject_is_rated(self, stack: Stack) -> None:
+        http = stack.http
+        (h1, o1, _), (h2, o2, _) = await partner(stack), await partner(stack)
+        camp = await open_campaign(stack, "partner", [o1, o2])
+        op = await login(http, "operator1")
+        url = f"/api/assessment/campaigns/{camp['id']}/bulletin"
+        r = await http.post(url, headers=op)
+        assert r.status_code == 409 and "not rated yet" in r.json()["detail"]
+        by_org = {c.applicant_org_id: c.id for c in cases_of(stack, camp["id"])}
+        for h, org, scores in ((h1, o1, {"smes_served": 95, "satisfaction": 91}),
+                               (h2, o2, {"smes_served": 40, "satisfaction": 50})):
+            await self_report(stack, h, by_org[org])
+            await scored(stack, by_org[org], scores)
+        await case_status(http, h2, by_org[o2], {"rectifying"})
+        await case_status(http, h1, by_org[o1], {"support_review"})
+        assert (await http.post(url, headers=h1)).status_code == 403
+        r = await http.post(url, headers=op)
+        assert r.status_code == 201, r.text
+        doc = r.json()
+        assert doc["title"].endswith("绩效考核结果的通报") and doc["doc_number"].startswith("宁中小服发")
+        assert (await http.post(url, headers=op)).json()["id"] == doc["id"]  # drafted once
+        detail = (await http.get(f"/api/assessment/campaigns/{camp['id']}", headers=op)).json()
+        assert detail["documents"][0]["id"] == doc["id"]
+        assert detail["cases"]["ratings"] == {"excellent": 1, "qualified": 0, "failed": 1}
+        assert (await http.get(doc["url"], headers=op)).status_code == 200
