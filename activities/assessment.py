@@ -116,10 +116,12 @@ class AssessmentActivities:
         with session_scope(self.engine) as s:
             for kind in inp.kinds:
                 camp = repo.campaign_of(s, inp.year, kind)
-                if camp is None or camp.opened_by != "schedule":
-                    continue  # the hub opened it and started its cases itself
+                if camp is None:
+                    continue
                 for c in repo.campaign_cases(s, camp.id or 0):
-                    if c.status == "submitted":  # never started (the workflow's first step moves it on)
+                    # Never started (the workflow's first step moves it on): a crash between opening and starting,
+                    # by this opener or by the hub's request. Starting twice is refused by Temporal, so it is safe.
+                    if c.status == "submitted":
                         out.cases.append(SubjectCase(case_id=c.id, org_id=c.applicant_org_id, city=c.city))
             if out.opened:
                 audit.record(s, action="assessment_schedule", at=inp.at, actor="schedule",

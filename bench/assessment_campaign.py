@@ -100,8 +100,8 @@ async def run(n: int, work: Path) -> dict[str, Any]:
         score_s = time.perf_counter() - t2
         return {"n": n, "open_request_s": opened_s, "open_s": open_s, "report_s": report_s, "score_s": score_s,
                 "total_s": time.perf_counter() - t0, "statuses": dict(got), "boot_s": st.boot_s,
-                "report_p50": pct(lat_report, 0.5), "report_p95": pct(lat_report, 0.95),
-                "score_p50": pct(lat_score, 0.5), "score_p95": pct(lat_score, 0.95),
+                "report_p50": pct(lat_report, 50), "report_p95": pct(lat_report, 95),
+                "score_p50": pct(lat_score, 50), "score_p95": pct(lat_score, 95),
                 "timeouts": st.api.timeouts, "server_errors": st.api.server_errors}
     finally:
         await st.stop()

@@ -23,7 +23,6 @@ SPEC = ProcessSpec(
                  "assessment.self_report": "api.routes_assessment:check_subject",
                  "assessment.rectification": "api.routes_assessment:check_subject"},
     redact="api.routes_assessment:redact_case",
-    many_open=True,
     due_days={
         "assessment.self_report": 15,
         "assessment.scoring": 10,
