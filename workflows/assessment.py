@@ -121,14 +121,16 @@ class AssessmentWorkflow(CaseWorkflow):
         report = await self.human_step(StepSpec(
             step="self_report", type="assessment.self_report", title=f"{label}自评", decisions=["submit"],
             form="assessment_self_report", summary=self_report_summary(prep, ind),
-            due_at=prep.self_report_due, **own))
+            due_at=prep.self_report_due, prefill={"figures": {**dict.fromkeys(ind.keys(), ""), **prep.figures}},
+            **own))
         await self._result({"self_report": {"figures": report.data.get("figures", {}),
                                             "summary": report.data.get("summary", "")}}, "考核对象已提交自评")
         await self.set_status("scoring", f"{label}：待评分")
         while True:
             scored = await self.human_step(StepSpec(
                 step="scoring", type="assessment.scoring", title=f"{label}评分", role=ASSESSOR_ROLE[prep.kind],
-                decisions=["submit"], form="assessment_scoring", summary=scoring_summary(prep, ind)))
+                decisions=["submit"], form="assessment_scoring", summary=scoring_summary(prep, ind),
+                prefill={"scores": dict.fromkeys(ind.keys())}))
             try:
                 scores, total, rating = score(ind, scored.data.get("scores"))
                 break

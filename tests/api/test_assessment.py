@@ -328,7 +328,13 @@ class TestOtherKinds:
         got = await wait_for(lambda: _prefilled(stack, h, case.id), what="the pre-filled figures")
         assert got == {"reports_sent": 3, "reports_overdue": 1}
         task = await task_of(stack.http, h, "assessment.self_report", case.id)
+        # the form comes pre-filled: the figures P4 counted and one entry per indicator
+        assert task["data"]["figures"]["reports_sent"] == 3 and task["data"]["figures"]["data_reporting"] == ""
         assert (await complete(stack.http, h, task, "submit", data={"summary": "自评"}, comment="")).status_code == 200
+        op = await login(stack.http, "operator1")
+        scoring = await task_of(stack.http, op, "assessment.scoring", case.id)
+        assert scoring["data"] == {"scores": dict.fromkeys(["conditions", "smes_served", "public_events", "satisfaction",
+                                                            "data_reporting"])}
         await scored(stack, case.id, {"conditions": 50, "smes_served": 50, "public_events": 50, "satisfaction": 50,
                                       "data_reporting": 20})
         r = await complete(stack.http, h, await task_of(stack.http, h, "assessment.rectification", case.id), "submit",
