@@ -421,3 +421,26 @@ class TestBulletin:
         assert detail["documents"][0]["id"] == doc["id"]
         assert detail["cases"]["ratings"] == {"excellent": 1, "qualified": 0, "failed": 1}
         assert (await http.get(doc["url"], headers=op)).status_code == 200
+
+
+class TestScope:
+    async def test_settings_and_cases_by_role_and_scope(self, stack: Stack) -> None:
+        http = stack.http
+        op, dep = await login(http, "operator1"), await login(http, "department1")
+        other, _, _ = await partner(stack)
+        r = await http.get("/api/admin/assessment-settings", headers=op)
+        assert r.status_code == 200 and r.json()["schedule_kinds"] == ["window", "partner"]
+        assert r.json()["schedule_month"] == 12 and r.json()["rectification_working_days"] == 30
+        assert (await http.get("/api/admin/assessment-settings", headers=other)).status_code == 403
+        assert (await http.put("/api/admin/assessment-settings", headers=dep, json={})).status_code == 403
+        bad = {"schedule_kinds": ["platform"], "schedule_month": 12, "rectification_working_days": 30}
+        assert (await http.put("/api/admin/assessment-settings", headers=op, json=bad)).status_code == 422
+        h, _, _, case_id = await partner_case(stack)
+        assert (await http.get(f"/api/cases/{case_id}", headers=h)).status_code == 200
+        assert (await http.get(f"/api/cases/{case_id}", headers=other)).status_code == 404  # another partner's
+        task = await task_of(http, h, "assessment.self_report", case_id)
+        r = await complete(http, other, task, "submit", data={"summary": "冒名自评"}, comment="")
+        assert r.status_code == 404
+        mine = (await http.get("/api/tasks", headers=other, params={"type": "assessment.self_report",
+                                                                    "case_id": case_id})).json()
+        assert mine["items"] == []
