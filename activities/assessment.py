@@ -49,6 +49,7 @@ def opening_day(s: Any, *, year: int, month: int) -> date:
 @dataclass
 class AssessmentActivities:
     engine: Engine
+    timer: bool = True  # the long-running schedule's timer opens the campaigns (simulated clock); else a Schedule
 
     @activity.defn(name="assessment_prepare")
     def prepare(self, inp: PrepareInput) -> Prepared:
@@ -99,7 +100,8 @@ class AssessmentActivities:
         with session_scope(self.engine) as s:
             st = repo.settings(s)
             day = opening_day(s, year=inp.year, month=st.schedule_month)
-            return Opening(opens_at=datetime.combine(day, time(9), tzinfo=SHANGHAI), kinds=list(st.schedule_kinds))
+            return Opening(opens_at=datetime.combine(day, time(9), tzinfo=SHANGHAI), kinds=list(st.schedule_kinds),
+                           timer=self.timer)
 
     @activity.defn(name="assessment_open_scheduled")
     def open_scheduled(self, inp: OpenScheduledInput) -> OpenedCampaigns:
@@ -142,7 +144,7 @@ def worker_parts(ctx: Any) -> Any:
     from activities.assessment_documents import ASSESSMENT_BUILDERS
     from processes.spec import WorkerParts
 
-    acts = AssessmentActivities(engine=ctx.engine)
+    acts = AssessmentActivities(engine=ctx.engine, timer=bool(getattr(ctx.settings, "simulated", True)))
     return WorkerParts(activities=[acts.prepare, acts.rectification_due, acts.revoke_subject, acts.opening_at,
                                    acts.open_scheduled], builders=dict(ASSESSMENT_BUILDERS))
 

@@ -4,7 +4,8 @@ Real mode: a Temporal Schedule (id `assessment-campaigns`) fires at 09:05 Asia/S
 each firing runs `AssessmentScheduleWorkflow(once=True)`, which opens the year's campaigns of the set kinds when the
 first working day of the set month (December by default) has come, and nothing otherwise or a second time.
 Simulated clock (the time-skipping server has no Schedules): the same workflow, long-running (id
-`assessment-schedule`), sleeps on a durable timer until that day and continues as new for the next year.
+`assessment-schedule`, the process's singleton that the worker starts), sleeps on a durable timer until that day and
+continues as new for the next year; in real mode that singleton stands down.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from temporalio.client import (
     ScheduleRange,
     ScheduleSpec,
 )
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from workflows.assessment import SCHEDULE_ID, AssessmentScheduleWorkflow
+from workflows.assessment import AssessmentScheduleWorkflow
 from workflows.assessment_types import ScheduleInput
 
 TEMPORAL_SCHEDULE_ID = "assessment-campaigns"
@@ -43,15 +43,11 @@ def temporal_schedule(task_queue: str) -> Schedule:
     )
 
 
-async def ensure_schedule(client: Client, settings: Any) -> str:
-    """Start whichever mechanism the clock supports; idempotent (a restart changes nothing). Returns its id."""
+async def ensure_schedule(client: Client, settings: Any) -> str | None:
+    """Real mode: create the Temporal Schedule unless it exists (a restart changes nothing); returns its id. Under the
+    simulated clock nothing: the worker's singleton `assessment-schedule` runs on timers there."""
     if settings.simulated:
-        try:
-            await client.start_workflow(AssessmentScheduleWorkflow.run, ScheduleInput(), id=SCHEDULE_ID,
-                                        task_queue=settings.task_queue)
-        except WorkflowAlreadyStartedError:
-            pass
-        return SCHEDULE_ID
+        return None
     try:
         await client.create_schedule(TEMPORAL_SCHEDULE_ID, temporal_schedule(settings.task_queue))
     except ScheduleAlreadyRunningError:

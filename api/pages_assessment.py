@@ -20,9 +20,9 @@ from pydantic import ValidationError
 
 from api import routes_assessment as api
 from api.deps import require
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, text, validation_zh
-from api.pages_i18n import translator
 from forms.assessment import CampaignForm, IndicatorSetForm
 from rules.assessment import KIND_LABELS, KINDS
 from rules.calendar import SHANGHAI
@@ -30,17 +30,6 @@ from rules.calendar import SHANGHAI
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 RATINGS = {"excellent": "优秀", "qualified": "合格", "failed": "不合格"}
 
-_MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
-    (r"assessment of (\d{4}) is already open", lambda m: f"{m[1]}年度该类考核已开展，每年每类只开展一次"),
-    (r"not current (\w+) subjects", "所选机构不是该类的现有考核对象"),
-    (r"self_report_due: .* has already passed", "自评截止日期已过，请选择今天以后的日期"),
-    (r"this needs the role department", "该类考核由工信厅组织（枢纽平台由工信厅考核）"),
-    (r"this needs the role operator", "该类考核由服务中心组织"),
-    (r"subjects are not rated yet", "还有考核对象未完成评分，全部评分后才能生成考核结果通报"),
-    (r"qualified_min may not exceed excellent_min", "合格分数线不能高于优秀分数线"),
-    (r"every key must be unique", "指标代码不能重复"),
-]
-say = translator(_MESSAGES)
 
 
 def _year(page: Page, raw: str = "") -> int:
@@ -53,7 +42,7 @@ async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callabl
         await act()
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, failed + say(exc.detail), "error")
+        flash(page.request, failed + say(exc), "error")
         return redirect(back)
     flash(page.request, done)
     return redirect(back)

@@ -39,7 +39,8 @@ START_CONCURRENCY = 32
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
-        raise Invalid(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
+        raise Invalid(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}", code="unknown_assessment_kind",
+                      params={"kind": kind})
     return kind
 
 
@@ -93,18 +94,20 @@ async def open_campaign(body: CampaignForm, request: Request, session: SessionDe
     if body.self_report_due is not None:
         due = end_of(body.self_report_due)
         if due <= now:
-            raise Invalid(f"self_report_due: {body.self_report_due} has already passed")
+            raise Invalid(f"self_report_due: {body.self_report_due} has already passed", code="self_report_due_passed")
     try:
         camp, cases = repo.open_campaign(session, year=body.year, kind=kind, opened_by=user.username, at=now,
                                          self_report_due=due, org_ids=body.subjects)
         session.commit()
     except repo.CampaignExists as exc:
-        raise Conflict(f"{exc}; one campaign per year and kind") from None
+        raise Conflict(f"{exc}; one campaign per year and kind", code="campaign_exists",
+                       params={"year": body.year, "kind": kind}) from None
     except repo.NotASubject as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(str(exc), code="not_a_subject", params={"kind": kind}) from None
     except IntegrityError:
         session.rollback()
-        raise Conflict(f"the {kind} assessment of {body.year} is already open; one campaign per year and kind") from None
+        raise Conflict(f"the {kind} assessment of {body.year} is already open; one campaign per year and kind",
+                       code="campaign_exists", params={"year": body.year, "kind": kind}) from None
     st = request.app.state
     await start_cases(st.temporal, st.settings.task_queue, cases)
     return campaign_json(session, camp)
@@ -121,7 +124,8 @@ async def list_campaigns(session: SessionDep, user: UserDep, year: int | None = 
 def _campaign(session: Session, campaign_id: int) -> AssessmentCampaign:
     camp = session.get(AssessmentCampaign, campaign_id)
     if camp is None:
-        raise NotFound(f"no assessment campaign {campaign_id}")
+        raise NotFound(f"no assessment campaign {campaign_id}", code="campaign_not_found",
+                       params={"campaign_id": campaign_id})
     return camp
 
 
@@ -148,7 +152,7 @@ async def bulletin_file(campaign_id: int, session: SessionDep) -> FileResponse:
     camp = _campaign(session, campaign_id)
     doc = doc_repo.by_key(session, _bulletin_key(camp))
     if doc is None:
-        raise NotFound(f"the results bulletin of campaign {campaign_id} has not been drafted")
+        raise NotFound(f"the results bulletin of campaign {campaign_id} has not been drafted", code="bulletin_not_drafted")
     return FileResponse(doc.path, filename=doc.filename,
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -169,7 +173,8 @@ async def draft_bulletin(campaign_id: int, request: Request, session: SessionDep
     cases = repo.campaign_cases(session, camp.id or 0)
     unrated = [c for c in cases if c.result.get("rating") is None]
     if not cases or unrated:
-        raise Conflict(f"{len(unrated)} of {len(cases)} subjects are not rated yet; the bulletin lists every result")
+        raise Conflict(f"{len(unrated)} of {len(cases)} subjects are not rated yet; the bulletin lists every result",
+                       code="campaign_not_rated", params={"unrated": len(unrated), "total": len(cases)})
     version = session.get(AssessmentIndicatorVersion, camp.indicator_version_id)
     assert version is not None
     day = now.astimezone(SHANGHAI).date()
@@ -212,7 +217,7 @@ async def put_indicators(kind: str, body: IndicatorSetForm, session: SessionDep,
     try:
         ind = indicator_set(kind, body.model_dump())
     except AssessmentError as exc:
-        raise Invalid(exc.message) from None
+        raise Invalid(exc.message, code=exc.code) from None
     repo.save_set(session, ind, by=user.username, at=now)
     return indicators_json(session, kind)
 
@@ -235,7 +240,8 @@ async def put_settings(body: SettingsForm, session: SessionDep, user: UserDep, n
     require(user, "operator")
     bad = [k for k in body.schedule_kinds if k not in KINDS]
     if bad:
-        raise Invalid(f"schedule_kinds: unknown kinds {', '.join(bad)}")
+        raise Invalid(f"schedule_kinds: unknown kinds {', '.join(bad)}", code="unknown_assessment_kind",
+                      params={"kind": ", ".join(bad)})
     repo.save_settings(session, schedule_kinds=body.schedule_kinds, schedule_month=body.schedule_month,
                        rectification_working_days=body.rectification_working_days, by=user.username, at=now)
     return settings_json(session)
@@ -262,13 +268,13 @@ def check_scoring(session: Session, *, user: User, task: Task, case: Case, data:
     try:
         check_scores(stored_set(case.data["kind"], case.data["indicators"]), data.get("scores"))
     except AssessmentError as exc:
-        raise Invalid(exc.message) from None
+        raise Invalid(exc.message, code=exc.code) from None
 
 
 def check_subject(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime) -> None:
     """A subject reports for its own organisation only (the inbox already scopes it; defence in depth)."""
     if user.role != "admin" and task.org_id is not None and task.org_id != user.org_id:
-        raise Forbidden("this assessment is another organisation's")
+        raise Forbidden("this assessment is another organisation's", code="not_your_assessment")
 
 
 def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -> dict[str, Any]:

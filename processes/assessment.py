@@ -7,8 +7,8 @@ POST /api/cases: `applicant_roles` is empty."""
 from __future__ import annotations
 
 from forms.assessment import FORMS
-from processes.spec import NavLink, ProcessSpec
-from workflows.assessment import AssessmentScheduleWorkflow, AssessmentWorkflow
+from processes.spec import NavLink, ProcessSpec, Singleton
+from workflows.assessment import SCHEDULE_ID, AssessmentScheduleWorkflow, AssessmentWorkflow, first_schedule_input
 
 SPEC = ProcessSpec(
     type="assessment",
@@ -16,7 +16,7 @@ SPEC = ProcessSpec(
     label="绩效考核",
     title="年度绩效考核",
     workflow=AssessmentWorkflow,
-    extra_workflows=(AssessmentScheduleWorkflow,),
+    singletons=(Singleton(id=SCHEDULE_ID, workflow=AssessmentScheduleWorkflow, first_input=first_schedule_input),),
     applicant_roles=(),
     task_forms=FORMS,
     task_checks={"assessment.scoring": "api.routes_assessment:check_scoring",

@@ -14,7 +14,7 @@ Changes after the first deploy must be guarded with `workflow.patched` (tests/re
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -264,8 +264,9 @@ _RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5), non_retryable_error_
 class AssessmentScheduleWorkflow:
     """Opens the year's campaigns by itself on the first working day of December (an admin setting).
 
-    Long-running (id `assessment-schedule`): sleep on a durable timer until the opening, open, continue as new for the
-    next year. `once` (a Temporal Schedule's action in real mode): open now if the opening has come, else nothing.
+    Long-running (id `assessment-schedule`, a ProcessSpec singleton started by the worker): sleep on a durable timer
+    until the opening, open, continue as new for the next year; in real mode it stands down for the Temporal Schedule.
+    `once` (the Temporal Schedule's action in real mode): open now if the opening has come, else nothing.
     Either way the opener activity is idempotent (one campaign per year and kind), so a second firing opens nothing."""
 
     @workflow.run
@@ -274,10 +275,14 @@ class AssessmentScheduleWorkflow:
         opening: Opening = await workflow.execute_activity(
             OPENING_AT, OpeningInput(year=year, at=workflow.now()), result_type=Opening,
             start_to_close_timeout=_TIMEOUT, retry_policy=_RETRY)
+        if not inp.once and not opening.timer:
+            return []  # real mode: the Temporal Schedule (api/assessment_schedule.py) opens the campaigns
         if workflow.now() < opening.opens_at:
             if inp.once:
                 return []
             await workflow.sleep(opening.opens_at - workflow.now())
+        elif not inp.once and not inp.catch_up:
+            workflow.continue_as_new(ScheduleInput(year=year + 1, catch_up=True))
         opened: OpenedCampaigns = await workflow.execute_activity(
             OPEN_SCHEDULED, OpenScheduledInput(year=year, kinds=opening.kinds, at=workflow.now()),
             result_type=OpenedCampaigns, start_to_close_timeout=_TIMEOUT, retry_policy=_RETRY)
@@ -292,4 +297,9 @@ class AssessmentScheduleWorkflow:
                 pass
         if inp.once:
             return opened.opened
-        workflow.continue_as_new(ScheduleInput(year=year + 1))
+        workflow.continue_as_new(ScheduleInput(year=year + 1, catch_up=True))
+
+
+def first_schedule_input(now: datetime) -> ScheduleInput:
+    """The singleton's first run: this year's opening (if it has passed, the run moves on to the next year)."""
+    return ScheduleInput(year=(now + timedelta(hours=8)).year)

@@ -69,6 +69,9 @@ class ScheduleInput(BaseModel):
 
     year: int | None = None
     once: bool = False
+    # A run that follows the previous year's opens its year even late (the worker was down on the day); the very
+    # first run, started after this year's opening day, leaves this year to the hub and waits for the next.
+    catch_up: bool = False
 
 
 class OpeningInput(BaseModel):
@@ -81,6 +84,7 @@ class Opening(BaseModel):
 
     opens_at: datetime
     kinds: list[str]
+    timer: bool = True  # False in real mode: the Temporal Schedule fires there, the long-running timer stands down
 
 
 class OpenScheduledInput(BaseModel):
