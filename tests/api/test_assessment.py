@@ -18,7 +18,8 @@ from tests.helpers import case_status, complete, login, register_approved, task_
 from tests.voucher.factories import get_org, signed_provider
 
 pytestmark = pytest.mark.workflow
-_years = itertools.count(2101 - 90)  # 2011…: far from the schedule's own years
+_years = itertools.count(2060)  # far from the years the schedule opens by itself (this year's, the next)
+SPARE_YEAR = 2059  # never opened: refusals are checked against it
 
 
 def next_year() -> int:
@@ -151,19 +152,19 @@ class TestCampaigns:
         r = await http.post("/api/assessment/campaigns", headers=op, json={"year": year, "kind": "partner"})
         assert r.status_code == 409 and "one campaign per year and kind" in r.json()["detail"]
         assert len(cases_of(stack, camp["id"])) == 1  # the refused second campaign opened nothing
-        r = await http.post("/api/assessment/campaigns", headers=dep, json={"year": year + 50, "kind": "partner"})
+        r = await http.post("/api/assessment/campaigns", headers=dep, json={"year": SPARE_YEAR, "kind": "partner"})
         assert r.status_code == 403  # the hub assesses partners (004 art. 12)
         r = await http.post("/api/assessment/campaigns", headers=op, json={"year": year, "kind": "hub"})
         assert r.status_code == 403  # the bureau assesses the hub (art. 11)
         prov, _, _ = await partner(stack)
-        r = await http.post("/api/assessment/campaigns", headers=prov, json={"year": year + 50, "kind": "window"})
+        r = await http.post("/api/assessment/campaigns", headers=prov, json={"year": SPARE_YEAR, "kind": "window"})
         assert r.status_code == 403
-        r = await http.post("/api/assessment/campaigns", headers=op, json={"year": year + 50, "kind": "platform"})
+        r = await http.post("/api/assessment/campaigns", headers=op, json={"year": SPARE_YEAR, "kind": "platform"})
         assert r.status_code == 422
         unsigned, body = await register_approved(http, "provider")
         not_signed = get_org(stack, body["org"]["uscc"]).id
         r = await http.post("/api/assessment/campaigns", headers=op,
-                            json={"year": year + 50, "kind": "partner", "subjects": [not_signed]})
+                            json={"year": SPARE_YEAR, "kind": "partner", "subjects": [not_signed]})
         assert r.status_code == 422 and "not current partner subjects" in r.json()["detail"]
         r = await http.get("/api/assessment/campaigns", headers=op, params={"year": year})
         assert r.status_code == 200
