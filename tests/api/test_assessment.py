@@ -277,8 +277,12 @@ class TestPartnerPaths:
         year = done["data"]["year"]
         (row,) = (await http.get("/api/public/assessments", params={"year": year, "kind": "partner"})).json()["items"]
         assert row["revoked"] is True and row["rating"] == "failed" and row["final_rating"] == "failed"
-        notes = (await http.get("/api/notifications", headers=h, params={"limit": 100})).json()["items"]
-        assert any("资格已撤销" in n["subject"] for n in notes)
+
+        async def told() -> bool:  # the notice follows the status
+            notes = (await http.get("/api/notifications", headers=h, params={"limit": 100})).json()["items"]
+            return any("资格已撤销" in n["subject"] for n in notes)
+
+        await wait_for(told, what="the provider to be told of the revocation")
 
     async def test_failed_twice_the_bureau_keeps(self, stack: Stack) -> None:
         h, _, uscc, case_id = await partner_case(stack)
