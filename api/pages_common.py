@@ -29,6 +29,7 @@ from api.errors import ApiError
 from api.routes_public import notifications
 from db.models import User
 from processes.registry import specs
+from processes.spec import NavLink
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
 
@@ -102,7 +103,9 @@ def _env() -> jinja2.Environment:
         TASK_TYPES=i18n.TASK_TYPES, OPTIONS=i18n.OPTIONS, DAY_KINDS=i18n.DAY_KINDS, DEADLINES=i18n.DEADLINES,
         NOTIFICATION_KINDS=i18n.NOTIFICATION_KINDS, label=label,
         # The processes' own navigation links and case-page actions, from their specs.
-        NAV=[link for spec in specs().values() for link in spec.nav],
+        NAV=sorted((link for spec in specs().values() for link in spec.nav), key=lambda link: link.order),
+        PUBLIC_TABS=sorted([NavLink(href="/public/notices", label="公示公告", roles=(), exact=True, order=20),
+                            *(tab for spec in specs().values() for tab in spec.public_tabs)], key=lambda t: t.order),
         CASE_ACTIONS={spec.type: spec.actions for spec in specs().values()},
     )
     return env

@@ -54,5 +54,6 @@ SPEC = ProcessSpec(
     startup=("api.assessment_schedule:ensure_schedule",),
     api_routers=("api.routes_assessment:router",),
     page_routers=("api.pages_assessment:router",),
-    nav=(NavLink(href="/assessment", label="绩效考核", roles=("operator", "department"), active="/assessment"),),
+    public_tabs=(NavLink(href="/public/assessments", label="考核结果", roles=(), exact=True, order=50),),
+    nav=(NavLink(href="/assessment", label="绩效考核", roles=("operator", "department"), order=40, active="/assessment"),),
 )

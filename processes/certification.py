@@ -54,8 +54,9 @@ SPEC = ProcessSpec(
         CaseAction(path="revoke", heading="撤销示范平台称号", button="撤销称号", roles=("department",),
                    field_label="撤销理由（第十七条）", confirm="撤销后将起草撤销决定书，确定撤销吗？", statuses=("granted",)),
     ),
+    public_tabs=(NavLink(href="/public/platforms", label="示范平台名录", roles=(), exact=True, order=30),),
     nav=(
-        NavLink(href="/certification/calls", label="年度申报", roles=("department",), active="/certification"),
-        NavLink(href="/apply/certification", label="示范平台申报", roles=("platform_org",)),
+        NavLink(href="/certification/calls", label="年度申报", roles=("department",), order=30, active="/certification"),
+        NavLink(href="/apply/certification", label="示范平台申报", roles=("platform_org",), order=30),
     ),
 )

@@ -30,5 +30,7 @@ SPEC = ProcessSpec(
     },
     documents={"provider_filing_notice": "签约服务机构备案通知"},
     worker="activities.provider_admission:worker_parts",
-    nav=(NavLink(href="/apply/provider_admission", label="准入申请", roles=("provider",), active="/apply/provider_admission"),),
+    public_tabs=(NavLink(href="/public/providers", label="签约服务机构名单", roles=(), exact=True, order=10),),
+    nav=(NavLink(href="/apply/provider_admission", label="准入申请", roles=("provider",), order=10,
+                 active="/apply/provider_admission"),),
 )

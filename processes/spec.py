@@ -65,6 +65,7 @@ class NavLink:
     roles: tuple[str, ...]
     active: str = ""
     exact: bool = False
+    order: int = 50  # position among the links of every process (lower first)
 
     def is_on(self, path: str) -> bool:
         prefixes = self.active.split("|") if self.active else [self.href]
@@ -140,6 +141,7 @@ class ProcessSpec:
     page_routers: tuple[Ref, ...] = ()  # routers of its pages (mounted before the public pages)
     actions: tuple[CaseAction, ...] = ()
     nav: tuple[NavLink, ...] = ()
+    public_tabs: tuple[NavLink, ...] = ()  # tabs of the public information pages (信息公开), for everyone
 
     @property
     def input_type(self) -> type[BaseModel]:

@@ -81,9 +81,10 @@ SPEC = ProcessSpec(
                    field_label="作废理由", confirm="作废后不可恢复，确定作废吗？"),
     ),
     nav=(
-        NavLink(href="/voucher", label="服务券", roles=("enterprise",), exact=True),
-        NavLink(href="/voucher/demands", label="服务需求", roles=("provider",)),
-        NavLink(href="/voucher/my-bids", label="我的投标", roles=("provider",), active="/voucher/my-bids|/voucher/contracts"),
-        NavLink(href="/voucher/fund", label="服务券资金", roles=("operator", "department", "admin")),
+        NavLink(href="/voucher", label="服务券", roles=("enterprise",), order=20, exact=True),
+        NavLink(href="/voucher/demands", label="服务需求", roles=("provider",), order=20),
+        NavLink(href="/voucher/my-bids", label="我的投标", roles=("provider",), order=20,
+                active="/voucher/my-bids|/voucher/contracts"),
+        NavLink(href="/voucher/fund", label="服务券资金", roles=("operator", "department", "admin"), order=20),
     ),
 )
