@@ -326,3 +326,13 @@ class Objection(SQLModel, table=True):
     task_id: str | None = None
     decided_at: datetime | None = _ts(nullable=True)
     decision_comment: str | None = None
+
+
+class WindowSetting(SQLModel, table=True):
+    """The hub's settings of window-platform onboarding (workflows.window_types.WindowSettings); one row, id 1.
+    No row = the defaults (seed 004 fixes no panel size, pass mark, notice period or report dates)."""
+
+    id: int = Field(default=1, primary_key=True)
+    settings: dict[str, Any] = _json({})
+    updated_by: str = ""
+    updated_at: datetime = _ts()

@@ -1,0 +1,37 @@
+"""windowsetting: the hub's settings of window-platform onboarding (P4)
+
+Revision ID: 0008_window_onboarding
+Revises: 0007_call_expiry_reminders
+Create Date: 2026-11-27 18:00:00
+
+Panel size, pass mark, public-notice days and the report calendar of connected windows (seed 004 art. 9(6), 10 fix
+none of them); one row, id 1, written by PUT /api/admin/window-settings. No row = the defaults of issue 9.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import db.types
+
+revision: str = "0008_window_onboarding"
+down_revision: str | Sequence[str] | None = "0007_call_expiry_reminders"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "windowsetting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("updated_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("updated_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("windowsetting")
