@@ -22,13 +22,14 @@ from workflows.public_notice import NoticeWorkflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.window import ExpertScore, aggregate_panel, connection_passed, count_report, year_starts
-    from workflows.certification_types import UPDATE_RESULT, ResultInput
     from workflows.types import (
         CANCEL_TASKS,
         DRAFT_DOCUMENT,
+        UPDATE_RESULT,
         CancelTasksInput,
         DecisionInput,
         DraftDocumentInput,
+        ResultInput,
         StepSpec,
     )
     from workflows.window_types import (
