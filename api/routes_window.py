@@ -15,7 +15,7 @@ from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from db import audit
 from db import window as repo
-from db.models import Case, Organization, User
+from db.models import Case, Organization, Upload, User
 from rules.cities import CITIES
 from rules.errors import RuleViolation
 from rules.window import COVERAGE_LABELS, ReportSettings, WindowError, check_can_apply, check_panel_settings
@@ -116,6 +116,10 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
                         connected=connected.id if connected else None)
     except WindowError as exc:
         raise Conflict(f"{org.name}: {exc.message}") from None
+    for key, upload_id in (data.get("materials") or {}).items():
+        up = session.get(Upload, upload_id)
+        if up is None or up.owner_user_id != user.id:
+            raise Invalid(f"data.materials.{key}: no upload {upload_id} of yours; upload the file first (POST /api/uploads)")
     return {}
 
 
