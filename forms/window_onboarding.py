@@ -66,7 +66,7 @@ class AdaptationForm(BaseModel):
     """window_onboarding.adaptation: the builder's software/hardware adaptation (art. 10 "软硬件改造")."""
 
     report: str = Field(min_length=1, max_length=20000, title="软硬件改造情况报告")
-    materials: list[str] = Field(default_factory=list, max_length=20, title="附件（上传后的文件编号）")
+    materials: list[str] = Field(default_factory=list, max_length=20, title="附件")
 
 
 class ConnectionCheckForm(BaseModel):
@@ -81,7 +81,7 @@ class ServiceReportForm(BaseModel):
 
     report: str = Field(default="", max_length=20000, title="报送内容")
     figures: dict[str, int] = Field(default_factory=dict, title="服务数据（指标：数量）")
-    attachments: list[str] = Field(default_factory=list, max_length=20, title="附件（上传后的文件编号）")
+    attachments: list[str] = Field(default_factory=list, max_length=20, title="附件")
 
     @field_validator("figures")
     @classmethod
