@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from db.models import Case
+from db.models import Case, WindowAgreement
 from documents import content_window as content
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
@@ -69,11 +69,21 @@ def disconnection_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any
         connected_on=datetime.fromisoformat(connected).astimezone(SHANGHAI).date() if connected else None)
 
 
+def mutual_agreement(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    row = s.get(WindowAgreement, int(inp.params["agreement_id"]))
+    proposer = s.get(Case, row.proposer_case_id) if row is not None else None
+    if row is None or proposer is None:
+        raise ValueError(f"no agreement {inp.params.get('agreement_id')}")
+    return content.mutual_agreement(agreement_no=f"宁窗口互签{row.id}", first=(_name(proposer), proposer.applicant),
+                                    second=(_name(case), case.applicant), signed_on=_day(inp), scope=row.scope)
+
+
 WINDOW_BUILDERS = {
     "onboarding_approval": onboarding_approval,
     "public_notice": public_notice,
     "cooperation_agreement": cooperation_agreement,
     "disconnection_notice": disconnection_notice,
+    "mutual_agreement": mutual_agreement,
 }
 
 
@@ -82,4 +92,5 @@ def worker_parts(ctx: WorkerContext) -> WorkerParts:
     from activities.window_onboarding import WindowActivities
 
     acts = WindowActivities(engine=ctx.engine)
-    return WorkerParts(activities=[acts.prepare, acts.connect, acts.reports], builders=dict(WINDOW_BUILDERS))
+    return WorkerParts(activities=[acts.prepare, acts.connect, acts.reports,
+                                                  acts.decide_agreement, acts.end_agreements], builders=dict(WINDOW_BUILDERS))

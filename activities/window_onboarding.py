@@ -13,12 +13,14 @@ from db import audit
 from db import window as repo
 from db.calendar import load_calendar
 from db.engine import session_scope
-from db.models import Case
+from db.models import Case, WindowAgreement
 from rules.calendar import SHANGHAI, CalendarUnavailable
 from rules.window import ReportSettings, WindowError, due_at, opens_at, pick_experts, reports_opening_in
 from workflows.window_types import (
     Connected,
     ConnectInput,
+    DecideAgreementInput,
+    EndAgreementsInput,
     PrepareWindowInput,
     ReportItem,
     ReportsInput,
@@ -93,3 +95,26 @@ class WindowActivities:
                            opens_at=opens_at(r.opens_on),
                            due_at=due_at(r.due_on))
                 for r in items])
+
+    @activity.defn(name="decide_window_agreement")
+    def decide_agreement(self, inp: DecideAgreementInput) -> None:
+        """Record the partner's answer (once) and, when accepted, the drafted agreement."""
+        with session_scope(self.engine) as s:
+            row = s.get(WindowAgreement, inp.agreement_id)
+            if row is None or row.status != "proposed":
+                return
+            row.status = "accepted" if inp.decision == "accept" else "declined"
+            row.decided_by, row.decided_at, row.comment, row.document_id = inp.actor, inp.at, inp.comment, inp.document_id
+            for case_id in (row.proposer_case_id, row.partner_case_id):
+                audit.record(s, action="window_agreement", at=inp.at, actor=inp.actor, case_id=case_id,
+                             message=f"窗口平台间服务合作协议{'已签订' if row.status == 'accepted' else '未签订'}",
+                             key=f"agreement.{row.id}.{row.status}.{case_id}")
+
+    @activity.defn(name="end_window_agreements")
+    def end_agreements(self, inp: EndAgreementsInput) -> None:
+        """A window leaves the network: its proposed and signed agreements with other windows end."""
+        with session_scope(self.engine) as s:
+            for row in repo.agreements_of(s, inp.case_id):
+                if row.status in ("proposed", "accepted"):
+                    row.status, row.comment = "ended", inp.reason
+                    row.decided_at = row.decided_at or inp.at

@@ -13,13 +13,15 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Invalid, NotFound, validation_detail
+from api.views import iso
 from db import audit
 from db import window as repo
-from db.models import Case, Organization, Upload, User
+from db.models import Case, Organization, Upload, User, WindowAgreement
+from forms.window_onboarding import AgreementProposalForm
 from rules.cities import CITIES
 from rules.errors import RuleViolation
 from rules.window import COVERAGE_LABELS, ReportSettings, WindowError, check_can_apply, check_panel_settings
-from workflows.window_types import DisconnectInput, WindowSettings
+from workflows.window_types import AgreementProposal, DisconnectInput, WindowSettings
 
 router = APIRouter(prefix="/api")
 
@@ -73,6 +75,67 @@ async def withdraw(case_id: str, body: Withdraw, request: Request, session: Sess
             raise Conflict("this window's process has ended") from None
         raise
     return {"case_id": case_id, "status": case.status, "disconnecting": True}
+
+
+def agreement_json(session: Session, row: WindowAgreement) -> dict[str, Any]:
+    names = {}
+    for cid in (row.proposer_case_id, row.partner_case_id):
+        c = session.get(Case, cid)
+        names[cid] = str(c.data.get("platform_name", c.applicant)) if c is not None else cid
+    return {"id": row.id, "proposer_case_id": row.proposer_case_id, "proposer": names[row.proposer_case_id],
+            "partner_case_id": row.partner_case_id, "partner": names[row.partner_case_id], "scope": row.scope,
+            "status": row.status, "proposed_at": iso(row.proposed_at), "decided_at": iso(row.decided_at),
+            "comment": row.comment, "document": f"/api/documents/{row.document_id}" if row.document_id else None}
+
+
+@router.post("/windows/{case_id}/agreements", status_code=201)
+async def propose_agreement(case_id: str, body: AgreementProposalForm, request: Request, session: SessionDep,
+                            user: UserDep, now: NowDep) -> dict[str, Any]:
+    """One connected window proposes a cooperation agreement to another (004 art. 9(6)); the other answers in its
+    inbox (task `window_onboarding.agreement`), and an accepted agreement is drafted and listed on both."""
+    require(user, "platform_org")
+    case = session.get(Case, case_id)
+    if case is None or case.type != repo.TYPE or case.applicant_org_id != user.org_id:
+        raise NotFound(f"no window platform {case_id} of your organisation")
+    partner = session.get(Case, body.partner_case_id)
+    if case.status != "connected":
+        raise Conflict(f"only a connected window may propose an agreement (status {case.status})")
+    if partner is None or partner.type != repo.TYPE or partner.status != "connected":
+        raise Invalid(f"partner_case_id: {body.partner_case_id} is not a connected window platform")
+    if partner.id == case.id or partner.applicant_org_id == case.applicant_org_id:
+        raise Invalid("partner_case_id: a window cannot sign an agreement with itself")
+    live = repo.live_agreement(session, case.id, partner.id)
+    if live is not None:
+        raise Conflict(f"these two windows already have an agreement ({live.status}, id {live.id})")
+    row = WindowAgreement(proposer_case_id=case.id, partner_case_id=partner.id, scope=body.scope.strip(),
+                          proposed_by=user.username, proposed_at=now)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    audit.record(session, action="window_agreement", at=now, actor=user.username, case_id=case.id,
+                 message=f"向{partner.data.get('platform_name', partner.applicant)}提议签订服务合作协议",
+                 key=f"agreement.{row.id}.proposed")
+    out = agreement_json(session, row)
+    session.commit()
+    proposal = AgreementProposal(agreement_id=row.id, proposer_case_id=case.id,
+                                 proposer_name=str(case.data.get("platform_name", case.applicant)), scope=row.scope)
+    try:
+        await request.app.state.temporal.get_workflow_handle(partner.id).signal("propose_agreement", proposal)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict("the partner window's process has ended") from None
+        raise
+    return out
+
+
+@router.get("/windows/{case_id}/agreements")
+async def list_agreements(case_id: str, session: SessionDep) -> dict[str, Any]:
+    """A window's agreements with other windows (public, like the window list)."""
+    case = session.get(Case, case_id)
+    if case is None or case.type != repo.TYPE:
+        raise NotFound(f"no window platform {case_id}")
+    rows = repo.agreements_of(session, case_id)
+    return page([agreement_json(session, r) for r in rows], len(rows))
 
 
 @router.get("/admin/window-settings")

@@ -336,3 +336,20 @@ class WindowSetting(SQLModel, table=True):
     settings: dict[str, Any] = _json({})
     updated_by: str = ""
     updated_at: datetime = _ts()
+
+
+class WindowAgreement(SQLModel, table=True):
+    """A cooperation agreement between two connected windows (seed 004 art. 9(6) "窗口平台之间互签合作协议"):
+    proposed by one, accepted or declined by the other in its inbox; ended when either leaves the network."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposer_case_id: str = Field(index=True)
+    partner_case_id: str = Field(index=True)
+    scope: str
+    status: str = "proposed"  # proposed | accepted | declined | ended
+    proposed_by: str
+    proposed_at: datetime = _ts()
+    decided_by: str | None = None
+    decided_at: datetime | None = _ts(nullable=True)
+    comment: str | None = None
+    document_id: str | None = None

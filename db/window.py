@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from db.models import Case, User, WindowSetting
+from db.models import Case, User, WindowAgreement, WindowSetting
 from workflows.window_types import WindowSettings
 
 TYPE = "window_onboarding"
@@ -55,3 +55,18 @@ def connected_windows(s: Session, *, q: str | None = None, city: str | None = No
     if q:
         rows = [c for c in rows if q in str(c.data.get("platform_name", "")) or q in c.applicant]
     return sorted(rows, key=lambda c: (str(c.result.get("connected_at", "")), c.id))
+
+
+def agreements_of(s: Session, case_id: str) -> list[WindowAgreement]:
+    """The agreements a window proposed or was proposed, oldest first."""
+    return list(s.exec(select(WindowAgreement).where(
+        (WindowAgreement.proposer_case_id == case_id) | (WindowAgreement.partner_case_id == case_id))
+        .order_by(col(WindowAgreement.id))))
+
+
+def live_agreement(s: Session, a: str, b: str) -> WindowAgreement | None:
+    """A proposed or signed agreement between two windows, either way round."""
+    for row in agreements_of(s, a):
+        if {row.proposer_case_id, row.partner_case_id} == {a, b} and row.status in ("proposed", "accepted"):
+            return row
+    return None

@@ -92,6 +92,17 @@ class ServiceReportForm(BaseModel):
         return v
 
 
+class AgreementDecisionForm(BaseModel):
+    """window_onboarding.agreement: accept or reject another window's proposal (a rejection gives its reason)."""
+
+
+class AgreementProposalForm(BaseModel):
+    """POST /api/windows/{case_id}/agreements: the partner window and what the two will cooperate on (art. 9(6))."""
+
+    partner_case_id: str = Field(min_length=1, max_length=64, title="合作窗口平台（案件编号）")
+    scope: str = Field(min_length=1, max_length=2000, title="合作内容")
+
+
 class WithdrawForm(BaseModel):
     """The builder withdraws its connected window from the network."""
 
@@ -104,4 +115,5 @@ FORMS: dict[str, type[BaseModel]] = {
     "window_onboarding_adaptation": AdaptationForm,
     "window_onboarding_connection_check": ConnectionCheckForm,
     "window_onboarding_report": ServiceReportForm,
+    "window_onboarding_agreement": AgreementDecisionForm,
 }

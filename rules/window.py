@@ -227,9 +227,11 @@ def due_at(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
-def year_starts(year: int) -> datetime:
-    """00:00 of 1 January, Asia/Shanghai: where one yearly run of a connected window hands over to the next."""
-    return datetime.combine(date(year, 1, 1), time(0), tzinfo=SHANGHAI)
+def handover_at(year: int) -> datetime:
+    """01:00 of 1 January of `year`, Asia/Shanghai: where one yearly run of a connected window hands over to the next.
+    An hour after midnight, so it never falls on the instant every 31 December report is due (24:00): a run does
+    not stop its parts at the moment their due timers fire."""
+    return datetime.combine(date(year, 1, 1), time(1, 0), tzinfo=SHANGHAI)
 
 
 # --- validation helpers ---------------------------------------------------------------------------------------------

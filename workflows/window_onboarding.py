@@ -21,30 +21,37 @@ from workflows.human import run_activity
 from workflows.public_notice import NoticeWorkflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.window import ExpertScore, aggregate_panel, connection_passed, count_report, year_starts
+    from rules.window import ExpertScore, aggregate_panel, connection_passed, count_report, handover_at
     from workflows.types import (
         CANCEL_TASKS,
         DRAFT_DOCUMENT,
         UPDATE_RESULT,
         CancelTasksInput,
         DecisionInput,
+        DocumentRef,
         DraftDocumentInput,
         ResultInput,
         StepSpec,
     )
     from workflows.window_types import (
         ADAPTATION,
+        AGREEMENT,
         BUREAU_APPROVAL,
         CONNECT_WINDOW,
         CONNECTION_CHECK,
         CORRECTION,
+        DECIDE_AGREEMENT,
+        END_AGREEMENTS,
         EXPERT_ASSESSMENT,
         HUB_REVIEW,
         PREPARE_WINDOW,
         WINDOW_REPORTS,
+        AgreementProposal,
         Connected,
         ConnectInput,
+        DecideAgreementInput,
         DisconnectInput,
+        EndAgreementsInput,
         PrepareWindowInput,
         ReportItem,
         ReportsInput,
@@ -58,6 +65,10 @@ REVIEW = ["approve", "reject", "return"]
 GROUND_ZH = {"revoked": "撤销窗口平台资格", "withdrawn": "建设单位申请退出"}
 
 
+def _agreement_step(p: AgreementProposal) -> str:
+    return f"agreement_{p.agreement_id}"
+
+
 @workflow.defn
 class WindowOnboardingWorkflow(NoticeWorkflow):
     """One window platform: its application and, once connected, its reporting life until it is disconnected."""
@@ -68,6 +79,7 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         self._disconnect: DisconnectInput | None = None
         self._result_lock = asyncio.Lock()
         self._done: set[str] = set()
+        self._proposals: list[AgreementProposal] = []
 
     @workflow.run
     async def run(self, case: WindowRun) -> str:
@@ -87,6 +99,12 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         """The window leaves the network (the bureau revokes it, or the builder withdraws); honoured once connected."""
         if self._disconnect is None:
             self._disconnect = inp
+
+    @workflow.signal
+    def propose_agreement(self, p: AgreementProposal) -> None:
+        """Another connected window proposes a cooperation agreement; it opens a task in this window's inbox."""
+        if all(x.agreement_id != p.agreement_id for x in self._proposals):
+            self._proposals.append(p)
 
     @workflow.query
     def reports(self) -> dict[str, dict[str, int]]:
@@ -182,26 +200,32 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         self._counters = dict(state.counters)
         case = self.case
         assert case is not None
+        known = {p.agreement_id for p in state.agreements}
+        self._proposals = [*state.agreements, *[p for p in self._proposals if p.agreement_id not in known]]
         plan: ReportsPlan = await run_activity(WINDOW_REPORTS, ReportsInput(
             case_id=case.case_id, year=state.year, connected_on=state.connected_on, at=workflow.now()), ReportsPlan)
         carried = {r.step for r in state.carried}
         items = [*state.carried, *[r for r in plan.reports if r.step not in carried]]
         parts = [asyncio.create_task(self._report(r)) for r in items]
-        boundary = year_starts(state.year + 1)
+        spawned = 0
+        boundary = handover_at(state.year + 1)
         while self._disconnect is None and workflow.now() < boundary:
             for p in parts:
                 if p.done() and not p.cancelled() and p.exception() is not None:
                     raise p.exception()  # type: ignore[misc]
+            while spawned < len(self._proposals):
+                parts.append(asyncio.create_task(self._agreement(self._proposals[spawned])))
+                spawned += 1
             try:
                 await workflow.wait_condition(
-                    lambda: self._disconnect is not None
+                    lambda n=spawned: self._disconnect is not None or len(self._proposals) > n  # type: ignore[misc]
                     or any(p.done() and not p.cancelled() and p.exception() is not None for p in parts),
                     timeout=boundary - workflow.now())
             except TimeoutError:
                 pass
         if self._disconnect is not None:
             return await self._end(parts)
-        # The year turned: hand over to a fresh run. Reports still open stay open (same task ids) in the next run.
+        # The year turned: hand over to a fresh run. Reports and proposals still open stay open (same task ids).
         await self.stop_parts(parts)
         await self.finish()
         if self._disconnect is not None:
@@ -214,9 +238,31 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         state.year += 1
         state.carried = still_open
         state.overdue = [s for s in state.overdue if s in {r.step for r in still_open}]
-        # A carried report keeps its task id: its step counter is not carried, so the next run reopens task 1.
-        state.counters = {k: v for k, v in self._counters.items() if k not in {r.step for r in still_open}}
+        state.agreements = [p for p in self._proposals if _agreement_step(p) not in self._done]
+        # A carried step keeps its task id: its counter is not carried, so the next run reopens task 1.
+        keep_open = {r.step for r in still_open} | {_agreement_step(p) for p in state.agreements}
+        state.counters = {k: v for k, v in self._counters.items() if k not in keep_open}
         workflow.continue_as_new(WindowRun(**{**case.model_dump(), "state": state}))
+
+    async def _agreement(self, p: AgreementProposal) -> None:
+        """The partner window accepts or declines another window's proposed cooperation agreement (art. 9(6))."""
+        case = self.case
+        assert case is not None
+        step = _agreement_step(p)
+        decision = await self.human_step(StepSpec(
+            step=step, type=AGREEMENT, title="窗口平台间服务合作协议", role="platform_org", org_id=case.applicant_org_id,
+            decisions=["accept", "reject"], form="window_onboarding_agreement",
+            summary=f"{p.proposer_name}提议签订服务合作协议：{p.scope}"))
+        document_id = None
+        if decision.decision == "accept":
+            ref: DocumentRef = await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
+                key=f"{self._case_id}.mutual_agreement.{p.agreement_id}", case_id=self._case_id, kind="mutual_agreement",
+                issuer="operator", params={"agreement_id": p.agreement_id}, at=workflow.now()), DocumentRef)
+            document_id = ref.id
+        await run_activity(DECIDE_AGREEMENT, DecideAgreementInput(
+            agreement_id=p.agreement_id, decision=decision.decision, actor=decision.actor, comment=decision.comment,
+            document_id=document_id, at=workflow.now()))
+        self._done.add(step)
 
     async def _report(self, r: ReportItem) -> None:
         """One report: open its task on its day, count it overdue at its due time if not sent, count it sent."""
@@ -257,6 +303,8 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         ground = GROUND_ZH.get(inp.ground, inp.ground)
         await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason=f"窗口平台退出平台网络：{ground}",
                                                           at=workflow.now()))
+        await run_activity(END_AGREEMENTS, EndAgreementsInput(case_id=self._case_id, reason=f"{ground}：{inp.reason}",
+                                                              at=workflow.now()))
         await self._draft("disconnection_notice", params={"reason": inp.reason, "ground": inp.ground})
         await self.set_status("disconnected", f"窗口平台退出平台网络（{ground}）：{inp.reason}", closed=True,
                               result={"disconnected_at": workflow.now().isoformat(), "disconnection_reason": inp.reason,

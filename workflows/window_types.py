@@ -94,6 +94,31 @@ class ReportsPlan(BaseModel):
     reports: list[ReportItem]
 
 
+class AgreementProposal(BaseModel):
+    """Signal `propose_agreement` to the partner window: another connected window proposes a cooperation agreement
+    (art. 9(6) "窗口平台之间互签合作协议"); the partner accepts or declines in its inbox."""
+
+    agreement_id: int
+    proposer_case_id: str
+    proposer_name: str
+    scope: str
+
+
+class DecideAgreementInput(BaseModel):
+    agreement_id: int
+    decision: str
+    actor: str
+    comment: str = ""
+    document_id: str | None = None
+    at: datetime
+
+
+class EndAgreementsInput(BaseModel):
+    case_id: str
+    reason: str
+    at: datetime
+
+
 class WindowState(BaseModel):
     """Carried across continue-as-new: one run per calendar year of the connected window."""
 
@@ -104,6 +129,7 @@ class WindowState(BaseModel):
     reports: dict[str, dict[str, int]] = Field(default_factory=dict)  # year -> {"sent", "overdue"}
     carried: list[ReportItem] = Field(default_factory=list)  # reports still open when the year turned
     overdue: list[str] = Field(default_factory=list)  # steps already counted as overdue (of carried reports)
+    agreements: list[AgreementProposal] = Field(default_factory=list)  # proposals still undecided at the year's end
 
 
 class WindowRun(CaseInput):
@@ -112,15 +138,10 @@ class WindowRun(CaseInput):
     state: WindowState | None = None
 
 
-class DisconnectRecord(BaseModel):
-    case_id: str
-    reason: str
-    actor: str
-    ground: str
-    at: datetime
-
-
 # Activity names, referenced by string so workflows never import activity code.
 PREPARE_WINDOW = "prepare_window_onboarding"
 CONNECT_WINDOW = "connect_window"
 WINDOW_REPORTS = "window_reports"
+DECIDE_AGREEMENT = "decide_window_agreement"
+END_AGREEMENTS = "end_window_agreements"
+AGREEMENT = "window_onboarding.agreement"

@@ -7,6 +7,7 @@ database (`own_stack_fixture`)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -94,8 +95,22 @@ async def to_notice(stack: Stack, case_id: str, scores: tuple[int, ...] = (85, 7
     return await wait_for(published, what="the approval and the public notice")
 
 
-async def past(stack: Stack, when: datetime | str, extra: timedelta = timedelta(hours=1)) -> None:
+async def settle(stack: Stack, case_id: str) -> None:
+    """Wait until the case's workflow has no activity and no workflow task in flight: a leap of the test server's
+    clock while a workflow task runs (slowly, on a loaded machine) can time that task out in skipped time."""
+    handle = stack.client.get_workflow_handle(case_id)
+    for _ in range(300):
+        raw = (await handle.describe()).raw_description
+        if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
+            return
+        await asyncio.sleep(0.1)
+
+
+async def past(stack: Stack, when: datetime | str, extra: timedelta = timedelta(hours=1),
+               case_id: str | None = None) -> None:
     when = datetime.fromisoformat(when) if isinstance(when, str) else when
+    if case_id is not None:
+        await settle(stack, case_id)
     await leap(stack, when - await stack.clock.now() + extra)
     await stack.http.get("/healthz")
 
@@ -106,7 +121,8 @@ async def connected(stack: Stack) -> tuple[dict[str, str], str]:
     org, case = await apply(stack)
     case_id = case["id"]
     notice = await to_notice(stack, case_id)
-    await past(stack, next(d for d in notice["deadlines"] if d["name"] == "public_notice")["closes_at"])
+    await past(stack, next(d for d in notice["deadlines"] if d["name"] == "public_notice")["closes_at"],
+               case_id=case_id)
     await case_status(http, org, case_id, {"adapting"})
     op = await login(http, "operator2")
     for passed in (False, True):
@@ -197,6 +213,7 @@ class TestConnectedWindow:
                                                       "case_id": case_id}, headers=org)
             if r.json()["items"]:
                 break
+            await settle(stack, case_id)
             await leap(stack, timedelta(days=31))
             await http.get("/healthz")
         data_task = await task_of(http, org, "window_onboarding.service_data", case_id)
@@ -251,3 +268,39 @@ class TestSettings:
         assert r.status_code == 200 and r.json()["notice_working_days"] == 7 and r.json()["panel_size"] == 3
         r = await http.put("/api/admin/window-settings", headers=op, json={"notice_working_days": 5})
         assert r.status_code == 200
+
+
+class TestAgreements:
+    async def test_two_windows_sign_and_the_agreement_ends_with_a_withdrawal(self, stack: Stack) -> None:
+        http = stack.http
+        (a_org, a), (b_org, b) = await connected(stack), await connected(stack)
+        r = await http.post(f"/api/windows/{a}/agreements", headers=b_org, json={"partner_case_id": b, "scope": "x"})
+        assert r.status_code == 404  # not b's window
+        r = await http.post(f"/api/windows/{a}/agreements", headers=a_org, json={"partner_case_id": a, "scope": "x"})
+        assert r.status_code == 422
+        r = await http.post(f"/api/windows/{a}/agreements", headers=a_org,
+                            json={"partner_case_id": b, "scope": "共享服务资源，互相推荐服务机构"})
+        assert r.status_code == 201, r.text
+        agreement = r.json()
+        again = await http.post(f"/api/windows/{a}/agreements", headers=a_org, json={"partner_case_id": b, "scope": "y"})
+        assert again.status_code == 409
+        task = await task_of(http, b_org, "window_onboarding.agreement", b)
+        assert "共享服务资源" in task["summary"]
+        r = await complete(http, b_org, task, "accept", comment="")
+        assert r.status_code == 200, r.text
+
+        async def signed() -> list[dict[str, Any]] | None:
+            items = (await http.get(f"/api/windows/{a}/agreements")).json()["items"]
+            return items if items and items[0]["status"] == "accepted" and items[0]["document"] else None
+
+        items = await wait_for(signed, what="the signed agreement")
+        assert items[0]["id"] == agreement["id"] and items[0]["partner_case_id"] == b
+        assert (await http.get(f"/api/windows/{b}/agreements")).json()["items"][0]["status"] == "accepted"
+        r = await http.post(f"/api/windows/{b}/withdraw", headers=b_org, json={"reason": "单位业务调整"})
+        assert r.status_code == 202
+        await case_status(http, b_org, b, {"disconnected"})
+
+        async def ended() -> bool:
+            return (await http.get(f"/api/windows/{a}/agreements")).json()["items"][0]["status"] == "ended"
+
+        await wait_for(ended, what="the agreement to end with the withdrawal")

@@ -5,12 +5,13 @@ builder's withdrawal. Refresh with FLOW168_RECORD_HISTORIES=1 (then review the d
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowHistory
 
-from tests.api.test_window_onboarding import connected
+from rules.calendar import SHANGHAI
+from tests.api.test_window_onboarding import connected, settle
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import case_status, leap, wait_for
 from tests.replay.test_replay import HISTORIES, replayer
@@ -36,13 +37,17 @@ async def runs(stack: Stack, case_id: str) -> list[WorkflowHistory]:
 async def test_window_runs_replay_across_continue_as_new(stack: Stack) -> None:
     org, case_id = await connected(stack)
 
+    await settle(stack, case_id)
+    now = await stack.clock.now()
+    year_end = datetime(now.astimezone(SHANGHAI).year + 1, 1, 1, tzinfo=SHANGHAI)
+    await leap(stack, year_end - now + timedelta(hours=12))
+    await stack.http.get("/healthz")
+
     async def handed_over() -> list[WorkflowHistory] | None:
-        await leap(stack, timedelta(days=20))
-        await stack.http.get("/healthz")
         got = await runs(stack, case_id)
         return got if len(got) >= 3 else None  # application, first connected year, the next year (running)
 
-    histories = await wait_for(handed_over, timeout=240, what="the hand-over to the next year")
+    histories = await wait_for(handed_over, timeout=120, what="the hand-over to the next year")
     r = await stack.http.post(f"/api/windows/{case_id}/withdraw", headers=org, json={"reason": "单位业务调整"})
     assert r.status_code == 202, r.text
     await case_status(stack.http, org, case_id, {"disconnected"})

@@ -17,6 +17,7 @@ from rules.window import (
     count_report,
     data_due,
     due_at,
+    handover_at,
     pick_experts,
     reports_of_period_year,
     reports_opening_in,
@@ -114,6 +115,8 @@ class TestReportCalendar:
         ]
         assert reports[3].title == "2027年第3季度服务数据" and reports[0].title == "2027年度服务计划"
         assert due_at(date(2027, 1, 31)).isoformat() == "2027-02-01T00:00:00+08:00"
+        # the yearly hand-over is never the instant a 31 December report falls due
+        assert handover_at(2028) > due_at(reports[-1].due_on) and handover_at(2028).hour == 1
 
     def test_first_year_starts_at_the_connection(self) -> None:
         got = reports_opening_in(2027, connected_on=date(2027, 5, 20), calendar=_cal())

@@ -43,9 +43,12 @@ from workflows.types import (
 )
 from workflows.window_onboarding import WindowOnboardingWorkflow
 from workflows.window_types import (
+    AgreementProposal,
     Connected,
     ConnectInput,
+    DecideAgreementInput,
     DisconnectInput,
+    EndAgreementsInput,
     PrepareWindowInput,
     ReportItem,
     ReportsInput,
@@ -74,6 +77,8 @@ class Fakes:
         self.cancelled = 0
         self.periods: dict[str, NoticePeriod] = {}
         self.plans: list[ReportsPlan] = []
+        self.agreements: dict[int, str] = {}
+        self.ended = 0
 
     def all(self) -> list[Any]:
         f = self
@@ -153,7 +158,16 @@ class Fakes:
             f.plans.append(plan)
             return plan
 
-        return [open_task, close_task, set_case_status, notify, draft_document, update_case_result, cancel_tasks,
+        @activity.defn(name="decide_window_agreement")
+        async def decide_agreement(inp: DecideAgreementInput) -> None:
+            f.agreements[inp.agreement_id] = inp.decision if inp.document_id or inp.decision != "accept" else "?"
+
+        @activity.defn(name="end_window_agreements")
+        async def end_agreements(inp: EndAgreementsInput) -> None:
+            f.ended += 1
+
+        return [decide_agreement, end_agreements, open_task, close_task, set_case_status, notify, draft_document,
+                update_case_result, cancel_tasks,
                 open_public_notice, public_notice_period, close_public_notice, record_objection, decide_objection,
                 prepare, connect, reports]
 
@@ -338,9 +352,17 @@ class TestConnectedLife:
         assert sum(v["sent"] for v in counts.values()) == sent and sum(v["overdue"] for v in counts.values()) >= overdue
         assert len(run.fakes.plans) >= 2
         assert run.handle is not None
+        # another window proposes a cooperation agreement: a task in this window's inbox; accepted, it is drafted
+        await run.handle.signal("propose_agreement", AgreementProposal(agreement_id=41, proposer_case_id="WO-other",
+                                                                       proposer_name="吴忠窗口", scope="共享服务资源"))
+        tid = await run.task("agreement_41")
+        assert "吴忠窗口" in run.fakes.tasks[tid].spec.summary
+        await run.decide("agreement_41", "accept", actor="builder1")
+        await run.until(lambda: run.fakes.agreements.get(41) == "accept", "the agreement recorded")
+        assert "mutual_agreement" in run.fakes.documents
         await run.handle.signal("disconnect", DisconnectInput(reason="考核不合格，整改后仍未达到要求", actor="department1",
                                                               ground="revoked"))
         await run.status("disconnected")
         assert "disconnection_notice" in run.fakes.documents
-        assert run.fakes.result["disconnection_ground"] == "revoked"
+        assert run.fakes.result["disconnection_ground"] == "revoked" and run.fakes.ended == 1
         assert await run.handle.result() == "disconnected"
