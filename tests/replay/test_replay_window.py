@@ -51,6 +51,7 @@ async def test_window_runs_replay_across_continue_as_new(stack: Stack) -> None:
     r = await stack.http.post(f"/api/windows/{case_id}/withdraw", headers=org, json={"reason": "单位业务调整"})
     assert r.status_code == 202, r.text
     await case_status(stack.http, org, case_id, {"disconnected"})
+    assert await stack.client.get_workflow_handle(case_id).result() == "disconnected"
     last = (await runs(stack, case_id))[-1]
     for name, history in (("apply", histories[0]), ("first_year", histories[1]), ("withdrawn", last)):
         await replayer().replay_workflow(history)
