@@ -4,6 +4,7 @@
                                      (which stage, what is due next and by when) and the reporting inbox
   /public/windows                    anyone: the connected window platforms
   /cases/{case_id}/window-withdraw   platform_org: take a connected window out of the network (form on the case page)
+  /cases/{case_id}/window-agreement  platform_org: propose a cooperation agreement to another connected window
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlmodel import col, select
 from starlette.datastructures import UploadFile as StarletteUpload
 
@@ -25,8 +27,9 @@ from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redi
 from api.pages_forms import form_fields, item_rows, parse_form, values_from_form
 from api.pages_i18n import translator, zh
 from db import tasks as task_repo
+from db import window as window_repo
 from db.models import Case
-from forms.window_onboarding import MATERIALS, WindowOnboardingForm
+from forms.window_onboarding import MATERIALS, AgreementProposalForm, WindowOnboardingForm
 from rules.cities import CITIES
 from workflows.window_types import REPORT_TYPES
 
@@ -47,6 +50,9 @@ _MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
     (r"^data\.materials\.(\w+): no upload", lambda m: f"{MATERIALS.get(m[1], m[1])}：请先上传文件"),
     (r"^reason: a withdrawal needs its reason", "请填写退出理由"),
     (r"only a connected window can withdraw", "只有已接入的窗口平台可以申请退出"),
+    (r"already have an agreement", "双方已有合作协议（或提议待确认）"),
+    (r"is not a connected window platform", "对方不是已接入的窗口平台"),
+    (r"cannot sign an agreement with itself", "不能与本单位的窗口平台签订协议"),
 ]
 say = translator(_MESSAGES)
 
@@ -83,7 +89,11 @@ def progress(page: Page) -> list[dict[str, Any]]:
             {"id": t.id, "title": t.title, "who": WHO.get(t.role, t.role), "due_at": t.due_at,
              "mine": t.role == "platform_org", "report": t.type in REPORT_TYPES,
              "overdue": t.due_at < page.now} for t in due],
-            "reports": c.result.get("reports") or {}})
+            "reports": c.result.get("reports") or {},
+            "agreements": [routes_window.agreement_json(page.session, a)
+                           for a in window_repo.agreements_of(page.session, c.id)],
+            "partners": [routes_window.window_json(w) for w in window_repo.connected_windows(page.session)
+                         if w.applicant_org_id != c.applicant_org_id] if c.status == "connected" else []})
     return out
 
 
@@ -157,3 +167,25 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
         return redirect(back)
     flash(page.request, "已申请退出平台网络，退出通知将随即起草")
     return redirect(back)
+
+
+@router.post("/cases/{case_id}/window-agreement")
+async def propose(case_id: str, page: LoginPageDep) -> Response:
+    """A connected window proposes a cooperation agreement to another (004 art. 9(6))."""
+    require(page.me, "platform_org")
+    try:
+        body = AgreementProposalForm(partner_case_id=text(page.posted, "partner_case_id", 64),
+                                     scope=text(page.posted, "scope", 2000))
+    except ValidationError:
+        flash(page.request, "请选择合作窗口平台并填写合作内容", "error")
+        return redirect("/apply/window")
+    page.release()
+    try:
+        await routes_window.propose_agreement(case_id=case_id, body=body, request=page.request, session=page.session,
+                                              user=page.me, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "未提交：" + say(exc.detail), "error")
+        return redirect("/apply/window")
+    flash(page.request, "合作协议提议已发送，待对方窗口平台确认")
+    return redirect("/apply/window")

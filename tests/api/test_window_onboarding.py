@@ -45,11 +45,15 @@ async def application(http: httpx.AsyncClient, h: dict[str, str], **over: Any) -
     return data
 
 
+USERNAMES: dict[str, str] = {}  # case id -> the builder's username (for page logins)
+
+
 async def apply(stack: Stack) -> tuple[dict[str, str], dict[str, Any]]:
-    org, _ = await register_approved(stack.http, "platform_org")
+    org, body = await register_approved(stack.http, "platform_org")
     r = await stack.http.post("/api/cases", headers={**org, "Idempotency-Key": uuid.uuid4().hex},
                               json={"type": "window_onboarding", "data": await application(stack.http, org)})
     assert r.status_code == 201, r.text
+    USERNAMES[r.json()["id"]] = body["username"]
     return org, r.json()
 
 
@@ -260,6 +264,10 @@ class TestSettings:
         op, dep = await login(http, "operator1"), await login(http, "department1")
         r = await http.put("/api/admin/window-settings", headers=dep, json={"panel_size": 5})
         assert r.status_code == 403
+        r = await http.post("/api/windows/WO-none/withdraw", headers=op, json={"reason": "x"})
+        assert r.status_code == 403  # only a builder withdraws its own window
+        r = await http.post("/api/windows/WO-none/agreements", headers=dep, json={"partner_case_id": "x", "scope": "y"})
+        assert r.status_code == 403
         r = await http.put("/api/admin/window-settings", headers=op, json={"panel_size": 0})
         assert r.status_code == 422
         r = await http.put("/api/admin/window-settings", headers=op, json={"plan_due": [2, 30]})
@@ -296,6 +304,12 @@ class TestAgreements:
         items = await wait_for(signed, what="the signed agreement")
         assert items[0]["id"] == agreement["id"] and items[0]["partner_case_id"] == b
         assert (await http.get(f"/api/windows/{b}/agreements")).json()["items"][0]["status"] == "accepted"
+        from tests.api.test_window_pages import page_login
+
+        browser = await page_login(stack, USERNAMES[a])
+        page = (await browser.get("/apply/window")).text
+        assert "已签订" in page and "共享服务资源" in page and "提议签订" in page  # listed, and the proposal form
+        await browser.aclose()
         r = await http.post(f"/api/windows/{b}/withdraw", headers=b_org, json={"reason": "单位业务调整"})
         assert r.status_code == 202
         await case_status(http, b_org, b, {"disconnected"})
