@@ -89,6 +89,9 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             if state is None:
                 return self.status
             await self.finish()
+            if self._disconnect is not None:  # revoked or withdrawn while it was being connected
+                self.state = state
+                return await self._end([])
             workflow.continue_as_new(case.model_copy(update={"state": state}))
         return await self._life(case.state)
 

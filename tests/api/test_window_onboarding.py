@@ -201,6 +201,29 @@ class TestApplication:
         assert [s["score"] for s in hub["result"]["expert_panel"]["scores"]] == [40, 40, 40]  # the hub sees all
 
 
+    async def test_an_objection_during_the_notice_is_investigated(self, stack: Stack) -> None:
+        http = stack.http
+        org, case = await apply(stack)
+        notice = await to_notice(stack, case["id"])
+        listed = (await http.get("/api/public/notices")).json()["items"]
+        assert case["id"] in [n["case_id"] for n in listed]
+        url = f"/api/cases/{case['id']}/objections"
+        r = await http.post(url, json={"name": "", "contact": "", "reason": "场地不实"})
+        assert r.status_code == 422  # anonymous objections are not accepted
+        r = await http.post(url, json={"name": "李四", "contact": "13900000000", "reason": "服务场所面积不实"})
+        assert r.status_code == 201, r.text
+        dep = await login(http, "department2")
+        review = await task_of(http, dep, "notice.objection_review", case["id"])
+        mine = await case_of(stack, case["id"], org)  # the builder never sees who objected
+        assert all("李四" not in (t["summary"] or "") for t in mine["tasks"])
+        assert all("李四" not in (e["message"] or "") for e in mine["timeline"])
+        r = await complete(http, dep, review, "dismiss", comment="经核实，场所面积属实")
+        assert r.status_code == 200, r.text
+        await past(stack, next(d for d in notice["deadlines"] if d["name"] == "public_notice")["closes_at"],
+                   case_id=case["id"])
+        await case_status(http, org, case["id"], {"adapting"})
+
+
 class TestConnectedWindow:
     async def test_from_application_to_the_first_quarterly_data_then_withdrawal(self, stack: Stack) -> None:
         http = stack.http
