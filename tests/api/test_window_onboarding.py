@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from db.models import Case
+from tests.api.test_window_pages import page_login
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import case_status, complete, leap, login, register_approved, task_of, wait_for
 
@@ -75,6 +76,11 @@ async def to_notice(stack: Stack, case_id: str, scores: tuple[int, ...] = (85, 7
     for n, (expert, score) in enumerate(zip(experts, scores, strict=True)):
         h = await login(http, expert)
         task = await task_of(http, h, "window_onboarding.expert_assessment", case_id)
+        if n == 0:  # the expert's task page renders the score form
+            browser = await page_login(stack, expert, "demo168")
+            got = await browser.get(f"/tasks/{task['id']}")
+            assert got.status_code == 200 and "评分（0-100）" in got.text
+            await browser.aclose()
         if n == 1:  # blind: the second expert sees neither the first's score nor the panel
             seen = await case_of(stack, case_id, h)
             others = [t for t in seen["tasks"] if t["type"] == "window_onboarding.expert_assessment"
@@ -134,6 +140,11 @@ async def connected(stack: Stack) -> tuple[dict[str, str], str]:
         r = await complete(http, org, task, "submit", data={"report": "已完成软硬件改造与数据接口对接"}, comment="")
         assert r.status_code == 200, r.text
         check = await task_of(http, op, "window_onboarding.connection_check", case_id)
+        if not passed:  # the hub's task page renders its form
+            browser = await page_login(stack, "operator2", "demo168")
+            got = await browser.get(f"/tasks/{check['id']}")
+            assert got.status_code == 200 and "接入验证报告" in got.text
+            await browser.aclose()
         r = await complete(http, op, check, "approve" if passed else "reject",
                            data={"passed": passed, "report": "验证通过" if passed else "服务数据接口未联通"},
                            comment="同意" if passed else "接口未联通")
@@ -245,6 +256,12 @@ class TestConnectedWindow:
             await http.get("/healthz")
         data_task = await task_of(http, org, "window_onboarding.service_data", case_id)
         assert data_task["due_fixed"] is True and "季度服务数据" in data_task["title"]
+        browser = await page_login(stack, USERNAMES[case_id])
+        task_page = await browser.get(f"/tasks/{data_task['id']}")
+        assert task_page.status_code == 200 and "报送内容" in task_page.text
+        case_page = await browser.get(f"/cases/{case_id}")
+        assert case_page.status_code == 200 and "申请退出" in case_page.text and "服务合作协议" in case_page.text
+        await browser.aclose()
         r = await complete(http, org, data_task, "submit", data={"report": "本季度服务企业86家", "figures":
                                                                  {"smes_served": 86, "events": 4}}, comment="")
         assert r.status_code == 200, r.text
@@ -327,8 +344,6 @@ class TestAgreements:
         items = await wait_for(signed, what="the signed agreement")
         assert items[0]["id"] == agreement["id"] and items[0]["partner_case_id"] == b
         assert (await http.get(f"/api/windows/{b}/agreements")).json()["items"][0]["status"] == "accepted"
-        from tests.api.test_window_pages import page_login
-
         browser = await page_login(stack, USERNAMES[a])
         page = (await browser.get("/apply/window")).text
         assert "已签订" in page and "共享服务资源" in page and "提议签订" in page  # listed, and the proposal form
