@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -22,10 +20,10 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import routes_cases, routes_files, routes_window
 from api.deps import require
+from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import form_fields, item_rows, parse_form, values_from_form
-from api.pages_i18n import translator, zh
 from db import tasks as task_repo
 from db import window as window_repo
 from db.models import Case
@@ -43,18 +41,7 @@ STAGE_OF = {"submitted": "apply", "returned": "apply", "in_review": "review", "p
 WHO = {"platform_org": "本单位", "operator": "枢纽平台（自治区中小企业服务中心）", "expert": "评估专家",
        "department": "自治区非公经济局"}
 
-_MESSAGES: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
-    (r"already connected", "本单位的窗口平台已接入平台网络，不能重复申请"),
-    (r"already has an open", "本单位已有正在办理的窗口平台接入申请"),
-    (r"open onboarding", "本单位已有正在办理的窗口平台接入申请"),
-    (r"^data\.materials\.(\w+): no upload", lambda m: f"{MATERIALS.get(m[1], m[1])}：请先上传文件"),
-    (r"^reason: a withdrawal needs its reason", "请填写退出理由"),
-    (r"only a connected window can withdraw", "只有已接入的窗口平台可以申请退出"),
-    (r"already have an agreement", "双方已有合作协议（或提议待确认）"),
-    (r"is not a connected window platform", "对方不是已接入的窗口平台"),
-    (r"cannot sign an agreement with itself", "不能与本单位的窗口平台签订协议"),
-]
-say = translator(_MESSAGES)
+
 
 
 async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
@@ -67,7 +54,7 @@ async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
                 up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
                                                session=page.session, user=page.me, now=page.now)
             except ApiError as exc:
-                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{zh(exc.detail)}"
+                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
                 continue
             out[key] = up["id"]
         elif kept := text(page.posted, f"mat.{key}", 64):
@@ -134,7 +121,7 @@ async def apply(page: LoginPageDep) -> Response:
     except ApiError as exc:
         page.session.rollback()
         return _render(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
-                       error=say(exc.detail))
+                       error=say(exc))
     flash(page.request, f"窗口平台接入申请已提交，案件编号 {case['id']}")
     return redirect("/apply/window")
 
@@ -163,7 +150,7 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
                                      request=page.request, session=page.session, user=page.me, now=page.now)
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "未退出：" + say(exc.detail), "error")
+        flash(page.request, "未退出：" + say(exc), "error")
         return redirect(back)
     flash(page.request, "已申请退出平台网络，退出通知将随即起草")
     return redirect(back)
@@ -185,7 +172,7 @@ async def propose(case_id: str, page: LoginPageDep) -> Response:
                                               user=page.me, now=page.now)
     except ApiError as exc:
         page.session.rollback()
-        flash(page.request, "未提交：" + say(exc.detail), "error")
+        flash(page.request, "未提交：" + say(exc), "error")
         return redirect("/apply/window")
     flash(page.request, "合作协议提议已发送，待对方窗口平台确认")
     return redirect("/apply/window")

@@ -9,18 +9,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import NowDep, SessionDep, UserDep, page, require
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from api.views import iso
+from api.workflows import case_signal, committed
 from db import audit
 from db import window as repo
 from db.models import Case, Organization, Upload, User, WindowAgreement
-from forms.window_onboarding import AgreementProposalForm
+from forms.window_onboarding import MATERIALS, AgreementProposalForm
 from rules.cities import CITIES
 from rules.errors import RuleViolation
 from rules.window import COVERAGE_LABELS, ReportSettings, WindowError, check_can_apply, check_panel_settings
+from workflows.window_onboarding import WindowOnboardingWorkflow
 from workflows.window_types import AgreementProposal, DisconnectInput, WindowSettings
 
 router = APIRouter(prefix="/api")
@@ -46,7 +47,7 @@ async def public_windows(session: SessionDep, q: str | None = None, city: str | 
                          offset: int = 0) -> dict[str, Any]:
     """The connected window platforms (name, city, coverage, connected since); anyone may read it."""
     if city is not None and city not in CITIES:
-        raise Invalid(f"city: unknown {city!r}; expected one of {', '.join(CITIES)}")
+        raise Invalid(f"city: unknown {city!r}; expected one of {', '.join(CITIES)}", code="window_unknown_city")
     rows = repo.connected_windows(session, q=q, city=city)
     limit = max(1, min(limit, 200))
     return page([window_json(c) for c in rows[offset:offset + limit]], len(rows))
@@ -59,21 +60,20 @@ async def withdraw(case_id: str, body: Withdraw, request: Request, session: Sess
     require(user, "platform_org")
     case = session.get(Case, case_id)
     if case is None or case.type != repo.TYPE or case.applicant_org_id != user.org_id:
-        raise NotFound(f"no window platform {case_id} of your organisation")
+        raise NotFound(f"no window platform {case_id} of your organisation", code="window_not_yours",
+                       params={"case_id": case_id})
     if not body.reason.strip():
-        raise Invalid("reason: a withdrawal needs its reason")
+        raise Invalid("reason: a withdrawal needs its reason", code="window_withdraw_reason")
     if case.status != "connected":
-        raise Conflict(f"only a connected window can withdraw from the network (status {case.status})")
+        raise Conflict(f"only a connected window can withdraw from the network (status {case.status})",
+                       code="window_not_connected", params={"case_status": case.status})
     audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"建设单位申请退出平台网络：{body.reason}", key=f"{case.id}.withdraw")
-    session.commit()
-    try:
-        await request.app.state.temporal.get_workflow_handle(case_id).signal(
-            "disconnect", DisconnectInput(reason=body.reason.strip(), actor=user.username, ground="withdrawn"))
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict("this window's process has ended") from None
-        raise
+    sent = await committed(session, lambda: case_signal(
+        request.app.state.temporal, case_id=case_id, signal=WindowOnboardingWorkflow.disconnect,
+        arg=DisconnectInput(reason=body.reason.strip(), actor=user.username, ground="withdrawn")))
+    if not sent:
+        raise Conflict("this window's process has ended", code="window_process_ended")
     return {"case_id": case_id, "status": case.status, "disconnecting": True}
 
 
@@ -96,17 +96,21 @@ async def propose_agreement(case_id: str, body: AgreementProposalForm, request: 
     require(user, "platform_org")
     case = session.get(Case, case_id)
     if case is None or case.type != repo.TYPE or case.applicant_org_id != user.org_id:
-        raise NotFound(f"no window platform {case_id} of your organisation")
+        raise NotFound(f"no window platform {case_id} of your organisation", code="window_not_yours",
+                       params={"case_id": case_id})
     partner = session.get(Case, body.partner_case_id)
     if case.status != "connected":
-        raise Conflict(f"only a connected window may propose an agreement (status {case.status})")
+        raise Conflict(f"only a connected window may propose an agreement (status {case.status})",
+                       code="window_not_connected", params={"case_status": case.status})
     if partner is None or partner.type != repo.TYPE or partner.status != "connected":
-        raise Invalid(f"partner_case_id: {body.partner_case_id} is not a connected window platform")
+        raise Invalid(f"partner_case_id: {body.partner_case_id} is not a connected window platform",
+                      code="window_partner_not_connected", params={"case_id": body.partner_case_id})
     if partner.id == case.id or partner.applicant_org_id == case.applicant_org_id:
-        raise Invalid("partner_case_id: a window cannot sign an agreement with itself")
+        raise Invalid("partner_case_id: a window cannot sign an agreement with itself", code="window_partner_self")
     live = repo.live_agreement(session, case.id, partner.id)
     if live is not None:
-        raise Conflict(f"these two windows already have an agreement ({live.status}, id {live.id})")
+        raise Conflict(f"these two windows already have an agreement ({live.status}, id {live.id})",
+                       code="window_agreement_exists")
     row = WindowAgreement(proposer_case_id=case.id, partner_case_id=partner.id, scope=body.scope.strip(),
                           proposed_by=user.username, proposed_at=now)
     session.add(row)
@@ -116,15 +120,13 @@ async def propose_agreement(case_id: str, body: AgreementProposalForm, request: 
                  message=f"向{partner.data.get('platform_name', partner.applicant)}提议签订服务合作协议",
                  key=f"agreement.{row.id}.proposed")
     out = agreement_json(session, row)
-    session.commit()
     proposal = AgreementProposal(agreement_id=row.id, proposer_case_id=case.id,
                                  proposer_name=str(case.data.get("platform_name", case.applicant)), scope=row.scope)
-    try:
-        await request.app.state.temporal.get_workflow_handle(partner.id).signal("propose_agreement", proposal)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict("the partner window's process has ended") from None
-        raise
+    sent = await committed(session, lambda: case_signal(
+        request.app.state.temporal, case_id=partner.id, signal=WindowOnboardingWorkflow.propose_agreement,
+        arg=proposal))
+    if not sent:
+        raise Conflict("the partner window's process has ended", code="window_process_ended")
     return out
 
 
@@ -133,7 +135,7 @@ async def list_agreements(case_id: str, session: SessionDep) -> dict[str, Any]:
     """A window's agreements with other windows (public, like the window list)."""
     case = session.get(Case, case_id)
     if case is None or case.type != repo.TYPE:
-        raise NotFound(f"no window platform {case_id}")
+        raise NotFound(f"no window platform {case_id}", code="window_not_found", params={"case_id": case_id})
     rows = repo.agreements_of(session, case_id)
     return page([agreement_json(session, r) for r in rows], len(rows))
 
@@ -158,9 +160,9 @@ async def put_settings(body: dict[str, Any], session: SessionDep, user: UserDep,
         if not 1 <= value.notice_working_days <= 30:
             raise WindowError("notice_working_days", "the public notice runs 1-30 working days")
     except ValidationError as exc:
-        raise Invalid(validation_detail(exc, "body")) from None
+        raise Invalid(validation_detail(exc, "body"), code="validation_failed") from None
     except (RuleViolation, TypeError) as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(str(exc), code="window_settings_invalid", params={"reason": str(exc)}) from None
     repo.save_settings(session, value, by=user.username, at=now)
     audit.record(session, action="window_settings", at=now, actor=user.username, message="修改窗口平台接入设置",
                  after=value.model_dump())
@@ -178,11 +180,12 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
         check_can_apply(open_onboarding=open_case.id if open_case else None,
                         connected=connected.id if connected else None)
     except WindowError as exc:
-        raise Conflict(f"{org.name}: {exc.message}") from None
+        raise Conflict(f"{org.name}: {exc.message}", code=f"window_{exc.code}", params={"org": org.name}) from None
     for key, upload_id in (data.get("materials") or {}).items():
         up = session.get(Upload, upload_id)
         if up is None or up.owner_user_id != user.id:
-            raise Invalid(f"data.materials.{key}: no upload {upload_id} of yours; upload the file first (POST /api/uploads)")
+            raise Invalid(f"data.materials.{key}: no upload {upload_id} of yours; upload the file first (POST /api/uploads)",
+                          code="window_material_missing", params={"material": MATERIALS.get(key, key)})
     return {}
 
 
