@@ -1,8 +1,9 @@
-"""The window-onboarding workflow against fake activities registered under the real names (no database, no API):
-the whole path to `connected`, a failed connection check, the panel's refusal, an upheld objection, and the
-connected life across the year's hand-over (reports counted sent and overdue) until `disconnect`.
+"""The connected window's life against fake activities registered under the real names (no database, no API): the
+reports of a year counted sent and overdue across the yearly hand-over (continue-as-new), another window's agreement
+accepted in the inbox, and the `disconnect` signal (P5's revocation). The application paths are on the fast harness
+(test_fast_window_onboarding.py); these fakes compute the real report calendar, which the harness's do not.
 
-Its own time-skipping test server (the connected life leaps months), so no other test's cases wake."""
+Its own time-skipping test server (the life leaps months), so no other test's cases wake."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from workflows.notice_types import (
     DecideObjectionInput,
     NoticePeriod,
     NoticeRef,
-    ObjectionInput,
     OpenNoticeInput,
     RecordObjectionInput,
 )
@@ -264,51 +264,6 @@ async def run(client: Client) -> AsyncIterator[Run]:
         desc = await r.handle.describe()
         if desc.status is not None and desc.status.name == "RUNNING":
             await r.handle.terminate("test over")
-
-
-class TestApplication:
-    async def test_through_notice_and_adaptation_to_connected(self, run: Run, client: Client) -> None:
-        await run.decide("hub_review", "return", actor="operator1", comment="补充服务产品")
-        await run.status("returned")
-        await run.decide("correction", "submit", actor="builder1")
-        await run.to_notice()
-        panel = run.fakes.result["expert_panel"]
-        assert panel["passed"] is True and panel["mean"] == "66.7" and panel["approvals"] == 2
-        assert [s["expert"] for s in panel["scores"]] == ["expert1", "expert2", "expert3"]
-        assert "onboarding_approval" in run.fakes.documents and "public_notice" in run.fakes.documents
-        period = run.fakes.periods[run.case_id]
-        await sleep(client, period.closes_at - await now_of(client) + timedelta(minutes=1))
-        await run.status("adapting")
-        await run.decide("adaptation", "submit", actor="builder1", report="改造完成")
-        await run.decide("connection_check", "reject", actor="operator1", comment="接口不通", passed=False,
-                         report="数据接口未联通")
-        second = await run.task("adaptation")
-        assert second.endswith(".adaptation.2")
-        assert "数据接口未联通" in run.fakes.tasks[second].spec.summary
-        await run.decide("adaptation", "submit", actor="builder1", report="已联通")
-        await run.decide("connection_check", "approve", actor="operator2", passed=True, report="验证通过")
-        await run.status("connected")
-        assert run.fakes.result["connected_at"] and run.fakes.result["reports"] == {}
-        assert "cooperation_agreement" in run.fakes.documents
-        await run.until(lambda: run.fakes.plans, "the first year's report plan")
-
-    async def test_panel_below_the_pass_mark_rejects(self, run: Run) -> None:
-        await run.decide("hub_review", "approve", actor="operator1")
-        await run.panel((50, "approve"), (60, "approve"), (40, "reject"))
-        await run.status("rejected")
-        assert run.fakes.result["expert_panel"]["passed"] is False
-        assert "专家平均分50.0分" in run.fakes.result["reason"]
-        assert not any(".bureau_approval." in t for t in run.fakes.tasks)
-
-    async def test_upheld_objection_rejects(self, run: Run) -> None:
-        await run.to_notice()
-        assert run.handle is not None
-        await run.handle.execute_update("file_objection", ObjectionInput(name="张三", contact="13800000000",
-                                                                         reason="服务场所不实", key="k1"), id="obj-1")
-        await run.decide("objection_review", "uphold", actor="department2", comment="经核实属实")
-        await run.status("rejected")
-        assert "服务场所不实" in run.fakes.result["reason"]
-        assert run.fakes.cancelled == 1
 
 
 class TestConnectedLife:
