@@ -23,6 +23,8 @@ from api.security import hash_password
 from clock import Clock, RealClock, SimulatedClock
 from db.engine import make_engine, migrate
 from db.seed import DEMO_PASSWORD, seed_demo
+from processes import registry
+from processes.spec import resolve
 from settings import Settings, get_settings
 from worker import build_worker, connect, start_singletons
 
@@ -75,6 +77,9 @@ async def run(settings: Settings) -> None:
                 s.commit()
             log.info("demo data: %s rows added (password %s)", added, DEMO_PASSWORD)
         worker = build_worker(client, engine=engine, settings=settings) if settings.run_worker else None
+        for spec in registry.specs().values():  # e.g. a process's yearly schedule (idempotent)
+            for ref in spec.startup:
+                await resolve(ref)(client, settings)
         app = create_app(settings=settings, engine=engine, clock=clock, temporal=client)
         # Keep idle connections longer than clients do (httpx 5 s, browsers and proxies up to 60 s): with uvicorn's
         # default of 5 s a client could reuse a connection just as the server closed it (a dropped request).

@@ -51,6 +51,7 @@ class TaskActivities:
                     status="claimed" if spec.assignee else "open", decisions=spec.decisions, form=spec.form,
                     excluded_users=inp.excluded_users, opened_at=inp.at, due_working_days=days, due_at=due,
                     reminder_at=reminder, due_confirmed=confirmed, due_fixed=inp.spec.due_at is not None,
+                    data=dict(spec.prefill),
                 )
                 s.add(task)
                 case.updated_at = inp.at

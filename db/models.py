@@ -353,3 +353,45 @@ class WindowAgreement(SQLModel, table=True):
     decided_at: datetime | None = _ts(nullable=True)
     comment: str | None = None
     document_id: str | None = None
+
+
+class AssessmentIndicatorVersion(SQLModel, table=True):
+    """One version of the hub's indicator set for a kind of subject (004 art. 11-12; 001 三(五)2): data, not code."""
+
+    __table_args__ = (UniqueConstraint("kind", "version", name="uq_assessment_indicator_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    version: int
+    indicators: list[dict[str, Any]] = _json()
+    excellent_min: float = 90.0
+    qualified_min: float = 60.0
+    provisional: bool = False
+    created_by: str = ""
+    created_at: datetime = _ts()
+
+
+class AssessmentCampaign(SQLModel, table=True):
+    """A year's assessment of one kind of subject: one `assessment` case per subject; one campaign per year and kind."""
+
+    __table_args__ = (UniqueConstraint("year", "kind", name="uq_assessment_campaign"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    kind: str
+    indicator_version_id: int = Field(foreign_key="assessmentindicatorversion.id")
+    opened_by: str = ""  # "schedule" or the username
+    opened_at: datetime = _ts()
+    self_report_due: datetime | None = _ts(nullable=True)
+
+
+class AssessmentSetting(SQLModel, table=True):
+    """The hub's settings of the yearly assessments (one row, id 1; none = the defaults of rules.assessment)."""
+
+    id: int = Field(default=1, primary_key=True)
+    # The schedule opens these kinds' campaigns on the first working day of this month (004 art. 12-13 set no date).
+    schedule_kinds: list[str] = _json()
+    schedule_month: int = 12
+    rectification_working_days: int = 30
+    updated_by: str = ""
+    updated_at: datetime = _ts()

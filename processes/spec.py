@@ -136,6 +136,9 @@ class ProcessSpec:
     worker: Ref | None = None
     extra_workflows: tuple[type, ...] = ()  # workflows that are not a case and not a singleton
     singletons: tuple[Singleton, ...] = ()
+    # Run once by the launcher when the stack starts in real mode: async fn(client, settings), idempotent (e.g. create
+    # a process's Temporal Schedule; the time-skipping server of the simulated clock has no Schedules).
+    startup: tuple[Ref, ...] = ()
     api_routers: tuple[Ref, ...] = ()  # FastAPI routers of the process's own endpoints
     page_routers: tuple[Ref, ...] = ()  # routers of its pages (mounted before the public pages)
     actions: tuple[CaseAction, ...] = ()

@@ -34,6 +34,8 @@ class StepSpec(BaseModel):
     exclude_actors_of: list[str] = Field(default_factory=list)
     # A due time fixed by a rule (e.g. "by the end of February") instead of N working days from opening.
     due_at: datetime | None = None
+    # The form's initial data (e.g. figures the system already knows), kept as the open task's data until decided.
+    prefill: dict[str, Any] = Field(default_factory=dict)
 
 
 class OpenTaskInput(BaseModel):

@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import Session
 
 from db.models import Case
+from rules.calendar import SHANGHAI
 from tests.api.test_window_pages import page_login
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import case_status, complete, leap, login, register_approved, task_of, wait_for
@@ -356,3 +357,38 @@ class TestAgreements:
             return (await http.get(f"/api/windows/{a}/agreements")).json()["items"][0]["status"] == "ended"
 
         await wait_for(ended, what="the agreement to end with the withdrawal")
+
+
+class TestRevokedByTheAssessment:
+    async def test_a_failed_window_is_disconnected_by_the_bureaus_revocation(self, stack: Stack) -> None:
+        """The P4/P5 contract end to end: a connected window fails its annual assessment and the rectification; the
+        bureau revokes it; the assessment signals `disconnect` and the window leaves the network."""
+        from tests.api.test_assessment import cases_of, decide, open_campaign, scored
+
+        http = stack.http
+        org, case_id = await connected(stack)
+        me = (await http.get("/api/me", headers=org)).json()
+        year = (await stack.clock.now()).astimezone(SHANGHAI).year
+        camp = await open_campaign(stack, "window", [me["org"]["id"]], year=year)
+        (assessment,) = cases_of(stack, camp["id"])
+        task = await task_of(http, org, "assessment.self_report", assessment.id)
+        r = await complete(http, org, task, "submit", data={"summary": "自评"}, comment="")
+        assert r.status_code == 200, r.text
+        await scored(stack, assessment.id, {"conditions": 50, "smes_served": 50, "public_events": 50,
+                                            "satisfaction": 50, "data_reporting": 20})
+        r = await complete(http, org, await task_of(http, org, "assessment.rectification", assessment.id), "submit",
+                           data={"report": "整改"}, comment="")
+        assert r.status_code == 200, r.text
+        assert (await decide(stack, "operator1", "assessment.reassessment", assessment.id, "fail", "仍不足")).status_code \
+            == 200
+        r = await decide(stack, "department1", "assessment.revocation_decision", assessment.id, "revoke", "数据报送长期逾期")
+        assert r.status_code == 200, r.text
+        done = await case_status(http, org, case_id, {"disconnected"})
+        assert done["result"]["disconnection_ground"] == "revoked"
+
+        async def drafted() -> bool:
+            return "disconnection_notice" in {d["kind"] for d in (await case_of(stack, case_id))["documents"]}
+
+        await wait_for(drafted, what="the disconnection notice")
+        listed = (await http.get("/api/public/windows")).json()
+        assert case_id not in [w["case_id"] for w in listed["items"]]
