@@ -30,7 +30,8 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
     """Every activity, bound to its dependencies: the shared ones, then each process's own (its spec's `worker`)."""
     documents_dir = Path(settings.data_dir) / "documents"
     ctx = WorkerContext(engine=engine, settings=settings, documents_dir=documents_dir)
-    parts = [resolve(spec.worker)(ctx) for spec in registry.specs().values() if spec.worker]
+    by_type = {spec.type: resolve(spec.worker)(ctx) for spec in registry.specs().values() if spec.worker}
+    parts = list(by_type.values())
     builders: dict[str, object] = {}
     for p in parts:
         builders.update(p.builders)
@@ -40,7 +41,9 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
         mailer=SmtpMailer(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None,
         sms=LogSms(),
     )
-    docs = DocumentActivities(engine=engine, store=documents_dir, builders=builders)  # type: ignore[arg-type]
+    # A kind two processes both draft (the public notice) is built by the case's own process first.
+    docs = DocumentActivities(engine=engine, store=documents_dir, builders=builders,  # type: ignore[arg-type]
+                              by_type={t: dict(p.builders) for t, p in by_type.items()})  # type: ignore[arg-type]
     notice = PublicNoticeActivities(engine=engine)
     shared: list[object] = [
         tasks.open_task, tasks.close_task, cases.set_case_status, cases.cancel_tasks, cases.set_deadline,

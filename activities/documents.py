@@ -35,6 +35,8 @@ class DocumentActivities:
     engine: Engine
     store: Path
     builders: dict[str, Builder] = field(default_factory=dict)  # kind -> builder, from every process's worker parts
+    # case type -> kind -> builder: a kind several processes draft (e.g. the public notice) is built by the case's own.
+    by_type: dict[str, dict[str, Builder]] = field(default_factory=dict)
 
     @activity.defn(name="draft_document")
     def draft_document(self, inp: DraftDocumentInput) -> DocumentRef:
@@ -43,7 +45,7 @@ class DocumentActivities:
             if existing is not None:
                 return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
             case = s.get(Case, inp.case_id)
-            builder = self.builders.get(inp.kind)
+            builder = (self.by_type.get(case.type, {}).get(inp.kind) or self.builders.get(inp.kind)) if case else None
             if case is None or builder is None:
                 raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
             doc = builder(s, case, inp)

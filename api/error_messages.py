@@ -7,6 +7,7 @@ from typing import Any
 
 from api import pages_i18n as i18n
 from api.errors import ApiError
+from processes.registry import specs
 from rules.errors import RuleViolation
 from rules.size_class import SIZES
 
@@ -134,6 +135,9 @@ MESSAGES: dict[str, str] = {
     # the fund's rules (rules.fund.FundError codes)
     "total_below_committed": "资金总额不能低于已预留和已结算的金额",
 }
+# The processes' own codes (their specs' `messages`): a process adds its wording without editing this table.
+for _spec in specs().values():
+    MESSAGES.update(_spec.messages)
 
 # Params whose values are codes, shown by their Chinese label (a list is joined with 或).
 PARAM_LABELS: dict[str, dict[str, str]] = {

@@ -328,6 +328,33 @@ class Objection(SQLModel, table=True):
     decision_comment: str | None = None
 
 
+class WindowSetting(SQLModel, table=True):
+    """The hub's settings of window-platform onboarding (workflows.window_types.WindowSettings); one row, id 1.
+    No row = the defaults (seed 004 fixes no panel size, pass mark, notice period or report dates)."""
+
+    id: int = Field(default=1, primary_key=True)
+    settings: dict[str, Any] = _json({})
+    updated_by: str = ""
+    updated_at: datetime = _ts()
+
+
+class WindowAgreement(SQLModel, table=True):
+    """A cooperation agreement between two connected windows (seed 004 art. 9(6) "窗口平台之间互签合作协议"):
+    proposed by one, accepted or declined by the other in its inbox; ended when either leaves the network."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposer_case_id: str = Field(index=True)
+    partner_case_id: str = Field(index=True)
+    scope: str
+    status: str = "proposed"  # proposed | accepted | declined | ended
+    proposed_by: str
+    proposed_at: datetime = _ts()
+    decided_by: str | None = None
+    decided_at: datetime | None = _ts(nullable=True)
+    comment: str | None = None
+    document_id: str | None = None
+
+
 class AssessmentIndicatorVersion(SQLModel, table=True):
     """One version of the hub's indicator set for a kind of subject (004 art. 11-12; 001 三(五)2): data, not code."""
 

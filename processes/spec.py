@@ -130,6 +130,9 @@ class ProcessSpec:
     needs_reason: tuple[str, ...] = ()  # decisions of this process that need a comment (beyond the common ones)
     deadlines: Mapping[str, str] = field(default_factory=dict)  # deadline name -> Chinese label
     documents: Mapping[str, str] = field(default_factory=dict)  # document kind -> Chinese label
+    # The Chinese wording of the error codes the process's own routes raise (code -> str.format template with the
+    # error's params), merged into api/error_messages.py's table.
+    messages: Mapping[str, str] = field(default_factory=dict)
     # fn(WorkerContext) -> WorkerParts: the activities and document builders the worker registers.
     worker: Ref | None = None
     extra_workflows: tuple[type, ...] = ()  # workflows that are not a case and not a singleton

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-
-class DisconnectInput(BaseModel):
-    """Signal `disconnect` to a connected window's onboarding workflow (the P4 contract; defined identically in
-    workflows/window_types.py once P4 lands, where this should then be imported from)."""
-
-    reason: str
-    actor: str
-    ground: Literal["revoked", "withdrawn"] = "revoked"
+# Signal `disconnect` to a connected window's onboarding workflow: the P4 contract's own model.
+from workflows.window_types import DisconnectInput  # noqa: F401  (re-exported for the assessment workflow)
 
 
 class PrepareInput(BaseModel):

@@ -1,10 +1,10 @@
 """assessment: indicator set versions, yearly campaigns (one per year and kind), the hub's assessment settings
 
 Revision ID: 0009_assessment
-Revises: 0007_call_expiry_reminders
+Revises: 0008_window_onboarding
 Create Date: 2026-11-27 18:00:00
 
-P5 (004 art. 11-13). Once P4's "0008_window_onboarding" is merged, this revision's down_revision becomes it.
+P5 (004 art. 11-13), after P4's "0008_window_onboarding".
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 import db.types
 
 revision: str = "0009_assessment"
-down_revision: str | Sequence[str] | None = "0007_call_expiry_reminders"
+down_revision: str | Sequence[str] | None = "0008_window_onboarding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
