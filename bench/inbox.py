@@ -86,7 +86,7 @@ def fill(engine: Engine, *, tasks: int, now: datetime, seed: int = 168) -> dict[
             "org_id": (i % 500) + 1 if role in ("enterprise", "provider") else None,
             "assignee": assignee, "status": status, "decisions": ["approve", "reject", "return"], "form": "review",
             "excluded_users": [], "opened_at": opened, "due_working_days": 5, "due_at": due,
-            "reminder_at": due - timedelta(days=1), "due_confirmed": True, "reminded_at": None, "escalated_at": None,
+            "reminder_at": due - timedelta(days=1), "due_confirmed": True,
             "completed_at": opened + timedelta(days=1) if done else None, "completed_by": assignee if done else None,
             "decision": "approve" if status == "completed" else None, "comment": None, "data": {},
         })

@@ -108,8 +108,6 @@ class Task(SQLModel, table=True):
     # The due time was fixed by a rule (e.g. an annual report due by the end of February), not counted in working
     # days from the opening: a calendar entry keeps it; an extension counts its working days from that date.
     due_fixed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
-    reminded_at: datetime | None = _ts(nullable=True)
-    escalated_at: datetime | None = _ts(nullable=True)
     completed_at: datetime | None = _ts(nullable=True)
     completed_by: str | None = None
     decision: str | None = None

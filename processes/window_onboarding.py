@@ -68,8 +68,8 @@ SPEC = ProcessSpec(
                    note="退出后窗口平台从名单中移除，服务合作协议终止，并起草退出平台网络通知。", field_label="退出理由",
                    confirm="退出后不可恢复，确定退出平台网络吗？", statuses=("connected",), open_only=False),
     ),
+    public_tabs=(NavLink(href="/public/windows", label="窗口平台名单", roles=(), exact=True, order=40),),
     nav=(
-        NavLink(href="/apply/window", label="窗口平台接入", roles=("platform_org",)),
-        NavLink(href="/public/windows", label="窗口平台名单", roles=("operator", "department", "admin", "platform_org")),
+        NavLink(href="/apply/window", label="窗口平台接入", roles=("platform_org",), order=35),
     ),
 )
