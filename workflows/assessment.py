@@ -55,13 +55,9 @@ with workflow.unsafe.imports_passed_through():
         ScheduleInput,
     )
     from workflows.types import (
-        DRAFT_DOCUMENT,
         NOTIFY,
-        UPDATE_RESULT,
         CaseInput,
-        DraftDocumentInput,
         NotifyInput,
-        ResultInput,
         StepSpec,
     )
 
@@ -123,7 +119,7 @@ class AssessmentWorkflow(CaseWorkflow):
             form="assessment_self_report", summary=self_report_summary(prep, ind),
             due_at=prep.self_report_due, prefill={"figures": {**dict.fromkeys(ind.keys(), ""), **prep.figures}},
             **own))
-        await self._result({"self_report": {"figures": report.data.get("figures", {}),
+        await self.update_result({"self_report": {"figures": report.data.get("figures", {}),
                                             "summary": report.data.get("summary", "")}}, "考核对象已提交自评")
         await self.set_status("scoring", f"{label}：待评分")
         while True:
@@ -135,13 +131,13 @@ class AssessmentWorkflow(CaseWorkflow):
                 scores, total, rating = score(ind, scored.data.get("scores"))
                 break
             except AssessmentError as exc:  # the API checks this first; a stale client is asked again
-                await self._result({"scoring_error": exc.message}, f"评分无效，重新评分：{exc.message}")
+                await self.update_result({"scoring_error": exc.message}, f"评分无效，重新评分：{exc.message}")
         outcome = assess(subject=SUBJECT_OF_KIND[prep.kind], standing="active", rating=rating,
                          rectification_working_days=prep.rectification_working_days)
         self.result = {"scores": scores, "total": total, "rating": rating, "opinion": scored.data.get("opinion", ""),
                        "indicator_version": prep.indicator_version, "action": outcome.action, "supported": False,
                        "revoked": False}
-        await self._result(self.result, f"考核得分{total}，{RATING_ZH[rating]}")
+        await self.update_result(self.result, f"考核得分{total}，{RATING_ZH[rating]}")
         await self._draft("assessment_result", params={"total": total, "rating": rating})
         await self._tell(f"{label}结果：{RATING_ZH[rating]}", f"综合得分{total}分。{scored.data.get('opinion', '')}",
                          kind="result")
@@ -164,7 +160,7 @@ class AssessmentWorkflow(CaseWorkflow):
             step="support_decision", type="assessment.support_decision", title=f"{label}：优先支持决定",
             role="department", decisions=["approve", "reject"], form="review"))
         supported = decided.decision == "approve"
-        await self._result({"supported": supported, "support_comment": decided.comment},
+        await self.update_result({"supported": supported, "support_comment": decided.comment},
                            "同意优先给予支持" if supported else f"不予优先支持：{decided.comment}")
         await self.set_status("supported" if supported else "excellent",
                               f"{label}：{'列入优先支持名单' if supported else '优秀（未列入优先支持）'}", closed=True)
@@ -181,7 +177,7 @@ class AssessmentWorkflow(CaseWorkflow):
             case_id=self._case_id, working_days=working_days, at=workflow.now()), RectificationDue)
         await self._draft("assessment_rectification_notice",
                           params={"deadline": due.due_on, "problems": [self.result.get("opinion") or "考核得分未达到合格标准"]})
-        await self._result({"rectification_due": due.due_on}, f"限期整改，{working_days}个工作日内（至{due.due_on}）")
+        await self.update_result({"rectification_due": due.due_on}, f"限期整改，{working_days}个工作日内（至{due.due_on}）")
         await self.set_status("rectifying", f"{label}不合格：限期整改至{due.due_on}")
         await self._tell(f"{label}不合格：限期整改", f"请于{due.due_on}前完成整改并提交整改报告。", kind="rectification")
         await self.human_step(StepSpec(
@@ -195,19 +191,19 @@ class AssessmentWorkflow(CaseWorkflow):
         second = assess(subject=SUBJECT_OF_KIND[prep.kind], standing="rectifying",
                         rating="qualified" if again.decision == "pass" else "failed")
         if second.action != "revoke":
-            await self._result({"final_rating": "qualified", "reassessment": again.comment}, "整改复核通过")
+            await self.update_result({"final_rating": "qualified", "reassessment": again.comment}, "整改复核通过")
             await self.set_status("rectified", f"{label}：整改复核通过", closed=True)
             await self._tell(f"{label}：整改复核通过", again.comment, kind="rectified")
             await self.finish()
             return self.status
-        await self._result({"final_rating": "failed", "reassessment": again.comment}, "整改后仍达不到要求")
+        await self.update_result({"final_rating": "failed", "reassessment": again.comment}, "整改后仍达不到要求")
         await self.set_status("revocation_review", "整改后仍达不到要求：枢纽平台提请撤销资格")
         decided = await self.human_step(StepSpec(
             step="revocation_decision", type="assessment.revocation_decision", title=f"{label}：撤销资格决定",
             role="department", decisions=["revoke", "keep"], form="review"))
         reason = decided.comment or str(decided.data.get("reason") or "")
         if decided.decision == "keep":
-            await self._result({"revocation": "kept", "revocation_reason": reason}, f"不予撤销：{reason}")
+            await self.update_result({"revocation": "kept", "revocation_reason": reason}, f"不予撤销：{reason}")
             await self.set_status("kept", f"{label}：保留资格（{reason}）", closed=True)
             await self.finish()
             return self.status
@@ -223,12 +219,12 @@ class AssessmentWorkflow(CaseWorkflow):
                 await workflow.get_external_workflow_handle(prep.window_case_id).signal(
                     "disconnect", DisconnectInput(reason=reason, actor=actor, ground="revoked"))
             except Exception as exc:  # the window's onboarding case has already ended
-                await self._result({"disconnect_error": str(exc)}, "窗口平台接入流程已结束，无需断开")
+                await self.update_result({"disconnect_error": str(exc)}, "窗口平台接入流程已结束，无需断开")
         await run_activity(REVOKE_SUBJECT, RevokeSubjectInput(case_id=self._case_id, kind=prep.kind,
                                                               org_id=prep.subject_org_id, reason=reason, actor=actor,
                                                               at=workflow.now()))
         await self._draft("assessment_revocation_decision", params={"reason": reason})
-        await self._result({"revoked": True, "revocation_reason": reason}, f"撤销资格：{reason}")
+        await self.update_result({"revoked": True, "revocation_reason": reason}, f"撤销资格：{reason}")
         await self.set_status("revoked", f"撤销{KIND_LABELS[prep.kind]}资格：{reason}", closed=True)
         await self._tell(f"{KIND_LABELS[prep.kind]}资格已撤销", reason, kind="revoked")
 
@@ -246,13 +242,7 @@ class AssessmentWorkflow(CaseWorkflow):
         prep = self.prep
         assert prep is not None
         issuer = "department" if prep.kind == "hub" or kind == "assessment_revocation_decision" else "operator"
-        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-            key=f"{self._case_id}.{kind}", case_id=self._case_id, kind=kind, issuer=issuer, params=params,
-            at=workflow.now()))
-
-    async def _result(self, result: dict[str, Any], message: str) -> None:
-        await run_activity(UPDATE_RESULT, ResultInput(case_id=self._case_id, result=result, message=message,
-                                                      at=workflow.now()))
+        await self.draft(kind, params=params, issuer=issuer)
 
 
 SCHEDULE_ID = "assessment-schedule"

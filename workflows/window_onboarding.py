@@ -23,14 +23,7 @@ from workflows.public_notice import NoticeWorkflow
 with workflow.unsafe.imports_passed_through():
     from rules.window import ExpertScore, aggregate_panel, connection_passed, count_report, handover_at
     from workflows.types import (
-        CANCEL_TASKS,
-        DRAFT_DOCUMENT,
-        UPDATE_RESULT,
-        CancelTasksInput,
         DecisionInput,
-        DocumentRef,
-        DraftDocumentInput,
-        ResultInput,
         StepSpec,
     )
     from workflows.window_types import (
@@ -142,7 +135,7 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
                              "opinion": s.opinion} for s in scores],
                  "mean": verdict.mean_text, "approvals": verdict.approvals, "size": verdict.size,
                  "passed": verdict.passed, "reasons": list(verdict.reasons), "pass_mean": prep.settings.pass_mean}
-        await self._result({"expert_panel": panel},
+        await self.update_result({"expert_panel": panel},
                            f"专家评估完成：平均分{verdict.mean_text}，{verdict.approvals}/{verdict.size}名同意")
         if not verdict.passed:
             return await self._refused("专家评估未通过：" + "；".join(verdict.reasons))
@@ -152,13 +145,12 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             summary=f"{prep.platform_name}：专家平均分{verdict.mean_text}，{verdict.approvals}/{verdict.size}名专家同意"))
         if bureau.decision == "reject":
             return await self._rejected("自治区非公经济局未予批准", bureau)
-        await self._draft("onboarding_approval", params={"expert_mean": verdict.mean_text})
+        await self.draft("onboarding_approval", params={"expert_mean": verdict.mean_text})
         days = prep.settings.notice_working_days
         await self.set_status("public_notice", f"拟接入窗口平台公示{days}个工作日")
         outcome = await self.public_notice(working_days=days)
         if outcome.upheld is not None:
-            await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=case.case_id, reason="公示异议成立",
-                                                              at=workflow.now()))
+            await self.cancel_open_tasks("公示异议成立")
             return await self._refused(outcome.upheld)
         # 接入: the builder adapts its software and hardware; the hub verifies the connection (art. 10).
         await self.set_status("adapting", "公示无异议，窗口平台进行软硬件改造")
@@ -178,7 +170,7 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             await self.notify_applicant("窗口平台接入验证未通过", f"{reason}。请完成改造后重新提交。", kind="connection_failed")
         connected: Connected = await run_activity(CONNECT_WINDOW, ConnectInput(case_id=case.case_id,
                                                                                at=workflow.now()), Connected)
-        await self._draft("cooperation_agreement", params={"connected_on": connected.connected_on.isoformat()})
+        await self.draft("cooperation_agreement", params={"connected_on": connected.connected_on.isoformat()})
         # The application is closed at the connection (the window lives on in this workflow): not an idle case.
         await self.set_status("connected", "窗口平台已接入平台网络", closed=True,
                               result={"connected_at": connected.connected_at.isoformat(), "reports": {}})
@@ -258,9 +250,8 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             summary=f"{p.proposer_name}提议签订服务合作协议：{p.scope}"))
         document_id = None
         if decision.decision == "accept":
-            ref: DocumentRef = await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-                key=f"{self._case_id}.mutual_agreement.{p.agreement_id}", case_id=self._case_id, kind="mutual_agreement",
-                issuer="operator", params={"agreement_id": p.agreement_id}, at=workflow.now()), DocumentRef)
+            ref = await self.draft("mutual_agreement", key=f"mutual_agreement.{p.agreement_id}", issuer="operator",
+                                   params={"agreement_id": p.agreement_id})
             document_id = ref.id
         await run_activity(DECIDE_AGREEMENT, DecideAgreementInput(
             agreement_id=p.agreement_id, decision=decision.decision, actor=decision.actor, comment=decision.comment,
@@ -296,7 +287,7 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             state.reports = count_report(state.reports, year=r.year, sent=sent, overdue=overdue)
             if overdue:
                 state.overdue.append(r.step)
-            await self._result({"reports": state.reports}, f"{r.title}：{'已报送' if sent else '逾期未报送'}")
+            await self.update_result({"reports": state.reports}, f"{r.title}：{'已报送' if sent else '逾期未报送'}")
 
     async def _end(self, parts: list[asyncio.Task[None]]) -> str:
         """Disconnect: stop the reports, cancel their tasks, draft the notice, leave the public list."""
@@ -304,26 +295,14 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         assert inp is not None
         await self.stop_parts(parts)
         ground = GROUND_ZH.get(inp.ground, inp.ground)
-        await run_activity(CANCEL_TASKS, CancelTasksInput(case_id=self._case_id, reason=f"窗口平台退出平台网络：{ground}",
-                                                          at=workflow.now()))
+        await self.cancel_open_tasks(f"窗口平台退出平台网络：{ground}")
         await run_activity(END_AGREEMENTS, EndAgreementsInput(case_id=self._case_id, reason=f"{ground}：{inp.reason}",
                                                               at=workflow.now()))
-        await self._draft("disconnection_notice", params={"reason": inp.reason, "ground": inp.ground})
-        await self.set_status("disconnected", f"窗口平台退出平台网络（{ground}）：{inp.reason}", closed=True,
-                              result={"disconnected_at": workflow.now().isoformat(), "disconnection_reason": inp.reason,
-                                      "disconnection_ground": inp.ground, "disconnected_by": inp.actor})
-        await self.notify_applicant("窗口平台已退出平台网络", inp.reason, kind="disconnected")
-        await self.finish()
-        return self.status
+        await self.draft("disconnection_notice", params={"reason": inp.reason, "ground": inp.ground})
+        return await self.close_case(
+            "disconnected", f"窗口平台退出平台网络（{ground}）：{inp.reason}",
+            result={"disconnected_at": workflow.now().isoformat(), "disconnection_reason": inp.reason,
+                    "disconnection_ground": inp.ground, "disconnected_by": inp.actor},
+            tell=("窗口平台已退出平台网络", inp.reason), kind="disconnected")
 
-    # --- small helpers ------------------------------------------------------------------------------
-
-    async def _draft(self, kind: str, *, params: dict[str, object], issuer: str = "department") -> None:
-        await run_activity(DRAFT_DOCUMENT, DraftDocumentInput(
-            key=f"{self._case_id}.{kind}", case_id=self._case_id, kind=kind, issuer=issuer, params=params,
-            at=workflow.now()))
-
-    async def _result(self, result: dict[str, object], message: str) -> None:
-        await run_activity(UPDATE_RESULT, ResultInput(case_id=self._case_id, result=result, message=message,
-                                                      at=workflow.now()))
 
