@@ -12,12 +12,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api import routes_admin, routes_public
+from api import routes_admin
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageError, PageRoute, flash, fmt_dt, fmt_due, redirect, safe_next, text
 from api.pages_i18n import pydantic_zh
+from api.services import public as public_service
 from db.models import User
 from rules.calendar import SHANGHAI
 
@@ -192,7 +193,7 @@ def _render_calendar(page: Page, year: int, data: dict[str, Any] | None, *, stat
 
 async def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]:
     try:
-        return await routes_public.calendar_year(year=year, session=page.session), ""
+        return public_service.calendar_year(page.session, year), ""
     except ApiError as exc:
         return None, say(exc)
 

@@ -18,13 +18,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_certification, routes_files, routes_public
+from api import routes_certification
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
 from api.services import cases as case_service
+from api.services import public as public_service
 from db import certification as cert_repo
 from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -121,8 +122,7 @@ async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
         item = page.posted.get(f"files.materials.{key}")
         if isinstance(item, StarletteUpload) and item.filename:
             try:
-                up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
-                                               session=page.session, user=page.me, now=page.now)
+                up = await page.upload(item)
             except ApiError as exc:
                 errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
                 continue
@@ -202,7 +202,7 @@ async def apply(page: LoginPageDep) -> Response:
 
 @router.get("/public/notices")
 async def notices(page: PageDep, q: str = "") -> Response:
-    result = await routes_public.public_notices(session=page.session, q=q.strip()[:100] or None)
+    result = public_service.notices(page.session, q=q.strip()[:100] or None)
     items = []
     for d in result["items"]:
         deadline = deadlines.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_cases, routes_files, routes_window
+from api import routes_cases, routes_window
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
@@ -51,8 +51,7 @@ async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
         item = page.posted.get(f"files.materials.{key}")
         if isinstance(item, StarletteUpload) and item.filename:
             try:
-                up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
-                                               session=page.session, user=page.me, now=page.now)
+                up = await page.upload(item)
             except ApiError as exc:
                 errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
                 continue
