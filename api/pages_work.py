@@ -44,7 +44,7 @@ def _pager(total: int, p: int) -> dict[str, int]:
 
 
 async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) -> dict[str, list[str]]:
-    """Store the files posted to the form's upload fields (through the API's upload) -> their ids by field."""
+    """Store the files posted to the form's upload fields (through the upload service) -> their ids by field."""
     out: dict[str, list[str]] = {}
     for f in fields:
         if f.kind != "uploads":
