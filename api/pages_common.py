@@ -301,7 +301,7 @@ async def get_page(request: Request, session: SessionDep, now: NowDep) -> Page:
     user = _page_user(request, session)
     request.state.page_user = user
     unread = 0
-    if user is not None:  # the header's count, through the API's own notification query
+    if user is not None:  # the header's count, through the notification service
         unread = int(notifications(session, user, unread=True, limit=1)["total"])
     return Page(request=request, session=session, now=now, user=user, form=form, unread=unread)
 

@@ -46,7 +46,7 @@ WHO = {"platform_org": "本单位", "operator": "枢纽平台（自治区中小�
 
 
 async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
-    """The materials: files posted now (stored through the API's upload), else the ids kept from before."""
+    """The materials: files posted now (stored through the upload service), else the ids kept from before."""
     out: dict[str, str] = {}
     for key, label in MATERIALS.items():
         item = page.posted.get(f"files.materials.{key}")

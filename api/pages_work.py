@@ -1,4 +1,4 @@
-"""Inbox, task, case, application and notification pages — over the API's own route functions."""
+"""Inbox, task, case, application and notification pages — over the services the API calls (api/services/)."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ async def unclaim(task_id: str, page: LoginPageDep) -> Response:
 
 
 def _case_of(page: Page, case_id: str) -> dict[str, Any] | None:
-    """The case's detail if the user may see it (the API's rule), else None."""
+    """The case's detail if the user may see it (the case service's rule), else None."""
     try:
         return _with_links(page, case_service.view(page.session, page.me, case_id, now=page.now))
     except ApiError:
