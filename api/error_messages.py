@@ -113,7 +113,7 @@ MESSAGES: dict[str, str] = {
     "unknown_policy": "没有服务券政策版本 {policy}",
     "not_small_enterprise": "只有小微企业可以申请服务券",
     "open_voucher_case": "本企业已有该服务类别正在办理的服务券案件（{case_id}），同一服务项目只能有一个",
-    # yearly assessments (P5; api/routes_assessment.py, rules.assessment.AssessmentError codes)
+    # yearly assessments (P5; api/services/assessment.py, rules.assessment.AssessmentError codes)
     "unknown_assessment_kind": "考核对象类别无效：{kind}（应为窗口平台、合作服务机构、运营机构或枢纽平台）",
     "self_report_due_passed": "自评截止日期已过，请选择今天以后的日期",
     "campaign_exists": "{year}年度该类考核已开展，每年每类只开展一次",

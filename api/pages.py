@@ -7,8 +7,8 @@
   pages_voucher /voucher, /voucher/demands, /voucher/my-bids, /voucher/contracts/…, /voucher/fund
   pages_certification /certification/calls, /apply/certification, /public/notices (+objections), /cases/…/revoke
   pages_public  /public/providers, /public/platforms
-Every page that changes something is a POST form with the session's CSRF token; the pages call the API's
-route functions, so role, scope and validation are exactly the API's.
+Every page that changes something is a POST form with the session's CSRF token; the pages call the services the
+JSON routes call (api/services/), never a route function, so role, scope and validation are exactly the API's.
 """
 
 from __future__ import annotations

@@ -12,12 +12,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api import routes_admin, routes_public
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageError, PageRoute, flash, fmt_dt, fmt_due, redirect, safe_next, text
 from api.pages_i18n import pydantic_zh
+from api.services import admin as service
+from api.services import public as public_service
+from api.views import case_json, task_json
 from db.models import User
 from rules.calendar import SHANGHAI
 
@@ -48,8 +50,8 @@ async def _act(page: Page, back_default: str, done: str, call: Any) -> Response:
 
 @router.get("")
 async def admin_home(page: LoginPageDep, idle_days: int | None = None) -> Response:
-    data = await routes_admin.stuck(session=page.session, user=page.me, now=page.now, request=page.request,
-                                    idle_days=idle_days if idle_days and 0 < idle_days < 3650 else None)
+    days = idle_days if idle_days and 0 < idle_days < 3650 else page.request.app.state.settings.idle_case_days
+    data = service.stuck(page.session, page.me, now=page.now, idle_days=days)
     staff = page.session.exec(select(User).where(User.status == "active", col(User.role).in_(
         ("operator", "department", "expert", "city_bureau"))).order_by(col(User.role), col(User.username))).all()
     year = page.now.astimezone(SHANGHAI).year
@@ -60,9 +62,12 @@ async def admin_home(page: LoginPageDep, idle_days: int | None = None) -> Respon
 async def reassign(task_id: str, page: LoginPageDep) -> Response:
     require(page.me, "admin")
     username = text(page.posted, "username", 100)
-    return await _act(page, "/admin", "已将「{title}」改派给 {assignee}", lambda: routes_admin.reassign(
-        task_id=task_id, body=routes_admin.Reassign(username=username), session=page.session, user=page.me,
-        now=page.now))
+
+    async def call() -> Any:
+        task = service.reassign(page.session, page.me, task_id, service.Reassign(username=username), now=page.now)
+        return task_json(task, now=page.now)
+
+    return await _act(page, "/admin", "已将「{title}」改派给 {assignee}", call)
 
 
 @router.post("/tasks/{task_id}/extend")
@@ -71,10 +76,10 @@ async def extend(task_id: str, page: LoginPageDep) -> Response:
     form = page.posted
 
     async def call() -> Any:
-        body = routes_admin.Extend(working_days=text(form, "working_days", 10) or None,  # type: ignore[arg-type]
+        body = service.Extend(working_days=text(form, "working_days", 10) or None,  # type: ignore[arg-type]
                                    reason=text(form, "reason", 2100))
-        out = await routes_admin.extend(task_id=task_id, body=body, request=page.request, session=page.session,
-                                        user=page.me, now=page.now)
+        out = task_json(await service.extend(page.session, page.engine.client, page.me, task_id, body, now=page.now),
+                        now=page.now)
         return {**out, "due": fmt_due(out.get("due_at"))}
 
     return await _act(page, "/admin", "已延期「{title}」，新的办理期限为 {due}", call)
@@ -86,9 +91,8 @@ async def retry(case_id: str, page: LoginPageDep) -> Response:
     reason = text(page.posted, "reason", 2100)
 
     async def call() -> Any:
-        body = routes_admin.Reason(reason=reason) if reason else None
-        return await routes_admin.retry(case_id=case_id, body=body, request=page.request, session=page.session,
-                                        user=page.me, now=page.now)
+        body = service.Reason(reason=reason) if reason else None
+        return await service.retry(page.session, page.engine.client, page.me, case_id, body, now=page.now)
 
     return await _act(page, "/admin", "已重试案件 {case_id} 的流程", call)
 
@@ -99,9 +103,9 @@ async def terminate(case_id: str, page: LoginPageDep) -> Response:
     reason = text(page.posted, "reason", 2100)
 
     async def call() -> Any:
-        body = routes_admin.Reason(reason=reason)
-        return await routes_admin.terminate(case_id=case_id, body=body, request=page.request, session=page.session,
-                                            user=page.me, now=page.now)
+        body = service.Reason(reason=reason)
+        return case_json(await service.terminate(page.session, page.engine.client, page.me, case_id, body,
+                                                 now=page.now))
 
     return await _act(page, "/admin", "已终止案件 {id}", call)
 
@@ -112,11 +116,11 @@ async def advance(page: LoginPageDep) -> Response:
     raw = text(page.posted, "days", 20)
 
     async def call() -> Any:
-        body = routes_admin.Advance(days=raw or None)  # type: ignore[arg-type]
+        body = service.Advance(days=raw or None)  # type: ignore[arg-type]
         if body.days is None:
             raise ApiError("give 'days' or 'until'", code="advance_missing", status=422)
         page.release()
-        out = await routes_admin.advance(body=body, request=page.request, user=page.me)
+        out = await service.advance(page.request.app.state.clock, page.me, body)
         return {**out, "at": fmt_dt(out.get("now"))}
 
     return await _act(page, "/admin", f"模拟时钟已快进 {raw} 天，现在是 {{at}}", call)
@@ -192,7 +196,7 @@ def _render_calendar(page: Page, year: int, data: dict[str, Any] | None, *, stat
 
 async def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]:
     try:
-        return await routes_public.calendar_year(year=year, session=page.session), ""
+        return public_service.calendar_year(page.session, year), ""
     except ApiError as exc:
         return None, say(exc)
 
@@ -217,9 +221,9 @@ async def calendar_enter(year: int, page: LoginPageDep) -> Response:
     problem = "；".join(p1 + p2)
     if not problem:
         try:
-            out = await routes_admin.put_calendar(
-                year=year, body=routes_admin.CalendarEntry(holidays=holidays, makeup_workdays=makeup),
-                request=page.request, session=page.session, user=page.me, now=page.now)
+            out = await service.put_calendar(
+                page.session, page.engine.client, page.me, year,
+                service.CalendarEntry(holidays=holidays, makeup_workdays=makeup), now=page.now)
         except ValidationError as exc:
             problem = _problem(exc)
         except ApiError as exc:

@@ -1,4 +1,4 @@
-"""Assessment pages (P5) over the assessment API's route functions.
+"""Assessment pages (P5) over the assessment service (api/services/assessment.py).
 
   /assessment                         hub (bureau): the year's campaigns with progress; open a campaign
   /assessment/campaigns/{id}          one campaign: progress, results table, rating distribution, results bulletin
@@ -10,19 +10,21 @@ The subject's self-report, the scoring, the decisions and the rectification are 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
+from inspect import isawaitable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api import routes_assessment as api
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, text, validation_zh
+from api.services import assessment as service
 from forms.assessment import CampaignForm, IndicatorSetForm
 from rules.assessment import KIND_LABELS, KINDS
 from rules.calendar import SHANGHAI
@@ -36,10 +38,12 @@ def _year(page: Page, raw: str = "") -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else page.now.astimezone(SHANGHAI).year
 
 
-async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Awaitable[Any]]) -> Response:
+async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Any]) -> Response:
     page.release()
     try:
-        await act()
+        out = act()
+        if isawaitable(out):
+            await out
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, failed + say(exc), "error")
@@ -52,10 +56,10 @@ async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callabl
 async def campaigns_page(page: LoginPageDep, year: str = "") -> Response:
     require(page.me, "operator", "department")
     y = _year(page, year)
-    items = (await api.list_campaigns(session=page.session, user=page.me, year=y))["items"]
-    sets = [api.indicators_json(page.session, k) for k in KINDS]
+    items = service.list_campaigns(page.session, page.me, year=y)["items"]
+    sets = [service.indicators_json(page.session, k) for k in KINDS]
     return page.render("assessment_campaigns.html", year=y, items=items, sets=sets, kinds=KIND_LABELS,
-                       settings=api.settings_json(page.session))
+                       settings=service.settings_json(page.session))
 
 
 @router.post("/assessment/campaigns")
@@ -73,14 +77,13 @@ async def open_campaign(page: LoginPageDep) -> Response:
         return redirect(back)
     return await _submit(page, back=back, failed="未开展：",
                          done=f"已开展{body.year}年度{KIND_LABELS.get(kind, kind)}绩效考核，已向考核对象发送自评待办",
-                         act=lambda: api.open_campaign(body=body, request=page.request, session=page.session,
-                                                       user=page.me, now=page.now))
+                         act=lambda: service.open_campaign(page.session, page.engine, page.me, body, now=page.now))
 
 
 @router.get("/assessment/campaigns/{campaign_id}")
 async def campaign_page(campaign_id: int, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
-    camp = await api.get_campaign(campaign_id=campaign_id, session=page.session, user=page.me)
+    camp = service.get_campaign(page.session, page.me, campaign_id)
     total = max(1, sum(camp["cases"]["ratings"].values()))
     bars = [(RATINGS[k], v, round(v * 100 / total)) for k, v in camp["cases"]["ratings"].items()]
     return page.render("assessment_campaign.html", camp=camp, bars=bars, ratings=RATINGS, kinds=KIND_LABELS)
@@ -90,14 +93,15 @@ async def campaign_page(campaign_id: int, page: LoginPageDep) -> Response:
 async def bulletin(campaign_id: int, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
     return await _submit(page, back=f"/assessment/campaigns/{campaign_id}", failed="未生成：", done="已生成考核结果通报",
-                         act=lambda: api.draft_bulletin(campaign_id=campaign_id, request=page.request,
-                                                        session=page.session, user=page.me, now=page.now))
+                         act=lambda: service.draft_bulletin(
+                             page.session, page.me, campaign_id, now=page.now,
+                             documents_dir=Path(page.request.app.state.settings.data_dir) / "documents"))
 
 
 @router.get("/assessment/indicators/{kind}")
 async def indicators_page(kind: str, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
-    current = await api.get_indicators(kind=kind, session=page.session, user=page.me)
+    current = service.get_indicators(page.session, page.me, kind)
     lines = "\n".join(f"{i['key']},{i['name']},{i['weight']:g}" for i in current["indicators"])
     may_edit = page.me.role == ("department" if kind == "hub" else "operator")
     return page.render("assessment_indicators.html", ind=current, kind=kind, lines=lines, may_edit=may_edit)
@@ -124,14 +128,13 @@ async def save_indicators(kind: str, page: LoginPageDep) -> Response:
               "error")
         return redirect(back)
     return await _submit(page, back=back, failed="未保存：", done="已保存新版考核指标，自此后开展的考核适用",
-                         act=lambda: api.put_indicators(kind=kind, body=body, session=page.session, user=page.me,
-                                                        now=page.now))
+                         act=lambda: service.put_indicators(page.session, page.me, kind, body, now=page.now))
 
 
 @router.get("/public/assessments")
 async def public_page(page: PageDep, year: str = "", kind: str = "") -> Response:
     y = _year(page, year) if year else None
     k = kind if kind in KINDS else None
-    result = await api.public_results(session=page.session, year=y, kind=k)
+    result = service.public_results(page.session, year=y, kind=k)
     return page.render("public_assessments.html", items=result["items"], total=result["total"], ratings=RATINGS,
                        kinds=KIND_LABELS, filters={"year": y or "", "kind": k or ""})

@@ -13,7 +13,7 @@ from api.errors import ApiError
 from api.pages_common import PageDep, PageRoute, csrf_token, flash, redirect, safe_next, text
 from api.pages_forms import parse_yuan
 from api.pages_i18n import KINDS, pydantic_zh
-from api.routes_auth import authenticate, register_account
+from api.services import auth as service
 from forms.registration import RegistrationForm
 from rules.cities import CITIES
 from rules.size_class import INDUSTRIES, SIZES
@@ -45,7 +45,9 @@ async def login(page: PageDep) -> Response:
     if not username or not isinstance(password, str) or not password:
         return page.render("login.html", status=422, error="请输入用户名和密码", username=username, next=next_url)
     try:
-        user = authenticate(page.session, request, username=username, password=password[:200], now=page.now)
+        st = request.app.state.settings
+        user = service.authenticate(page.session, username=username, password=password[:200], now=page.now,
+                                    window_s=st.login_window_seconds, max_failures=st.login_max_failures)
     except ApiError as exc:
         return page.render("login.html", status=exc.status, error=say(exc), username=username, next=next_url)
     request.session.clear()  # a fresh session (and CSRF token) for the logged-in user
@@ -121,7 +123,7 @@ async def register(page: PageDep) -> Response:
     if errors or model is None:
         return _register_page(page, values=values, errors=errors, status=422, error="请更正标红的项目后重新提交")
     try:
-        result = await register_account(request=page.request, session=page.session, form=model, now=page.now)
+        result = await service.register(page.session, page.engine, model, now=page.now)
     except ApiError as exc:
         message = say(exc)
         if exc.code == "username_taken":

@@ -1,4 +1,4 @@
-"""Demonstration-platform certification pages (P3) over the certification API's route functions.
+"""Demonstration-platform certification pages (P3) over the certification service (api/services/certification.py).
 
   /certification/calls            department: open a year's call; staff: the calls
   /apply/certification            platform_org: the application (figures, functions of art. 7, materials of art. 11)
@@ -18,13 +18,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_certification, routes_files, routes_public
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
 from api.services import cases as case_service
+from api.services import certification as service
+from api.services import public as public_service
 from db import certification as cert_repo
 from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -50,7 +51,7 @@ SCALARS = [f for f in form_fields(CertificationForm) if f.name not in ("function
 async def _render_calls(page: Page, *, values: dict[str, str] | None = None, error: str = "",
                         status: int = 200) -> Response:
     page.session.expire_all()
-    calls = await routes_certification.list_calls(session=page.session, now=page.now)
+    calls = service.list_calls(page.session, now=page.now)
     year = page.now.astimezone(SHANGHAI).year
     return page.render("certification_calls.html", status=status, calls=calls["items"], error=error,
                        values=values or {"year": str(year), "experts": "3", "expiry_reminder_days": "180,30"})
@@ -78,7 +79,7 @@ async def open_call(page: LoginPageDep) -> Response:
         problems = [f"{labels.get(k, k)}：{v}" for k, v in model_errors(exc).items()]
         return await _render_calls(page, values=values, error="；".join(problems), status=422)
     try:
-        call = await routes_certification.open_call(body=body, session=page.session, user=page.me, now=page.now)
+        call = service.call_json(service.open_call(page.session, page.me, body, now=page.now), now=page.now)
     except ApiError as exc:
         page.session.rollback()
         return await _render_calls(page, values=values, error=say(exc), status=exc.status)
@@ -115,14 +116,13 @@ def _function_values(form: Any) -> tuple[dict[str, dict[str, int]], dict[str, st
 
 
 async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
-    """The materials: files posted now (stored through the API's upload), else the ids kept from before."""
+    """The materials: files posted now (stored through the upload service), else the ids kept from before."""
     out: dict[str, str] = {}
     for key, label in MATERIALS.items():
         item = page.posted.get(f"files.materials.{key}")
         if isinstance(item, StarletteUpload) and item.filename:
             try:
-                up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
-                                               session=page.session, user=page.me, now=page.now)
+                up = await page.upload(item)
             except ApiError as exc:
                 errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
                 continue
@@ -146,7 +146,7 @@ def _current_call(page: Page) -> dict[str, Any] | None:
     call = cert_repo.latest_call(page.session, now=page.now)
     if call is None or page.now >= call.deadline_at:
         return None
-    return routes_certification.call_json(call, now=page.now)
+    return service.call_json(call, now=page.now)
 
 
 @router.get("/apply/certification")
@@ -202,7 +202,7 @@ async def apply(page: LoginPageDep) -> Response:
 
 @router.get("/public/notices")
 async def notices(page: PageDep, q: str = "") -> Response:
-    result = await routes_public.public_notices(session=page.session, q=q.strip()[:100] or None)
+    result = public_service.notices(page.session, q=q.strip()[:100] or None)
     items = []
     for d in result["items"]:
         deadline = deadlines.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None
@@ -215,13 +215,12 @@ async def notices(page: PageDep, q: str = "") -> Response:
 @router.post("/public/notices/{case_id}/objection")
 async def objection(case_id: str, page: PageDep) -> Response:
     form = page.posted
-    body = routes_certification.Objection(name=text(form, "name", 200), contact=text(form, "contact", 200),
+    body = service.Objection(name=text(form, "name", 200), contact=text(form, "contact", 200),
                                           reason=text(form, "reason", 5000))
     idem = text(form, "idem", 64) or None
     page.release()
     try:
-        await routes_certification.objection(case_id=case_id, body=body, request=page.request, session=page.session,
-                                             now=page.now, idempotency_key=idem)
+        await service.objection(page.session, page.engine.client, case_id, body, now=page.now, idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, "异议未提交：" + say(exc), "error")
@@ -239,8 +238,8 @@ async def revoke(case_id: str, page: LoginPageDep) -> Response:
     back = safe_next(f"/cases/{case_id}", "/cases")
     page.release()
     try:
-        await routes_certification.revoke(case_id=case_id, body=routes_certification.Revoke(
-            reason=text(page.posted, "reason", 5000)), request=page.request, session=page.session, user=page.me)
+        await service.revoke(page.session, page.engine.client, page.me, case_id,
+                             service.Revoke(reason=text(page.posted, "reason", 5000)))
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, "未撤销：" + say(exc), "error")

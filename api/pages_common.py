@@ -26,7 +26,8 @@ from api import pages_i18n as i18n
 from api.deps import NowDep, SessionDep
 from api.error_messages import say
 from api.errors import ApiError
-from api.routes_public import notifications
+from api.services import files as file_service
+from api.services.public import notifications
 from db.models import User
 from processes.registry import specs
 from processes.spec import NavLink
@@ -248,6 +249,12 @@ class Page:
         st = self.request.app.state
         return Engine(client=st.temporal, task_queue=st.settings.task_queue)
 
+    async def upload(self, item: Any) -> dict[str, Any]:
+        """Store a posted file through the upload service (its content check and size limit)."""
+        st = self.request.app.state
+        return await file_service.upload(self.session, self.me, item, limit=st.settings.upload_max_bytes,
+                                         folder=st.uploads_dir, now=self.now)
+
     def release(self) -> None:
         """Commit now, so SQLite's write lock is not held while we wait for Temporal (the worker needs the database)."""
         self.session.commit()
@@ -294,8 +301,8 @@ async def get_page(request: Request, session: SessionDep, now: NowDep) -> Page:
     user = _page_user(request, session)
     request.state.page_user = user
     unread = 0
-    if user is not None:  # the header's count, through the API's own notification query
-        unread = int((await notifications(session=session, user=user, unread=True, limit=1))["total"])
+    if user is not None:  # the header's count, through the notification service
+        unread = int(notifications(session, user, unread=True, limit=1)["total"])
     return Page(request=request, session=session, now=now, user=user, form=form, unread=unread)
 
 

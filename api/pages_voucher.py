@@ -1,4 +1,4 @@
-"""Service-voucher pages (P1) over the voucher API's route functions.
+"""Service-voucher pages (P1) over the voucher service (api/services/voucher.py).
 
   /voucher                       enterprise: its voucher cases; publish a service demand (create_case)
   /voucher/demands               provider: open demands of its categories, with a bid form (POST …/{id}/bid)
@@ -8,7 +8,7 @@
                                  the policy versions' settings (admin saves them at POST /voucher/policies/{code})
   /cases/{case_id}/withdraw      enterprise: withdraw its voucher case (the form is on the case page)
   /cases/{case_id}/void          department: void a voucher for fraud (the form is on the case page)
-Role, scope and validation are the API's: the pages call its functions and word its errors in Chinese.
+Role, scope and validation are the service's: the pages call its functions and word its errors in Chinese.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from inspect import isawaitable
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api import routes_voucher
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
@@ -30,6 +30,7 @@ from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, saf
 from api.pages_forms import parse_yuan
 from api.pages_i18n import CASE_STATUS, yuan
 from api.services import cases as case_service
+from api.services import voucher as service
 from api.views import case_json
 from db.models import Case
 from forms.voucher import VoucherDemandForm
@@ -120,10 +121,10 @@ async def publish_demand(page: LoginPageDep) -> Response:
 @router.get("/voucher/demands")
 async def demands_page(page: LoginPageDep) -> Response:
     require(page.me, "provider", "operator", "department")
-    result = await routes_voucher.open_demands(session=page.session, user=page.me)
+    result = service.open_demands(page.session, page.me)
     mine: set[str] = set()
     if page.me.role == "provider":
-        mine = {b["case_id"] for b in (await routes_voucher.my_bids(session=page.session, user=page.me))["items"]}
+        mine = {b["case_id"] for b in service.my_bids(page.session, page.me)["items"]}
     items = [{**d, "category": CATEGORIES.get(str(d["data"].get("category")), d["data"].get("category")),
               "bid": d["id"] in mine} for d in result["items"]]
     return page.render("voucher_demands.html", items=items, total=result["total"])
@@ -138,12 +139,12 @@ async def bid(case_id: str, page: LoginPageDep) -> Response:
         flash(page.request, "报价未提交：请输入报价金额（元，大于 0，最多两位小数）", "error")
         return redirect("/voucher/demands")
     try:
-        body = routes_voucher.BidIn(amount_fen=amount, plan=text(form, "plan", 6000))
+        body = service.BidIn(amount_fen=amount, plan=text(form, "plan", 6000))
     except ValidationError as exc:
         flash(page.request, "报价未提交：" + validation_zh(exc), "error")
         return redirect("/voucher/demands")
     try:
-        await routes_voucher.bid(case_id=case_id, body=body, session=page.session, user=page.me, now=page.now)
+        service.bid(page.session, page.me, case_id, body, now=page.now)
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, "报价未提交：" + say(exc), "error")
@@ -154,7 +155,7 @@ async def bid(case_id: str, page: LoginPageDep) -> Response:
 
 @router.get("/voucher/my-bids")
 async def my_bids_page(page: LoginPageDep) -> Response:
-    result = await routes_voucher.my_bids(session=page.session, user=page.me)
+    result = service.my_bids(page.session, page.me)
     items = []
     for b in result["items"]:
         case = page.session.get(Case, b["case_id"])
@@ -169,7 +170,7 @@ async def my_bids_page(page: LoginPageDep) -> Response:
 
 @router.get("/voucher/contracts/{case_id}")
 async def contract_page(case_id: str, page: LoginPageDep) -> Response:
-    detail = await routes_voucher.contract(case_id=case_id, session=page.session, user=page.me, now=page.now)
+    detail = service.contract(page.session, page.me, case_id, now=page.now)
     voucher = (detail.get("result") or {}).get("voucher", {})
     return page.render("voucher_contract.html", case=detail, voucher=voucher, status_text=status_label(detail["status"]),
                        voucher_status=VOUCHER_STATUS.get(str(voucher.get("status")), voucher.get("status") or ""))
@@ -182,11 +183,11 @@ async def contract_page(case_id: str, page: LoginPageDep) -> Response:
 async def fund_page(page: LoginPageDep, year: str = "") -> Response:
     require(page.me, "operator", "department", "admin")
     y = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _year(page)
-    fund = await routes_voucher.budget(year=y, session=page.session, user=page.me)
+    fund = service.budget(page.session, page.me, y)
     reports: list[dict[str, Any]] = []
     if page.me.role in ("operator", "department"):
-        reports = (await routes_voucher.statistics(session=page.session, user=page.me))["items"]
-    policies = (await routes_voucher.list_policies(session=page.session, user=page.me))["items"]
+        reports = service.statistics(page.session, page.me)["items"]
+    policies = service.list_policies(page.session, page.me)["items"]
     return page.render("voucher_fund.html", fund=fund, year=y, reports=reports, policies=policies)
 
 
@@ -202,13 +203,13 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
         flash(page.request, "未保存：请输入资金总额（元，不小于 0，最多两位小数）", "error")
         return redirect(back)
     try:
-        body = routes_voucher.BudgetIn(total_fen=total)
+        body = service.BudgetIn(total_fen=total)
     except ValidationError as exc:
         flash(page.request, "未保存：" + validation_zh(exc), "error")
         return redirect(back)
     return await _submit(page, back=back, failed="未保存：", done=f"已将 {year} 年服务券资金总额设为 {yuan(total)}",
-                         act=lambda: routes_voucher.set_budget(year=year, body=body, request=page.request,
-                                                               session=page.session, user=page.me, now=page.now))
+                         act=lambda: service.set_budget(page.session, page.engine.client, page.me, year, body,
+                                                        now=page.now))
 
 
 @router.post("/voucher/policies/{code}")
@@ -222,7 +223,7 @@ async def set_policy(code: str, page: LoginPageDep) -> Response:
         fee = parse_yuan(fee_raw) if fee_raw else None  # a percentage with two decimals = basis points
         if fee_raw and fee is None:
             raise ValueError(fee_raw)
-        body = routes_voucher.PolicySettingsIn(
+        body = service.PolicySettingsIn(
             bidding_working_days=int(text(page.posted, "bidding_working_days", 5)),
             voucher_validity_days=int(text(page.posted, "voucher_validity_days", 5)),
             expiry_reminder_days=reminders, supervision_fee_bp=fee)
@@ -230,16 +231,17 @@ async def set_policy(code: str, page: LoginPageDep) -> Response:
         flash(page.request, "未保存：请填写整数的报价期、有效期，用逗号分隔的提醒天数，以及百分比的费率", "error")
         return redirect(back)
     return await _submit(page, back=back, failed="未保存：", done=f"已保存{code}年版服务券政策参数",
-                         act=lambda: routes_voucher.put_policy(code=code, body=body, session=page.session,
-                                                               user=page.me, now=page.now))
+                         act=lambda: service.put_policy(page.session, page.me, code, body, now=page.now))
 
 
-async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Awaitable[Any]]) -> Response:
-    """Call the API function with the page's database connection released; flash its refusal (in Chinese) or
-    `done`, and go back."""
+async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Any]) -> Response:
+    """Call the service with the page's database connection released; flash its refusal (in Chinese) or `done`, and
+    go back."""
     page.release()
     try:
-        await act()
+        out = act()
+        if isawaitable(out):
+            await out
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, failed + say(exc), "error")
@@ -266,9 +268,8 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
     require(page.me, "enterprise")
     return await _with_reason(
         page, back=safe_next(f"/cases/{case_id}", "/voucher"), verb="撤回",
-        act=lambda reason: routes_voucher.withdraw(case_id=case_id, body=routes_voucher.WithdrawIn(reason=reason),
-                                                   request=page.request, session=page.session, user=page.me,
-                                                   now=page.now),
+        act=lambda reason: service.withdraw(page.session, page.engine.client, page.me, case_id,
+                                            service.WithdrawIn(reason=reason), now=page.now),
         done="已撤回该服务券案件，已预留的资金退回年度服务券资金")
 
 
@@ -277,6 +278,6 @@ async def void(case_id: str, page: LoginPageDep) -> Response:
     require(page.me, "department")
     return await _with_reason(
         page, back=safe_next(f"/cases/{case_id}", "/cases"), verb="作废",
-        act=lambda reason: routes_voucher.void(case_id=case_id, body=routes_voucher.VoidIn(reason=reason),
-                                               request=page.request, session=page.session, user=page.me, now=page.now),
+        act=lambda reason: service.void(page.session, page.engine.client, page.me, case_id,
+                                        service.VoidIn(reason=reason), now=page.now),
         done="已作废该服务券：资金退回，服务机构取消签约资格，企业记入不良信用档案，作废决定已起草")

@@ -1,4 +1,4 @@
-"""Window-platform onboarding pages (P4) over the API's route functions.
+"""Window-platform onboarding pages (P4) over the window and case services (api/services/window.py, cases.py).
 
   /apply/window                      platform_org: the application (with uploads) and, once applied, its progress
                                      (which stage, what is due next and by when) and the reporting inbox
@@ -18,12 +18,13 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_cases, routes_files, routes_window
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
 from api.pages_forms import form_fields, item_rows, parse_form, values_from_form
+from api.services import cases as case_service
+from api.services import window as service
 from db import tasks as task_repo
 from db import window as window_repo
 from db.models import Case
@@ -45,14 +46,13 @@ WHO = {"platform_org": "本单位", "operator": "枢纽平台（自治区中小�
 
 
 async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
-    """The materials: files posted now (stored through the API's upload), else the ids kept from before."""
+    """The materials: files posted now (stored through the upload service), else the ids kept from before."""
     out: dict[str, str] = {}
     for key, label in MATERIALS.items():
         item = page.posted.get(f"files.materials.{key}")
         if isinstance(item, StarletteUpload) and item.filename:
             try:
-                up = await routes_files.upload(file=item, request=page.request,  # type: ignore[arg-type]
-                                               session=page.session, user=page.me, now=page.now)
+                up = await page.upload(item)
             except ApiError as exc:
                 errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
                 continue
@@ -77,9 +77,9 @@ def progress(page: Page) -> list[dict[str, Any]]:
              "mine": t.role == "platform_org", "report": t.type in REPORT_TYPES,
              "overdue": t.due_at < page.now} for t in due],
             "reports": c.result.get("reports") or {},
-            "agreements": [routes_window.agreement_json(page.session, a)
+            "agreements": [service.agreement_json(page.session, a)
                            for a in window_repo.agreements_of(page.session, c.id)],
-            "partners": [routes_window.window_json(w) for w in window_repo.connected_windows(page.session)
+            "partners": [service.window_json(w) for w in window_repo.connected_windows(page.session)
                          if w.applicant_org_id != c.applicant_org_id] if c.status == "connected" else []})
     return out
 
@@ -115,14 +115,13 @@ async def apply(page: LoginPageDep) -> Response:
                        error="请更正标红的项目后重新提交")
     page.release()
     try:
-        case = await routes_cases.create_case(body=routes_cases.CaseCreate(type="window_onboarding", data=data),
-                                              request=page.request, session=page.session, user=page.me, now=page.now,
-                                              idempotency_key=idem)
+        case = await case_service.submit(page.session, page.engine, page.me, case_type="window_onboarding", data=data,
+                                         now=page.now, idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
         return _render(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
                        error=say(exc))
-    flash(page.request, f"窗口平台接入申请已提交，案件编号 {case['id']}")
+    flash(page.request, f"窗口平台接入申请已提交，案件编号 {case.id}")
     return redirect("/apply/window")
 
 
@@ -134,8 +133,8 @@ class _WithoutMaterials(WindowOnboardingForm):
 
 @router.get("/public/windows")
 async def windows(page: PageDep, q: str = "", city: str = "") -> Response:
-    result = await routes_window.public_windows(session=page.session, q=q.strip()[:100] or None,
-                                                city=city if city in CITIES else None, limit=200, offset=0)
+    result = service.public_windows(page.session, q=q.strip()[:100] or None, city=city if city in CITIES else None,
+                                    limit=200, offset=0)
     return page.render("public_windows.html", items=result["items"], total=result["total"], cities=CITIES,
                        filters={"q": q, "city": city})
 
@@ -146,8 +145,8 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
     back = safe_next(f"/cases/{case_id}", "/apply/window")
     page.release()
     try:
-        await routes_window.withdraw(case_id=case_id, body=routes_window.Withdraw(reason=text(page.posted, "reason")),
-                                     request=page.request, session=page.session, user=page.me, now=page.now)
+        await service.withdraw(page.session, page.engine.client, page.me, case_id,
+                               service.Withdraw(reason=text(page.posted, "reason")), now=page.now)
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, "未退出：" + say(exc), "error")
@@ -168,8 +167,7 @@ async def propose(case_id: str, page: LoginPageDep) -> Response:
         return redirect("/apply/window")
     page.release()
     try:
-        await routes_window.propose_agreement(case_id=case_id, body=body, request=page.request, session=page.session,
-                                              user=page.me, now=page.now)
+        await service.propose_agreement(page.session, page.engine.client, page.me, case_id, body, now=page.now)
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, "未提交：" + say(exc), "error")

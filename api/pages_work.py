@@ -1,4 +1,4 @@
-"""Inbox, task, case, application and notification pages — over the API's own route functions."""
+"""Inbox, task, case, application and notification pages — over the services the API calls (api/services/)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api import routes_files, routes_public
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
@@ -26,6 +25,7 @@ from api.pages_forms import (
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
 from api.services import cases as case_service
+from api.services import public as public_service
 from api.services import tasks as task_service
 from api.views import case_json, task_json
 from db import tasks as task_repo
@@ -44,7 +44,7 @@ def _pager(total: int, p: int) -> dict[str, int]:
 
 
 async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) -> dict[str, list[str]]:
-    """Store the files posted to the form's upload fields (through the API's upload) -> their ids by field."""
+    """Store the files posted to the form's upload fields (through the upload service) -> their ids by field."""
     out: dict[str, list[str]] = {}
     for f in fields:
         if f.kind != "uploads":
@@ -53,8 +53,7 @@ async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) 
             if not isinstance(item, StarletteUpload) or not item.filename:
                 continue
             try:
-                up = await routes_files.upload(file=item, request=page.request, session=page.session,  # type: ignore[arg-type]
-                                               user=page.me, now=page.now)
+                up = await page.upload(item)
             except ApiError as exc:
                 errors[f.name] = f"{item.filename}：{say(exc)}"
                 continue
@@ -129,7 +128,7 @@ async def unclaim(task_id: str, page: LoginPageDep) -> Response:
 
 
 def _case_of(page: Page, case_id: str) -> dict[str, Any] | None:
-    """The case's detail if the user may see it (the API's rule), else None."""
+    """The case's detail if the user may see it (the case service's rule), else None."""
     try:
         return _with_links(page, case_service.view(page.session, page.me, case_id, now=page.now))
     except ApiError:
@@ -281,15 +280,15 @@ async def apply(page: LoginPageDep) -> Response:
 
 @router.get("/notifications")
 async def notifications(page: LoginPageDep, unread: str = "") -> Response:
-    result = await routes_public.notifications(session=page.session, user=page.me, unread=bool(unread), limit=200)
+    result = public_service.notifications(page.session, page.me, unread=bool(unread), limit=200)
     return page.render("notifications.html", items=result["items"], total=result["total"], only_unread=bool(unread))
 
 
 @router.post("/notifications/read")
 async def notifications_read(page: LoginPageDep) -> Response:
-    result = await routes_public.notifications(session=page.session, user=page.me, unread=True, limit=500)
+    result = public_service.notifications(page.session, page.me, unread=True, limit=500)
     for n in result["items"]:
-        await routes_public.mark_read(nid=n["id"], session=page.session, user=page.me, now=page.now)
+        public_service.mark_read(page.session, page.me, n["id"], now=page.now)
     flash(page.request, f"已将 {len(result['items'])} 条消息标为已读")
     return redirect("/notifications")
 

@@ -1,329 +1,75 @@
-"""Admin: stuck cases, retry/terminate, reassign/extend, calendar, clock, step timings."""
+"""Admin: stuck cases, retry/terminate, reassign/extend, calendar, clock, step timings (HTTP over
+api/services/admin.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import EventType
-from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
-from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import NowDep, SessionDep, UserDep, require
-from api.errors import ApiError, Conflict, Invalid, NotFound
-from api.views import case_json, iso, task_json
-from api.workflows import committed, signal_deadline, signal_due
-from db import audit, users
-from db import tasks as task_repo
-from db.calendar import YEARS, due_times, fixed_due_times, load_calendar
-from db.models import ActivityFailure, CalendarYear, Case, Deadline, StepConfig, Task
-from db.tasks import cancel_open_tasks
-from rules.calendar import SHANGHAI, end_of_day_utc
-from rules.errors import RuleViolation
-from rules.official_calendar import schedule_from_entry
-from workflows.notice_types import DeadlineChanged
-from workflows.types import DueChanged
+from api.deps import NowDep, SessionDep, UserDep
+from api.services import admin as service
+from api.services.admin import Advance, CalendarEntry, Extend, Reason, Reassign, StepTiming, recompute_deadlines
+from api.views import case_json, task_json
 
 router = APIRouter(prefix="/api/admin")
+__all__ = ["Advance", "CalendarEntry", "Extend", "Reason", "Reassign", "StepTiming", "recompute_deadlines", "router"]
 
 
 @router.get("/stuck")
 async def stuck(session: SessionDep, user: UserDep, now: NowDep, request: Request,
                 idle_days: int | None = None) -> dict[str, Any]:
     """Overdue tasks, activities that keep failing, and open cases without progress for N days."""
-    require(user, "admin")
-    days = idle_days or request.app.state.settings.idle_case_days
-    failing = session.exec(select(ActivityFailure).where(ActivityFailure.attempt >= 2)
-                           .order_by(col(ActivityFailure.last_at).desc())).all()
-    idle = session.exec(select(Case).where(col(Case.closed_at).is_(None), Case.updated_at < now - timedelta(days=days))
-                        .order_by(col(Case.updated_at)).limit(200)).all()
-    return {
-        "overdue_tasks": [task_json(t, now=now, with_form=False) for t in task_repo.overdue(session, now=now)],
-        "failing_activities": [{"workflow_id": f.workflow_id, "case_id": f.workflow_id, "activity": f.activity_type,
-                                "attempts": f.attempt, "last_error": f.last_error, "last_at": iso(f.last_at)}
-                               for f in failing],
-        "idle_cases": [{**case_json(c), "idle_days": (now - c.updated_at).days} for c in idle],
-        "idle_days": days,
-    }
-
-
-class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    return service.stuck(session, user, now=now, idle_days=idle_days or request.app.state.settings.idle_case_days)
 
 
 @router.post("/cases/{case_id}/terminate")
 async def terminate(case_id: str, body: Reason, request: Request, session: SessionDep, user: UserDep,
                     now: NowDep) -> dict[str, Any]:
     """Stop a case's process for good, with a reason; its open tasks are cancelled."""
-    require(user, "admin")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
-    if case.closed_at is not None:
-        raise Conflict(f"case {case_id} is already closed ({case.status})", code="case_already_closed",
-                       params={"case_id": case_id, "case_status": case.status})
-    try:
-        await committed(session, lambda: request.app.state.temporal.get_workflow_handle(case_id).terminate(
-            reason=body.reason))
-    except RPCError:
-        pass  # the process may already be gone; the case is closed below either way
-    before = case.status
-    case.status, case.closed_at, case.updated_at = "terminated", now, now
-    cancel_open_tasks(session, case_id=case_id, reason=f"管理员终止：{body.reason}", at=now, actor=user.username)
-    audit.record(session, action="terminated", at=now, actor=user.username, case_id=case_id,
-                 message=f"管理员终止案件：{body.reason}", before={"status": before}, after={"status": "terminated"})
-    return case_json(case)
+    return case_json(await service.terminate(session, request.app.state.temporal, user, case_id, body, now=now))
 
 
 @router.post("/cases/{case_id}/retry")
 async def retry(case_id: str, body: Reason | None, request: Request, session: SessionDep, user: UserDep,
                 now: NowDep) -> dict[str, Any]:
     """Re-run a case's process from its last completed workflow task (a failing activity starts over at once)."""
-    require(user, "admin")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
-    session.commit()  # release the database while Temporal is called
-    client = request.app.state.temporal
-    handle = client.get_workflow_handle(case_id)
-    last_task_done = None
-    async for event in handle.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            last_task_done = event.event_id
-    if last_task_done is None:
-        raise Conflict("this case's process has not run a step yet; nothing to retry", code="nothing_to_retry")
-    desc = await handle.describe()
-    try:
-        resp = await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
-            namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=case_id, run_id=desc.run_id),
-            reason=(body.reason if body else "admin retry"), workflow_task_finish_event_id=last_task_done,
-            request_id=f"retry-{case_id}-{now.timestamp()}"))
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.UNIMPLEMENTED:
-            raise Conflict("this Temporal server cannot reset workflows (the time-skipping test server of "
-                           "CLOCK=simulated); failing activities still retry on their own",
-                           code="reset_unsupported") from None
-        raise
-    session.execute(ActivityFailure.__table__.delete().where(ActivityFailure.workflow_id == case_id))  # type: ignore[attr-defined]
-    audit.record(session, action="retried", at=now, actor=user.username, case_id=case_id,
-                 message=f"管理员重试流程：{body.reason if body else ''}".strip("："), after={"run_id": resp.run_id})
-    return {"case_id": case_id, "run_id": resp.run_id}
-
-
-class Reassign(BaseModel):
-    username: str
+    return await service.retry(session, request.app.state.temporal, user, case_id, body, now=now)
 
 
 @router.post("/tasks/{task_id}/reassign")
 async def reassign(task_id: str, body: Reassign, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Give a task to a named person of the right role and scope."""
-    require(user, "admin")
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}", code="task_not_found", params={"task_id": task_id})
-    if task.status not in task_repo.OPEN_STATES:
-        raise Conflict(f"this task is already {task.status}", code="task_not_open",
-                       params={"task_status": task.status})
-    target = users.by_username(session, body.username)
-    if target is None or target.status != "active":
-        raise Invalid(f"username: no active user '{body.username}'", code="no_active_user",
-                      params={"username": body.username})
-    if not task_repo.can_see(target, task, as_new_assignee=True) or target.role == "admin":
-        raise Invalid(f"username: {body.username} ({target.role}) may not act on a {task.role} task of this scope",
-                      code="assignee_out_of_scope",
-                      params={"username": body.username, "user_role": target.role, "task_role": task.role})
-    if target.username in task.excluded_users:
-        raise Invalid(f"username: four-eyes rule: {body.username} made the first-line review of this case",
-                      code="four_eyes_assignee", params={"username": body.username})
-    before = {"assignee": task.assignee, "status": task.status}
-    task.assignee, task.status = target.username, "claimed"
-    audit.record(session, action="task_reassigned", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
-                 message=f"「{task.title}」改派给{target.username}", before=before,
-                 after={"assignee": target.username, "status": "claimed"})
-    return task_json(task, now=now)
-
-
-class Extend(BaseModel):
-    working_days: int = Field(ge=1, le=60)
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-def _retime(session: Session, task: Task) -> DueChanged:
-    """The task's due and reminder times under the calendar in force. A fixed due time (`due_fixed`, e.g. an annual
-    report due by the end of February) stays where it is; only its reminder and working-day count follow the
-    calendar. Otherwise the due time is counted from the opening in `due_working_days`."""
-    cal = load_calendar(session)
-    remind = session.get(StepConfig, task.type)
-    remind_before = remind.reminder_working_days_before if remind else 1
-    if task.due_fixed:
-        due, reminder, confirmed, days = fixed_due_times(cal, at=task.opened_at, due=task.due_at,
-                                                         remind_before=remind_before)
-        task.due_working_days = days
-    else:
-        due, reminder, confirmed = due_times(cal, at=task.opened_at, working_days=task.due_working_days,
-                                             remind_before=remind_before)
-    task.due_at, task.reminder_at, task.due_confirmed = due, reminder, confirmed
-    return DueChanged(task_id=task.id, due_at=due, reminder_at=reminder)
+    return task_json(service.reassign(session, user, task_id, body, now=now), now=now)
 
 
 @router.post("/tasks/{task_id}/extend")
 async def extend(task_id: str, body: Extend, request: Request, session: SessionDep, user: UserDep,
                  now: NowDep) -> dict[str, Any]:
     """Give a task more working days, with a reason; the workflow re-times its reminder and escalation."""
-    require(user, "admin")
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}", code="task_not_found", params={"task_id": task_id})
-    if task.status not in task_repo.OPEN_STATES:
-        raise Conflict(f"this task is already {task.status}", code="task_not_open",
-                       params={"task_status": task.status})
-    before = {"due_at": iso(task.due_at), "due_working_days": task.due_working_days}
-    if task.due_fixed:
-        # A fixed due date moves by the extra working days counted from that date (from today once it has passed);
-        # the new date is fixed in turn, so a calendar entry keeps it.
-        cal = load_calendar(session)
-        last_day = (max(task.due_at, now).astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
-        task.due_at = end_of_day_utc(cal.add_working_days(event_day=last_day, working_days=body.working_days))
-    elif task.due_at < now:
-        # An overdue task gets its extra working days counted from today, not from its old due day.
-        cal = load_calendar(session)
-        elapsed = cal.working_days_between(start=task.opened_at.astimezone(SHANGHAI).date(),
-                                           end=now.astimezone(SHANGHAI).date())
-        task.due_working_days = elapsed + body.working_days
-    else:
-        task.due_working_days += body.working_days
-    change = _retime(session, task)
-    audit.record(session, action="task_extended", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
-                 message=f"「{task.title}」延期{body.working_days}个工作日：{body.reason}", before=before,
-                 after={"due_at": iso(task.due_at), "due_working_days": task.due_working_days})
-    await committed(session, lambda: signal_due(request.app.state.temporal, case_id=task.case_id, change=change))
+    task = await service.extend(session, request.app.state.temporal, user, task_id, body, now=now)
     return task_json(task, now=now)
-
-
-class CalendarEntry(BaseModel):
-    holidays: list[date]
-    makeup_workdays: list[date] = Field(default_factory=list)
 
 
 @router.put("/calendar/{year}")
 async def put_calendar(year: int, body: CalendarEntry, request: Request, session: SessionDep, user: UserDep,
                        now: NowDep) -> dict[str, Any]:
     """Enter a year's official schedule; open deadlines that touch that year are recomputed."""
-    require(user, "admin")
-    if year not in YEARS:
-        raise Invalid(f"year: flow168 keeps calendars for {YEARS.start}-{YEARS.stop - 1}",
-                      code="calendar_year_out_of_range", params={"first": YEARS.start, "last": YEARS.stop - 1})
-    try:
-        schedule_from_entry(year=year, holidays=body.holidays, makeup_workdays=body.makeup_workdays)
-    except (RuleViolation, ValueError) as exc:
-        raise Invalid(getattr(exc, "message", str(exc)),
-                      code=getattr(exc, "code", "invalid_calendar_entry")) from None
-    row = session.get(CalendarYear, year) or CalendarYear(year=year, entered_at=now)
-    before = {"holidays": row.holidays, "makeup_workdays": row.makeup_workdays}
-    row.holidays = sorted(d.isoformat() for d in body.holidays)
-    row.makeup_workdays = sorted(d.isoformat() for d in body.makeup_workdays)
-    row.entered_by, row.entered_at = user.username, now
-    session.add(row)
-    audit.record(session, action="calendar_entered", at=now, actor=user.username, message=f"录入{year}年节假日安排",
-                 before=before, after={"holidays": row.holidays, "makeup_workdays": row.makeup_workdays})
-    session.flush()
-    periods = {d.id: d.closes_at for d in session.exec(select(Deadline).where(Deadline.open == True))}  # noqa: E712
-    changes = recompute_deadlines(session, year=year)
-    moved = [d for d in session.exec(select(Deadline).where(col(Deadline.id).in_(list(periods))))
-             if d.closes_at != periods[d.id]]
-
-    async def tell_cases() -> None:
-        for case_id, change in changes:
-            await signal_due(request.app.state.temporal, case_id=case_id, change=change)
-        for d in moved:  # a public notice's close moved: its workflow re-times the close and the objection check
-            await signal_deadline(request.app.state.temporal, case_id=d.case_id,
-                                  change=DeadlineChanged(name=d.name, closes_at=d.closes_at))
-
-    await committed(session, tell_cases)
-    return {"year": year, "confirmed": True, "recomputed_tasks": len(changes)}
-
-
-def recompute_deadlines(session: Session, *, year: int) -> list[tuple[str, DueChanged]]:
-    """Re-time open tasks and deadlines whose period touches `year`."""
-    def touches(start: datetime, end: datetime) -> bool:
-        return start.astimezone(SHANGHAI).year <= year <= end.astimezone(SHANGHAI).year + 1
-
-    changes = []
-    for task in session.exec(select(Task).where(col(Task.status).in_(task_repo.OPEN_STATES))):
-        if touches(task.opened_at, task.due_at):
-            old = (task.due_at, task.reminder_at)
-            change = _retime(session, task)
-            if (change.due_at, change.reminder_at) != old:
-                changes.append((task.case_id, change))
-    cal = load_calendar(session)
-    for d in session.exec(select(Deadline).where(Deadline.open == True, col(Deadline.working_days).is_not(None))):  # noqa: E712
-        if touches(d.event_at, d.closes_at):
-            d.closes_at = cal.closes_at(event=d.event_at, working_days=d.working_days or 1)
-            d.confirmed = cal.confirmed_between(start=d.event_at.astimezone(SHANGHAI).date(),
-                                                end=d.closes_at.astimezone(SHANGHAI).date() - timedelta(days=1))
-    return changes
-
-
-class Advance(BaseModel):
-    days: float | None = Field(default=None, gt=0, le=3660)
-    until: datetime | None = None
+    return await service.put_calendar(session, request.app.state.temporal, user, year, body, now=now)
 
 
 @router.post("/clock/advance")
 async def advance(body: Advance, request: Request, user: UserDep) -> dict[str, Any]:
     """Move simulated time forward (training, demos, black-box tests); refused on the real clock."""
-    require(user, "admin")
-    clock = request.app.state.clock
-    if not clock.simulated:
-        raise Conflict("the clock is real; time can only be advanced when flow168 runs with CLOCK=simulated", code="clock_real")
-    now = await clock.now()
-    if body.until is not None:
-        until = body.until if body.until.tzinfo else body.until.replace(tzinfo=SHANGHAI)
-        delta = until - now
-    elif body.days is not None:
-        delta = timedelta(days=body.days)
-    else:
-        raise Invalid("give 'days' or 'until'", code="advance_missing")
-    if delta <= timedelta(0):
-        raise Invalid(f"until: {body.until} is not after the current time {now.isoformat()}",
-                      code="advance_not_after")
-    try:
-        new_now = await clock.advance(delta)
-    except RPCError as exc:
-        raise ApiError(f"the simulated clock did not finish moving ({exc.message}); some timers may have fired. "
-                       "Read GET /api/clock and advance again if needed", code="clock_advance_incomplete", status=503) from None
-    return {"now": new_now.isoformat(), "advanced_seconds": int(delta.total_seconds()), "simulated": True}
-
-
-class StepTiming(BaseModel):
-    due_working_days: int = Field(ge=1, le=365)
-    reminder_working_days_before: int = Field(default=1, ge=0, le=30)
+    return await service.advance(request.app.state.clock, user, body)
 
 
 @router.get("/steps")
 async def list_steps(session: SessionDep, user: UserDep) -> dict[str, Any]:
-    from db.steps import default_due_days, step_timing
-
-    require(user, "admin")
-    types = sorted(set(default_due_days()) | {r.type for r in session.exec(select(StepConfig))})
-    items = []
-    for t in types:
-        due, remind = step_timing(session, t)
-        items.append({"type": t, "due_working_days": due, "reminder_working_days_before": remind})
-    return {"items": items, "total": len(items)}
+    return service.list_steps(session, user)
 
 
 @router.put("/steps/{task_type}")
 async def put_step(task_type: str, body: StepTiming, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Set a step's due time in working days (applies to tasks opened from now on)."""
-    require(user, "admin")
-    row = session.get(StepConfig, task_type) or StepConfig(type=task_type, due_working_days=body.due_working_days)
-    row.due_working_days, row.reminder_working_days_before = body.due_working_days, body.reminder_working_days_before
-    session.add(row)
-    audit.record(session, action="step_config", at=now, actor=user.username, message=f"设置{task_type}办理时限",
-                 after=body.model_dump())
-    return {"type": task_type, **body.model_dump()}
+    return service.put_step(session, user, task_type, body, now=now)

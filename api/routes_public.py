@@ -10,14 +10,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from api.deps import NowDep, SessionDep, UserDep, page
-from api.errors import Invalid, NotFound
-from api.views import document_json, iso
+from api.deps import NowDep, SessionDep, UserDep
+from api.errors import Invalid
+from api.services import public as service
 from db.calendar import load_calendar
-from db.models import Case, Document, Notification, Organization, Task
+from db.models import Case, Task
 from rules.calendar import SHANGHAI, CalendarUnavailable
-from rules.cities import CITIES
-from rules.voucher import CATEGORIES
 
 router = APIRouter()
 
@@ -83,78 +81,34 @@ async def deadline(session: SessionDep, working_days: int, request: Request) -> 
 @router.get("/api/calendar/{year}")
 async def calendar_year(year: int, session: SessionDep) -> dict[str, Any]:
     """Every day of a year: working day or not, and why; `confirmed` is false for a year not yet published."""
-    cal = load_calendar(session)
-    try:
-        sched = cal.schedule(year)
-    except CalendarUnavailable as exc:
-        raise NotFound(exc.message, code=exc.code, params={"year": exc.year}) from None
-    days = [{"date": d.day.isoformat(), "workday": d.is_workday, "kind": d.kind} for d in cal.year_days(year)]
-    return {"year": year, "confirmed": sched.confirmed, "holidays": sorted(d.isoformat() for d in sched.holidays),
-            "makeup_workdays": sorted(d.isoformat() for d in sched.makeup_workdays),
-            "workdays": sum(1 for d in days if d["workday"]), "days": days}
+    return service.calendar_year(session, year)
 
 
 @router.get("/api/public/providers")
 async def public_providers(session: SessionDep, q: str | None = None, category: str | None = None,
                            city: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
     """The signed service providers (seed 000 四), searchable by name."""
-    conds: list[Any] = [Organization.signed == True, Organization.blacklisted == False]  # noqa: E712
-    if q:
-        conds.append(col(Organization.name).contains(q))
-    if city:
-        conds.append(Organization.city == city)
-    rows = session.exec(select(Organization).where(*conds).order_by(col(Organization.name))).all()
-    if category:
-        rows = [o for o in rows if category in o.categories]
-    items = [{"id": o.id, "name": o.name, "city": o.city, "city_name": CITIES.get(o.city or "", ""),
-              "categories": o.categories, "category_names": [CATEGORIES.get(c, c) for c in o.categories],
-              "signed_at": iso(o.signed_at), "source": "2019年签约名单" if o.signed_source == "seed:2019" else "准入备案"}
-             for o in rows]
-    return page(items[offset: offset + max(1, min(limit, 500))], len(items))
+    return service.providers(session, q=q, category=category, city=city, limit=limit, offset=offset)
 
 
 @router.get("/api/public/notices")
 async def public_notices(session: SessionDep, q: str | None = None) -> dict[str, Any]:
     """Published public notices (公示)."""
-    conds: list[Any] = [Document.kind == "public_notice"]
-    if q:
-        conds.append(col(Document.title).contains(q))
-    rows = session.exec(select(Document).where(*conds).order_by(col(Document.created_at).desc())).all()
-    return page([{**document_json(d), "case_id": d.case_id} for d in rows], len(rows))
+    return service.notices(session, q=q)
 
 
 @router.get("/api/public/platforms")
 async def public_platforms(session: SessionDep, q: str | None = None) -> dict[str, Any]:
     """The register of certified demonstration platforms (seed 002 art. 15)."""
-    conds: list[Any] = [Case.type == "certification", Case.status == "granted"]
-    if q:
-        conds.append(col(Case.title).contains(q))
-    rows = session.exec(select(Case).where(*conds)).all()
-    items = [{"case_id": c.id, "name": c.data.get("platform_name", c.applicant), "operator": c.applicant,
-              "city": c.city, "valid_until": c.result.get("valid_until")} for c in rows]
-    for item, c in zip(items, rows, strict=True):
-        item.update(granted_on=c.result.get("granted_on"), priority_support=bool(c.result.get("priority_support")),
-                    annual_ratings=c.result.get("annual_ratings", {}))
-    return page(items, len(items))
+    return service.platforms(session, q=q)
 
 
 @router.get("/api/notifications")
 async def notifications(session: SessionDep, user: UserDep, unread: bool = False, limit: int = 50) -> dict[str, Any]:
     """The caller's in-app messages, newest first."""
-    conds: list[Any] = [Notification.user_id == user.id, Notification.channel == "inapp"]
-    if unread:
-        conds.append(col(Notification.read_at).is_(None))
-    total = session.exec(select(func.count()).select_from(Notification).where(*conds)).one()
-    rows = session.exec(select(Notification).where(*conds).order_by(col(Notification.id).desc()).limit(limit))
-    items = [{"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "case_id": n.case_id,
-              "task_id": n.task_id, "created_at": iso(n.created_at), "read": n.read_at is not None} for n in rows]
-    return page(items, int(total))
+    return service.notifications(session, user, unread=unread, limit=limit)
 
 
 @router.post("/api/notifications/{nid}/read")
 async def mark_read(nid: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
-    n = session.get(Notification, nid)
-    if n is None or n.user_id != user.id:
-        raise NotFound(f"no notification {nid}", code="notification_not_found", params={"notification_id": nid})
-    n.read_at = n.read_at or now
-    return {"id": nid, "read": True}
+    return service.mark_read(session, user, nid, now=now)

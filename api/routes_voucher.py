@@ -1,176 +1,61 @@
-"""Voucher-specific endpoints (P1): demands and bids, fraud voids, the fund of a year."""
+"""Voucher-specific endpoints (P1): demands and bids, fraud voids, the fund of a year (HTTP over
+api/services/voucher.py)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
-from temporalio.service import RPCError
 
-from api.deps import NowDep, SessionDep, UserDep, page, require
-from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.routes_files import DOCX
-from api.views import case_detail, case_json, document_json, iso
-from api.workflows import case_signal, case_update, committed
-from db import audit, bids, users, voucher_policy
-from db import fund as fund_repo
-from db.cases import can_view
-from db.models import Bid, Case, Document, User, VoucherPolicySetting
-from rules.fund import FundError
-from rules.voucher import POLICIES, PolicySettings, VoucherRuleError, policy_in_force, with_settings
-from workflows.voucher import VoucherWorkflow
-from workflows.voucher_types import FundChanged, VoidRequest, WithdrawRequest, WithdrawResult
+from api.deps import NowDep, SessionDep, UserDep
+from api.services import voucher as service
+from api.services.files import DOCX
+from api.services.voucher import BidIn, BudgetIn, PolicySettingsIn, VoidIn, WithdrawIn, bid_json
 
 router = APIRouter(prefix="/api")
-TERMINAL = ("settled", "void", "expired", "rejected", "closed", "withdrawn")
-DELIVERED = ("in_service", "settling")
-
-
-class BidIn(BaseModel):
-    amount_fen: int = Field(gt=0, le=100_000_000_00)
-    plan: str = Field(default="", max_length=5000)
-
-
-class VoidIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class WithdrawIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class BudgetIn(BaseModel):
-    total_fen: int = Field(ge=0, le=100_000_000_000_00)
-
-
-def bid_json(b: Bid, *, ratings: dict[str, int] | None = None) -> dict[str, Any]:
-    out = {"id": b.id, "case_id": b.case_id, "provider_org_id": b.provider_org_id, "provider_name": b.provider_name,
-           "amount_fen": b.amount_fen, "plan": b.plan, "status": b.status, "created_at": iso(b.created_at)}
-    if ratings is not None:
-        out["provider_ratings"] = ratings
-    return out
-
-
-def demand_json(case: Case) -> dict[str, Any]:
-    return {**case_json(case), "data": case.data}
-
-
-def _demand_for_provider(session: Any, user: User, case_id: str) -> Case:
-    case = session.get(Case, case_id)
-    if case is None or case.type != "voucher" or not bids.may_bid_on(users.org(session, user.org_id), case):
-        raise NotFound(f"no voucher demand {case_id} open to you", code="demand_not_open", params={"case_id": case_id})
-    return case
+__all__ = ["BidIn", "BudgetIn", "PolicySettingsIn", "VoidIn", "WithdrawIn", "router"]
 
 
 @router.post("/cases/{case_id}/bids", status_code=201)
 async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Signed providers of the demand's category bid while bidding is open (000 五.3)."""
-    require(user, "provider")
-    org = users.org(session, user.org_id)
-    if org is not None and org.blacklisted:
-        raise Forbidden(f"{org.name} is recorded as bad credit and may not bid: {org.blacklist_reason}",
-                        code="bad_credit_bid", params={"org": org.name, "reason": org.blacklist_reason})
-    if org is None or not org.signed:
-        raise Forbidden("only signed service providers (签约服务机构) may bid; apply for admission first",
-                        code="not_signed_provider")
-    case = _demand_for_provider(session, user, case_id)
-    deadline = bids.bidding_deadline(session, case.id)
-    if case.status != "bidding" or deadline is None or not deadline.open or now >= deadline.closes_at:
-        raise Conflict("bidding is not open on this case", code="bidding_closed")
-    row = Bid(case_id=case.id, provider_org_id=org.id or 0, provider_name=org.name, amount_fen=body.amount_fen,
-              plan=body.plan, created_at=now)
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"{org.name} has already bid on this demand", code="already_bid",
-                       params={"org": org.name}) from None
-    audit.record(session, action="bid", at=now, actor=user.username, case_id=case.id,
-                 message=f"{org.name}报价{body.amount_fen / 100:.2f}元", after={"bid_id": row.id})
-    return bid_json(row)
+    return bid_json(service.bid(session, user, case_id, body, now=now))
 
 
 @router.get("/cases/{case_id}/bids")
 async def list_bids(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The enterprise (and staff) see every bid with the provider's past ratings; a provider sees its own."""
-    case = session.get(Case, case_id)
-    if case is None or case.type != "voucher":
-        raise NotFound(f"no voucher demand {case_id}", code="demand_not_found", params={"case_id": case_id})
-    if user.role == "provider":
-        rows = [b for b in bids.for_case(session, case.id) if b.provider_org_id == user.org_id]
-        if not rows:
-            _demand_for_provider(session, user, case_id)
-        return page([bid_json(b) for b in rows], len(rows))
-    if not can_view(session, user, case):
-        raise NotFound(f"no case {case_id} that you may see", code="case_not_visible", params={"case_id": case_id})
-    rows = list(bids.for_case(session, case.id))
-    return page([bid_json(b, ratings=bids.provider_ratings(session, b.provider_org_id)) for b in rows], len(rows))
+    return service.list_bids(session, user, case_id)
 
 
 @router.get("/voucher/demands")
 async def open_demands(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """Demands open for bidding: a signed provider sees those of its categories; staff see all."""
-    if user.role == "provider":
-        org = users.org(session, user.org_id)
-        if org is None or not org.signed or org.blacklisted:
-            return page([], 0)
-        rows = bids.open_demands(session, categories=org.categories)
-    else:
-        require(user, "operator", "department")
-        rows = bids.open_demands(session, categories=None)
-    return page([demand_json(c) for c in rows], len(rows))
+    return service.open_demands(session, user)
 
 
 @router.get("/voucher/demands/{case_id}")
 async def open_demand(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
-    require(user, "provider")
-    return demand_json(_demand_for_provider(session, user, case_id))
+    return service.open_demand(session, user, case_id)
 
 
 @router.get("/voucher/my-bids")
 async def my_bids(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """A provider's bids, newest first, with the voucher's state once it has won."""
-    require(user, "provider")
-    out = []
-    for b in bids.by_provider(session, user.org_id or 0):
-        item = bid_json(b)
-        if b.status == "chosen":
-            case = session.get(Case, b.case_id)
-            item["voucher"] = case.result.get("voucher", {}) if case else {}
-        out.append(item)
-    return page(out, len(out))
-
-
-def _won_case(session: Any, user: User, case_id: str) -> Case:
-    """A voucher case whose bid this provider won: it is a party to the contract and the settlement."""
-    require(user, "provider")
-    case = session.get(Case, case_id)
-    won = case is not None and any(b.provider_org_id == user.org_id and b.status == "chosen"
-                                   for b in bids.for_case(session, case_id))
-    if case is None or not won:
-        raise NotFound(f"no voucher contract {case_id} of yours", code="contract_not_found", params={"case_id": case_id})
-    return case
+    return service.my_bids(session, user)
 
 
 @router.get("/voucher/contracts/{case_id}")
 async def contract(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """The winning provider's view of the voucher case: status, voucher, tasks and documents."""
-    return case_detail(session, _won_case(session, user, case_id), now=now)
+    return service.contract(session, user, case_id, now=now)
 
 
 @router.get("/voucher/contracts/{case_id}/documents/{doc_id}")
 async def contract_document(case_id: str, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
     """The voucher, the three-party contract and the settlement statement, for the winning provider."""
-    case = _won_case(session, user, case_id)
-    doc = session.get(Document, doc_id)
-    if doc is None or doc.case_id != case.id:
-        raise NotFound(f"no document {doc_id} of this contract", code="document_not_found",
-                       params={"document_id": doc_id})
+    doc = service.contract_document(session, user, case_id, doc_id)
     return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
@@ -178,124 +63,45 @@ async def contract_document(case_id: str, doc_id: str, session: SessionDep, user
 async def void(case_id: str, body: VoidIn, request: Request, session: SessionDep, user: UserDep,
                now: NowDep) -> dict[str, Any]:
     """Void a voucher for collusion or falsification at any stage (003 art. 11(1); 000 六)."""
-    require(user, "department")
-    case = session.get(Case, case_id)
-    if case is None or case.type != "voucher":
-        raise NotFound(f"no voucher case {case_id}", code="voucher_case_not_found", params={"case_id": case_id})
-    if case.status in TERMINAL or case.closed_at is not None:
-        raise Conflict(f"this voucher case is already {case.status}", code="voucher_case_closed",
-                       params={"case_status": case.status})
-    audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
-                 message=f"{user.username}以“{body.reason}”为由作废服务券")
-    sent = await committed(session, lambda: case_signal(request.app.state.temporal, case_id=case.id,
-                                                         signal=VoucherWorkflow.void,
-                                                         arg=VoidRequest(reason=body.reason, actor=user.username)))
-    if not sent:
-        raise Conflict("this case's process has already ended", code="case_ended")
-    return {"case_id": case.id, "status": "voiding", "reason": body.reason}
+    return await service.void(session, request.app.state.temporal, user, case_id, body, now=now)
 
 
 @router.post("/cases/{case_id}/withdraw", status_code=202)
 async def withdraw(case_id: str, body: WithdrawIn, request: Request, session: SessionDep, user: UserDep,
                    now: NowDep) -> dict[str, Any]:
     """The enterprise withdraws its voucher case until the provider reports delivery; money returns to the fund."""
-    require(user, "enterprise")
-    case = session.get(Case, case_id)
-    if case is None or case.type != "voucher" or not _own(session, user, case_id):
-        raise NotFound(f"no voucher case {case_id} of yours", code="own_voucher_case_not_found",
-                       params={"case_id": case_id})
-    if not body.reason.strip():
-        raise Invalid("reason: give the reason of the withdrawal", code="withdrawal_reason_required")
-    if case.status in TERMINAL or case.closed_at is not None:
-        raise Conflict(f"this voucher case is already {case.status}", code="voucher_case_closed",
-                       params={"case_status": case.status})
-    if case.status in DELIVERED:
-        raise Conflict("the provider has reported the service as delivered; the case can no longer be withdrawn",
-                       code="already_delivered")
-    done = await committed(session, lambda: case_update(
-        request.app.state.temporal, case_id=case.id, update=VoucherWorkflow.withdraw,
-        arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
-        update_id=f"{case.id}.withdraw"))
-    if done is None:
-        raise Conflict("this case's process has already ended", code="case_ended")
-    audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
-                 message=f"企业撤回服务券案件：{body.reason}")
-    session.commit()
-    return {"case_id": case.id, "status": "withdrawing", "reason": body.reason}
+    return await service.withdraw(session, request.app.state.temporal, user, case_id, body, now=now)
 
 
 @router.get("/voucher/statistics")
 async def statistics(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The monthly statistics reports drafted so far, newest first (operator, department)."""
-    require(user, "operator", "department")
-    rows = bids.reports(session)
-    return page([{**document_json(d), "url": f"/api/voucher/statistics/{d.id}"} for d in rows], len(rows))
+    return service.statistics(session, user)
 
 
 @router.get("/voucher/statistics/{doc_id}")
 async def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
-    require(user, "operator", "department")
-    doc = session.get(Document, doc_id)
-    if doc is None or doc.kind != "monthly_voucher_statistics":
-        raise NotFound(f"no statistics report {doc_id}", code="report_not_found", params={"document_id": doc_id})
+    doc = service.statistics_report(session, user, doc_id)
     return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
 @router.get("/budget/{year}")
 async def budget(year: int, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The year's fund: total, reserved, settled, remaining and the waitlist in serving order."""
-    if user.role not in ("operator", "department", "admin"):
-        out = fund_repo.summary(session, year=year)
-        return {**out, "waitlist": [w for w in out["waitlist"] if _own(session, user, w["case_id"])]}
-    return fund_repo.summary(session, year=year)
-
-
-def _own(session: Any, user: User, case_id: str) -> bool:
-    case = session.get(Case, case_id)
-    return case is not None and case.applicant_org_id is not None and case.applicant_org_id == user.org_id
+    return service.budget(session, user, year)
 
 
 @router.put("/admin/budget/{year}")
 async def set_budget(year: int, body: BudgetIn, request: Request, session: SessionDep, user: UserDep,
                      now: NowDep) -> dict[str, Any]:
     """Set the year's voucher fund (admin); a raise promotes the waitlist at once."""
-    require(user, "admin")
-    cap = policy_in_force(on=date(year, 12, 31)).per_enterprise_year_cap_fen
-    try:
-        change = fund_repo.set_total(session, year=year, total_fen=body.total_fen, cap_fen=cap, actor=user.username,
-                                     at=now)
-    except FundError as exc:
-        raise Conflict(exc.message, code=exc.code) from None
-    audit.record(session, action="budget", at=now, actor=user.username,
-                 message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
-
-    async def tell_cases() -> None:
-        for cid, state in [*((c, "reserved") for c in change.promoted), *((c, "dropped") for c in change.dropped)]:
-            try:  # a case that ended meanwhile is skipped
-                await case_signal(request.app.state.temporal, case_id=cid, signal=VoucherWorkflow.fund_changed,
-                                  arg=FundChanged(state=state))
-            except RPCError:
-                pass
-
-    await committed(session, tell_cases)
-    return fund_repo.summary(session, year=year)
-
-
-class PolicySettingsIn(BaseModel):
-    """An admin's settings for a policy version; a field left out (or null) keeps the version's default."""
-
-    bidding_working_days: int | None = None
-    voucher_validity_days: int | None = None
-    expiry_reminder_days: list[int] | None = Field(default=None, max_length=10)
-    supervision_fee_bp: int | None = None
+    return await service.set_budget(session, request.app.state.temporal, user, year, body, now=now)
 
 
 @router.get("/admin/voucher-policies")
 async def list_policies(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """Each voucher policy version with its configurable numbers as now set, and their defaults."""
-    require(user, "admin", "department", "operator")
-    items = [voucher_policy.policy_json(session, code) for code in POLICIES]
-    return page(items, len(items))
+    return service.list_policies(session, user)
 
 
 @router.put("/admin/voucher-policies/{code}")
@@ -304,30 +110,4 @@ async def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, use
     """Set bidding days, validity, expiry reminders and the default supervision fee of a version (admin).
 
     Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue."""
-    require(user, "admin")
-    if code not in POLICIES:
-        raise NotFound(f"no voucher policy version {code}; known: {', '.join(POLICIES)}",
-                       code="unknown_policy", params={"policy": code})
-    wanted = PolicySettings(bidding_working_days=body.bidding_working_days,
-                            voucher_validity_days=body.voucher_validity_days,
-                            expiry_reminder_days=tuple(body.expiry_reminder_days)
-                            if body.expiry_reminder_days is not None else None,
-                            supervision_fee_bp=body.supervision_fee_bp)
-    try:
-        with_settings(POLICIES[code], wanted)
-    except VoucherRuleError as exc:
-        raise Invalid(exc.message, code=exc.code) from None
-    before = voucher_policy.policy_json(session, code)
-    row = session.get(VoucherPolicySetting, code) or VoucherPolicySetting(policy=code, updated_at=now)
-    row.bidding_working_days, row.voucher_validity_days = body.bidding_working_days, body.voucher_validity_days
-    row.expiry_reminder_days = list(body.expiry_reminder_days) if body.expiry_reminder_days is not None else None
-    row.supervision_fee_bp, row.updated_by, row.updated_at = body.supervision_fee_bp, user.username, now
-    session.add(row)
-    session.flush()
-    after = voucher_policy.policy_json(session, code)
-    keys = ("bidding_working_days", "voucher_validity_days", "expiry_reminder_days", "supervision_fee_bp")
-    audit.record(session, action="voucher_policy", at=now, actor=user.username,
-                 message=f"设置服务券政策版本{code}（{POLICIES[code].title}）的参数",
-                 before={k: before[k] for k in keys}, after={k: after[k] for k in keys})
-    session.commit()
-    return after
+    return service.put_policy(session, user, code, body, now=now)

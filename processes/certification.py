@@ -15,8 +15,8 @@ SPEC = ProcessSpec(
     applicant_roles=("platform_org",),
     case_form=CertificationForm,
     task_forms=FORMS,
-    create_check="api.routes_certification:check_application",
-    task_checks={"certification.correction": "api.routes_certification:check_correction"},
+    create_check="api.services.certification:check_application",
+    task_checks={"certification.correction": "api.services.certification:check_correction"},
     derived=derived,
     due_days={
         "certification.city_recommendation": 15,

@@ -16,8 +16,8 @@ SPEC = ProcessSpec(
     applicant_roles=("platform_org",),
     case_form=WindowOnboardingForm,
     task_forms=FORMS,
-    create_check="api.routes_window:check_application",
-    redact="api.routes_window:redact_case",
+    create_check="api.services.window:check_application",
+    redact="api.services.window:redact_case",
     due_days={
         "window_onboarding.hub_review": 10,
         "window_onboarding.correction": 10,

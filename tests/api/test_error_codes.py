@@ -25,7 +25,7 @@ ERRORS = {"ApiError", "NotFound", "Forbidden", "Conflict", "Invalid"}
 
 
 def _trees(folder: str) -> list[tuple[Path, ast.Module]]:
-    return [(p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted((ROOT / folder).glob("*.py"))]
+    return [(p, ast.parse(p.read_text(encoding="utf-8"))) for p in sorted((ROOT / folder).rglob("*.py"))]
 
 
 def _name(call: ast.Call) -> str:
@@ -33,7 +33,7 @@ def _name(call: ast.Call) -> str:
 
 
 def _codes_in_api() -> set[str]:
-    """Every literal `code="…"` passed in api/, and the codes of the JSON handlers."""
+    """Every literal `code="…"` passed in api/ (its services too), and the codes of the JSON handlers."""
     codes = set()
     for path, tree in _trees("api"):
         if path.name == "error_messages.py":

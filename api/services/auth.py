@@ -1,0 +1,73 @@
+"""Accounts: the login check (throttled) and the registration of an organisation with its review case."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api.errors import ApiError, Conflict
+from api.security import clear_failures, hash_password, record_failure, throttled, verify_password
+from api.services.cases import Engine
+from api.workflows import committed, start_case
+from db import audit, users
+from db.models import Case, Organization, User
+from forms.registration import RegistrationForm
+from processes.registration import SPEC as REGISTRATION
+from rules.size_class import INDUSTRIES
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime, window_s: int,
+                 max_failures: int) -> User:
+    """Check a login; 401 for wrong credentials, 403 for an account not (yet) active, 429 when throttled."""
+    if throttled(session, username=username, now=now, window_s=window_s, max_failures=max_failures):
+        raise ApiError("too many failed logins for this account; wait 15 minutes and try again",
+                       code="too_many_logins", status=429)
+    user = users.by_username(session, username)
+    if user is None or not verify_password(password, user.password_hash):
+        record_failure(session, username=username, now=now)
+        session.commit()
+        raise ApiError("wrong username or password", code="wrong_credentials", status=401)
+    if user.status == "pending":
+        raise ApiError("this account is waiting for the operator's registration review and cannot log in yet",
+                       code="registration_pending", status=403)
+    if user.status == "rejected":
+        raise ApiError(f"this registration was rejected: {user.status_reason}", code="registration_rejected",
+                       params={"reason": user.status_reason}, status=403)
+    if user.status != "active":
+        raise ApiError(f"this account is {user.status}", code="account_disabled",
+                       params={"account_status": user.status}, status=403)
+    clear_failures(session, username=username)
+    return user
+
+
+async def register(session: Session, engine: Engine, form: RegistrationForm, *, now: datetime) -> dict[str, Any]:
+    """Create the organisation, a pending user and the registration case, then start its review."""
+    if users.by_username(session, form.username) is not None:
+        raise Conflict(f"the username '{form.username}' is taken", code="username_taken",
+                       params={"username": form.username})
+    if session.exec(select(Organization).where(Organization.uscc == form.org.uscc)).first() is not None:
+        raise Conflict("an organisation with this unified social credit code is already registered",
+                       code="uscc_taken")
+    o = form.org
+    org = Organization(kind=form.kind, name=o.name, uscc=o.uscc, city=o.city, size=o.size, employees=o.employees,
+                       revenue_fen=o.revenue_fen, industry=o.industry, categories=o.categories, created_at=now)
+    session.add(org)
+    session.flush()
+    user = User(username=form.username, password_hash=hash_password(form.password), role=form.kind, org_id=org.id,
+                display_name=o.name, email=o.email, phone=o.phone, status="pending", created_at=now)
+    session.add(user)
+    session.flush()
+    case = Case(id=f"{REGISTRATION.prefix}-{now:%Y}-{secrets.token_hex(5)}", type="registration", status="submitted",
+                title=f"注册审核：{o.name}（{form.username}，{INDUSTRIES[o.industry]}）", applicant=o.name,
+                applicant_user_id=user.id, applicant_org_id=org.id, city=o.city,
+                data={"kind": form.kind, "username": form.username, "org": o.model_dump(exclude={"email", "phone"})},
+                created_at=now, updated_at=now)
+    session.add(case)
+    audit.record(session, action="registered", at=now, actor=form.username, case_id=case.id,
+                 message=f"{o.name}提交注册申请", after={"kind": form.kind})
+    await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
+    return {"username": user.username, "status": "pending", "case_id": case.id,
+            "detail": "registered; the account can log in once an operator approves it"}

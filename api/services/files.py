@@ -1,0 +1,62 @@
+"""Uploads: a material checked by content, stored outside any served folder."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import filetype
+from sqlmodel import Session
+
+from api.errors import ApiError, Invalid
+from db.models import Upload, User
+
+ALLOWED = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DOCX = ALLOWED["docx"]
+
+
+class Readable(Protocol):
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def sniff(head: bytes) -> str | None:
+    """The allowed type the content really is (never the file name's word for it), or None."""
+    kind = filetype.guess(head)
+    if kind is None or kind.extension not in ALLOWED:
+        return None
+    return ALLOWED[kind.extension]
+
+
+async def upload(session: Session, user: User, file: Readable, *, limit: int, folder: Path,
+                 now: datetime) -> dict[str, Any]:
+    """Store a material (pdf, jpg, png, docx, xlsx, checked by content) of at most `limit` bytes in `folder`."""
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(f"the file is larger than the limit of {limit // (1024 * 1024)} MB",
+                       code="file_too_large", params={"limit_mb": limit // (1024 * 1024)}, status=413)
+    if not data:
+        raise Invalid("file: the file is empty", code="file_empty")
+    content_type = sniff(data[:8192] if not data.startswith(b"PK") else data)
+    if content_type is None:
+        raise ApiError("file: only PDF, JPG, PNG, DOCX and XLSX files are accepted (checked by content)",
+                       code="file_type_refused", status=415)
+    uid = secrets.token_hex(16)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / uid
+    path.write_bytes(data)
+    row = Upload(id=uid, owner_user_id=user.id, filename=(file.filename or "upload")[:200],  # type: ignore[arg-type]
+                 content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(), path=str(path),
+                 created_at=now)
+    session.add(row)
+    return {"id": uid, "sha256": row.sha256, "size": row.size, "content_type": content_type, "filename": row.filename}

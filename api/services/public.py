@@ -1,0 +1,93 @@
+"""Public data (providers, platforms, notices), the calendar of a year and the caller's notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from api.deps import page
+from api.errors import NotFound
+from api.views import document_json, iso
+from db.calendar import load_calendar
+from db.models import Case, Document, Notification, Organization, User
+from rules.calendar import CalendarUnavailable
+from rules.cities import CITIES
+from rules.voucher import CATEGORIES
+
+
+def calendar_year(session: Session, year: int) -> dict[str, Any]:
+    """Every day of a year: working day or not, and why; `confirmed` is false for a year not yet published."""
+    cal = load_calendar(session)
+    try:
+        sched = cal.schedule(year)
+    except CalendarUnavailable as exc:
+        raise NotFound(exc.message, code=exc.code, params={"year": exc.year}) from None
+    days = [{"date": d.day.isoformat(), "workday": d.is_workday, "kind": d.kind} for d in cal.year_days(year)]
+    return {"year": year, "confirmed": sched.confirmed, "holidays": sorted(d.isoformat() for d in sched.holidays),
+            "makeup_workdays": sorted(d.isoformat() for d in sched.makeup_workdays),
+            "workdays": sum(1 for d in days if d["workday"]), "days": days}
+
+
+def providers(session: Session, *, q: str | None = None, category: str | None = None, city: str | None = None,
+              limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """The signed service providers (seed 000 四), searchable by name."""
+    conds: list[Any] = [Organization.signed == True, Organization.blacklisted == False]  # noqa: E712
+    if q:
+        conds.append(col(Organization.name).contains(q))
+    if city:
+        conds.append(Organization.city == city)
+    rows = session.exec(select(Organization).where(*conds).order_by(col(Organization.name))).all()
+    if category:
+        rows = [o for o in rows if category in o.categories]
+    items = [{"id": o.id, "name": o.name, "city": o.city, "city_name": CITIES.get(o.city or "", ""),
+              "categories": o.categories, "category_names": [CATEGORIES.get(c, c) for c in o.categories],
+              "signed_at": iso(o.signed_at), "source": "2019年签约名单" if o.signed_source == "seed:2019" else "准入备案"}
+             for o in rows]
+    return page(items[offset: offset + max(1, min(limit, 500))], len(items))
+
+
+def notices(session: Session, *, q: str | None = None) -> dict[str, Any]:
+    """Published public notices (公示)."""
+    conds: list[Any] = [Document.kind == "public_notice"]
+    if q:
+        conds.append(col(Document.title).contains(q))
+    rows = session.exec(select(Document).where(*conds).order_by(col(Document.created_at).desc())).all()
+    return page([{**document_json(d), "case_id": d.case_id} for d in rows], len(rows))
+
+
+def platforms(session: Session, *, q: str | None = None) -> dict[str, Any]:
+    """The register of certified demonstration platforms (seed 002 art. 15)."""
+    conds: list[Any] = [Case.type == "certification", Case.status == "granted"]
+    if q:
+        conds.append(col(Case.title).contains(q))
+    rows = session.exec(select(Case).where(*conds)).all()
+    items = [{"case_id": c.id, "name": c.data.get("platform_name", c.applicant), "operator": c.applicant,
+              "city": c.city, "valid_until": c.result.get("valid_until")} for c in rows]
+    for item, c in zip(items, rows, strict=True):
+        item.update(granted_on=c.result.get("granted_on"), priority_support=bool(c.result.get("priority_support")),
+                    annual_ratings=c.result.get("annual_ratings", {}))
+    return page(items, len(items))
+
+
+def notifications(session: Session, user: User, *, unread: bool = False, limit: int = 50) -> dict[str, Any]:
+    """The user's in-app messages, newest first."""
+    conds: list[Any] = [Notification.user_id == user.id, Notification.channel == "inapp"]
+    if unread:
+        conds.append(col(Notification.read_at).is_(None))
+    total = session.exec(select(func.count()).select_from(Notification).where(*conds)).one()
+    rows = session.exec(select(Notification).where(*conds).order_by(col(Notification.id).desc()).limit(limit))
+    items = [{"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body, "case_id": n.case_id,
+              "task_id": n.task_id, "created_at": iso(n.created_at), "read": n.read_at is not None} for n in rows]
+    return page(items, int(total))
+
+
+def mark_read(session: Session, user: User, nid: int, *, now: datetime) -> dict[str, Any]:
+    """Mark one of the user's notifications read."""
+    n = session.get(Notification, nid)
+    if n is None or n.user_id != user.id:
+        raise NotFound(f"no notification {nid}", code="notification_not_found", params={"notification_id": nid})
+    n.read_at = n.read_at or now
+    return {"id": nid, "read": True}
