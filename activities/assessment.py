@@ -14,7 +14,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db import assessment as repo
-from db import audit
+from db import audit, users
 from db.calendar import load_calendar
 from db.deadlines import upsert_deadline
 from db.engine import session_scope
@@ -89,7 +89,7 @@ class AssessmentActivities:
         """A partner loses its signed status (it leaves the public providers and can no longer bid)."""
         with session_scope(self.engine) as s:
             if inp.kind == "partner" and inp.org_id is not None:
-                repo.unsign_provider(s, inp.org_id, reason=inp.reason, at=inp.at, actor=inp.actor,
+                users.unsign_provider(s, inp.org_id, reason=inp.reason, at=inp.at, actor=inp.actor,
                                      key=f"{inp.case_id}.revoked.provider", case_id=inp.case_id)
             row = repo_deadline(s, inp.case_id)
             if row is not None:

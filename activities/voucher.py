@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from db import audit, deadlines, voucher_policy
+from db import audit, deadlines, users, voucher_policy
 from db.calendar import load_calendar
 from db.documents import next_number
 from db.engine import session_scope
@@ -155,11 +155,8 @@ class VoucherActivities:
                              message=f"{ent.name}及其责任人记入不良信用档案，不得再次申领服务券",
                              before={"blacklisted": False}, after={"blacklisted": True, "reason": inp.reason},
                              key=f"{case.id}.void.enterprise")
-            prov = s.get(Organization, inp.provider_org_id) if inp.provider_org_id else None
-            if prov is not None and prov.signed:
-                prov.signed = False
-                audit.record(s, action="provider_unsigned", at=inp.at, actor=inp.actor, case_id=case.id,
-                             message=f"取消{prov.name}签约服务机构资格", before={"signed": True},
-                             after={"signed": False, "reason": inp.reason}, key=f"{case.id}.void.provider")
+            if inp.provider_org_id:
+                users.unsign_provider(s, inp.provider_org_id, reason=inp.reason, at=inp.at, actor=inp.actor,
+                                      key=f"{case.id}.void.provider", case_id=case.id)
             audit.record(s, action="voucher_void", at=inp.at, actor=inp.actor, case_id=case.id,
                          message=f"服务券作废：{inp.reason}", after={"reason": inp.reason}, key=f"{case.id}.void")

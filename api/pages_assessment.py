@@ -10,20 +10,15 @@ The subject's self-report, the scoring, the decisions and the rectification are 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
-from inspect import isawaitable
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.deps import require
-from api.error_messages import say
-from api.errors import ApiError
-from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, text, validation_zh
+from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, submit_and_return, text, validation_zh
 from api.services import assessment as service
 from forms.assessment import CampaignForm, IndicatorSetForm
 from rules.assessment import KIND_LABELS, KINDS
@@ -37,19 +32,6 @@ RATINGS = {"excellent": "优秀", "qualified": "合格", "failed": "不合格"}
 def _year(page: Page, raw: str = "") -> int:
     return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else page.now.astimezone(SHANGHAI).year
 
-
-async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Any]) -> Response:
-    page.release()
-    try:
-        out = act()
-        if isawaitable(out):
-            await out
-    except ApiError as exc:
-        page.session.rollback()
-        flash(page.request, failed + say(exc), "error")
-        return redirect(back)
-    flash(page.request, done)
-    return redirect(back)
 
 
 @router.get("/assessment")
@@ -75,9 +57,9 @@ async def open_campaign(page: LoginPageDep) -> Response:
         flash(page.request, "未开展：" + (validation_zh(exc) if isinstance(exc, ValidationError) else "日期格式应为 年-月-日"),
               "error")
         return redirect(back)
-    return await _submit(page, back=back, failed="未开展：",
-                         done=f"已开展{body.year}年度{KIND_LABELS.get(kind, kind)}绩效考核，已向考核对象发送自评待办",
-                         act=lambda: service.open_campaign(page.session, page.engine, page.me, body, now=page.now))
+    return await submit_and_return(page, back=back, failed="未开展：",
+                                   done=f"已开展{body.year}年度{KIND_LABELS.get(kind, kind)}绩效考核，已向考核对象发送自评待办",
+                                   act=lambda: service.open_campaign(page.session, page.engine, page.me, body, now=page.now))
 
 
 @router.get("/assessment/campaigns/{campaign_id}")
@@ -92,10 +74,10 @@ async def campaign_page(campaign_id: int, page: LoginPageDep) -> Response:
 @router.post("/assessment/campaigns/{campaign_id}/bulletin")
 async def bulletin(campaign_id: int, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
-    return await _submit(page, back=f"/assessment/campaigns/{campaign_id}", failed="未生成：", done="已生成考核结果通报",
-                         act=lambda: service.draft_bulletin(
-                             page.session, page.me, campaign_id, now=page.now,
-                             documents_dir=Path(page.request.app.state.settings.data_dir) / "documents"))
+    documents_dir = Path(page.request.app.state.settings.data_dir) / "documents"
+    return await submit_and_return(page, back=f"/assessment/campaigns/{campaign_id}", failed="未生成：",
+                                   done="已生成考核结果通报", act=lambda: service.draft_bulletin(
+                                       page.session, page.me, campaign_id, now=page.now, documents_dir=documents_dir))
 
 
 @router.get("/assessment/indicators/{kind}")
@@ -127,8 +109,8 @@ async def save_indicators(kind: str, page: LoginPageDep) -> Response:
         flash(page.request, "未保存：" + (validation_zh(exc) if isinstance(exc, ValidationError) else "分数线应为数字"),
               "error")
         return redirect(back)
-    return await _submit(page, back=back, failed="未保存：", done="已保存新版考核指标，自此后开展的考核适用",
-                         act=lambda: service.put_indicators(page.session, page.me, kind, body, now=page.now))
+    return await submit_and_return(page, back=back, failed="未保存：", done="已保存新版考核指标，自此后开展的考核适用",
+                                   act=lambda: service.put_indicators(page.session, page.me, kind, body, now=page.now))
 
 
 @router.get("/public/assessments")

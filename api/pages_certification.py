@@ -16,12 +16,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
-from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
+from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, posted_materials, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
 from api.services import cases as case_service
 from api.services import certification as service
@@ -115,22 +114,6 @@ def _function_values(form: Any) -> tuple[dict[str, dict[str, int]], dict[str, st
     return functions, errors
 
 
-async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
-    """The materials: files posted now (stored through the upload service), else the ids kept from before."""
-    out: dict[str, str] = {}
-    for key, label in MATERIALS.items():
-        item = page.posted.get(f"files.materials.{key}")
-        if isinstance(item, StarletteUpload) and item.filename:
-            try:
-                up = await page.upload(item)
-            except ApiError as exc:
-                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
-                continue
-            out[key] = up["id"]
-        elif kept := text(page.posted, f"mat.{key}", 64):
-            out[key] = kept
-    return out
-
 
 def _render_apply(page: Page, *, values: dict[str, list[str]], errors: dict[str, str], idem: str,
                   materials: dict[str, str] | None = None, error: str = "", status: int = 200,
@@ -167,7 +150,7 @@ async def apply(page: LoginPageDep) -> Response:
     data = parse_fields(SCALARS, form, errors, {})
     functions, fn_errors = _function_values(form)
     errors.update(fn_errors)
-    materials = await _materials(page, errors)
+    materials = await posted_materials(page, MATERIALS, errors, required=False)
     data.update(functions=functions, materials=materials)
     general = ""
     if not functions:

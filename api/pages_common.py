@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from inspect import isawaitable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import pages_i18n as i18n
 from api.deps import NowDep, SessionDep
@@ -317,3 +319,40 @@ async def get_login_page(request: Request, session: SessionDep, now: NowDep) -> 
 
 PageDep = Annotated[Page, Depends(get_page)]
 LoginPageDep = Annotated[Page, Depends(get_login_page)]
+
+
+async def posted_materials(page: Page, labels: dict[str, str], errors: dict[str, str], *,
+                           required: bool = False) -> dict[str, str]:
+    """An application's materials (key -> upload id): files posted now, stored through the upload service, else the
+    ids kept from the form before; a refused file, or a missing one when `required`, is named in `errors`."""
+    out: dict[str, str] = {}
+    for key, label in labels.items():
+        item = page.posted.get(f"files.materials.{key}")
+        if isinstance(item, StarletteUpload) and item.filename:
+            try:
+                up = await page.upload(item)
+            except ApiError as exc:
+                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
+                continue
+            out[key] = up["id"]
+        elif kept := text(page.posted, f"mat.{key}", 64):
+            out[key] = kept
+        elif required:
+            errors.setdefault(f"materials.{key}", f"请上传{label}")
+    return out
+
+
+async def submit_and_return(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Any]) -> Response:
+    """Call the service with the page's database connection released; flash its refusal (in Chinese) or `done`, and
+    go back."""
+    page.release()
+    try:
+        out = act()
+        if isawaitable(out):
+            await out
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, failed + say(exc), "error")
+        return redirect(back)
+    flash(page.request, done)
+    return redirect(back)

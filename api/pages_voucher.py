@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from inspect import isawaitable
 from typing import Any
 
 from fastapi import APIRouter
@@ -26,7 +25,7 @@ from pydantic import ValidationError
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
-from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text, validation_zh
+from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, submit_and_return, text, validation_zh
 from api.pages_forms import parse_yuan
 from api.pages_i18n import CASE_STATUS, yuan
 from api.services import cases as case_service
@@ -207,9 +206,9 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
     except ValidationError as exc:
         flash(page.request, "未保存：" + validation_zh(exc), "error")
         return redirect(back)
-    return await _submit(page, back=back, failed="未保存：", done=f"已将 {year} 年服务券资金总额设为 {yuan(total)}",
-                         act=lambda: service.set_budget(page.session, page.engine.client, page.me, year, body,
-                                                        now=page.now))
+    return await submit_and_return(page, back=back, failed="未保存：", done=f"已将 {year} 年服务券资金总额设为 {yuan(total)}",
+                                   act=lambda: service.set_budget(page.session, page.engine.client, page.me, year, body,
+                                                                  now=page.now))
 
 
 @router.post("/voucher/policies/{code}")
@@ -230,24 +229,9 @@ async def set_policy(code: str, page: LoginPageDep) -> Response:
     except (ValueError, ValidationError):
         flash(page.request, "未保存：请填写整数的报价期、有效期，用逗号分隔的提醒天数，以及百分比的费率", "error")
         return redirect(back)
-    return await _submit(page, back=back, failed="未保存：", done=f"已保存{code}年版服务券政策参数",
-                         act=lambda: service.put_policy(page.session, page.me, code, body, now=page.now))
+    return await submit_and_return(page, back=back, failed="未保存：", done=f"已保存{code}年版服务券政策参数",
+                                   act=lambda: service.put_policy(page.session, page.me, code, body, now=page.now))
 
-
-async def _submit(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Any]) -> Response:
-    """Call the service with the page's database connection released; flash its refusal (in Chinese) or `done`, and
-    go back."""
-    page.release()
-    try:
-        out = act()
-        if isawaitable(out):
-            await out
-    except ApiError as exc:
-        page.session.rollback()
-        flash(page.request, failed + say(exc), "error")
-        return redirect(back)
-    flash(page.request, done)
-    return redirect(back)
 
 
 # --- withdrawal and fraud void (forms on the case page) ---------------------------------------------------------------
@@ -260,7 +244,7 @@ async def _with_reason(page: Page, *, back: str, verb: str, act: Callable[[str],
     if not reason:
         flash(page.request, f"未{verb}：请填写{verb}理由", "error")
         return redirect(back)
-    return await _submit(page, back=back, failed=f"未{verb}：", done=done, act=lambda: act(reason))
+    return await submit_and_return(page, back=back, failed=f"未{verb}：", done=done, act=lambda: act(reason))
 
 
 @router.post("/cases/{case_id}/withdraw")

@@ -16,12 +16,11 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
-from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, safe_next, text
+from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, posted_materials, redirect, safe_next, text
 from api.pages_forms import form_fields, item_rows, parse_form, values_from_form
 from api.services import cases as case_service
 from api.services import window as service
@@ -44,24 +43,6 @@ WHO = {"platform_org": "本单位", "operator": "枢纽平台（自治区中小�
 
 
 
-
-async def _materials(page: Page, errors: dict[str, str]) -> dict[str, str]:
-    """The materials: files posted now (stored through the upload service), else the ids kept from before."""
-    out: dict[str, str] = {}
-    for key, label in MATERIALS.items():
-        item = page.posted.get(f"files.materials.{key}")
-        if isinstance(item, StarletteUpload) and item.filename:
-            try:
-                up = await page.upload(item)
-            except ApiError as exc:
-                errors[f"materials.{key}"] = f"{label}（{item.filename}）：{say(exc)}"
-                continue
-            out[key] = up["id"]
-        elif kept := text(page.posted, f"mat.{key}", 64):
-            out[key] = kept
-        else:
-            errors.setdefault(f"materials.{key}", f"请上传{label}")
-    return out
 
 
 def progress(page: Page) -> list[dict[str, Any]]:
@@ -106,7 +87,7 @@ async def apply(page: LoginPageDep) -> Response:
     idem = text(form, "idem", 64) or secrets.token_urlsafe(16)
     values = values_from_form(form)
     errors: dict[str, str] = {}
-    materials = await _materials(page, errors)
+    materials = await posted_materials(page, MATERIALS, errors, required=True)
     data, form_errors = parse_form(FIELDS, form, _WithoutMaterials)
     errors.update(form_errors)
     data["materials"] = materials

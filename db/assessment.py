@@ -237,20 +237,6 @@ def known_figures(s: Session, case: Case) -> dict[str, Any]:
 # --- consequences --------------------------------------------------------------------------------------------------
 
 
-def unsign_provider(s: Session, org_id: int, *, reason: str, at: datetime, actor: str, key: str,
-                    case_id: str | None = None) -> bool:
-    """A provider loses its signed status (it leaves /api/public/providers and can no longer bid); False if it had none.
-
-    The same change as the voucher fraud void (activities/voucher.py void_case, 003 art. 11(1))."""
-    prov = s.get(Organization, org_id)
-    if prov is None or not prov.signed:
-        return False
-    prov.signed = False
-    audit.record(s, action="provider_unsigned", at=at, actor=actor, case_id=case_id,
-                 message=f"取消{prov.name}签约服务机构资格", before={"signed": True},
-                 after={"signed": False, "reason": reason}, key=key)
-    return True
-
 
 # --- published results ---------------------------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, select
 
+from db import audit
 from db.models import Organization, User
 
 
@@ -34,3 +36,16 @@ def recipients(
 
 def org(session: Session, org_id: int | None) -> Organization | None:
     return session.get(Organization, org_id) if org_id is not None else None
+
+def unsign_provider(s: Session, org_id: int, *, reason: str, at: datetime, actor: str, key: str,
+                    case_id: str | None = None) -> bool:
+    """A provider loses its signed status (it leaves /api/public/providers and can no longer bid); False if it had none.
+    (a voucher's fraud void, 003 art. 11(1); a failed assessment's revocation, 004 art. 13)."""
+    prov = s.get(Organization, org_id)
+    if prov is None or not prov.signed:
+        return False
+    prov.signed = False
+    audit.record(s, action="provider_unsigned", at=at, actor=actor, case_id=case_id,
+                 message=f"取消{prov.name}签约服务机构资格", before={"signed": True},
+                 after={"signed": False, "reason": reason}, key=key)
+    return True
