@@ -10,10 +10,8 @@ from pydantic import BaseModel
 from api.deps import NowDep, SessionDep, UserDep, page
 from api.services import cases as service
 from api.views import case_json
-from db.cases import can_view
 
 router = APIRouter(prefix="/api")
-__all__ = ["can_view", "router"]
 
 
 class CaseCreate(BaseModel):

@@ -14,7 +14,6 @@ from api.views import task_json
 from db import tasks as task_repo
 
 router = APIRouter(prefix="/api")
-load_task = service.load  # kept for the modules that load a task by the inbox's rule
 
 
 class Completion(BaseModel):
