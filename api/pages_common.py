@@ -30,6 +30,7 @@ from api.error_messages import say
 from api.errors import ApiError
 from api.services import files as file_service
 from api.services.public import notifications
+from db.cases import APPLICANTS
 from db.models import User
 from processes.registry import specs
 from processes.spec import NavLink
@@ -104,7 +105,7 @@ def _env() -> jinja2.Environment:
         ROLES=i18n.ROLES, DECISIONS=i18n.DECISIONS, NEGATIVE=i18n.NEGATIVE, TASK_STATUS=i18n.TASK_STATUS,
         CASE_TYPES=i18n.CASE_TYPES, CASE_STATUS=i18n.CASE_STATUS, STATUS_TONE=i18n.STATUS_TONE,
         TASK_TYPES=i18n.TASK_TYPES, OPTIONS=i18n.OPTIONS, DAY_KINDS=i18n.DAY_KINDS, DEADLINES=i18n.DEADLINES,
-        NOTIFICATION_KINDS=i18n.NOTIFICATION_KINDS, label=label,
+        NOTIFICATION_KINDS=i18n.NOTIFICATION_KINDS, label=label, APPLICANTS=APPLICANTS,
         # The processes' own navigation links and case-page actions, from their specs.
         NAV=sorted((link for spec in specs().values() for link in spec.nav), key=lambda link: link.order),
         PUBLIC_TABS=sorted([NavLink(href="/public/notices", label="公示公告", roles=(), exact=True, order=20),

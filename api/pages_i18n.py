@@ -9,9 +9,10 @@ from rules.cities import CITIES
 from rules.size_class import INDUSTRIES, SIZES
 from rules.voucher import CATEGORIES
 
-ROLES = {"enterprise": "企业", "provider": "服务机构", "platform_org": "平台运营机构", "city_bureau": "市工信局",
+ROLES = {"enterprise": "企业", "provider": "服务机构", "platform_org": "平台运营机构",
+         "operating_unit": "受托运营机构", "city_bureau": "市工信局",
          "operator": "运营单位", "department": "工信厅", "expert": "评审专家", "admin": "系统管理员"}
-KINDS = {"enterprise": "企业", "provider": "服务机构", "platform_org": "平台运营机构"}
+KINDS = {"enterprise": "企业", "provider": "服务机构", "platform_org": "平台运营机构", "operating_unit": "受托运营机构"}
 DECISIONS = {"approve": "同意", "reject": "不同意", "return": "退回修改", "submit": "提交", "uphold": "异议成立",
              "dismiss": "异议不成立"}
 TASK_STATUS = {"open": "待认领", "claimed": "办理中", "completed": "已办结", "cancelled": "已取消"}

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 from db.models import Case, Task, Upload, User
 
 STAFF = ("operator", "department", "admin")
-APPLICANTS = ("enterprise", "provider", "platform_org")
+# The roles that act for an organisation (each account kind of registration is one of them).
+APPLICANTS = ("enterprise", "provider", "platform_org", "operating_unit")
 
 
 def expert_may_see(user: User) -> Any:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from db import audit
+from db.cases import APPLICANTS
 from db.models import Organization, User
 
 
@@ -27,7 +28,7 @@ def recipients(
         stmt = select(User).where(User.role == role, User.status == "active")
         if role == "city_bureau" and city:
             stmt = stmt.where(User.city == city)
-        if role in ("enterprise", "provider", "platform_org") and org_id is not None:
+        if role in APPLICANTS and org_id is not None:
             stmt = stmt.where(User.org_id == org_id)
         for u in session.exec(stmt):
             found[u.id] = u  # type: ignore[index]

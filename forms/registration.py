@@ -70,7 +70,7 @@ class OrgForm(BaseModel):
 class RegistrationForm(BaseModel):
     """POST /api/register."""
 
-    kind: Literal["enterprise", "provider", "platform_org"] = Field(title="账户类型")
+    kind: Literal["enterprise", "provider", "platform_org", "operating_unit"] = Field(title="账户类型")
     username: str = Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$", title="用户名")
     password: str = Field(min_length=8, max_length=128, title="密码")
     org: OrgForm

@@ -71,7 +71,8 @@ SUBJECT_OF_KIND: dict[str, Subject] = {"window": "window", "partner": "service_o
 
 # Who reports for a subject (its own organisation's users) and who scores it: the hub (operator) assesses windows,
 # partners and the operating unit (004 art. 12), the bureau (department) assesses the hub (art. 11).
-SELF_ROLE = {"window": "platform_org", "partner": "provider", "operating_unit": "platform_org", "hub": "operator"}
+SELF_ROLE = {"window": "platform_org", "partner": "provider", "operating_unit": "operating_unit",
+             "hub": "operator"}
 ASSESSOR_ROLE = {"window": "operator", "partner": "operator", "operating_unit": "operator", "hub": "department"}
 
 KIND_LABELS = {"window": "窗口平台", "partner": "合作服务机构", "operating_unit": "运营机构", "hub": "枢纽平台"}

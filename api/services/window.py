@@ -17,6 +17,7 @@ from api.views import iso
 from api.workflows import case_signal, committed
 from db import audit
 from db import window as repo
+from db.cases import APPLICANTS
 from db.models import Case, Organization, Upload, User, WindowAgreement
 from forms.window_onboarding import MATERIALS, AgreementProposalForm
 from rules.cities import CITIES
@@ -25,7 +26,7 @@ from rules.window import COVERAGE_LABELS, ReportSettings, WindowError, check_can
 from workflows.window_onboarding import WindowOnboardingWorkflow
 from workflows.window_types import AgreementProposal, DisconnectInput, WindowSettings
 
-APPLICANT_ROLES = ("platform_org", "enterprise", "provider")
+APPLICANT_ROLES = APPLICANTS
 
 
 class Withdraw(BaseModel):

@@ -352,6 +352,29 @@ class TestOtherKinds:
         assert done["result"]["revoked"] is True
 
 
+    async def test_an_operating_unit_reports_with_its_own_account(self, stack: Stack) -> None:
+        """The entrusted operating unit (运营机构, 004 art. 12) registers as its own account kind, is approved by the hub,
+        and answers its self-report itself; a window platform's account never sees its task."""
+        h, body = await register_approved(stack.http, "operating_unit")
+        me = (await stack.http.get("/api/me", headers=h)).json()
+        assert me["role"] == "operating_unit"
+        org_id = get_org(stack, body["org"]["uscc"]).id
+        camp = await open_campaign(stack, "operating_unit", None)
+        ids = {c.applicant_org_id: c.id for c in cases_of(stack, camp["id"])}
+        assert org_id in ids  # every registered operating unit is a default subject
+        case_id = ids[org_id]
+        other, _ = await register_approved(stack.http, "platform_org")
+        r = await stack.http.get("/api/tasks", headers=other, params={"type": "assessment.self_report"})
+        assert case_id not in {t["case_id"] for t in r.json()["items"]}
+        assert (await stack.http.get(f"/api/cases/{case_id}", headers=other)).status_code in (403, 404)
+        task = await self_report(stack, h, case_id)
+        assert task["role"] == "operating_unit"
+        case = next(c for c in cases_of(stack, camp["id"]) if c.id == case_id)
+        await scored(stack, case_id, dict.fromkeys([i["key"] for i in case.data["indicators"]["indicators"]], 75))
+        done = await case_status(stack.http, h, case_id, {"qualified"})
+        assert done["result"]["rating"] == "qualified"  # 004 art. 13: it keeps its entrustment
+
+
 async def _prefilled(stack: Stack, h: dict[str, str], case_id: str) -> Any:
     r = await stack.http.get(f"/api/cases/{case_id}", headers=h)
     return r.json()["result"].get("prefilled") if r.status_code == 200 else None
