@@ -65,10 +65,12 @@ class CertificationWorkflow(NoticeWorkflow):
             state = await self._apply()
             if state is None:
                 return self.status
-            await self.finish()
-            if self._revoking:
-                return self.status
-            workflow.continue_as_new(case.model_copy(update={"state": state}))
+
+            async def granted(state: CertificationState = state) -> CertificationRun:
+                return case.model_copy(update={"state": state})
+
+            await self.hand_over(granted, ended=lambda: self._revoking)
+            return self.status
         return await self._life(state)
 
     # --- messages ---------------------------------------------------------------------------------
@@ -181,11 +183,8 @@ class CertificationWorkflow(NoticeWorkflow):
             self._cycle_task = cycle
         while True:
             current = cycle
-            await workflow.wait_condition(lambda c=current: self._revoking or watch.done()  # type: ignore[misc]
-                                          or (c is not None and c.done()))
-            for t in (watch, cycle):
-                if t is not None and t.done() and not t.cancelled() and t.exception() is not None:
-                    raise t.exception()  # type: ignore[misc]
+            await self.watch_parts([watch, cycle], lambda c=current: self._revoking or watch.done()  # type: ignore[misc]
+                                   or (c is not None and c.done()))
             if self._revoking:
                 await workflow.wait_condition(lambda: self._revoked)
                 await self.finish()
@@ -196,14 +195,16 @@ class CertificationWorkflow(NoticeWorkflow):
             state.cycle += 1
             cycle = None
             if state.cycle < len(state.cycle_years):
-                # Hand over to a fresh run: let Update handlers finish first so none is lost.
+                # The next yearly cycle runs in a fresh run; revoked meanwhile, this one ends here.
                 state.counters = dict(self._counters)
-                await self.finish()
-                if self._revoking:
-                    return self.status
-                watch.cancel()
-                assert self.case is not None
-                workflow.continue_as_new(CertificationRun(**{**self.case.model_dump(), "state": state}))
+
+                async def next_run(watch: asyncio.Task[None] = watch) -> CertificationRun:
+                    watch.cancel()
+                    assert self.case is not None
+                    return CertificationRun(**{**self.case.model_dump(), "state": state})
+
+                await self.hand_over(next_run, ended=lambda: self._revoking)
+                return self.status
 
     async def _cycle(self, state: CertificationState, year: int) -> None:
         """Art. 16, 18, 19: the platform's summary, the city bureau's report, the department's rating."""

@@ -8,6 +8,7 @@ refused the same way in every process.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -330,3 +331,33 @@ class CaseWorkflow:
     async def finish(self) -> None:
         """Let in-flight Update handlers finish before the workflow returns."""
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    # --- a long life (a title's validity, a window's membership): parts, a watch, a hand-over ---------------------
+
+    async def watch_parts(self, parts: Sequence[asyncio.Task[Any] | None], wake: Callable[[], bool], *,
+                          until: datetime | None = None) -> None:
+        """Wait while the life's parts run: until `wake()` holds, a part fails, or `until` passes (one timer). A part
+        that failed fails the run here (its error is raised), so a bug in one yearly cycle is not silently lost."""
+        running = [p for p in parts if p is not None]
+
+        def failed(p: asyncio.Task[Any]) -> bool:
+            return p.done() and not p.cancelled() and p.exception() is not None
+
+        try:
+            await workflow.wait_condition(
+                lambda: wake() or any(failed(p) for p in running),
+                timeout=None if until is None else until - workflow.now())
+        except TimeoutError:
+            pass
+        for p in running:
+            if failed(p):
+                raise p.exception()  # type: ignore[misc]
+
+    async def hand_over(self, next_run: Callable[[], Awaitable[Any]], *, ended: Callable[[], bool]) -> None:
+        """Go on in a fresh run (continue-as-new, so a life of years keeps a short history) once every Update handler
+        has finished, with the input `next_run` builds. Returns without handing over if `ended()` became true while
+        the handlers finished (the case was revoked or withdrawn meanwhile): the caller then ends the case."""
+        await self.finish()
+        if ended():
+            return
+        workflow.continue_as_new(await next_run())

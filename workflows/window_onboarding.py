@@ -81,11 +81,13 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             state = await self._apply()
             if state is None:
                 return self.status
-            await self.finish()
-            if self._disconnect is not None:  # revoked or withdrawn while it was being connected
-                self.state = state
-                return await self._end([])
-            workflow.continue_as_new(case.model_copy(update={"state": state}))
+
+            async def connected(state: WindowState = state) -> WindowRun:
+                return case.model_copy(update={"state": state})
+
+            await self.hand_over(connected, ended=lambda: self._disconnect is not None)
+            self.state = state  # revoked or withdrawn while it was being connected
+            return await self._end([])
         return await self._life(case.state)
 
     # --- messages ---------------------------------------------------------------------------------
@@ -205,26 +207,22 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         spawned = 0
         boundary = handover_at(state.year + 1)
         while self._disconnect is None and workflow.now() < boundary:
-            for p in parts:
-                if p.done() and not p.cancelled() and p.exception() is not None:
-                    raise p.exception()  # type: ignore[misc]
             while spawned < len(self._proposals):
                 parts.append(asyncio.create_task(self._agreement(self._proposals[spawned])))
                 spawned += 1
-            try:
-                await workflow.wait_condition(
-                    lambda n=spawned: self._disconnect is not None or len(self._proposals) > n  # type: ignore[misc]
-                    or any(p.done() and not p.cancelled() and p.exception() is not None for p in parts),
-                    timeout=boundary - workflow.now())
-            except TimeoutError:
-                pass
+            await self.watch_parts(parts, lambda n=spawned: self._disconnect is not None  # type: ignore[misc]
+                                   or len(self._proposals) > n, until=boundary)
         if self._disconnect is not None:
             return await self._end(parts)
         # The year turned: hand over to a fresh run. Reports and proposals still open stay open (same task ids).
         await self.stop_parts(parts)
-        await self.finish()
-        if self._disconnect is not None:
-            return await self._end([])
+        await self.hand_over(lambda: self._next_year(state, items), ended=lambda: self._disconnect is not None)
+        return await self._end([])
+
+    async def _next_year(self, state: WindowState, items: list[ReportItem]) -> WindowRun:
+        """The next calendar year's input: the reports still open are carried (counted overdue if past due)."""
+        case = self.case
+        assert case is not None
         now = workflow.now()
         still_open = [r for r in items if r.step not in self._done]
         for r in still_open:
@@ -237,7 +235,7 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
         # A carried step keeps its task id: its counter is not carried, so the next run reopens task 1.
         keep_open = {r.step for r in still_open} | {_agreement_step(p) for p in state.agreements}
         state.counters = {k: v for k, v in self._counters.items() if k not in keep_open}
-        workflow.continue_as_new(WindowRun(**{**case.model_dump(), "state": state}))
+        return WindowRun(**{**case.model_dump(), "state": state})
 
     async def _agreement(self, p: AgreementProposal) -> None:
         """The partner window accepts or declines another window's proposed cooperation agreement (art. 9(6))."""
