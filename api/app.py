@@ -17,6 +17,7 @@ from api import (
     routes_auth,
     routes_cases,
     routes_files,
+    routes_operations,
     routes_public,
     routes_tasks,
 )
@@ -35,7 +36,8 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     st.secret = settings.resolved_secret()
     st.uploads_dir = Path(settings.data_dir) / "uploads"
     errors.install(app)
-    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public):
+    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public,
+                   routes_operations):
         app.include_router(module.router)
     for spec in specs().values():  # each process's own endpoints
         for ref in spec.api_routers:
