@@ -18,7 +18,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import EventType, WorkflowExecutionStatus
+from temporalio.api.enums.v1 import (
+    EventType,
+    ResetReapplyExcludeType,
+    ResetReapplyType,
+    WorkflowExecutionStatus,
+    WorkflowTaskFailedCause,
+)
 from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -248,7 +254,11 @@ async def move_back(session: Session, client: Client, user: User, case_id: str, 
         resp = await client.workflow_service.reset_workflow_execution(ResetWorkflowExecutionRequest(
             namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=case_id, run_id=run_id),
             reason=f"move back to {step}: {reason}", workflow_task_finish_event_id=wft,
-            request_id=f"move-back-{case_id}-{step}-{now.timestamp()}"))
+            request_id=f"move-back-{case_id}-{step}-{now.timestamp()}",
+            # The decisions and due-time signals after the step belong to the undone stretch: not replayed.
+            reset_reapply_type=ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+            reset_reapply_exclude_types=[ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_SIGNAL,
+                                         ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE]))
     except RPCError as exc:
         if exc.status == RPCStatusCode.UNIMPLEMENTED:
             raise Conflict("this Temporal server cannot reset workflows (the time-skipping test server of "
@@ -299,8 +309,8 @@ async def _problem(client: Client, case: Case) -> dict[str, Any] | None:
     async for e in handle.fetch_history_events():
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
             a = e.workflow_task_failed_event_attributes
-            cause, message, at = EventType.Name(e.event_type), a.failure.message, e.event_time.ToDatetime()
-            cause = a.WorkflowTaskFailedCause.Name(a.cause) if a.cause else cause
+            cause, message, at = "WORKFLOW_TASK_FAILED", a.failure.message, e.event_time.ToDatetime()
+            cause = f"WORKFLOW_TASK_FAILED: {WorkflowTaskFailedCause.Name(a.cause)}" if a.cause else cause
         elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
             a2 = e.workflow_execution_failed_event_attributes
             cause, message, at = "WORKFLOW_EXECUTION_FAILED", a2.failure.message, e.event_time.ToDatetime()
