@@ -32,7 +32,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.services import admin as admin_service
-from api.views import case_json, iso
+from api.views import case_json, event_json, iso
 from db import audit
 from db import tasks as task_repo
 from db.models import ActivityFailure, Case, Task, TimelineEvent, User
@@ -391,4 +391,5 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
     ui = f"{ui_base.rstrip('/')}/namespaces/{client.namespace}/workflows/{case_id}/history" if ui_base else None
-    return {"case": case_json(case), "events": events, "temporal_ui": ui}
+    timeline = [event_json(e) for e in audit.timeline(session, case_id)]
+    return {"case": case_json(case), "events": events, "timeline": timeline, "temporal_ui": ui}

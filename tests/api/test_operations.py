@@ -98,3 +98,33 @@ class TestBatch:
                                       json={"action": "move_back", "case_ids": [a], "reason": "x"})).status_code == 422
         assert (await stack.http.post("/api/admin/cases/batch", headers=admin,
                                       json={"action": "explode", "case_ids": [a]})).status_code == 422
+
+
+class TestPages:
+    async def test_console_filters_and_runs_a_batch_with_results(self, stack: Stack) -> None:
+        from tests.api.test_window_pages import csrf_of, page_login
+
+        a = await _registration(stack, "zhongwei")
+        admin = await login(stack.http, "admin")
+        await task_of(stack.http, admin, "registration.review", a)
+        c = await page_login(stack, "admin", "demo168")
+        page = await c.get("/admin/cases", params={"city": "zhongwei", "type": "registration"})
+        assert page.status_code == 200 and f'value="{a}"' in page.text and "批量处理案件" in page.text
+        r = await c.post("/admin/cases/batch?city=zhongwei", data={
+            "csrf_token": csrf_of(page.text), "action": "extend", "case_ids": [a, "missing-case"], "working_days": "2",
+            "reason": "材料补正"})
+        assert r.status_code == 200, r.text
+        assert "成功 1 件，未执行 1 件" in r.text and "没有" in r.text
+        bad = await c.post("/admin/cases/batch", data={"csrf_token": csrf_of(page.text), "action": "terminate",
+                                                         "case_ids": [a]})
+        assert bad.status_code == 422 and "理由" in bad.text
+        hist = await c.get(f"/admin/cases/{a}/history")
+        assert hist.status_code == 200 and "流程引擎事件" in hist.text and "流程启动" in hist.text
+        assert "材料补正" in hist.text  # the audited extension in the case's own timeline
+        probs = await c.get("/admin/workflow-problems")
+        assert probs.status_code == 200 and "流程代码故障" in probs.text
+        case_page = await c.get(f"/cases/{a}")
+        assert f"/admin/cases/{a}/history" in case_page.text
+        op = await page_login(stack, "operator1", "demo168")
+        assert (await op.get("/admin/cases")).status_code == 403
+        assert f"/admin/cases/{a}/history" not in (await op.get(f"/cases/{a}")).text
