@@ -16,6 +16,7 @@ from api import (
     routes_admin,
     routes_auth,
     routes_cases,
+    routes_datacentre,
     routes_files,
     routes_operations,
     routes_public,
@@ -37,7 +38,7 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     st.uploads_dir = Path(settings.data_dir) / "uploads"
     errors.install(app)
     for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public,
-                   routes_operations):
+                   routes_operations, routes_datacentre):
         app.include_router(module.router)
     for spec in specs().values():  # each process's own endpoints
         for ref in spec.api_routers:
