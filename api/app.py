@@ -22,6 +22,7 @@ from api import (
     routes_public,
     routes_tasks,
 )
+from api.metrics import MetricsMiddleware
 from clock import Clock
 from processes.registry import specs
 from processes.spec import resolve
@@ -46,4 +47,5 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     pages.install(app)
     app.add_middleware(SessionMiddleware, secret_key=st.secret, session_cookie="flow168_session",
                        same_site="lax", https_only=False, max_age=settings.token_max_age_seconds)
+    app.add_middleware(MetricsMiddleware)  # requests by route and status; the case/task ids of the JSON logs
     return app

@@ -432,3 +432,34 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:g}"
     return str(v)
+
+
+# --- Prometheus figures read from the database (served on /metrics) ---------------------------------------------
+
+
+def metrics_figures(session: Session, registry: Any, *, now: datetime) -> None:
+    """Task completions by type (a counter: a completed task stays completed) and each year's fund: total, reserved,
+    settled, remaining, waitlisted (fen)."""
+    from prometheus_client import Gauge
+    from prometheus_client.core import CounterMetricFamily
+    from sqlalchemy import func
+
+    done = list(session.exec(select(Task.type, func.count()).where(Task.status == "completed").group_by(Task.type)))
+
+    class _Completed:
+        def collect(self) -> Any:
+            fam = CounterMetricFamily("flow168_task_completions", "Tasks completed, by task type", labels=["type"])
+            for t, n in done:
+                fam.add_metric([t], n)
+            yield fam
+
+    registry.register(_Completed())
+    fund = Gauge("flow168_fund_fen", "The voucher fund of a year by state (fen)", ["year", "state"], registry=registry)
+    years = {r for (r,) in session.exec(select(FundReservation.year).distinct())}  # type: ignore[call-overload]
+    years.add(now.astimezone(SHANGHAI).year)
+    for y in sorted(years):
+        s = fund_repo.summary(session, year=y)
+        waiting = sum(w["amount_fen"] for w in s["waitlist"])
+        for state, v in (("total", s["total_fen"]), ("reserved", s["reserved_fen"]), ("settled", s["settled_fen"]),
+                         ("remaining", s["remaining_fen"]), ("waitlisted", waiting)):
+            fund.labels(str(y), state).set(v)
