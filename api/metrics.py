@@ -29,13 +29,13 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = {"code": 500}
+        status = {"value": 500}
         start = time.perf_counter()
         tokens = logs.bind(*logs.ids_from_path(scope.get("path", "")))
 
         async def capture(message: Any) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status["value"] = message["status"]
             await send(message)
 
         try:
@@ -43,6 +43,6 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             name = getattr(route, "path", None) or ("/static" if scope.get("path", "").startswith("/static") else "unmatched")
-            REQUESTS.labels(name, scope.get("method", ""), str(status["code"])).inc()
+            REQUESTS.labels(name, scope.get("method", ""), str(status["value"])).inc()
             LATENCY.labels(name).observe(time.perf_counter() - start)
             logs.unbind(tokens)
