@@ -309,12 +309,13 @@ def chart_svg(t: Table) -> bytes:
         elif t.chart == "line":
             for i in t.series:
                 ax.plot(labels, [r[i] or 0 for r in t.rows], marker="o", label=t.columns[i])
-        elif t.chart == "stacked":
-            kinds = sorted({str(r[2]) for r in t.rows})
+        elif t.chart == "stacked":  # one bar per city, stacked by (type, status)
+            kinds = sorted({(str(r[0]), str(r[2])) for r in t.rows})
             cities = sorted({str(r[t.x]) for r in t.rows})
             bottom = [0.0] * len(cities)
-            for k in kinds:
-                vals = [sum(r[3] for r in t.rows if r[t.x] == c and r[2] == k) for c in cities]
+            for kind, status in kinds:
+                k = f"{kind}·{status}"
+                vals = [sum(r[3] for r in t.rows if r[t.x] == c and r[0] == kind and r[2] == status) for c in cities]
                 ax.bar(cities, vals, bottom=bottom, label=k)
                 bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
         elif t.chart == "barh":
@@ -333,6 +334,14 @@ def chart_svg(t: Table) -> bytes:
                 ax.bar([x + j * w for x in xs], [r[i] or 0 for r in t.rows], width=w, label=t.columns[i])
             ax.set_xticks([x + w * (n - 1) / 2 for x in xs], labels, rotation=30 if len(labels) > 6 else 0)
         if t.rows:
+            from matplotlib.ticker import FuncFormatter
+
+            axis = ax.xaxis if t.chart == "barh" else ax.yaxis
+            axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if abs(v) >= 10 else f"{v:g}"))
+            if t.unit in ("件", "家", "张"):  # counts: whole-number ticks
+                from matplotlib.ticker import MaxNLocator
+
+                axis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
             if t.unit:
