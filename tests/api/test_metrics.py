@@ -102,3 +102,21 @@ class TestJsonLogs:
         first, second = (json.loads(line) for line in buf.getvalue().splitlines())
         assert first["message"] == "审核超期" and first["case_id"] == "VC-9" and first["task_id"] == "VC-9.review.1"
         assert first["level"] == "WARNING" and "time" in first and second["case_id"] is None
+
+
+class TestGrafanaDashboard:
+    async def test_every_flow168_series_it_charts_is_served(self, stack: Stack) -> None:
+        import re
+        from pathlib import Path
+
+        dash = json.loads((Path(__file__).resolve().parents[2] / "docs" / "grafana-flow168.json").read_text("utf-8"))
+        exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+        wanted = {m for e in exprs for m in re.findall(r"\b(flow168_[a-z_]+)", e)}
+        r = await stack.http.post("/api/register", json=org_body("enterprise"))  # a case, a request, a completion
+        op = await login(stack.http, "operator1")
+        assert (await complete(stack.http, op, await task_of(stack.http, op, "registration.review",
+                                                             r.json()["case_id"]))).status_code == 200
+        await stack.http.get("/metrics")
+        served = {name for name, _, _ in _samples((await stack.http.get("/metrics")).text)}
+        assert wanted and wanted <= served, wanted - served
+        assert any("temporal_" in e for e in exprs)
