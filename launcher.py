@@ -19,6 +19,7 @@ import uvicorn
 from sqlmodel import Session
 
 from api.app import create_app
+from api.logs import configure_logging
 from api.security import hash_password
 from clock import Clock, RealClock, SimulatedClock
 from db.engine import make_engine, migrate
@@ -26,7 +27,7 @@ from db.seed import DEMO_PASSWORD, seed_demo
 from processes import registry
 from processes.spec import resolve
 from settings import Settings, get_settings
-from worker import build_worker, connect, start_singletons
+from worker import build_worker, connect, start_singletons, temporal_runtime
 
 log = logging.getLogger("flow168")
 BIN = Path(sys.executable).parent
@@ -69,7 +70,7 @@ async def run(settings: Settings) -> None:
     engine = make_engine(settings.db_url)
     address, proc = start_temporal(settings)
     try:
-        client = await connect(settings, address)
+        client = await connect(settings, address, runtime=temporal_runtime(settings) if settings.run_worker else None)
         clock: Clock = SimulatedClock(client) if settings.simulated else RealClock()
         if settings.demo:
             with Session(engine) as s:
@@ -114,5 +115,5 @@ async def run(settings: Settings) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(get_settings().log_format)
     asyncio.run(run(get_settings()))

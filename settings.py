@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 900
     idle_case_days: int = 10
+    temporal_ui_url: str | None = None  # the Temporal UI's address for the admins' history links
+    worker_metrics_port: int | None = None  # Temporal SDK metrics (Prometheus) of the worker; None: PORT + 4, 0: off
+    log_format: Literal["json", "text"] = "json"
 
     @field_validator("secret_key")
     @classmethod
@@ -55,6 +58,19 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         return f"sqlite:///{(self.data_dir / 'flow168.db').resolve()}"
+
+    @property
+    def temporal_ui_base(self) -> str | None:
+        """TEMPORAL_UI_URL, else the dev server's UI that `make run` starts (none under the simulated clock)."""
+        if self.temporal_ui_url:
+            return self.temporal_ui_url
+        return None if self.simulated else f"http://{self.host}:{self.temporal_ui_port}"
+
+    @property
+    def worker_metrics_bind(self) -> str | None:
+        """Where the worker's Temporal SDK metrics are served (host:port), or None when turned off."""
+        port = self.port + 4 if self.worker_metrics_port is None else self.worker_metrics_port
+        return f"{self.host}:{port}" if port else None
 
     @property
     def simulated(self) -> bool:

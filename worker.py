@@ -12,15 +12,18 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from activities.cases import CaseActivities
 from activities.channels import LogSms, SmtpMailer
 from activities.documents import DocumentActivities
 from activities.failures import FailureRecorder
+from activities.log_context import LogContext
 from activities.notify import NotifyActivities
 from activities.public_notice import PublicNoticeActivities
 from activities.tasks import TaskActivities
+from api.logs import configure_logging
 from processes import registry
 from processes.spec import WorkerContext, resolve
 from settings import Settings, get_settings
@@ -62,7 +65,7 @@ def build_worker(client: Client, *, engine: Engine, settings: Settings, task_que
         activities=build_activities(engine=engine, settings=settings),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         max_concurrent_activities=16,
-        interceptors=[FailureRecorder(engine)],
+        interceptors=[FailureRecorder(engine), LogContext()],
     )
 
 
@@ -77,14 +80,27 @@ async def start_singletons(client: Client, *, task_queue: str, now: datetime) ->
                 pass
 
 
-async def connect(settings: Settings, address: str | None = None) -> Client:
+def temporal_runtime(settings: Settings) -> Runtime | None:
+    """A Temporal runtime whose SDK metrics (workflow/activity task latencies, pollers, sticky cache, …) are served
+    for Prometheus on WORKER_METRICS_PORT (default PORT + 4; 0 turns them off)."""
+    bind = settings.worker_metrics_bind
+    if bind is None:
+        return None
+    try:
+        return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
+    except Exception as exc:  # the port is taken: run without SDK metrics rather than not at all
+        logging.getLogger("flow168").warning("Temporal SDK metrics not served on %s: %s", bind, exc)
+        return None
+
+
+async def connect(settings: Settings, address: str | None = None, runtime: Runtime | None = None) -> Client:
     """A client with the Pydantic data converter, retrying while the server starts."""
     target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
     last: Exception | None = None
     for _ in range(120):
         try:
             return await Client.connect(target, namespace=settings.temporal_namespace,
-                                        data_converter=pydantic_data_converter)
+                                        data_converter=pydantic_data_converter, runtime=runtime)
         except Exception as exc:  # the server may still be starting
             last = exc
             await asyncio.sleep(0.5)
@@ -95,11 +111,11 @@ async def main() -> None:
     from clock import RealClock, SimulatedClock
     from db.engine import make_engine
 
-    logging.basicConfig(level=logging.INFO)
     settings = get_settings()
+    configure_logging(settings.log_format)
     # The API process (launcher.py) migrates the schema; activities retry until it has.
     engine = make_engine(settings.db_url)
-    client = await connect(settings)
+    client = await connect(settings, runtime=temporal_runtime(settings))
     clock = SimulatedClock(client) if settings.simulated else RealClock()
     await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
     await build_worker(client, engine=engine, settings=settings).run()

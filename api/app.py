@@ -16,10 +16,13 @@ from api import (
     routes_admin,
     routes_auth,
     routes_cases,
+    routes_datacentre,
     routes_files,
+    routes_operations,
     routes_public,
     routes_tasks,
 )
+from api.metrics import MetricsMiddleware
 from clock import Clock
 from processes.registry import specs
 from processes.spec import resolve
@@ -35,7 +38,8 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     st.secret = settings.resolved_secret()
     st.uploads_dir = Path(settings.data_dir) / "uploads"
     errors.install(app)
-    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public):
+    for module in (routes_auth, routes_cases, routes_tasks, routes_files, routes_admin, routes_public,
+                   routes_operations, routes_datacentre):
         app.include_router(module.router)
     for spec in specs().values():  # each process's own endpoints
         for ref in spec.api_routers:
@@ -43,4 +47,5 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
     pages.install(app)
     app.add_middleware(SessionMiddleware, secret_key=st.secret, session_cookie="flow168_session",
                        same_site="lax", https_only=False, max_age=settings.token_max_age_seconds)
+    app.add_middleware(MetricsMiddleware)  # requests by route and status; the case/task ids of the JSON logs
     return app

@@ -134,6 +134,20 @@ MESSAGES: dict[str, str] = {
     "score_out_of_range": "每项得分应在 0 至 100 之间",
     # the fund's rules (rules.fund.FundError codes)
     "total_below_committed": "资金总额不能低于已预留和已结算的金额",
+    # operations console and data centre
+    "case_no_open_task": "案件 {case_id} 没有待办任务",
+    "batch_reason_required": "此操作须填写理由",
+    "batch_username_required": "请填写改派给的用户名",
+    "batch_days_required": "请填写延期的工作日数",
+    "batch_step_required": "请选择要退回到的步骤",
+    "move_back_no_such_step": "案件 {case_id} 没有办理过该步骤，无法退回",
+    "move_back_no_history": "流程引擎中没有案件 {case_id} 的历史记录",
+    "move_back_unsafe": "案件 {case_id} 在该步骤之后已执行了不可重复的操作（{activities}），不能退回；请改用终止后重新申请",
+    "move_back_refused": "流程引擎拒绝退回案件 {case_id}",
+    "datacentre_bad_period": "统计期间无效（起止日期格式 YYYY-MM-DD，且结束不早于开始，跨度不超过 3 年）",
+    "datacentre_unknown_chart": "没有名为「{chart}」的图表",
+    "datacentre_bad_month": "月份无效（年份 2000–2200，月份 1–12）",
+    "platform_export_not_found": "没有这次报送记录",
 }
 # The processes' own codes (their specs' `messages`): a process adds its wording without editing this table.
 for _spec in specs().values():

@@ -16,7 +16,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import pages_admin, pages_auth, pages_public, pages_work
+from api import pages_admin, pages_auth, pages_datacentre, pages_operations, pages_public, pages_work
 from api.pages_common import HERE
 from processes.registry import specs
 from processes.spec import resolve
@@ -24,7 +24,7 @@ from processes.spec import resolve
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (pages_auth, pages_work, pages_admin):
+    for module in (pages_auth, pages_work, pages_operations, pages_admin, pages_datacentre):
         app.include_router(module.router)
     # Each process's pages before the public pages (certification's /public/notices adds the objection forms).
     for spec in specs().values():

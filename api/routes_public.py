@@ -10,8 +10,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from api import metrics as app_metrics
 from api.deps import NowDep, SessionDep, UserDep
 from api.errors import Invalid
+from api.services import datacentre
 from api.services import public as service
 from db.calendar import load_calendar
 from db.models import Case, Task
@@ -37,7 +39,8 @@ async def metrics(session: SessionDep, now: NowDep) -> Response:
     overdue.set(session.exec(select(func.count()).select_from(Task).where(open_states, Task.due_at < now)).one())
     for t, s, n in session.exec(select(Case.type, Case.status, func.count()).group_by(Case.type, Case.status)):
         cases.labels(t, s).set(n)
-    return Response(generate_latest(reg), media_type=CONTENT_TYPE_LATEST)
+    datacentre.metrics_figures(session, reg, now=now)  # task completions, fund remaining
+    return Response(generate_latest(reg) + generate_latest(app_metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/clock")

@@ -393,3 +393,18 @@ class AssessmentSetting(SQLModel, table=True):
     rectification_working_days: int = 30
     updated_by: str = ""
     updated_at: datetime = _ts()
+
+
+class PlatformExport(SQLModel, table=True):
+    """A month's service data sent to the national SME service data platform (001 三(五)1): what, when, by whom."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True)  # "YYYY-MM"
+    format_version: str
+    records: int = 0
+    sha256_json: str = ""
+    sha256_xlsx: str = ""
+    path_json: str = ""
+    path_xlsx: str = ""
+    sent_by: str = ""
+    sent_at: datetime = _ts()
