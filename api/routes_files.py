@@ -12,7 +12,7 @@ from api.errors import ApiError, Forbidden, NotFound
 from api.services import files as service
 from api.services.files import DOCX
 from db.cases import can_view
-from db.models import Case, Document, Upload
+from db.models import Case, Document
 
 __all__ = ["DOCX", "router"]
 
@@ -28,14 +28,9 @@ async def upload(file: UploadFile, request: Request, session: SessionDep, user: 
 
 
 @router.get("/uploads/{upload_id}")
-async def get_upload(upload_id: str, session: SessionDep, user: UserDep) -> FileResponse:
-    """Only the uploader and the reviewers of the case it belongs to may read an upload."""
-    up = session.get(Upload, upload_id)
-    if up is None:
-        raise NotFound(f"no upload {upload_id}", code="upload_not_found", params={"upload_id": upload_id})
-    case = session.get(Case, up.case_id) if up.case_id else None
-    if up.owner_user_id != user.id and not (case is not None and can_view(session, user, case)):
-        raise NotFound(f"no upload {upload_id}", code="upload_not_found", params={"upload_id": upload_id})
+async def get_upload(upload_id: str, session: SessionDep, user: UserDep, now: NowDep) -> FileResponse:
+    """Only the uploader and those who see it among the materials of its case may read an upload."""
+    up = service.readable(session, user, upload_id, now=now)
     return FileResponse(up.path, media_type=up.content_type, filename=up.filename)
 
 
@@ -45,7 +40,7 @@ async def get_document(doc_id: str, session: SessionDep, user: OptionalUserDep) 
     doc = session.get(Document, doc_id)
     if doc is None:
         raise NotFound(f"no document {doc_id}", code="document_not_found", params={"document_id": doc_id})
-    if doc.kind != "public_notice":
+    if not service.published(doc.kind):
         case = session.get(Case, doc.case_id) if doc.case_id else None
         if user is None:
             raise ApiError("log in to download this document", code="login_required", status=401)

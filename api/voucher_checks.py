@@ -7,17 +7,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.errors import Conflict, Forbidden
+from api.errors import Conflict, Forbidden, Invalid
 from db import bids
-from db.models import Organization, User
+from db.models import Case, Organization, Task, User
+from rules.voucher import VoucherRuleError, check_contract_matches_award, check_paid
 
 
-def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]) -> None:
-    """Approved micro or small enterprises only, not blacklisted, one open voucher per service item."""
+def check_voucher_case(session: Session, org: Organization, data: dict[str, Any], *, case_id: str | None = None) -> None:
+    """Approved micro or small enterprises only, not blacklisted, one open voucher per service item (`case_id`: the
+    case being corrected, which does not count against itself)."""
     if org.kind != "enterprise" or org.size not in ("micro", "small"):
         raise Forbidden(f"{org.name} is not a micro or small enterprise (size: {org.size}); only 小微企业 may apply "
                         "for service vouchers", code="not_small_enterprise", params={"org": org.name, "size": org.size})
-    running = bids.open_voucher_for_item(session, org_id=org.id or 0, category=data["category"])
+    running = bids.open_voucher_for_item(session, org_id=org.id or 0, category=data["category"], excluding=case_id)
     if running is not None:
         raise Conflict(f"{org.name} already has an open voucher case for this service item ({running.id}); "
                        "one voucher per service item", code="open_voucher_case",
@@ -28,3 +30,45 @@ def check_case(session: Session, *, user: User, org: Organization, data: dict[st
     """The voucher process's create-time check (its spec's `create_check`): no figures for the result."""
     check_voucher_case(session, org, data)
     return {}
+
+
+def check_correction(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                     now: datetime) -> None:
+    """A corrected demand (voucher.correction) passes the checks of a new one: still a micro or small enterprise in
+    good standing, and no other open voucher case for the (possibly changed) service item."""
+    org = session.get(Organization, case.applicant_org_id) if case.applicant_org_id else None
+    if org is None:
+        raise Forbidden("your account has no organisation to apply for", code="no_organisation")
+    if org.blacklisted:
+        raise Forbidden(f"{org.name} is recorded as bad credit and may not apply: {org.blacklist_reason}",
+                        code="bad_credit", params={"org": org.name, "reason": org.blacklist_reason})
+    check_voucher_case(session, org, {**case.data, **data}, case_id=case.id)
+
+
+def _voucher(case: Case) -> dict[str, Any]:
+    return dict(case.result.get("voucher") or {})
+
+
+def check_apply(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime) -> None:
+    """voucher.apply: the declared contract amount is the awarded bid's (422 otherwise)."""
+    awarded = _voucher(case).get("bid_amount_fen")
+    if awarded is None:
+        return  # a case awarded before the amount was projected: the operator's reviews see the contract
+    try:
+        check_contract_matches_award(contract_amount_fen=int(data["contract_amount_fen"]), awarded_bid_fen=int(awarded))
+    except VoucherRuleError as exc:
+        raise Invalid(f"data.contract_amount_fen: {exc.message}", code="contract_not_awarded_bid",
+                      params={"awarded_fen": int(awarded)}) from None
+
+
+def check_paid_figure(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                      now: datetime) -> None:
+    """voucher.delivery (the provider's figure) and voucher.confirm (the enterprise's): paid ≤ the contract."""
+    contract = _voucher(case).get("contract_amount_fen")
+    if data.get("paid_fen") is None or contract is None:
+        return
+    try:
+        check_paid(paid_fen=int(data["paid_fen"]), contract_amount_fen=int(contract))
+    except VoucherRuleError as exc:
+        raise Invalid(f"data.paid_fen: {exc.message}", code="paid_above_contract",
+                      params={"contract_fen": int(contract)}) from None

@@ -58,8 +58,8 @@ def visible(session: Session, user: User, case_id: str) -> Case | None:
     return case if case is not None and can_view(session, user, case) else None
 
 
-def attach_uploads(session: Session, user: User, case_id: str, data: Any) -> None:
-    """Link the caller's uploads named anywhere in the data to the case (so its reviewers may read them)."""
+def upload_ids(data: Any) -> set[str]:
+    """The upload ids (32 hex characters) named anywhere in a form's data."""
     ids: set[str] = set()
 
     def walk(v: Any) -> None:
@@ -73,6 +73,24 @@ def attach_uploads(session: Session, user: User, case_id: str, data: Any) -> Non
                 walk(x)
 
     walk(data)
+    return ids
+
+
+def foreign_uploads(session: Session, user: User, case_id: str | None, data: Any) -> list[str]:
+    """The caller's uploads named in the data that already belong to another case (they are not moved)."""
+    ids = upload_ids(data)
+    if not ids:
+        return []
+    rows = session.exec(select(Upload).where(col(Upload.id).in_(ids), Upload.owner_user_id == user.id,
+                                             col(Upload.case_id).is_not(None)))
+    return sorted(up.id for up in rows if up.case_id != case_id)
+
+
+def attach_uploads(session: Session, user: User, case_id: str, data: Any) -> None:
+    """Link the caller's uploads named anywhere in the data to the case (so its reviewers may read them); an upload
+    of another case stays there (the services refuse such data first, `foreign_uploads`)."""
+    ids = upload_ids(data)
     if ids:
         for up in session.exec(select(Upload).where(col(Upload.id).in_(ids), Upload.owner_user_id == user.id)):
-            up.case_id = case_id
+            if up.case_id in (None, case_id):
+                up.case_id = case_id

@@ -1,8 +1,10 @@
 """Render a document model to .docx bytes in the GB/T 9704-2012 layout, with python-docx."""
 
+import dataclasses
+import re
 from datetime import datetime
 from io import BytesIO
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
@@ -76,8 +78,33 @@ _STYLES = {
 }
 
 
+# Characters XML 1.0 (and so python-docx) refuses: C0 controls other than tab and newlines, non-characters and lone
+# surrogates. A name typed with one must not make the drafting activity fail and retry forever.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters a .docx cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
+def _scrubbed(value: Any) -> Any:
+    """The document (a tree of frozen dataclasses, lists and tuples) with every string made `xml_safe`."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _scrubbed(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list | tuple):
+        return type(value)(_scrubbed(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    return value
+
+
 def render_docx(doc: Document) -> bytes:
     """Render an official or form document to .docx bytes; the same document always gives the same bytes."""
+    doc = _scrubbed(doc)
     docx = new_docx()
     _setup_page(docx)
     _setup_styles(docx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -85,7 +85,9 @@ class RecommendationForm(BaseModel):
     """The city bureau's evaluation (002 art. 10): operation, performance, satisfaction, and its opinion."""
 
     opinion: str = Field(min_length=1, max_length=5000, title="推荐意见")
-    scores: dict[str, float] = Field(default_factory=dict, title="测评得分（项目：分数）")
+    # A finite score 0-100 per item (NaN and Infinity are refused: 422, never stored).
+    scores: dict[str, Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] = Field(
+        default_factory=dict, title="测评得分（项目：分数）")
 
 
 class ExpertReviewForm(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from forms.text import clean_name
 from rules.cities import validate_city
 from rules.errors import RuleViolation
 from rules.size_class import INDUSTRIES, check_declared_size
@@ -26,6 +27,14 @@ class OrgForm(BaseModel):
     categories: list[str] = Field(default_factory=list, title="服务类别（服务机构填写）")
     email: str | None = Field(default=None, max_length=200, title="电子邮箱")
     phone: str | None = Field(default=None, max_length=30, title="手机号码")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        name = clean_name(v)
+        if len(name) < 2:
+            raise ValueError("the name needs at least 2 characters besides control characters")
+        return name
 
     @field_validator("uscc")
     @classmethod

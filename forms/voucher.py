@@ -66,6 +66,9 @@ class ConfirmForm(BaseModel):
     """voucher.confirm: the enterprise confirms the service and rates it."""
 
     satisfaction: Literal["satisfied", "basic", "unsatisfied"] = Field(title="满意度")
+    # What the enterprise itself paid of the contract (000 七), confirmed or corrected; left out, the provider's
+    # figure of voucher.delivery stands as confirmed. At most the contract amount.
+    paid_fen: int | None = Field(default=None, ge=0, le=100_000_000_00, title="企业确认的已支付金额（分，不填则按服务机构报送）")
 
 
 class SettlementReviewForm(BaseModel):

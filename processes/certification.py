@@ -47,6 +47,8 @@ SPEC = ProcessSpec(
     documents={"recommendation_form": "测评推荐表", "public_notice": "公示", "certification_notice": "认定通知",
                "certificate": "示范平台证书", "revocation_decision": "撤销决定",
                "assessment_result_notice": "年度考核结果通知"},
+    # Published results (002 art. 13, 17, 19): listed at /api/public/certification/documents, anyone may download.
+    public_documents=("certification_notice", "revocation_decision", "assessment_result_notice"),
     worker="activities.certification_documents:worker_parts",
     api_routers=("api.routes_certification:router",),
     page_routers=("api.pages_certification:router",),

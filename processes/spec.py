@@ -145,6 +145,11 @@ class ProcessSpec:
     actions: tuple[CaseAction, ...] = ()
     nav: tuple[NavLink, ...] = ()
     public_tabs: tuple[NavLink, ...] = ()  # tabs of the public information pages (信息公开), for everyone
+    # After an admin terminated a case (its workflow is gone): give back what the process held, e.g. a voucher's
+    # fund reservation. async fn(session, client, case, *, now).
+    on_terminate: Ref | None = None
+    # Document kinds published to everyone (besides every process's public notice): anyone may download them.
+    public_documents: tuple[str, ...] = ()
 
     @property
     def input_type(self) -> type[BaseModel]:

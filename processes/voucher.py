@@ -33,6 +33,12 @@ SPEC = ProcessSpec(
         "voucher_settlement_review": SettlementReviewForm,
     },
     create_check="api.voucher_checks:check_case",
+    task_checks={"voucher.correction": "api.voucher_checks:check_correction",
+                 "voucher.apply": "api.voucher_checks:check_apply",
+                 "voucher.delivery": "api.voucher_checks:check_paid_figure",
+                 "voucher.confirm": "api.voucher_checks:check_paid_figure"},
+    redact="api.services.voucher:redact_case",
+    on_terminate="api.services.voucher:on_terminated",
     many_open=True,  # one open voucher per service item (the check refuses a second for the same category)
     due_days={
         "voucher.demand_review": 3,

@@ -323,3 +323,23 @@ def settlement_amount(*, voucher_fen: int, paid_fen: int, contract_amount_fen: i
         raise VoucherRuleError("settlement_raised", f"the settled amount may only be lowered: {lowered} fen is above "
                                f"{ceiling} fen")
     return SettlementResult(lowered, ceiling, fully_paid, may_lower, lowered=lowered < ceiling)
+
+
+def check_contract_matches_award(*, contract_amount_fen: int, awarded_bid_fen: int) -> None:
+    """The contract the enterprise declares is the one of the award (000 五.3: the enterprise chooses a provider by
+    its record and its price, the platform confirms the award; 五.5: the three-party contract is then signed): its
+    amount is the awarded bid's. A higher figure would raise the voucher (a share of the contract, 003 art. 6)."""
+    contract = _positive_int(contract_amount_fen, name="contract_amount_fen")
+    awarded = _positive_int(awarded_bid_fen, name="awarded_bid_fen")
+    if contract != awarded:
+        raise VoucherRuleError("contract_not_awarded_bid",
+                               f"the contract amount {contract} fen is not the awarded bid of {awarded} fen")
+
+
+def check_paid(*, paid_fen: int, contract_amount_fen: int) -> None:
+    """What the enterprise paid of the contract (000 七: the invoice of the contract money it paid, the voucher's
+    part deducted) is at most the contract: the settlement of a larger figure could never be computed."""
+    paid = _non_negative_int(paid_fen, name="paid_fen")
+    contract = _positive_int(contract_amount_fen, name="contract_amount_fen")
+    if paid > contract:
+        raise VoucherRuleError("paid_above_contract", f"paid {paid} fen exceeds the contract {contract} fen")

@@ -13,6 +13,9 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-waitlist-lapses": a waitlisted application lapses at the end of its fund year (before: it waited on).
 - "voucher-stop-reliably": a void (or withdrawal) stops the process cooperatively at its next step or wait
   (before: an asyncio cancel, lost when it came with an activity's result, and the case hung in its next step).
+- "voucher-payout-reconciled": the enterprise confirms what it paid at voucher.confirm (its task shows the
+  provider's figure) and the settlement counts that figure, capped by the contract (before: the provider's figure
+  alone, and one above the contract looped the settlement review forever with the money reserved).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -383,11 +386,16 @@ class VoucherWorkflow(CaseWorkflow):
     async def _settle(self) -> None:
         """Enterprise confirms and rates; operator reviews the settlement, department approves (003 art. 10-11)."""
         assert self.case is not None and self.policy is not None
+        reconciled = workflow.patched("voucher-payout-reconciled")
+        declared = int(self.voucher.get("paid_fen", 0))
         confirm = await self.human_step(StepSpec(
             step="confirm", type="voucher.confirm", title="服务确认与评价", role="enterprise",
-            org_id=self.case.applicant_org_id, decisions=SUBMIT, form="voucher_confirm"))
+            org_id=self.case.applicant_org_id, decisions=SUBMIT, form="voucher_confirm",
+            summary=f"服务机构报送企业已支付{declared / 100:.2f}元，如不符请填写实际支付金额" if reconciled else ""))
         satisfaction = confirm.data["satisfaction"]
         await self._project(satisfaction=satisfaction)
+        if reconciled:
+            await self._reconcile_paid(confirm.data.get("paid_fen"))
         await self.set_status("settling", "企业已确认服务，进入结算审核")
         policy = POLICIES[self.policy.policy]
         note = ""
@@ -424,6 +432,18 @@ class VoucherWorkflow(CaseWorkflow):
         await self.set_status("settled", f"已结算{result.amount_fen / 100:.2f}元", closed=True)
         await self._tell_parties("服务券已结算", f"服务券{self.voucher['voucher_no']}已结算{result.amount_fen / 100:.2f}元。",
                                  kind="settled")
+
+    async def _reconcile_paid(self, confirmed: Any) -> None:
+        """Patched "voucher-payout-reconciled": the settlement counts what the enterprise confirms it paid (the
+        provider's figure when it confirms without one), never more than the contract (before: the provider's own
+        figure, and one above the contract made the settlement review refuse every decision, forever, with the money
+        still reserved)."""
+        paid = int(confirmed) if confirmed is not None else int(self.voucher.get("paid_fen", 0))
+        contract = int(self.voucher.get("contract_amount_fen", 0))
+        fields: dict[str, Any] = {"paid_declared_fen": int(self.voucher.get("paid_fen", 0))}
+        if contract > 0 and paid > contract:
+            paid, fields["paid_capped"] = contract, True
+        await self._project(paid_fen=paid, paid_confirmed_fen=paid, **fields)
 
     async def _voided(self) -> None:
         """Fraud void at any stage: cancel the open step, return the money, sanction both parties."""

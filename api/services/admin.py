@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import require
 from api.errors import ApiError, Conflict, Invalid, NotFound
+from api.services.tasks import check_panel_seat
 from api.views import case_json, iso, task_json
 from api.workflows import committed, signal_deadline, signal_due
 from db import audit, users
@@ -23,6 +24,8 @@ from db import tasks as task_repo
 from db.calendar import YEARS, due_times, fixed_due_times, load_calendar
 from db.models import ActivityFailure, CalendarYear, Case, Deadline, StepConfig, Task, User
 from db.tasks import cancel_open_tasks
+from processes.registry import spec_of
+from processes.spec import resolve
 from rules.calendar import SHANGHAI, end_of_day_utc
 from rules.errors import RuleViolation
 from rules.official_calendar import schedule_from_entry
@@ -88,13 +91,20 @@ async def terminate(session: Session, client: Client, user: User, case_id: str, 
                        params={"case_id": case_id, "case_status": case.status})
     try:
         await committed(session, lambda: client.get_workflow_handle(case_id).terminate(reason=body.reason))
-    except RPCError:
-        pass  # the process may already be gone; the case is closed below either way
+    except RPCError as exc:
+        # Only a process that is gone (finished, or never started) lets the case be closed here; any other error
+        # leaves it running, so the case is not marked terminated while its workflow runs on.
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise ApiError(f"the engine did not terminate the case's process ({exc.message}); nothing was changed",
+                           code="engine_unavailable", status=503) from None
     before = case.status
     case.status, case.closed_at, case.updated_at = "terminated", now, now
     cancel_open_tasks(session, case_id=case_id, reason=f"管理员终止：{body.reason}", at=now, actor=user.username)
     audit.record(session, action="terminated", at=now, actor=user.username, case_id=case_id,
                  message=f"管理员终止案件：{body.reason}", before={"status": before}, after={"status": "terminated"})
+    spec = spec_of(case.type)
+    if spec is not None and spec.on_terminate:  # what the process holds is given back (a voucher's fund)
+        await resolve(spec.on_terminate)(session, client, case, now=now)
     return case
 
 
@@ -155,6 +165,7 @@ def reassign(session: Session, user: User, task_id: str, body: Reassign, *, now:
     if target.username in task.excluded_users:
         raise Invalid(f"username: four-eyes rule: {body.username} made the first-line review of this case",
                       code="four_eyes_assignee", params={"username": body.username})
+    check_panel_seat(session, task, target)  # one expert, one seat of a panel
     before = {"assignee": task.assignee, "status": task.status}
     task.assignee, task.status = target.username, "claimed"
     audit.record(session, action="task_reassigned", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,

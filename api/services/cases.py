@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from api.workflows import committed, start_case
 from db import audit, users
 from db import cases as case_repo
 from db.models import Case, User
+from forms.text import clean_text
 from processes.registry import spec_of, specs
 from processes.spec import resolve
 
@@ -37,6 +39,26 @@ def load(session: Session, user: User, case_id: str) -> Case:
     if case is None:
         raise NotFound(f"no case {case_id} that you may see", code="case_not_visible", params={"case_id": case_id})
     return case
+
+
+def refuse_non_finite(data: Any, where: str = "data") -> None:
+    """NaN and Infinity are not numbers a form may carry (JSON has none; the database's JSON refuses them): 422."""
+    if isinstance(data, float) and not math.isfinite(data):
+        raise Invalid(f"{where}: {data!r} is not a finite number", code="not_a_finite_number", params={"field": where})
+    if isinstance(data, dict):
+        for k, v in data.items():
+            refuse_non_finite(v, f"{where}.{k}")
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            refuse_non_finite(v, f"{where}.{i}")
+
+
+def refuse_foreign_uploads(session: Session, user: User, case_id: str | None, data: dict[str, Any]) -> None:
+    """An upload already filed with another case is not silently moved to this one: 422 naming it."""
+    foreign = case_repo.foreign_uploads(session, user, case_id, data)
+    if foreign:
+        raise Invalid(f"data: upload {foreign[0]} belongs to another case; upload the file again for this one",
+                      code="upload_of_other_case", params={"upload_id": foreign[0]})
 
 
 def view(session: Session, user: User, case_id: str, *, now: datetime) -> dict[str, Any]:
@@ -80,10 +102,12 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
         if prior is not None:
             await committed(session, lambda: start_case(engine.client, engine.task_queue, prior, user))
             return prior
+    refuse_non_finite(data)
     try:
-        clean = spec.case_form.model_validate(data).model_dump()
+        clean = clean_text(spec.case_form.model_validate(data).model_dump())
     except ValidationError as exc:
         raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
+    refuse_foreign_uploads(session, user, None, clean)
     org = users.org(session, user.org_id)
     if org is None:
         raise Forbidden("your account has no organisation to apply for", code="no_organisation")

@@ -19,6 +19,7 @@ from db import audit, deadlines
 from db import certification as repo
 from db.models import Case, CertificationCall, Organization, Task, User
 from forms.certification import CallForm, eligibility
+from processes.certification import SPEC as CERTIFICATION
 from rules.calendar import SHANGHAI
 from rules.calendar import end_of_day_utc as end_of
 from rules.certification import expiry_reminder_days
@@ -28,7 +29,7 @@ from workflows.notice_types import ObjectionFiled, ObjectionInput
 from workflows.public_notice import NoticeWorkflow
 
 # Published results of certification (002 art. 13, 17, 19): the grant, revocations, yearly assessment results.
-PUBLISHED_KINDS = ("certification_notice", "revocation_decision", "assessment_result_notice")
+PUBLISHED_KINDS = CERTIFICATION.public_documents
 
 
 class Objection(BaseModel):

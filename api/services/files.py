@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import filetype
 from sqlmodel import Session
 
-from api.errors import ApiError, Invalid
+from api.errors import ApiError, Invalid, NotFound
 from db.models import Upload, User
 
 ALLOWED = {
@@ -60,3 +60,33 @@ async def upload(session: Session, user: User, file: Readable, *, limit: int, fo
                  created_at=now)
     session.add(row)
     return {"id": uid, "sha256": row.sha256, "size": row.size, "content_type": content_type, "filename": row.filename}
+
+
+def readable(session: Session, user: User, upload_id: str, *, now: datetime) -> Upload:
+    """An upload `user` may read: their own, or one of the materials of a case as `user` sees the case (the case
+    service's view, with its redaction: a provider party does not get the enterprise's materials), else 404."""
+    from api.services import cases as case_service
+
+    up = session.get(Upload, upload_id)
+    missing = NotFound(f"no upload {upload_id}", code="upload_not_found", params={"upload_id": upload_id})
+    if up is None:
+        raise missing
+    if up.owner_user_id == user.id:
+        return up
+    if not up.case_id:
+        raise missing
+    try:
+        view = case_service.view(session, user, up.case_id, now=now)
+    except ApiError:
+        raise missing from None
+    if up.id not in {m["id"] for m in view.get("materials", [])}:
+        raise missing
+    return up
+
+
+def published(kind: str) -> bool:
+    """A document kind everyone may download: every public notice, and what a process publishes (its spec's
+    `public_documents`, e.g. the certification notices listed at /api/public/certification/documents)."""
+    from processes.registry import specs
+
+    return kind == "public_notice" or any(kind in spec.public_documents for spec in specs().values())

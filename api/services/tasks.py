@@ -6,17 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from api.errors import Conflict, Invalid, NotFound, validation_detail
+from api.services.cases import refuse_foreign_uploads, refuse_non_finite
 from api.workflows import committed, decide
 from db import audit
 from db import cases as case_repo
 from db import tasks as task_repo
-from db.models import Case, Task, User
+from db.models import Case, Task, TimelineEvent, User
 from forms.registry import form_model
 from forms.review import ReviewForm
+from forms.text import clean_text
 from processes.registry import by_task_type, needs_reason
 from workflows.types import DecisionInput
 
@@ -42,10 +44,39 @@ def check_open(task: Task, user: User) -> None:
                        code="four_eyes")
 
 
+def _step_of(task: Task) -> str:
+    """The workflow step a task belongs to (its id is case id + step + n): a panel's seats are different steps."""
+    return task.id.removeprefix(f"{task.case_id}.").rsplit(".", 1)[0]
+
+
+def check_panel_seat(session: Session, task: Task, user: User) -> None:
+    """A panel keeps its size: an expert who holds or did another seat of the same panel (a sibling expert task of
+    the case, same task type, another step) may not take this one too."""
+    if task.role != "expert" or user.role != "expert":
+        return
+    for other in task_repo.for_case(session, task.case_id):
+        if other.id != task.id and other.role == "expert" and other.type == task.type \
+                and _step_of(other) != _step_of(task) and other.status != "cancelled" \
+                and user.username in (other.assignee, other.completed_by):
+            raise Conflict("you already sit on this case's expert panel; one expert takes one seat",
+                           code="panel_seat_taken", params={"task_id": other.id})
+
+
+def _named(session: Session, task: Task) -> bool:
+    """Whether the task's assignee was named (by the workflow when it opened the task, or by an admin's reassignment)
+    rather than having claimed it from the pool: the last assignment in its timeline is not the assignee's own claim."""
+    last = session.exec(select(TimelineEvent).where(
+        TimelineEvent.task_id == task.id,
+        col(TimelineEvent.action).in_(("task_claimed", "task_reassigned", "task_unclaimed")))
+        .order_by(col(TimelineEvent.id).desc())).first()
+    return last is None or last.action != "task_claimed" or last.actor != task.assignee
+
+
 def claim(session: Session, user: User, task_id: str, *, now: datetime) -> Task:
     """Take a task so no one else works on it."""
     task = load(session, user, task_id)
     check_open(task, user)
+    check_panel_seat(session, task, user)
     if task.assignee != user.username or task.status != "claimed":
         before = {"status": task.status, "assignee": task.assignee}
         task.status, task.assignee = "claimed", user.username
@@ -60,6 +91,11 @@ def unclaim(session: Session, user: User, task_id: str, *, now: datetime) -> Tas
     task = load(session, user, task_id)
     if task.status != "claimed" or (task.assignee != user.username and user.role != "admin"):
         raise Conflict("only a task you have claimed can be released", code="not_your_claim")
+    if user.role != "admin" and _named(session, task):
+        # A named expert (or anyone an admin gave the task to) cannot shrink the panel by handing the seat back to
+        # the pool; an admin reassigns it instead.
+        raise Conflict("this task was assigned to you by name; ask an administrator to reassign it",
+                       code="named_task_not_released")
     task.status, task.assignee = "open", None
     audit.record(session, action="task_unclaimed", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
                  message=f"{user.username}释放「{task.title}」", before={"status": "claimed"}, after={"status": "open"})
@@ -72,14 +108,17 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
     case's workflow refuses a stale or disallowed decision (409/422). Returns the task as it is now and the decision."""
     task = load(session, user, task_id)
     check_open(task, user)
+    check_panel_seat(session, task, user)
+    comment = clean_text(comment)
     if decision not in task.decisions:
         raise Invalid(f"decision '{decision}' is not allowed here; allowed: {', '.join(task.decisions)}",
                       code="decision_not_allowed", params={"decision": decision, "allowed": task.decisions})
     if decision in needs_reason(task.type) and not comment.strip():
         raise Invalid("comment: a reason is required for this decision", code="reason_required")
+    refuse_non_finite(data)  # before the form: a JSON dump would quietly turn NaN into null
     form = form_model(task.form)
     try:
-        clean = form.model_validate(data).model_dump(mode="json", exclude_unset=form is ReviewForm)
+        clean = clean_text(form.model_validate(data).model_dump(mode="json", exclude_unset=form is ReviewForm))
     except ValidationError as exc:
         raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
     spec = by_task_type(task.type)
@@ -90,6 +129,7 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
         if case is None:
             raise NotFound(f"no case {task.case_id}", code="case_not_found", params={"case_id": task.case_id})
         check(session, user=user, task=task, case=case, data=clean, now=now)
+    refuse_foreign_uploads(session, user, task.case_id, clean)
     case_repo.attach_uploads(session, user, task.case_id, clean)
     # Nothing of ours changes before the workflow accepts the decision.
     result = await committed(session, lambda: decide(client, case_id=task.case_id, decision=DecisionInput(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -18,8 +18,9 @@ from api.views import case_detail, case_json, document_json, iso
 from api.workflows import case_signal, case_update, committed
 from db import audit, bids, users, voucher_policy
 from db import fund as fund_repo
+from db import tasks as task_repo
 from db.cases import can_view
-from db.models import Bid, Case, Document, User, VoucherPolicySetting
+from db.models import Bid, Case, Document, Upload, User, VoucherPolicySetting
 from rules.fund import FundError
 from rules.voucher import POLICIES, PolicySettings, VoucherRuleError, policy_in_force, with_settings
 from workflows.voucher import VoucherWorkflow
@@ -68,9 +69,11 @@ def demand_json(case: Case) -> dict[str, Any]:
 
 
 def demand_for_provider(session: Session, user: User, case_id: str) -> Case:
-    """A voucher demand this provider may bid on, else 404."""
+    """A published voucher demand (its bidding has opened, after the operator's review) this provider may bid on,
+    else 404: a demand under review or refused is the enterprise's alone."""
     case = session.get(Case, case_id)
-    if case is None or case.type != "voucher" or not bids.may_bid_on(users.org(session, user.org_id), case):
+    if case is None or case.type != "voucher" or not bids.may_bid_on(users.org(session, user.org_id), case) \
+            or bids.bidding_deadline(session, case.id) is None:
         raise NotFound(f"no voucher demand {case_id} open to you", code="demand_not_open", params={"case_id": case_id})
     return case
 
@@ -168,8 +171,65 @@ def my_bids(session: Session, user: User) -> dict[str, Any]:
 
 
 def contract(session: Session, user: User, case_id: str, *, now: datetime) -> dict[str, Any]:
-    """The winning provider's view of the voucher case: status, voucher, tasks and documents."""
-    return case_detail(session, won_case(session, user, case_id), now=now)
+    """The winning provider's view of the voucher case: status, voucher, tasks and documents (as `redact_case`)."""
+    case = won_case(session, user, case_id)
+    return redact_case(session, user, case, case_detail(session, case, now=now, viewer=user))
+
+
+def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -> dict[str, Any]:
+    """The voucher case for a provider that is a party (it won the bid): its own bid and the award, the contract's
+    figures, its own steps and materials; never the enterprise's application materials (financial statements,
+    social-security and tax proofs), the other steps' form data, nor the competitors' bids."""
+    if user.role != "provider" or (case.applicant_org_id is not None and case.applicant_org_id == user.org_id):
+        return out
+    own_uploads = {u for u in session.exec(select(Upload.id).join(User, col(User.id) == Upload.owner_user_id)
+                                              .where(Upload.case_id == case.id, User.org_id == user.org_id))} \
+        if user.org_id is not None else set()
+    own_bids = {b.id for b in bids.for_case(session, case.id) if b.provider_org_id == user.org_id}
+    own_tasks = {t.id for t in task_repo.for_case(session, case.id) if t.role == "provider" and t.org_id == user.org_id}
+    for t in out.get("tasks", []):
+        if t["id"] not in own_tasks:
+            t.update(data={})
+    out["materials"] = [m for m in out.get("materials", []) if m["id"] in own_uploads]
+    timeline = []
+    for e in out.get("timeline", []):
+        if e["action"] == "bid" and (e.get("after") or {}).get("bid_id") not in own_bids:
+            continue  # a competitor's price
+        if e.get("task_id") not in own_tasks:
+            e = {**e, "before": {}, "after": {}}
+        timeline.append(e)
+    out["timeline"] = timeline
+    return out
+
+
+async def on_terminated(session: Session, client: Client, case: Case, *, now: datetime) -> None:
+    """An admin terminated the voucher case (its workflow is gone): the money it holds, reserved or waitlisted,
+    returns to the year's fund at once and the waitlist moves up, as a withdrawal does."""
+    held = fund_repo.state_of(session, case.id)
+    voucher = dict(case.result.get("voucher") or {})
+    if voucher:
+        case.result = {**case.result, "voucher": {**voucher, "status": "terminated"}}
+    if held is None or held.state not in ("reserved", "waitlisted"):
+        return
+    cap = policy_in_force(on=date(held.year, 12, 31)).per_enterprise_year_cap_fen
+    try:
+        change = fund_repo.close(session, year=held.year, case_id=case.id, as_state="released", cap_fen=cap, at=now)
+    except FundError:
+        return  # closed meanwhile: nothing held any more
+    audit.record(session, action="fund_release", at=now, case_id=case.id,
+                 message=f"服务券资金：案件终止，退回资金{change.freed_fen / 100:.2f}元",
+                 after={"state": change.state, "freed_fen": change.freed_fen, "promoted": list(change.promoted)})
+    for cid in change.promoted:
+        audit.record(session, action="fund_promoted", at=now, case_id=cid, message="候补申请已获资金预留")
+    await committed(session, lambda: _tell_fund_changes(client, list(change.promoted), list(change.dropped)))
+
+
+async def _tell_fund_changes(client: Client, promoted: list[str], dropped: list[str]) -> None:
+    for cid, state in [*((c, "reserved") for c in promoted), *((c, "dropped") for c in dropped)]:
+        try:  # a case that ended meanwhile is skipped
+            await case_signal(client, case_id=cid, signal=VoucherWorkflow.fund_changed, arg=FundChanged(state=state))
+        except RPCError:
+            pass
 
 
 def contract_document(session: Session, user: User, case_id: str, doc_id: str) -> Document:
@@ -265,15 +325,7 @@ async def set_budget(session: Session, client: Client, user: User, year: int, bo
     audit.record(session, action="budget", at=now, actor=user.username,
                  message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
 
-    async def tell_cases() -> None:
-        for cid, state in [*((c, "reserved") for c in change.promoted), *((c, "dropped") for c in change.dropped)]:
-            try:  # a case that ended meanwhile is skipped
-                await case_signal(client, case_id=cid, signal=VoucherWorkflow.fund_changed,
-                                  arg=FundChanged(state=state))
-            except RPCError:
-                pass
-
-    await committed(session, tell_cases)
+    await committed(session, lambda: _tell_fund_changes(client, list(change.promoted), list(change.dropped)))
     return fund_repo.summary(session, year=year)
 
 

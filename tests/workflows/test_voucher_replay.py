@@ -1,7 +1,8 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
-FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v4.json (then review the diff). The
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v5.json (then review the diff). The
 older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
-v3 before "voucher-fund-signal-kept"; running cases of those versions must still replay."""
+v3 before "voucher-fund-signal-kept", v4 before "voucher-payout-reconciled"; running cases of those versions must
+still replay."""
 
 from __future__ import annotations
 
@@ -33,14 +34,14 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     await v.do("department1", "voucher.final_review")
     await v.status("issued")
     await v.deliver(paid_fen=400_000)
-    await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "basic"})
+    await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "basic", "paid_fen": 400_000})
     await v.do("operator1", "voucher.settlement_review")
     await v.do("department1", "voucher.settlement_approval")
     await v.status("settled")
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v4.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v5.json").write_text(history.to_json())
 
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
