@@ -1,5 +1,9 @@
-"""`make run`: migrations, demo data, the Temporal server (dev or time-skipping), the worker and the web app.
+"""`make run`: migrations, demo data, the Temporal server (dev or time-skipping), the workers and the web app.
 
+Process layout (issue 12): this process migrates, starts the Temporal server as a child process, starts WORKERS
+worker processes (`python worker.py`, default one per core; a worker that dies is started again) and then serves the
+web app; the web process never runs workflow code. WORKERS=0 keeps the old single process (the worker inside the web
+process); RUN_WORKER=false starts no worker at all (docker-compose runs them as their own services).
 Ctrl-C stops all of it. With TEMPORAL_ADDRESS set no server is started; with CLOCK=simulated a standalone
 time-skipping test server supplies the one clock that the API, the UI and every deadline use.
 """
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -43,6 +48,55 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
+class Workers:
+    """The worker processes: started with the server's address, restarted if one dies, stopped with SIGTERM."""
+
+    def __init__(self, count: int, address: str, settings: Settings) -> None:
+        self.count, self.address, self.settings = count, address, settings
+        self.procs: list[subprocess.Popen[bytes] | None] = [None] * count
+        self.stopping = False
+        self.restarts = 0
+
+    def _spawn(self, i: int) -> subprocess.Popen[bytes]:
+        env = dict(os.environ, TEMPORAL_ADDRESS=self.address, DATA_DIR=str(self.settings.data_dir),
+                   CLOCK=self.settings.clock, FLOW168_WORKER_INDEX=str(i))
+        logf = open(Path(self.settings.data_dir).resolve() / f"worker-{i}.log", "ab")
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("worker.py"))], env=env,
+                                stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()  # the child has its own descriptor
+        log.info("worker %s: pid %s (log %s/worker-%s.log)", i, proc.pid, self.settings.data_dir, i)
+        return proc
+
+    def start(self) -> None:
+        for i in range(self.count):
+            self.procs[i] = self._spawn(i)
+
+    async def supervise(self) -> None:
+        """Start a worker again when it exits (a crash, kill -9) until the launcher stops."""
+        while not self.stopping:
+            await asyncio.sleep(0.5)
+            for i, proc in enumerate(self.procs):
+                if proc is not None and proc.poll() is not None and not self.stopping:
+                    log.warning("worker %s (pid %s) exited with %s: starting it again", i, proc.pid, proc.returncode)
+                    self.restarts += 1
+                    self.procs[i] = self._spawn(i)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs if p is not None]
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.stopping = True
+        alive = [p for p in self.procs if p is not None and p.poll() is None]
+        for p in alive:
+            p.terminate()
+        for p in alive:
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
 def start_temporal(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
     """Start the embedded Temporal server unless TEMPORAL_ADDRESS names one."""
     if settings.temporal_address:
@@ -68,6 +122,7 @@ async def run(settings: Settings) -> None:
     migrate(settings.db_url)
     engine = make_engine(settings.db_url)
     address, proc = start_temporal(settings)
+    workers: Workers | None = None
     try:
         client = await connect(settings, address)
         clock: Clock = SimulatedClock(client) if settings.simulated else RealClock()
@@ -76,7 +131,13 @@ async def run(settings: Settings) -> None:
                 added = seed_demo(s, password_hash=hash_password(DEMO_PASSWORD), now=await clock.now())
                 s.commit()
             log.info("demo data: %s rows added (password %s)", added, DEMO_PASSWORD)
-        worker = build_worker(client, engine=engine, settings=settings) if settings.run_worker else None
+        in_process = settings.run_worker and settings.worker_processes == 0
+        worker = build_worker(client, engine=engine, settings=settings) if in_process else None
+        workers = Workers(settings.worker_processes, address, settings) if settings.run_worker and not in_process \
+            else None
+        if workers is not None:
+            workers.start()
+            (Path(settings.data_dir) / "workers.pid").write_text(" ".join(map(str, workers.pids())))
         for spec in registry.specs().values():  # e.g. a process's yearly schedule (idempotent)
             for ref in spec.startup:
                 await resolve(ref)(client, settings)
@@ -93,6 +154,9 @@ async def run(settings: Settings) -> None:
         tasks = [asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())]
         if worker is not None:
             tasks.append(asyncio.create_task(worker.run()))
+        if workers is not None:
+            tasks.append(asyncio.create_task(workers.supervise()))
+        if settings.run_worker:
             await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
         log.info("flow168 on http://%s:%s", settings.host, settings.port)
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -100,10 +164,14 @@ async def run(settings: Settings) -> None:
             if t.exception() is not None:
                 log.error("stopped by an error: %r", t.exception())
         server.should_exit = True
+        if workers is not None:
+            workers.stopping = True  # a worker ended by the same Ctrl-C is not started again
         if worker is not None:
             await worker.shutdown()
         await asyncio.gather(tasks[0], return_exceptions=True)
     finally:
+        if workers is not None:
+            await asyncio.to_thread(workers.stop)
         if proc is not None:
             proc.terminate()
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +39,13 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 900
     idle_case_days: int = 10
+    # Issue 12: `make run` starts WORKERS worker processes (0 = the worker inside the web process, as before;
+    # unset = one per core). The worker's tuning, the same in every worker process (docker-compose too).
+    workers: int | None = None
+    worker_max_cached_workflows: int = 4000
+    worker_max_concurrent_workflow_tasks: int = 100
+    worker_max_concurrent_activities: int = 32
+    worker_activity_threads: int = 32
 
     @field_validator("secret_key")
     @classmethod
@@ -55,6 +63,13 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         return f"sqlite:///{(self.data_dir / 'flow168.db').resolve()}"
+
+    @property
+    def worker_processes(self) -> int:
+        """How many worker processes `make run` starts (WORKERS, default one per core)."""
+        if self.workers is not None:
+            return max(0, self.workers)
+        return os.cpu_count() or 1
 
     @property
     def simulated(self) -> bool:
