@@ -69,10 +69,12 @@ def _user_from_request(request: Request, session: Session) -> User | None:
         user_id = int(request.session["uid"])
     if user_id is None:
         return None
-    user = session.get(User, user_id)
-    # End the read transaction now: on SQLite every transaction holds the write lock, and a route may
-    # await Temporal (whose activities write) before it touches the database again.
-    session.commit()
+    # Read the user without the write lock (a read-only session: on SQLite a writing transaction takes it at
+    # BEGIN), then hand the row to the request's session without another query (issue 12).
+    with Session(reader(request.app.state.engine), expire_on_commit=False) as read:
+        found = read.get(User, user_id)
+        read.commit()
+    user = session.merge(found, load=False) if found is not None else None
     if user is None or user.status != "active":
         raise ApiError("this account is not active", code="account_inactive", status=401)
     return user
