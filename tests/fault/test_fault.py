@@ -8,7 +8,6 @@ import asyncio
 import os
 import time
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
+from bench.fullstack import Stack, duplicates, history_shapes
 from bench.lifecycle import STEPS, lifecycle
-from tests.fault.stack import Stack
 
 pytestmark = [pytest.mark.fault]
 
@@ -44,38 +43,6 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield st
     finally:
         await st.close()
-
-
-def duplicates(st: Stack, case_ids: list[str]) -> dict[str, list[Any]]:
-    """Rows written twice for these cases: documents of a kind, notifications of a kind to one user, audit entries
-    (same action on the same task), fund reservations."""
-    ids = ",".join(f"'{c}'" for c in case_ids)
-    return {
-        "documents": st.rows(f"SELECT case_id, kind, count(*) FROM document WHERE case_id IN ({ids}) "
-                             "GROUP BY case_id, kind HAVING count(*) > 1"),
-        "notifications": st.rows(f"SELECT case_id, user_id, channel, subject, count(*) FROM notification "
-                                 f"WHERE case_id IN ({ids}) GROUP BY case_id, user_id, channel, subject, task_id "
-                                 "HAVING count(*) > 1"),
-        "audit": st.rows(f"SELECT case_id, task_id, action, message, count(*) FROM timelineevent "
-                         f"WHERE case_id IN ({ids}) GROUP BY case_id, task_id, action, message HAVING count(*) > 1"),
-        "fund": st.rows(f"SELECT case_id, count(*) FROM fundreservation WHERE case_id IN ({ids}) "
-                        "GROUP BY case_id HAVING count(*) > 1"),
-    }
-
-
-async def history_shapes(st: Stack, case_ids: list[str]) -> Counter[tuple[Any, ...]]:
-    """Each case's workflow status and the activity types it scheduled (with counts), as comparable shapes."""
-    client = await st.temporal()
-    shapes: Counter[tuple[Any, ...]] = Counter()
-    for cid in case_ids:
-        handle = client.get_workflow_handle(cid)
-        desc = await handle.describe()
-        acts: Counter[str] = Counter()
-        async for ev in handle.fetch_history_events():
-            if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-                acts[ev.activity_task_scheduled_event_attributes.activity_type.name] += 1
-        shapes[(desc.status, tuple(sorted(acts.items())))] += 1
-    return shapes
 
 
 async def test_kill9_every_worker_with_50_cases_in_flight(stack: Stack) -> None:

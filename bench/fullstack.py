@@ -1,5 +1,5 @@
 """A whole `make run` stack (launcher.py: the file-backed Temporal dev server, the web app, two worker processes) for
-the fault tests, with its database open to the test for the comparisons."""
+the fault tests and bench/fault.py, with its database open to the test for the comparisons."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import re
 import secrets
 import signal
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 from sqlmodel import Session, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from api.security import hash_password, issue_token
@@ -140,3 +142,35 @@ class Stack:
     def rows(self, sql: str, **params: Any) -> list[Any]:
         with reader(self.engine).connect() as c:
             return list(c.execute(text(sql), params).all())
+
+
+def duplicates(st: Stack, case_ids: list[str]) -> dict[str, list[Any]]:
+    """Rows written twice for these cases: documents of a kind, notifications of a kind to one user, audit entries
+    (same action on the same task), fund reservations."""
+    ids = ",".join(f"'{c}'" for c in case_ids)
+    return {
+        "documents": st.rows(f"SELECT case_id, kind, count(*) FROM document WHERE case_id IN ({ids}) "
+                             "GROUP BY case_id, kind HAVING count(*) > 1"),
+        "notifications": st.rows(f"SELECT case_id, user_id, channel, subject, count(*) FROM notification "
+                                 f"WHERE case_id IN ({ids}) GROUP BY case_id, user_id, channel, subject, task_id "
+                                 "HAVING count(*) > 1"),
+        "audit": st.rows(f"SELECT case_id, task_id, action, message, count(*) FROM timelineevent "
+                         f"WHERE case_id IN ({ids}) GROUP BY case_id, task_id, action, message HAVING count(*) > 1"),
+        "fund": st.rows(f"SELECT case_id, count(*) FROM fundreservation WHERE case_id IN ({ids}) "
+                        "GROUP BY case_id HAVING count(*) > 1"),
+    }
+
+
+async def history_shapes(st: Stack, case_ids: list[str]) -> Counter[tuple[Any, ...]]:
+    """Each case's workflow status and the activity types it scheduled (with counts), as comparable shapes."""
+    client = await st.temporal()
+    shapes: Counter[tuple[Any, ...]] = Counter()
+    for cid in case_ids:
+        handle = client.get_workflow_handle(cid)
+        desc = await handle.describe()
+        acts: Counter[str] = Counter()
+        async for ev in handle.fetch_history_events():
+            if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                acts[ev.activity_task_scheduled_event_attributes.activity_type.name] += 1
+        shapes[(desc.status, tuple(sorted(acts.items())))] += 1
+    return shapes
