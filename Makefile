@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-pg lint bench contract e2e-setup clean
+.PHONY: run test test-fast test-pg lint bench bench-layout test-fault contract e2e-setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,11 +37,26 @@ e2e-setup:
 
 # Issue 2's parts (bare engine, provider admission, inbox), then the voucher rush, the whole voucher lifecycle
 # against a bare workflow of the same shape, and the certification life.
+# Issue 12: all of it in one command — the bare engine, provider admission and the inbox (SQLite and PostgreSQL),
+# the whole voucher lifecycle at 20 in flight against the bare workflow, the rush, the certification life, and
+# kill -9 of every worker with 200 cases in flight. BENCH_ARGS= (empty) skips PostgreSQL; RUSH_N sets the rush's N.
+BENCH_ARGS ?= --pg
+RUSH_N ?= 2000
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.voucher_rush
-	$(BIN)/python -m bench.voucher_life
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.voucher_life -n 40 -c 20
+	$(BIN)/python -m bench.voucher_rush -n $(RUSH_N)
 	$(BIN)/python -m bench.certification_life
+	$(BIN)/python -m bench.fault -n 200
+
+# The same voucher lifecycle with the old single-process layout (WORKERS=0) and with worker processes, back to back.
+bench-layout: $(STAMP)
+	WORKERS=0 $(BIN)/python -m bench.voucher_life -n 40 -c 20
+	$(BIN)/python -m bench.voucher_life -n 40 -c 20
+
+# Issue 12's fault tests alone (they also run in `make test`).
+test-fault: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -m fault
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,5 +1,10 @@
-"""`make run`: migrations, demo data, the Temporal server (dev or time-skipping), the worker and the web app.
+"""`make run`: migrations, demo data, the Temporal server (dev or time-skipping), the workers and the web app.
 
+Process layout (issue 12): this process is the supervisor. It migrates, starts the Temporal server, seeds the demo
+data and the singletons, then starts the web app (`launcher.py --web`, uvicorn; it never runs workflow code) and
+WORKERS worker processes (`worker.py`, default one per core), each its own process with its log in DATA_DIR; a child
+that dies (a crash, kill -9) is started again. WORKERS=0 keeps the old single process (the worker inside the web
+process); RUN_WORKER=false serves the web app here with no worker at all (docker-compose runs workers as services).
 Ctrl-C stops all of it. With TEMPORAL_ADDRESS set no server is started; with CLOCK=simulated a standalone
 time-skipping test server supplies the one clock that the API, the UI and every deadline use.
 """
@@ -7,7 +12,9 @@ time-skipping test server supplies the one clock that the API, the UI and every 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -16,7 +23,9 @@ from contextlib import closing
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import Engine
 from sqlmodel import Session
+from temporalio.client import Client
 
 from api.app import create_app
 from api.logs import configure_logging
@@ -44,6 +53,68 @@ def port_free(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
+class Children:
+    """The web app and the worker processes: started with the server's address, started again if one dies (a crash,
+    kill -9), stopped with SIGTERM (each finishes what it is doing)."""
+
+    def __init__(self, settings: Settings, address: str, workers: int, *, web: bool) -> None:
+        self.settings, self.address = settings, address
+        self.names = (["web"] if web else []) + [f"worker-{i}" for i in range(workers)]
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
+        self.restarts = 0
+
+    def _spawn(self, name: str) -> subprocess.Popen[bytes]:
+        env = dict(os.environ, TEMPORAL_ADDRESS=self.address, DATA_DIR=str(self.settings.data_dir),
+                   CLOCK=self.settings.clock, PORT=str(self.settings.port), DEMO="false")
+        if name == "web":
+            cmd = [sys.executable, str(Path(__file__)), "--web"]
+            env["RUN_WORKER"] = "false"  # the web process never runs workflow code
+        else:
+            cmd = [sys.executable, str(Path(__file__).with_name("worker.py"))]
+            env["FLOW168_WORKER"] = name
+            # Each worker serves its Temporal SDK metrics on a port of its own: the base port + its number.
+            base = self.settings.port + 4 if self.settings.worker_metrics_port is None else self.settings.worker_metrics_port
+            env["WORKER_METRICS_PORT"] = str(base + int(name.rsplit("-", 1)[1]) if base else 0)
+        logf = open(Path(self.settings.data_dir).resolve() / f"{name}.log", "ab")
+        proc = subprocess.Popen(cmd, env=env, stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()  # the child has its own descriptor
+        log.info("%s: pid %s (log %s/%s.log)", name, proc.pid, self.settings.data_dir, name)
+        return proc
+
+    def start(self) -> None:
+        for name in self.names:
+            self.procs[name] = self._spawn(name)
+        self._write_pids()
+
+    def _write_pids(self) -> None:
+        """DATA_DIR/processes.json: name -> pid (the fault tests and operators read it)."""
+        (Path(self.settings.data_dir) / "processes.json").write_text(
+            json.dumps({n: p.pid for n, p in self.procs.items()}))
+
+    async def supervise(self) -> None:
+        while not self.stopping:
+            await asyncio.sleep(0.25)
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is not None and not self.stopping:
+                    log.warning("%s (pid %s) exited with %s: starting it again", name, proc.pid, proc.returncode)
+                    self.restarts += 1
+                    self.procs[name] = self._spawn(name)
+                    self._write_pids()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.stopping = True
+        alive = [p for p in self.procs.values() if p.poll() is None]
+        for p in alive:
+            p.terminate()
+        for p in alive:
+            try:
+                p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
 def start_temporal(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
     """Start the embedded Temporal server unless TEMPORAL_ADDRESS names one."""
     if settings.temporal_address:
@@ -65,46 +136,46 @@ def start_temporal(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | N
 
 
 async def run(settings: Settings) -> None:
+    """`make run`: migrate, start the server, seed, then the web app and the workers (as processes unless WORKERS=0
+    or RUN_WORKER=false, when the web app runs here as before)."""
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     migrate(settings.db_url)
     engine = make_engine(settings.db_url)
     address, proc = start_temporal(settings)
+    children: Children | None = None
     try:
-        client = await connect(settings, address, runtime=temporal_runtime(settings) if settings.run_worker else None)
+        in_process = settings.run_worker and settings.worker_processes == 0  # else the worker processes serve them
+        client = await connect(settings, address, runtime=temporal_runtime(settings) if in_process else None)
         clock: Clock = SimulatedClock(client) if settings.simulated else RealClock()
         if settings.demo:
             with Session(engine) as s:
                 added = seed_demo(s, password_hash=hash_password(DEMO_PASSWORD), now=await clock.now())
                 s.commit()
             log.info("demo data: %s rows added (password %s)", added, DEMO_PASSWORD)
-        worker = build_worker(client, engine=engine, settings=settings) if settings.run_worker else None
         for spec in registry.specs().values():  # e.g. a process's yearly schedule (idempotent)
             for ref in spec.startup:
                 await resolve(ref)(client, settings)
-        app = create_app(settings=settings, engine=engine, clock=clock, temporal=client)
-        # Keep idle connections longer than clients do (httpx 5 s, browsers and proxies up to 60 s): with uvicorn's
-        # default of 5 s a client could reuse a connection just as the server closed it (a dropped request).
-        server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
-                                               access_log=False, timeout_keep_alive=75))
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        if settings.run_worker:
+            await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
+        if not settings.run_worker or settings.worker_processes == 0:
+            await serve(settings, engine=engine, client=client, clock=clock,
+                        in_process_worker=settings.run_worker)
+            return
+        children = Children(settings, address, settings.worker_processes, web=True)
+        children.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        tasks = [asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())]
-        if worker is not None:
-            tasks.append(asyncio.create_task(worker.run()))
-            await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
-        log.info("flow168 on http://%s:%s", settings.host, settings.port)
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for t in done:
-            if t.exception() is not None:
-                log.error("stopped by an error: %r", t.exception())
-        server.should_exit = True
-        if worker is not None:
-            await worker.shutdown()
-        await asyncio.gather(tasks[0], return_exceptions=True)
+        log.info("flow168 on http://%s:%s: the web app and %s worker processes", settings.host, settings.port,
+                 settings.worker_processes)
+        supervise = asyncio.create_task(children.supervise())
+        await stop.wait()
+        children.stopping = True  # a child ended by the same Ctrl-C is not started again
+        supervise.cancel()
     finally:
+        if children is not None:
+            await asyncio.to_thread(children.stop)
         if proc is not None:
             proc.terminate()
             try:
@@ -114,6 +185,44 @@ async def run(settings: Settings) -> None:
         engine.dispose()
 
 
+async def serve(settings: Settings, *, engine: Engine, client: Client, clock: Clock, in_process_worker: bool) -> None:
+    """The web app (uvicorn) until SIGINT/SIGTERM; with `in_process_worker` the worker runs in this process too."""
+    worker = build_worker(client, engine=engine, settings=settings) if in_process_worker else None
+    app = create_app(settings=settings, engine=engine, clock=clock, temporal=client)
+    # Keep idle connections longer than clients do (httpx 5 s, browsers and proxies up to 60 s): with uvicorn's
+    # default of 5 s a client could reuse a connection just as the server closed it (a dropped request).
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+                                           access_log=False, timeout_keep_alive=75))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(server.serve()), asyncio.create_task(stop.wait())]
+    if worker is not None:
+        tasks.append(asyncio.create_task(worker.run()))
+    log.info("flow168 on http://%s:%s", settings.host, settings.port)
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for t in done:
+        if t.exception() is not None:
+            log.error("stopped by an error: %r", t.exception())
+    server.should_exit = True
+    if worker is not None:
+        await worker.shutdown()
+    await asyncio.gather(tasks[0], return_exceptions=True)
+
+
+async def web(settings: Settings) -> None:
+    """`launcher.py --web`: the web app alone, on the server `make run` started (TEMPORAL_ADDRESS); no worker."""
+    engine = make_engine(settings.db_url)
+    try:
+        client = await connect(settings)
+        clock: Clock = SimulatedClock(client) if settings.simulated else RealClock()
+        await serve(settings, engine=engine, client=client, clock=clock, in_process_worker=False)
+    finally:
+        engine.dispose()
+
+
 if __name__ == "__main__":
     configure_logging(get_settings().log_format)
-    asyncio.run(run(get_settings()))
+    asyncio.run(web(get_settings()) if "--web" in sys.argv[1:] else run(get_settings()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +42,13 @@ class Settings(BaseSettings):
     temporal_ui_url: str | None = None  # the Temporal UI's address for the admins' history links
     worker_metrics_port: int | None = None  # Temporal SDK metrics (Prometheus) of the worker; None: PORT + 4, 0: off
     log_format: Literal["json", "text"] = "json"
+    # Issue 12: `make run` starts WORKERS worker processes (0 = the worker inside the web process, as before;
+    # unset = one per core). The worker's tuning, the same in every worker process (docker-compose too).
+    workers: int | None = None
+    worker_max_cached_workflows: int = 4000
+    worker_max_concurrent_workflow_tasks: int = 100
+    worker_max_concurrent_activities: int = 32
+    worker_activity_threads: int = 32
 
     @field_validator("secret_key")
     @classmethod
@@ -71,6 +79,11 @@ class Settings(BaseSettings):
         """Where the worker's Temporal SDK metrics are served (host:port), or None when turned off."""
         port = self.port + 4 if self.worker_metrics_port is None else self.worker_metrics_port
         return f"{self.host}:{port}" if port else None
+    def worker_processes(self) -> int:
+        """How many worker processes `make run` starts (WORKERS, default one per core)."""
+        if self.workers is not None:
+            return max(0, self.workers)
+        return os.cpu_count() or 1
 
     @property
     def simulated(self) -> bool:

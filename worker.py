@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -63,8 +64,10 @@ def build_worker(client: Client, *, engine: Engine, settings: Settings, task_que
         task_queue=task_queue or settings.task_queue,
         workflows=registry.workflows(),
         activities=build_activities(engine=engine, settings=settings),
-        activity_executor=ThreadPoolExecutor(max_workers=16),
-        max_concurrent_activities=16,
+        activity_executor=ThreadPoolExecutor(max_workers=settings.worker_activity_threads),
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_cached_workflows=settings.worker_max_cached_workflows,
         interceptors=[FailureRecorder(engine), LogContext()],
     )
 
@@ -108,6 +111,7 @@ async def connect(settings: Settings, address: str | None = None, runtime: Runti
 
 
 async def main() -> None:
+    """One worker process: SIGTERM or SIGINT lets its running tasks finish (graceful shutdown), then it exits."""
     from clock import RealClock, SimulatedClock
     from db.engine import make_engine
 
@@ -118,7 +122,20 @@ async def main() -> None:
     client = await connect(settings, runtime=temporal_runtime(settings))
     clock = SimulatedClock(client) if settings.simulated else RealClock()
     await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
-    await build_worker(client, engine=engine, settings=settings).run()
+    worker = build_worker(client, engine=engine, settings=settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    run = asyncio.create_task(worker.run())
+    logging.getLogger("flow168").info("worker on task queue %s (cache %s workflows, %s activities)",
+                                      settings.task_queue, settings.worker_max_cached_workflows,
+                                      settings.worker_max_concurrent_activities)
+    await asyncio.wait([run, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if not run.done():
+        await worker.shutdown()
+    await asyncio.gather(run, return_exceptions=True)
+    engine.dispose()
 
 
 if __name__ == "__main__":

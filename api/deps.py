@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ApiError, Forbidden
 from api.security import read_token
-from db.engine import session_scope
+from db.engine import reader, session_scope
 from db.models import User
 
 
@@ -22,11 +23,31 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     on SQLite a transaction left open until after the response would hold the write lock while the loop is
     blocked by the next request waiting for it.
     """
-    with session_scope(request.app.state.engine) as session:
+    engine = request.app.state.engine
+    # A GET only reads: on SQLite its transaction takes no write lock (issue 12).
+    with session_scope(reader(engine) if request.method in ("GET", "HEAD") else engine) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+R = TypeVar("R")
+
+
+async def in_thread(session: Session, fn: Callable[..., R], *args: Any, **kw: Any) -> R:
+    """Run the database part of a request (and Argon2) in the thread pool, off the event loop, and end its transaction
+    there too (commit, or roll back on an error): the loop never waits for SQLite's lock and no write lock is left
+    open for the loop to release (issue 12)."""
+    def work() -> R:
+        try:
+            result = fn(*args, **kw)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+
+    return await run_in_threadpool(work)
 
 
 async def get_now(request: Request) -> datetime:
@@ -48,10 +69,12 @@ def _user_from_request(request: Request, session: Session) -> User | None:
         user_id = int(request.session["uid"])
     if user_id is None:
         return None
-    user = session.get(User, user_id)
-    # End the read transaction now: on SQLite every transaction holds the write lock, and a route may
-    # await Temporal (whose activities write) before it touches the database again.
-    session.commit()
+    # Read the user without the write lock (a read-only session: on SQLite a writing transaction takes it at
+    # BEGIN), then hand the row to the request's session without another query (issue 12).
+    with Session(reader(request.app.state.engine), expire_on_commit=False) as read:
+        found = read.get(User, user_id)
+        read.commit()
+    user = session.merge(found, load=False) if found is not None else None
     if user is None or user.status != "active":
         raise ApiError("this account is not active", code="account_inactive", status=401)
     return user

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api.deps import in_thread
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import PageDep, PageRoute, csrf_token, flash, redirect, safe_next, text
@@ -46,8 +47,9 @@ async def login(page: PageDep) -> Response:
         return page.render("login.html", status=422, error="请输入用户名和密码", username=username, next=next_url)
     try:
         st = request.app.state.settings
-        user = service.authenticate(page.session, username=username, password=password[:200], now=page.now,
-                                    window_s=st.login_window_seconds, max_failures=st.login_max_failures)
+        user = await in_thread(page.session, service.authenticate, page.session, username=username,
+                               password=password[:200], now=page.now, window_s=st.login_window_seconds,
+                               max_failures=st.login_max_failures)
     except ApiError as exc:
         return page.render("login.html", status=exc.status, error=say(exc), username=username, next=next_url)
     request.session.clear()  # a fresh session (and CSRF token) for the logged-in user

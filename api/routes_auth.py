@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from api.deps import NowDep, SessionDep, UserDep
+from api.deps import NowDep, SessionDep, UserDep, in_thread
 from api.routes_cases import engine_of
 from api.security import issue_token
 from api.services import auth as service
@@ -26,7 +26,8 @@ class Credentials(BaseModel):
 async def token(body: Credentials, request: Request, session: SessionDep, now: NowDep) -> dict[str, str]:
     """Exchange a username and password for a bearer token."""
     st = request.app.state.settings
-    user = service.authenticate(session, username=body.username, password=body.password, now=now,
+    # Argon2 and the login's SQL in the thread pool, off the event loop (issue 12).
+    user = await in_thread(session, service.authenticate, session, username=body.username, password=body.password, now=now,
                                 window_s=st.login_window_seconds, max_failures=st.login_max_failures)
     return {"access_token": issue_token(request.app.state.secret, user.id), "token_type": "bearer"}  # type: ignore[arg-type]
 

@@ -132,7 +132,9 @@ def _temporal_address(work: Path) -> str | None:
 
 def _log_findings(work: Path, sqlite: bool) -> dict[str, Any]:
     """Errors in the stack's log and activities still recorded as failing in its database."""
-    text = (work / "launcher.log").read_text(errors="replace") if (work / "launcher.log").exists() else ""
+    # launcher.log, and since issue 12 the web app's and each worker's own log beside it.
+    text = "\n".join(p.read_text(errors="replace") for p in sorted(work.glob("*.log"))
+                     if p.name == "launcher.log" or p.name == "web.log" or p.name.startswith("worker-"))
     out: dict[str, Any] = {
         "log_errors": sum(1 for line in text.splitlines() if " ERROR " in line or line.startswith("Traceback")),
         "log_locked": text.count("database is locked"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
-from bench.common import banner, kill_all, machine, pct
+from bench.common import banner, cpu_by_name, kill_all, loadavg, machine, pct
 from bench.simstack import SimStack, staff_tokens
 from bench.voucher_rush import MATERIALS, PDF, complete, statuses
 from db.models import Case, Task
@@ -127,6 +128,10 @@ async def counts(client: Client, case_id: str) -> dict[str, int]:
             "timers": c["timer_started_event_attributes"], "events": c["events"]}
 
 
+def server_cpu(st: SimStack) -> float:
+    return sum(v for k, v in cpu_by_name(st.proc.pid).items() if k.startswith("temporal"))
+
+
 async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
     st = SimStack(workdir)
     try:
@@ -143,6 +148,7 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
                 return await coro
 
         err0 = st.api.server_errors
+        cpu0 = cpu_by_name(st.proc.pid)  # issue 12: CPU seconds by process, less sensitive to the load than wall time
         t0 = time.perf_counter()
         got = await asyncio.gather(*(bounded(until_bid(st, e, p)) for e, p in zip(ents, provs, strict=True)))
         t_bids = time.perf_counter() - t0
@@ -163,14 +169,20 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
 
         await asyncio.gather(*(rest(e, p, cid, bid) for e, p, (cid, bid) in zip(ents, provs, got, strict=True)))
         elapsed = time.perf_counter() - t0
+        cpu1 = cpu_by_name(st.proc.pid)
+        load_run = loadavg()
         client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=pydantic_data_converter)
         shape = await counts(client, next(iter(ids)))
+        server0, own0 = server_cpu(st), time.process_time()
         bare = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
                                          updates=shape["updates"])
+        bare["cpu_server_s"] = server_cpu(st) - server0
+        bare["cpu_python_s"] = time.process_time() - own0
         return {"n": n, "concurrency": concurrency, "boot_s": st.boot_s, "elapsed_s": elapsed, "bids_s": t_bids,
                 "advance_s": t_adv, "advanced_days": advanced, "walls": walls, "status": dict(statuses(st, ids)),
                 "server_errors": st.api.server_errors - err0, "requests": st.api.requests, "shape": shape,
-                "bare": bare}
+                "bare": bare, "load_run": load_run,
+                "cpu": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in cpu1}}
     finally:
         await st.stop()
 
@@ -190,6 +202,14 @@ def report(r: dict[str, Any]) -> None:
     print(f"  whole run              {bare['elapsed_s']:7.1f} s = {bare['per_s']:.2f} lifecycles/s = "
           f"{bare['updates_per_s']:.1f} Updates/s; wall p50 {bare['wall_p50_s']:.1f} s")
     print(f"  ratio voucher / bare   {(n / e) / bare['per_s']:.2f}")
+    cpu = r["cpu"]
+    server = sum(v for k, v in cpu.items() if k.startswith("temporal"))
+    python = sum(v for k, v in cpu.items() if not k.startswith("temporal"))
+    per_bare = (bare["cpu_server_s"] + bare["cpu_python_s"]) / bare["n"]
+    print(f"  CPU per lifecycle      flow168 {python / n:.2f} s Python (web + workers) + {server / n:.2f} s server; "
+          f"bare {bare['cpu_python_s'] / bare['n']:.2f} s Python + {bare['cpu_server_s'] / bare['n']:.2f} s server")
+    print(f"  CPU ratio bare / flow168 {per_bare / ((python + server) / n):.2f} (load during the run {r['load_run']}; "
+          f"WORKERS={os.environ.get('WORKERS', 'default')})")
 
 
 def main() -> None:

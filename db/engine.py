@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -31,14 +32,31 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
-            # Take the write lock at BEGIN: read-then-write transactions would otherwise deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take the write lock at BEGIN: read-then-write transactions would otherwise deadlock. A session bound
+            # to `reader(engine)` (the GET requests) only reads: a plain BEGIN takes no write lock (WAL readers
+            # never wait for the writer).
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         engine.dialect._json_serializer = _json_dumps  # type: ignore[attr-defined]
         return engine
     if "poolclass" not in kw:
         kw.update(pool_size=10, max_overflow=20)
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps, **kw)
+
+
+READ_ONLY = "flow168_read_only"
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine for read-only work: on SQLite its transactions begin without the write lock (elsewhere the same)."""
+    found = _READERS.get(engine)
+    if found is None:
+        found = _READERS[engine] = engine.execution_options(**{READ_ONLY: True})
+    return found
 
 
 def _json_dumps(value: Any) -> str:

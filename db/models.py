@@ -85,7 +85,10 @@ class Case(SQLModel, table=True):
 class Task(SQLModel, table=True):
     """A human step waiting for a decision; opened and closed by the case's workflow."""
 
-    __table_args__ = (Index("ix_task_inbox", "status", "role", "due_at"),)
+    __table_args__ = (Index("ix_task_inbox", "status", "role", "due_at"),
+                      # Issue 12: the inbox's type filter and a city bureau's inbox, in due order (0013_throughput).
+                      Index("ix_task_inbox_type", "status", "role", "type", "due_at"),
+                      Index("ix_task_inbox_city", "status", "role", "city", "due_at"))
 
     id: str = Field(primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True)

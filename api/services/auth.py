@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,7 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
 
 async def register(session: Session, engine: Engine, form: RegistrationForm, *, now: datetime) -> dict[str, Any]:
     """Create the organisation, a pending user and the registration case, then start its review."""
+    password_hash = await asyncio.to_thread(hash_password, form.password)  # Argon2 off the event loop
     if users.by_username(session, form.username) is not None:
         raise Conflict(f"the username '{form.username}' is taken", code="username_taken",
                        params={"username": form.username})
@@ -56,7 +58,7 @@ async def register(session: Session, engine: Engine, form: RegistrationForm, *, 
                        revenue_fen=o.revenue_fen, industry=o.industry, categories=o.categories, created_at=now)
     session.add(org)
     session.flush()
-    user = User(username=form.username, password_hash=hash_password(form.password), role=form.kind, org_id=org.id,
+    user = User(username=form.username, password_hash=password_hash, role=form.kind, org_id=org.id,
                 display_name=o.name, email=o.email, phone=o.phone, status="pending", created_at=now)
     session.add(user)
     session.flush()

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
+from api.deps import in_thread
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from api.services.cases import refuse_foreign_uploads, refuse_non_finite
 from api.workflows import committed, decide
@@ -102,10 +103,10 @@ def unclaim(session: Session, user: User, task_id: str, *, now: datetime) -> Tas
     return task
 
 
-async def complete(session: Session, client: Client, user: User, task_id: str, *, decision: str, comment: str,
-                   data: dict[str, Any], now: datetime) -> tuple[Task, str]:
-    """Decide a task: role, scope, claim, the form (422 naming the field) and the process's own check here; the
-    case's workflow refuses a stale or disallowed decision (409/422). Returns the task as it is now and the decision."""
+def prepare_completion(session: Session, user: User, task_id: str, *, decision: str, comment: str,
+                       data: dict[str, Any], now: datetime) -> tuple[Task, DecisionInput]:
+    """The checks of a decision before the engine sees it (the database part of `complete`, run in a thread): role,
+    scope, claim, the form (422 naming the field) and the process's own check. Returns the task and the Update's input."""
     task = load(session, user, task_id)
     check_open(task, user)
     check_panel_seat(session, task, user)
@@ -131,8 +132,21 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
         check(session, user=user, task=task, case=case, data=clean, now=now)
     refuse_foreign_uploads(session, user, task.case_id, clean)
     case_repo.attach_uploads(session, user, task.case_id, clean)
-    # Nothing of ours changes before the workflow accepts the decision.
-    result = await committed(session, lambda: decide(client, case_id=task.case_id, decision=DecisionInput(
-        task_id=task.id, decision=decision, actor=user.username, comment=comment, data=clean)))
+    return task, DecisionInput(task_id=task.id, decision=decision, actor=user.username, comment=comment, data=clean)
+
+
+def reload(session: Session, task: Task) -> Task:
+    """The task as it is after the decision."""
     session.expire_all()
-    return session.get(Task, task_id) or task, result.decision
+    return session.get(Task, task.id) or task
+
+
+async def complete(session: Session, client: Client, user: User, task_id: str, *, decision: str, comment: str,
+                   data: dict[str, Any], now: datetime) -> tuple[Task, str]:
+    """Decide a task: the checks of `prepare_completion` here, the case's workflow refuses a stale or disallowed
+    decision (409/422). Returns the task as it is now and the decision. The database work runs in the thread pool."""
+    task, inp = await in_thread(session, prepare_completion, session, user, task_id, decision=decision,
+                                comment=comment, data=data, now=now)
+    # Nothing of ours changes before the workflow accepts the decision (in_thread committed the uploads' links).
+    result = await committed(session, lambda: decide(client, case_id=task.case_id, decision=inp))
+    return await in_thread(session, reload, session, task), result.decision
