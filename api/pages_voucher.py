@@ -30,6 +30,7 @@ from api.pages_forms import parse_yuan
 from api.pages_i18n import CASE_STATUS, yuan
 from api.services import cases as case_service
 from api.services import voucher as service
+from api.services.priority import standing
 from api.views import case_json
 from db.models import Case
 from forms.voucher import VoucherDemandForm
@@ -73,7 +74,8 @@ async def _render_enterprise(page: Page, *, values: dict[str, str] | None = None
                      "provider_name": voucher.get("provider_name")})
     form = {"idem": secrets.token_urlsafe(16), **(values or {})}
     return page.render("voucher_enterprise.html", status=status, cases=rows, total=result["total"],
-                       categories=CATEGORIES, values=form, errors=errors or {}, error=error)
+                       categories=CATEGORIES, values=form, errors=errors or {}, error=error,
+                       priority=standing(page.session, page.me))
 
 
 @router.get("/voucher")
@@ -192,7 +194,7 @@ async def fund_page(page: LoginPageDep, year: str = "") -> Response:
 
 @router.post("/voucher/fund/{year}")
 async def set_fund(year: int, page: LoginPageDep) -> Response:
-    require(page.me, "admin")
+    service.require_department(page.me)
     back = f"/voucher/fund?year={year}"
     if not 2000 <= year <= 2100:
         flash(page.request, "未保存：年度应在 2000 至 2100 之间", "error")
@@ -213,7 +215,7 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
 
 @router.post("/voucher/policies/{code}")
 async def set_policy(code: str, page: LoginPageDep) -> Response:
-    require(page.me, "admin")
+    service.require_department(page.me)
     year = text(page.posted, "year", 4)
     back = f"/voucher/fund?year={year}" if year.isdigit() else "/voucher/fund"
     try:
@@ -259,7 +261,7 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
 
 @router.post("/cases/{case_id}/void")
 async def void(case_id: str, page: LoginPageDep) -> Response:
-    require(page.me, "department")
+    service.require_department(page.me)
     return await _with_reason(
         page, back=safe_next(f"/cases/{case_id}", "/cases"), verb="作废",
         act=lambda reason: service.void(page.session, page.engine.client, page.me, case_id,

@@ -10,6 +10,8 @@ from sqlmodel import Session
 from api.errors import Conflict, Forbidden
 from db import bids
 from db.models import Organization, User
+from rules.calendar import SHANGHAI
+from rules.voucher import SECTORS, VoucherRuleError, check_subsidy_object, effective_sector, policy_in_force
 
 
 def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]) -> None:
@@ -27,4 +29,16 @@ def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]
 def check_case(session: Session, *, user: User, org: Organization, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The voucher process's create-time check (its spec's `create_check`): no figures for the result."""
     check_voucher_case(session, org, data)
+    check_sector(org, now=now)
     return {}
+
+
+def check_sector(org: Organization, *, now: datetime) -> None:
+    """The 2017 policy subsidises production manufacturing and producer services only (000 一); 2016 has no such rule."""
+    policy = policy_in_force(on=now.astimezone(SHANGHAI).date())
+    sector = effective_sector(declared=org.sector, industry=org.industry)
+    try:
+        check_subsidy_object(policy=policy, sector=sector)
+    except VoucherRuleError as exc:
+        raise Forbidden(exc.message, code="not_subsidy_object",
+                        params={"policy": policy.title, "sector": SECTORS.get(sector or "", "未申报")}) from None

@@ -55,6 +55,14 @@ class PolicySettingsIn(BaseModel):
     supervision_fee_bp: int | None = None
 
 
+def require_department(user: User) -> None:
+    """003 art. 3: the bureau (role department) sets the year's fund and the voucher standards; the system
+    administrator's usual override does not apply (a 403 for admin too)."""
+    if user.role != "department":
+        raise Forbidden(f"this needs the role department (003 art. 3); you are {user.role}", code="role_required",
+                        params={"roles": ["department"], "role": user.role})
+
+
 def bid_json(b: Bid, *, ratings: dict[str, int] | None = None) -> dict[str, Any]:
     out = {"id": b.id, "case_id": b.case_id, "provider_org_id": b.provider_org_id, "provider_name": b.provider_name,
            "amount_fen": b.amount_fen, "plan": b.plan, "status": b.status, "created_at": iso(b.created_at)}
@@ -254,8 +262,8 @@ def budget(session: Session, user: User, year: int) -> dict[str, Any]:
 
 async def set_budget(session: Session, client: Client, user: User, year: int, body: BudgetIn,
                      *, now: datetime) -> dict[str, Any]:
-    """Set the year's voucher fund (admin); a raise promotes the waitlist at once."""
-    require(user, "admin")
+    """Set the year's voucher fund (the department: 003 art. 3 年度可使用资金额度); a raise promotes the waitlist."""
+    require_department(user)
     cap = policy_in_force(on=date(year, 12, 31)).per_enterprise_year_cap_fen
     try:
         change = fund_repo.set_total(session, year=year, total_fen=body.total_fen, cap_fen=cap, actor=user.username,
@@ -287,8 +295,9 @@ def list_policies(session: Session, user: User) -> dict[str, Any]:
 def put_policy(session: Session, user: User, code: str, body: PolicySettingsIn, *, now: datetime) -> dict[str, Any]:
     """Set bidding days, validity, expiry reminders and the default supervision fee of a version (admin).
 
-    Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue."""
-    require(user, "admin")
+    Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue.
+    The department sets the voucher standards (003 art. 3 补贴标准), not the system administrator."""
+    require_department(user)
     if code not in POLICIES:
         raise NotFound(f"no voucher policy version {code}; known: {', '.join(POLICIES)}",
                        code="unknown_policy", params={"policy": code})

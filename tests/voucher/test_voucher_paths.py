@@ -39,7 +39,7 @@ class TestWaitlist:
         a, b = await new_voucher(stack), await new_voucher(stack)
         await a.to_apply()
         await b.to_apply()
-        admin = await login(stack.http, "admin")
+        admin = await login(stack.http, "department1")
         now_utc = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
         year = now_utc.astimezone(SHANGHAI).year  # the fund year is the Shanghai year of the application
         now = await budget(stack, admin, year)
@@ -64,10 +64,14 @@ class TestWaitlist:
         finally:
             await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 500_000_000})
 
-    async def test_only_admin_sets_the_budget_and_never_below_what_is_committed(self, stack: Stack) -> None:
+    async def test_only_the_department_sets_the_budget_and_never_below_what_is_committed(self, stack: Stack) -> None:
+        """003 art. 3: the bureau (the department) sets the year's usable amount, not the operator nor the admin."""
         op, year = await login(stack.http, "operator1"), 2040 + uuid.uuid4().int % 900
         assert (await stack.http.put(f"/api/admin/budget/{year}", headers=op, json={"total_fen": 1})).status_code == 403
-        admin = await login(stack.http, "admin")
+        sysadmin = await login(stack.http, "admin")
+        r = await stack.http.put(f"/api/admin/budget/{year}", headers=sysadmin, json={"total_fen": 1})
+        assert r.status_code == 403, r.text
+        admin = await login(stack.http, "department1")
         r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 123_400})
         assert r.status_code == 200 and r.json()["total_fen"] == 123_400 and r.json()["remaining_fen"] == 123_400
 
@@ -136,11 +140,11 @@ class TestFraudVoid:
 @asynccontextmanager
 async def one_reserved_one_waiting(stack: Stack) -> AsyncIterator[tuple[Voucher, Voucher, dict[str, str], int]]:
     """Two applications against this year's fund with room for one: a reserved, b waitlisted; the fund is put back
-    to 5,000,000 CNY afterwards. Yields (a, b, the admin's headers, the fund year)."""
+    to 5,000,000 CNY afterwards. Yields (a, b, the department's headers, the fund year)."""
     a, b = await new_voucher(stack), await new_voucher(stack)
     await a.to_apply()
     await b.to_apply()
-    admin = await login(stack.http, "admin")
+    admin = await login(stack.http, "department1")
     year = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"]).astimezone(SHANGHAI).year
     now = await budget(stack, admin, year)
     r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin,
