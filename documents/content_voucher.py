@@ -166,10 +166,13 @@ def three_party_contract(
         Paragraph(
             text="服务完成后，甲方在自治区中小企业公共服务平台确认服务并评价满意度，评价结果作为结算的重要依据。"
         ),
-        Paragraph(
-            text="乙方凭项目完成证明材料、本合同及甲方支付合同款的发票（扣除服务券部分）向丙方申请结算，"
-            "丙方审核并报自治区工业和信息化厅核准后予以结算。对未能全面履行合同或甲方不满意的，丙方可调整结算额度。"
+        Paragraph(  # 003 art. 10: 收费凭证, the operator settles; 000 七: 发票, the department approves first
+            text="乙方凭本合同及甲方支付合同款的收费凭证（扣除服务券部分）向丙方申请结算，丙方按要求审核后与乙方进行结算。"
+            if policy == "2016" else
+            "乙方凭项目完成证明材料、本合同及甲方支付合同款的发票（扣除服务券部分）向丙方申请结算，"
+            "丙方初审并报自治区工业和信息化厅核准后予以结算。"
         ),
+        Paragraph(text="对未能全面履行合同或甲方不满意的，丙方可根据合同规定调整结算额度。"),
         Heading(level=1, text="四、诚信条款"),
         Paragraph(
             text="合同签订或履行中发现恶意串通、弄虚作假的，服务券作废，取消乙方签约服务机构服务资格，"
@@ -207,6 +210,7 @@ def settlement_statement(
     settled_on: date,
     adjustment_reason: str | None = None,
     supervision_fee_fen: int | None = None,
+    department_approved: bool = True,
 ) -> FormDocument:
     """The settlement statement of one voucher; a lowered amount must say why (003 art. 10, 11(1), 11(4); 000 七)."""
     if not 0 <= settled_fen <= voucher_amount_fen:
@@ -230,9 +234,10 @@ def settlement_statement(
         rows.append(["服务券监理服务费", fen_to_yuan_str(supervision_fee_fen)])
     blocks = [
         Table(headers=[], rows=rows, col_widths_mm=_FIELD_WIDTHS),
-        Paragraph(
-            text=f"依据{VOUCHER_RULES_2016}第十条、第十一条，经运营单位审核、自治区工业和信息化厅核准，"
-            "按核定结算金额与签约服务机构结算。"
+        Paragraph(  # the department's approval is 000 七's (2017); under 003 art. 10 the operator settles alone
+            text="依据宁非公经发〔2017〕101号“七、结算”，经运营单位初审、自治区工业和信息化厅核准，按核定结算金额与签约服务机构结算。"
+            if department_approved else
+            f"依据{VOUCHER_RULES_2016}第十条、第十一条第（一）项，经运营单位审核，按核定结算金额与签约服务机构结算。"
         ),
         sign_off(issuer_name("operator"), settled_on),
     ]

@@ -105,7 +105,8 @@ class VoucherWorkflow(CaseWorkflow):
 
     @workflow.update
     async def withdraw(self, req: WithdrawRequest) -> WithdrawResult:
-        """The enterprise withdraws (seed 003 art. 11(3) counts a withdrawal among the money returned to the fund)."""
+        """The enterprise withdraws before delivery. No seed provides for a withdrawal (003 art. 11(3) is the order of
+        issue and the expiry); the platform allows it so that unused money returns to the fund for the next in line."""
         self._withdraw = req
         return WithdrawResult(status="withdrawing")
 

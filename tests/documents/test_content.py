@@ -131,11 +131,31 @@ class TestThreePartyContract:
         with pytest.raises(ValueError, match="policy"):
             factories.three_party_contract(policy="2019")
 
+    def test_2016_settlement_clause_follows_seed_003_art_10(self):
+        """003 art. 10: 收费凭证, and the operator (丙方) settles; no department approval."""
+        text = text_of(factories.three_party_contract(policy="2016"))
+        assert "收费凭证" in text and "丙方按要求审核后与乙方进行结算" in text
+        assert "发票" not in text and "工业和信息化厅" not in text
+
+    def test_2017_settlement_clause_follows_seed_000_section_7(self):
+        """000 七: the invoice, the operator's first review and the department's approval."""
+        text = text_of(factories.three_party_contract(policy="2017"))
+        assert "发票（扣除服务券部分）" in text and "报自治区工业和信息化厅核准" in text
+
 
 class TestSettlementStatement:
     def test_shows_the_adjustment(self):
         text = text_of(factories.settlement_statement())
         assert "2,500.00元" in text and "合同未全面履行" in text and "不满意" in text
+
+    def test_department_approval_is_cited_from_seed_000_section_7(self):
+        text = text_of(factories.settlement_statement())
+        assert "宁非公经发〔2017〕101号" in text and "七、结算" in text and "工业和信息化厅核准" in text
+        assert "73号" not in text
+
+    def test_seed_003_art_10_settlement_has_no_department_approval(self):
+        text = text_of(factories.settlement_statement(department_approved=False))
+        assert "73号" in text and "第十条" in text and "工业和信息化厅" not in text
 
     def test_rejects_lowered_amount_without_reason(self):
         doc_args = dict(
