@@ -16,13 +16,14 @@ from db.documents import next_number
 from db.engine import session_scope
 from db.models import Bid, Case, Deadline, Organization
 from rules.calendar import SHANGHAI
-from rules.voucher import policy_in_force, voucher_valid_until
+from rules.voucher import CATEGORIES, policy_in_force, voucher_valid_until
 from workflows.voucher_types import (
     BiddingInput,
     BiddingOpened,
     BidsClosed,
     ChooseBidInput,
     ChosenBid,
+    ConfirmCategoryInput,
     IssuedVoucher,
     IssueInput,
     VoidCaseInput,
@@ -59,6 +60,27 @@ class VoucherActivities:
                                   bidding_working_days=policy.bidding_working_days,
                                   expiry_reminder_days=list(policy.expiry_reminder_days),
                                   supervision_fee_bp=fee)
+
+    @activity.defn(name="voucher_confirm_category")
+    def confirm_category(self, inp: ConfirmCategoryInput) -> None:
+        """The category the operator confirmed at the demand review becomes the case's (000 二: the ratio follows it);
+        the enterprise's own filing is kept as `declared_category`. Idempotent."""
+        with session_scope(self.engine) as s:
+            case = load_case(s, inp.case_id)
+            filed = str(case.data.get("declared_category") or case.data["category"])
+            confirmed = inp.category or str(case.data["category"])
+            v = dict(case.result.get("voucher", {}))
+            if v.get("category_confirmed") and case.data["category"] == confirmed:
+                return
+            case.data = {**case.data, "category": confirmed, "declared_category": filed}
+            v.update(category_confirmed=True, declared_category=filed, category=confirmed)
+            case.result = {**case.result, "voucher": v}
+            changed = confirmed != filed
+            audit.record(s, action="category_confirmed", at=inp.at, actor=inp.actor, case_id=case.id,
+                         message=(f"运营单位将服务类别由“{CATEGORIES.get(filed, filed)}”核定为"
+                                  f"“{CATEGORIES.get(confirmed, confirmed)}”，补贴比例按核定类别计算") if changed
+                         else f"运营单位确认服务类别“{CATEGORIES.get(confirmed, confirmed)}”",
+                         before={"category": filed}, after={"category": confirmed}, key=f"{case.id}.category")
 
     @activity.defn(name="voucher_open_bidding")
     def open_bidding(self, inp: BiddingInput) -> BiddingOpened:

@@ -79,6 +79,7 @@ def worker_parts(ctx: WorkerContext) -> WorkerParts:
     stats = StatisticsActivities(engine=ctx.engine, store=ctx.documents_dir)
     return WorkerParts(
         activities=[voucher.start, voucher.open_bidding, voucher.close_bidding, voucher.choose_bid, voucher.issue,
-                    voucher.project, voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft],
+                    voucher.project, voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft,
+                    voucher.confirm_category],
         builders=dict(VOUCHER_BUILDERS),
     )

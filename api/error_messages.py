@@ -118,6 +118,7 @@ MESSAGES: dict[str, str] = {
     "not_subsidy_object": "{policy}的补贴对象为生产性制造业和生产性服务业的小微企业（2017年办法 一、补贴对象），"
                           "本企业的行业类型为{sector}",
     "priority_proof_missing": "请先上传{material}（优先申领资格须附证明材料，2016年办法第十一条第（三）项）",
+    "category_not_in_policy": "本案件适用的政策版本不补贴该服务类别（{category}）",
     "open_voucher_case": "本企业已有该服务类别正在办理的服务券案件（{case_id}），同一服务项目只能有一个",
     # yearly assessments (P5; api/services/assessment.py, rules.assessment.AssessmentError codes)
     "unknown_assessment_kind": "考核对象类别无效：{kind}（应为窗口平台、合作服务机构、运营机构或枢纽平台）",

@@ -7,11 +7,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from api.errors import Conflict, Forbidden
+from api.errors import Conflict, Forbidden, Invalid
 from db import bids
-from db.models import Organization, User
+from db.models import Case, Organization, Task, User
 from rules.calendar import SHANGHAI
-from rules.voucher import SECTORS, VoucherRuleError, check_subsidy_object, effective_sector, policy_in_force
+from rules.voucher import (
+    POLICIES,
+    SECTORS,
+    VoucherRuleError,
+    category_ratio_bp,
+    check_subsidy_object,
+    effective_sector,
+    policy_in_force,
+)
 
 
 def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]) -> None:
@@ -31,6 +39,19 @@ def check_case(session: Session, *, user: User, org: Organization, data: dict[st
     check_voucher_case(session, org, data)
     check_sector(org, now=now)
     return {}
+
+
+def check_demand_review(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                        now: datetime) -> None:
+    """A corrected category must be one the case's policy version subsidises (003 art. 7; 000 三)."""
+    category = data.get("category")
+    if not category or case.type != "voucher" or not case.policy_version:
+        return
+    try:
+        category_ratio_bp(policy=POLICIES[case.policy_version], category=category)
+    except VoucherRuleError as exc:
+        raise Invalid(f"data.category: {exc.message}", code="category_not_in_policy",
+                      params={"category": category}) from None
 
 
 def check_sector(org: Organization, *, now: datetime) -> None:

@@ -25,6 +25,22 @@ class VoucherDemandForm(BaseModel):
         return v
 
 
+class DemandReviewForm(BaseModel):
+    """voucher.demand_review: the operator confirms the demand's category or corrects it; the ratio follows the
+    confirmed category (000 二: 25 % for 财务代理 / 财务信息化 cannot be dodged by filing them as 管理咨询)."""
+
+    category: str | None = Field(default=None, title="核定服务类别（不填则确认企业申报的类别）")
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if v not in CATEGORIES:
+            raise ValueError(f"unknown service category {v!r}; expected one of {', '.join(CATEGORIES)}")
+        return v
+
+
 class ChooseBidForm(BaseModel):
     """The enterprise picks one of the bids (voucher.choose_bid)."""
 

@@ -6,6 +6,7 @@ from forms.voucher import (
     ChooseBidForm,
     ConfirmForm,
     DeliveryForm,
+    DemandReviewForm,
     FirstReviewForm,
     SettlementReviewForm,
     VoucherApplyForm,
@@ -25,6 +26,7 @@ SPEC = ProcessSpec(
     applicant_roles=("enterprise",),
     case_form=VoucherDemandForm,
     task_forms={
+        "voucher_demand_review": DemandReviewForm,
         "voucher_choose_bid": ChooseBidForm,
         "voucher_apply": VoucherApplyForm,
         "voucher_first_review": FirstReviewForm,
@@ -33,6 +35,7 @@ SPEC = ProcessSpec(
         "voucher_settlement_review": SettlementReviewForm,
     },
     create_check="api.voucher_checks:check_case",
+    task_checks={"voucher.demand_review": "api.voucher_checks:check_demand_review"},
     many_open=True,  # one open voucher per service item (the check refuses a second for the same category)
     due_days={
         "voucher.demand_review": 3,

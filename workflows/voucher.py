@@ -13,6 +13,8 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-waitlist-lapses": a waitlisted application lapses at the end of its fund year (before: it waited on).
 - "voucher-stop-reliably": a void (or withdrawal) stops the process cooperatively at its next step or wait
   (before: an asyncio cancel, lost when it came with an activity's result, and the case hung in its next step).
+- "voucher-category-confirmed": the operator confirms or corrects the demand's category at its review; the ratio
+  follows the confirmed category (000 二).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -43,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.voucher_types import (
         CHOOSE_BID,
         CLOSE_BIDDING,
+        CONFIRM_CATEGORY,
         FUND_OP,
         ISSUE_VOUCHER,
         OPEN_BIDDING,
@@ -56,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         BidsClosed,
         ChooseBidInput,
         ChosenBid,
+        ConfirmCategoryInput,
         FundChanged,
         FundOpInput,
         FundResult,
@@ -174,9 +178,20 @@ class VoucherWorkflow(CaseWorkflow):
         enterprise = {"role": "enterprise", "org_id": case.applicant_org_id}
         correction = StepSpec(step="correction", type="voucher.correction", title="修改服务需求", decisions=SUBMIT,
                               form="voucher", **enterprise)
-        demand = await self.review(StepSpec(step="demand_review", type="voucher.demand_review", title="服务需求审核",
-                                            role="operator", decisions=REVIEW, form="review"), correction)
+        # Patched "voucher-category-confirmed" (issue 13, fidelity1): the operator confirms or corrects the category
+        # at the demand review and the ratio follows it (000 二); before, the enterprise's category stood unchecked.
+        confirm_category = workflow.patched("voucher-category-confirmed")
+        demand = await self.review(StepSpec(
+            step="demand_review", type="voucher.demand_review", title="服务需求审核", role="operator", decisions=REVIEW,
+            form="voucher_demand_review" if confirm_category else "review",
+            summary="请核定服务类别：补贴比例按核定的类别计算（财务代理、财务信息化为合同金额的25%）"
+            if confirm_category else ""), correction)
         await self._refuse_if(demand, "服务需求审核")
+        if confirm_category:
+            category = demand.data.get("category")
+            await run_activity(CONFIRM_CATEGORY, ConfirmCategoryInput(
+                case_id=case.case_id, category=category if isinstance(category, str) and category else None,
+                actor=demand.actor, at=workflow.now()))
         await self._bidding()
         chosen = await self._choose_and_award()
         self.provider_org_id = chosen.provider_org_id

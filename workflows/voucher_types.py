@@ -151,6 +151,15 @@ class NextReport(BaseModel):
     report_at: datetime
 
 
+class ConfirmCategoryInput(BaseModel):
+    """The operator's confirmed (or corrected) category at the demand review (000 二 ratios follow it)."""
+
+    case_id: str
+    category: str | None = None  # None: the enterprise's category is confirmed as filed
+    actor: str
+    at: datetime
+
+
 # Activity names, referenced by string so workflows never import activity code.
 VOUCHER_START = "voucher_start"
 OPEN_BIDDING = "voucher_open_bidding"
@@ -163,3 +172,4 @@ PROJECT_VOUCHER = "voucher_project"
 VOID_CASE = "voucher_void_case"
 DRAFT_STATISTICS = "voucher_draft_statistics"
 NEXT_REPORT_AT = "voucher_next_report_at"
+CONFIRM_CATEGORY = "voucher_confirm_category"

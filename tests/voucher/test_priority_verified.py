@@ -105,3 +105,26 @@ async def test_declared_at_registration_is_not_verified_until_the_operator_check
 
     o = await wait_for(verified, what="the verified flags")
     assert (o.specialized, o.credit_rating) == (False, "A")
+
+
+def test_seed_000_section_2_the_ratio_follows_the_confirmed_category(engine: Engine) -> None:
+    """Filed as 管理咨询 (50 %), confirmed as 财务代理 by the operator: 25 % of the contract (000 二)."""
+    from activities.voucher import VoucherActivities
+    from workflows.voucher_types import ConfirmCategoryInput
+
+    at = datetime(random.randint(3000, 9000), 3, 2, 2, 0, tzinfo=UTC)
+    cid = _case(engine, policy="2017", specialized=False, rating=None)
+    with session_scope(engine) as s:
+        case = s.get(Case, cid)
+        assert case is not None
+        case.data = {"category": "management_consulting", "title": "代理记账"}
+    acts = VoucherActivities(engine=engine)
+    for _ in range(2):  # idempotent
+        acts.confirm_category(ConfirmCategoryInput(case_id=cid, category="financial_agency", actor="operator1", at=at))
+    with session_scope(engine) as s:
+        case = s.get(Case, cid)
+        assert case is not None
+        assert (case.data["category"], case.data["declared_category"]) == ("financial_agency", "management_consulting")
+        assert case.result["voucher"]["category_confirmed"] is True
+    got = FundActivities(engine=engine).reserve(ApplyInput(case_id=cid, contract_amount_fen=1_000_000, at=at))
+    assert got.ok and got.amount_fen == 250_000, got

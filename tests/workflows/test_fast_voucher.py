@@ -214,3 +214,26 @@ class TestSettlement:
         assert (voucher["status"], voucher["settled_fen"], voucher["supervision_fee_fen"], voucher["voucher_no"]) == (
             "settled", 500_000, 40_000, "NXV-TEST-0001")
         assert f.notified(case_id)[-2:] == ["settled", "settled"]  # the enterprise and the provider
+
+
+class TestCategoryConfirmedAtTheDemandReview:
+    """000 二: 财务代理 / 财务信息化 are subsidised at 25 %; the operator confirms or corrects the filed category at the
+    demand review (patch "voucher-category-confirmed") and the ratio follows the confirmed one."""
+
+    async def test_the_operator_corrects_the_category(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        task = await harness.step("voucher.demand_review", "approve", "operator1", case_id=case_id,
+                                  data={"category": "financial_agency"})
+        assert task.spec.form == "voucher_demand_review" and "25%" in task.spec.summary
+        f = harness.fakes
+        await f.call("set_case_status", case_id, lambda i: i.status == "bidding")
+        confirmed = f.inputs("voucher_confirm_category", case_id)
+        assert [(c.category, c.actor) for c in confirmed] == [("financial_agency", "operator1")]
+        names = f.names(case_id)
+        assert names.index("voucher_confirm_category") < names.index("voucher_open_bidding")
+
+    async def test_approving_without_a_category_confirms_the_filed_one(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        await harness.step("voucher.demand_review", "approve", "operator1", case_id=case_id)
+        await harness.fakes.call("set_case_status", case_id, lambda i: i.status == "bidding")
+        assert [c.category for c in harness.fakes.inputs("voucher_confirm_category", case_id)] == [None]
