@@ -14,7 +14,7 @@ from db import audit, deadlines, users, voucher_policy
 from db.calendar import load_calendar
 from db.documents import next_number
 from db.engine import session_scope
-from db.models import Bid, Case, Deadline, Organization
+from db.models import BadCreditRecord, Bid, Case, Deadline, Organization
 from rules.calendar import SHANGHAI
 from rules.voucher import CATEGORIES, policy_in_force, voucher_valid_until
 from workflows.voucher_types import (
@@ -180,5 +180,20 @@ class VoucherActivities:
             if inp.provider_org_id:
                 users.unsign_provider(s, inp.provider_org_id, reason=inp.reason, at=inp.at, actor=inp.actor,
                                       key=f"{case.id}.void.provider", case_id=case.id)
+                provider = s.get(Organization, inp.provider_org_id)
+                if provider is not None and not provider.blacklisted:  # 003 art. 11(1): 作为不良信用记入服务档案
+                    provider.blacklisted, provider.blacklist_reason = True, f"服务券{case.id}作废：{inp.reason}"
+            # The service file (服务档案): the provider, the enterprise and the responsible person, each apart.
+            if not s.exec(select(BadCreditRecord).where(BadCreditRecord.case_id == case.id)).first():
+                subjects: list[tuple[str, int | None, str | None]] = []
+                if ent is not None:
+                    subjects.append(("enterprise", ent.id, None))
+                if inp.provider_org_id:
+                    subjects.append(("provider", inp.provider_org_id, None))
+                if inp.responsible_person.strip():
+                    subjects.append(("person", ent.id if ent is not None else None, inp.responsible_person.strip()))
+                for subject, org_id, person in subjects:
+                    s.add(BadCreditRecord(subject=subject, org_id=org_id, person_name=person, reason=inp.reason,
+                                          case_id=case.id, recorded_by=inp.actor, recorded_at=inp.at))
             audit.record(s, action="voucher_void", at=inp.at, actor=inp.actor, case_id=case.id,
                          message=f"服务券作废：{inp.reason}", after={"reason": inp.reason}, key=f"{case.id}.void")

@@ -7,7 +7,7 @@
   /voucher/fund                  operator/department/admin: the year's fund; admin sets the total; statistics;
                                  the policy versions' settings (admin saves them at POST /voucher/policies/{code})
   /cases/{case_id}/withdraw      enterprise: withdraw its voucher case (the form is on the case page)
-  /cases/{case_id}/void          department: void a voucher for fraud (the form is on the case page)
+  /cases/{case_id}/void          operator (003 art. 11(1); the department too): void a voucher for fraud (case page)
 Role, scope and validation are the service's: the pages call its functions and word its errors in Chinese.
 """
 
@@ -261,9 +261,11 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
 
 @router.post("/cases/{case_id}/void")
 async def void(case_id: str, page: LoginPageDep) -> Response:
-    service.require_department(page.me)
+    require(page.me, "operator", "department")
+    person = text(page.posted, "responsible_person", 100)
     return await _with_reason(
         page, back=safe_next(f"/cases/{case_id}", "/cases"), verb="作废",
         act=lambda reason: service.void(page.session, page.engine.client, page.me, case_id,
-                                        service.VoidIn(reason=reason), now=page.now),
-        done="已作废该服务券：资金退回，服务机构取消签约资格，企业记入不良信用档案，作废决定已起草")
+                                        service.VoidIn(reason=reason, responsible_person=person), now=page.now),
+        done="已作废该服务券：资金退回，服务机构取消签约资格并记入不良信用档案，企业及责任人记入不良信用档案，"
+             "已告知主管部门，作废决定已起草")

@@ -1,7 +1,8 @@
 """The service voucher (P1; seed 000 五, seed 003 art. 9-11): demand, bidding, award, application with the fund
 reserved first come first served, two reviews, the named voucher, delivery, confirmation and settlement.
 
-A department user may void the voucher for fraud at any stage (signal `void`): the running step is cancelled,
+The operator (the operating unit, 003 art. 11(1); the department may too) voids the voucher for fraud at any stage
+(signal `void`): the running step is cancelled,
 the money goes back to the fund, the provider loses its signed status, the enterprise is blacklisted and the
 void decision is drafted. The enterprise may withdraw (Update `withdraw`) until the provider reports delivery;
 its money goes back to the fund and the first waitlisted application moves up. An issued voucher not used before
@@ -13,6 +14,7 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-waitlist-lapses": a waitlisted application lapses at the end of its fund year (before: it waited on).
 - "voucher-stop-reliably": a void (or withdrawal) stops the process cooperatively at its next step or wait
   (before: an asyncio cancel, lost when it came with an activity's result, and the case hung in its next step).
+- "voucher-void-informs-department": a fraud void (the operator's power, 003 art. 11(1)) informs the department.
 - "voucher-category-confirmed": the operator confirms or corrects the demand's category at its review; the ratio
   follows the confirmed category (000 二).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
@@ -103,7 +105,7 @@ class VoucherWorkflow(CaseWorkflow):
 
     @workflow.signal
     def void(self, req: VoidRequest) -> None:
-        """A department user voids the voucher for fraud (003 art. 11(1)); the first request wins."""
+        """The operator (or the department) voids the voucher for fraud (003 art. 11(1)); the first request wins."""
         if self._void is None:
             self._void = req
 
@@ -448,12 +450,20 @@ class VoucherWorkflow(CaseWorkflow):
         await self.cancel_open_tasks(f"服务券作废：{reason}")
         await self._fund("void")
         await run_activity(VOID_CASE, VoidCaseInput(case_id=self.case.case_id, reason=reason, actor=self._void.actor,
-                                                    provider_org_id=self.provider_org_id, at=workflow.now()))
+                                                    provider_org_id=self.provider_org_id, at=workflow.now(),
+                                                    responsible_person=self._void.responsible_person))
         await self._project(status="void", void_reason=reason)
         if workflow.patched("voucher-void-decision"):
             await self.draft("voucher_void_decision", params={"reason": reason})
         await self.set_status("void", f"服务券作废：{reason}", closed=True)
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
+        # Patched "voucher-void-informs-department" (issue 13, fidelity1): the operating unit voids under 003 art.
+        # 11(1) and the department is informed (before: a department user voided and nobody else was told).
+        if workflow.patched("voucher-void-informs-department"):
+            await run_activity(NOTIFY, NotifyInput(
+                key=f"{self.case.case_id}.void.department", subject="服务券作废告知",
+                body=f"运营单位已依据2016年办法第十一条第（一）项作废服务券案件{self.case.case_id}：{reason}", kind="void",
+                case_id=self.case.case_id, roles=["department"], at=workflow.now()))
 
     async def _withdrawn(self) -> None:
         """The enterprise withdrew: cancel the open step, return any money to the fund (the waitlist moves up)."""

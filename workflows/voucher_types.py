@@ -108,10 +108,11 @@ class WithdrawResult(BaseModel):
 
 
 class VoidRequest(BaseModel):
-    """Signal: a department user voids the voucher for fraud (003 art. 11(1))."""
+    """Signal: the operator (or the department) voids the voucher for fraud (003 art. 11(1))."""
 
     reason: str
     actor: str
+    responsible_person: str = ""  # recorded as bad credit apart from the enterprise (003 art. 11(1))
 
 
 class VoidCaseInput(BaseModel):
@@ -122,6 +123,7 @@ class VoidCaseInput(BaseModel):
     actor: str
     provider_org_id: int | None = None
     at: datetime
+    responsible_person: str = ""
 
 
 class VoucherProjection(BaseModel):

@@ -36,6 +36,7 @@ class BidIn(BaseModel):
 
 class VoidIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+    responsible_person: str = Field(default="", max_length=100)  # 003 art. 11(1): 相关…责任人, recorded apart
 
 
 class WithdrawIn(BaseModel):
@@ -192,8 +193,9 @@ def contract_document(session: Session, user: User, case_id: str, doc_id: str) -
 
 async def void(session: Session, client: Client, user: User, case_id: str, body: VoidIn,
                *, now: datetime) -> dict[str, Any]:
-    """Void a voucher for collusion or falsification at any stage (003 art. 11(1); 000 六)."""
-    require(user, "department")
+    """Void a voucher for collusion or falsification at any stage: the operating unit's power under 003 art. 11(1)
+    (运营单位可取消服务券的发放), the department informed; the department keeps it as the supervising body."""
+    require(user, "operator", "department")
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher":
         raise NotFound(f"no voucher case {case_id}", code="voucher_case_not_found", params={"case_id": case_id})
@@ -203,7 +205,8 @@ async def void(session: Session, client: Client, user: User, case_id: str, body:
     audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"{user.username}以“{body.reason}”为由作废服务券")
     sent = await committed(session, lambda: case_signal(client, case_id=case.id, signal=VoucherWorkflow.void,
-                                                         arg=VoidRequest(reason=body.reason, actor=user.username)))
+                                                         arg=VoidRequest(reason=body.reason, actor=user.username,
+                                                                                  responsible_person=body.responsible_person.strip())))
     if not sent:
         raise Conflict("this case's process has already ended", code="case_ended")
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}

@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from db.engine import session_scope
+from db.models import BadCreditRecord
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import leap, login, register_approved, wait_for
@@ -99,17 +102,19 @@ class TestExpiry:
 
 
 class TestFraudVoid:
-    async def test_department_voids_at_any_stage(self, stack: Stack) -> None:
-        """003 art. 11(1): voucher void, provider loses signed status, enterprise blacklisted, never applies again."""
+    async def test_the_operator_voids_at_any_stage_and_the_department_is_informed(self, stack: Stack) -> None:
+        """003 art. 11(1): the operating unit voids; provider loses signed status and is recorded as bad credit, the
+        enterprise and its responsible person each recorded apart, never applies again; the department is told."""
         v = await new_voucher(stack)
         await v.to_issued()
         year = (await v.detail())["result"]["voucher"]["fund_year"]
         dep = await v.h("department1")
         before = await budget(stack, dep, year)
         op = await v.h("operator1")
-        assert (await stack.http.post(f"/api/cases/{v.case_id}/void", headers=op,
+        assert (await stack.http.post(f"/api/cases/{v.case_id}/void", headers=v.prov,
                                       json={"reason": "串通"})).status_code == 403
-        r = await stack.http.post(f"/api/cases/{v.case_id}/void", headers=dep, json={"reason": "企业与服务机构恶意串通"})
+        r = await stack.http.post(f"/api/cases/{v.case_id}/void", headers=op,
+                                  json={"reason": "企业与服务机构恶意串通", "responsible_person": "王某"})
         assert r.status_code == 202, r.text
         done = await v.status("void")
         assert done["voucher"]["status"] == "void"
@@ -117,7 +122,13 @@ class TestFraudVoid:
         assert any(e["action"] == "blacklisted" for e in done["timeline"])
         assert all(t["status"] != "open" for t in done["tasks"])
         assert get_org(stack, v.ent_body["org"]["uscc"]).blacklisted
-        assert not get_org(stack, v.prov_body["org"]["uscc"]).signed
+        provider = get_org(stack, v.prov_body["org"]["uscc"])
+        assert not provider.signed and provider.blacklisted
+        await told(stack, dep, "服务券作废告知")
+        with session_scope(stack.engine) as s:
+            records = s.exec(select(BadCreditRecord).where(BadCreditRecord.case_id == v.case_id)).all()
+            assert sorted((r.subject, r.person_name) for r in records) == [
+                ("enterprise", None), ("person", "王某"), ("provider", None)]
         after = await budget(stack, dep, year)
         assert after["reserved_fen"] == before["reserved_fen"] - 300_000
         decision = [d for d in done["documents"] if d["kind"] == "voucher_void_decision"]

@@ -127,17 +127,22 @@ class TestEndingEarly:
         await _to_first_review(harness, case_id)
         first = await harness.fakes.task("voucher.first_review", case_id)
         handle = harness.handle(case_id)
-        await handle.signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="department1"))
+        await handle.signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="operator1",
+                                                              responsible_person="张三"))
         assert await harness.result(case_id) == "void"
         f = harness.fakes
         assert first.status == "cancelled"
         assert _fund_ops(f, case_id) == ["void"]
         voided = f.inputs("voucher_void_case", case_id)[0]
-        assert (voided.reason, voided.actor, voided.provider_org_id) == ("虚假合同", "department1", 7)
+        assert (voided.reason, voided.actor, voided.provider_org_id) == ("虚假合同", "operator1", 7)
+        assert voided.responsible_person == "张三"  # recorded apart from the enterprise (003 art. 11(1))
         assert f.drafted(case_id) == ["voucher_void_decision"]
         assert f.statuses(case_id)[-1] == "void"
         told = [(i.kind, i.usernames, i.roles, i.org_id) for i in f.inputs("notify", case_id)]
-        assert told[-2:] == [("void", ["ent_a"], [], None), ("void", [], ["provider"], 7)]
+        # the enterprise, the provider, and the department informed (003 art. 11(1); patch
+        # "voucher-void-informs-department")
+        assert told[-3:] == [("void", ["ent_a"], [], None), ("void", [], ["provider"], 7),
+                             ("void", [], ["department"], None)]
 
 
 class TestFund:
