@@ -261,6 +261,37 @@ def _stat_cells(row: VoucherStatRow) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class ProviderServiceRow:
+    """One provider's service: vouchers in service (delivered, not yet settled), settled in the month, and the
+    enterprises' satisfaction
+    (003 art. 11(4): 定期上报…服务机构服务和企业需求满意度等情况)."""
+
+    provider_name: str
+    delivered_count: int
+    settled_count: int
+    settled_fen: int
+    satisfied: int
+    basic: int
+    unsatisfied: int
+    lowered_count: int = 0
+
+
+def _provider_table(rows: Sequence[ProviderServiceRow]) -> Table:
+    """The providers' service and satisfaction table."""
+    def rate(r: ProviderServiceRow) -> str:
+        rated = r.satisfied + r.basic + r.unsatisfied
+        return per_cent(r.satisfied + r.basic, rated) if rated else "—"
+
+    return Table(
+        headers=["签约服务机构", "待结算服务（项）", "结算（张）", "结算金额", "满意/基本满意/不满意", "满意率",
+                 "核减结算（张）"],
+        rows=[[r.provider_name, str(r.delivered_count), str(r.settled_count), fen_to_yuan_str(r.settled_fen),
+               f"{r.satisfied}/{r.basic}/{r.unsatisfied}", rate(r), str(r.lowered_count)] for r in rows],
+        col_widths_mm=[38.0, 18.0, 14.0, 26.0, 24.0, 16.0, 20.0],
+    )
+
+
 def _total(rows: Sequence[VoucherStatRow]) -> VoucherStatRow:
     """The 合计 line of some statistics lines."""
     return VoucherStatRow(
@@ -293,8 +324,10 @@ def monthly_voucher_statistics(
     fund_total_fen: int,
     burn_down: Sequence[tuple[str, int]],
     cc: Sequence[str] = (),
+    providers: Sequence[ProviderServiceRow] | None = None,
 ) -> OfficialDocument:
-    """The operator's monthly report of issuance and settlement by category and city, with the fund (003 art. 10)."""
+    """The operator's monthly report of issuance and settlement by category and city, with the fund (003 art. 10),
+    and, when `providers` is given, the providers' service and the enterprises' satisfaction (003 art. 11(4))."""
     if not burn_down:
         raise ValueError("burn_down needs at least the current period")
     period = f"{period_year}年{period_month}月"
@@ -302,7 +335,8 @@ def monthly_voucher_statistics(
     remaining = burn_down[-1][1]
     blocks = [
         Paragraph(
-            text=f"根据{VOUCHER_RULES_2016}第十条、第十一条第（四）项规定，现将{period}服务券发放和结算情况报告如下："
+            text=f"根据{VOUCHER_RULES_2016}第十条、第十一条第（四）项规定，现将{period}服务券发放和结算情况"
+            + ("及服务机构服务和企业满意度情况" if providers is not None else "") + "报告如下："
         ),
         Heading(level=1, text="一、总体情况"),
         Paragraph(
@@ -320,8 +354,21 @@ def monthly_voucher_statistics(
             headers=["期间", "剩余资金", "占年度资金比例"],
             rows=[[label, fen_to_yuan_str(left), per_cent(left, fund_total_fen)] for label, left in burn_down],
         ),
-        Paragraph(text="特此报告。"),
     ]
+    if providers is not None:  # 003 art. 11(4): 服务机构服务和企业需求满意度等情况
+        blocks.append(Heading(level=1, text="五、服务机构服务和企业满意度情况"))
+        if providers:
+            rated = [(r.satisfied, r.basic, r.unsatisfied) for r in providers]
+            unsatisfied = sum(u for _, _, u in rated)
+            blocks.append(Paragraph(
+                text=f"{period}共有{len(providers)}家签约服务机构有已完成待结算或已结算的服务，"
+                f"企业评价满意{sum(s for s, _, _ in rated)}项、"
+                f"基本满意{sum(b for _, b, _ in rated)}项、不满意{unsatisfied}项。"
+                + ("对企业不满意或未全面履行合同的，运营单位已依合同调整结算额度。" if unsatisfied else "")))
+            blocks.append(_provider_table(providers))
+        else:
+            blocks.append(Paragraph(text=f"{period}没有签约服务机构结算服务，也没有待结算的服务。"))
+    blocks.append(Paragraph(text="特此报告。"))
     return official(
         kind="monthly_voucher_statistics",
         issuer="operator",

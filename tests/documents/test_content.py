@@ -195,6 +195,19 @@ class TestMonthlyVoucherStatistics:
         assert tables[0].rows[-1] == ["合计", "13", "34,500.00元", "2", "5,000.00元"]
         assert "99.3%" in text_of(doc)
 
+    def test_reports_the_providers_service_and_satisfaction_seed_003_art_11_4(self):
+        """003 art. 11(4): 定期上报服务券发放、服务机构服务和企业需求满意度等情况."""
+        providers = [content.ProviderServiceRow(provider_name="宁夏向量信息技术有限公司", delivered_count=1,
+                                                settled_count=2, settled_fen=500000, satisfied=1, basic=0,
+                                                unsatisfied=1, lowered_count=1)]
+        doc = content.monthly_voucher_statistics(
+            number=3, year=2026, issued_on=date(2026, 2, 3), period_year=2026, period_month=1, by_category=[],
+            by_city=[], fund_total_fen=500000000, burn_down=[("2026年1月", 499500000)], providers=providers)
+        text = text_of(doc)
+        assert "服务机构服务和企业满意度情况" in text and "不满意1项" in text and "调整结算额度" in text
+        table = [b for b in doc.blocks if isinstance(b, Table)][-1]
+        assert table.rows == [["宁夏向量信息技术有限公司", "1", "2", "5,000.00元", "1/0/1", "50.0%", "1"]]
+
 
 class TestRecommendationForm:
     def test_is_signed_by_the_city_bureau(self):

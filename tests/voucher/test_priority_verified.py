@@ -128,3 +128,22 @@ def test_seed_000_section_2_the_ratio_follows_the_confirmed_category(engine: Eng
         assert case.result["voucher"]["category_confirmed"] is True
     got = FundActivities(engine=engine).reserve(ApplyInput(case_id=cid, contract_amount_fen=1_000_000, at=at))
     assert got.ok and got.amount_fen == 250_000, got
+
+
+def test_seed_003_art_11_4_the_monthly_report_counts_each_providers_service_and_satisfaction(engine: Engine) -> None:
+    from activities.voucher_statistics import provider_service
+
+    year = random.randint(3000, 9000)
+    name = f"服务机构{uuid.uuid4().hex[:6]}"
+    rows = [("settled", f"{year}-05-10", "satisfied", None), ("settled", f"{year}-05-20", "unsatisfied", "不满意"),
+            ("settled", f"{year}-04-30", "satisfied", None), ("in_service", None, None, None)]
+    with session_scope(engine) as s:
+        for status, day, rating, why in rows:
+            s.add(Case(id=f"VC-S-{uuid.uuid4().hex[:10]}", type="voucher", status=status, data={"category": "credit"},
+                       result={"voucher": {"provider_name": name, "status": status, "settled_on": day,
+                                           "settled_fen": 100_000, "satisfaction": rating,
+                                           "adjustment_reason": why}},
+                       created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+    with session_scope(engine) as s:
+        got = provider_service(s, year=year, month=5)[name]
+    assert got == [1, 2, 200_000, 1, 0, 1, 1]  # running, settled, amount, satisfied/basic/unsatisfied, lowered
