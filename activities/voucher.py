@@ -59,7 +59,9 @@ class VoucherActivities:
             return VoucherStarted(policy=policy.code, policy_title=policy.title,
                                   bidding_working_days=policy.bidding_working_days,
                                   expiry_reminder_days=list(policy.expiry_reminder_days),
-                                  supervision_fee_bp=fee)
+                                  supervision_fee_bp=fee, department_reviews=policy.department_reviews,
+                                  contract_before_application=policy.contract_before_application,
+                                  deposit=policy.deposit)
 
     @activity.defn(name="voucher_confirm_category")
     def confirm_category(self, inp: ConfirmCategoryInput) -> None:
@@ -143,7 +145,7 @@ class VoucherActivities:
             number = next_number(s, issuer_code="服务券", year=day.year)
             valid_until = voucher_valid_until(policy=voucher_policy.effective(s, case.policy_version)[0], issued_on=day)
             voucher_no = f"NXFWQ{day.year}{number:05d}"
-            v.update(voucher_no=voucher_no, contract_no=f"{voucher_no}-HT", issued_on=day.isoformat(),
+            v.update(voucher_no=voucher_no, contract_no=v.get("contract_no") or f"{voucher_no}-HT", issued_on=day.isoformat(),
                      valid_until=valid_until.isoformat(), status="issued")
             case.result = {**case.result, "voucher": v}
             closes = datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=SHANGHAI)

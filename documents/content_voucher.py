@@ -128,7 +128,7 @@ def three_party_contract(
     service_item: str,
     service_content: str,
     contract_amount_fen: int,
-    voucher_amount_fen: int,
+    voucher_amount_fen: int | None,
     policy: str,
     policy_title: str,
     signed_on: date,
@@ -138,10 +138,12 @@ def three_party_contract(
     """The enterprise-operator-provider contract; policy "2016" adds the deposit clause (003 art. 9-11; 000 五, 七)."""
     if policy not in ("2016", "2017"):
         raise ValueError(f"unknown voucher policy {policy!r}")
-    if not 0 < voucher_amount_fen <= contract_amount_fen:
+    # 003 art. 9(一): under 2016 the contract is signed before the application, so the voucher is not yet known
+    if voucher_amount_fen is not None and not 0 < voucher_amount_fen <= contract_amount_fen:
         raise ValueError("the voucher amount must be positive and not exceed the contract amount")
     operator = ISSUERS["operator"][0]
-    own_share = fen_to_yuan_str(contract_amount_fen - voucher_amount_fen)
+    own_share = (fen_to_yuan_str(contract_amount_fen - voucher_amount_fen) if voucher_amount_fen is not None
+                 else "（合同金额扣除服务券面值后的部分）")
     voucher = f"服务券（编号{voucher_no}）" if voucher_no else "服务券"
     if policy == "2016":
         payment = f"甲方应于本合同签订之日将其余服务费{own_share}以保证金方式暂付给丙方，由丙方在结算时一并支付给乙方。"
@@ -160,7 +162,9 @@ def three_party_contract(
         Heading(level=1, text="二、合同金额与支付"),
         Paragraph(
             text=f"合同总金额{fen_to_yuan_str(contract_amount_fen)}，其中甲方以{voucher}抵扣"
-            f"{fen_to_yuan_str(voucher_amount_fen)}，由丙方与乙方结算。{payment}"
+            + (fen_to_yuan_str(voucher_amount_fen) if voucher_amount_fen is not None
+               else "的金额以丙方审核后记名发放的服务券面值为准（甲方于本合同签订后在线申请服务券）")
+            + f"，由丙方与乙方结算。{payment}"
         ),
         Heading(level=1, text="三、验收、评价与结算"),
         Paragraph(

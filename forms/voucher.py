@@ -41,6 +41,14 @@ class DemandReviewForm(BaseModel):
         return v
 
 
+class DepositForm(BaseModel):
+    """voucher.deposit (2016, 003 art. 9(二)): the operator records the rest of the fee the enterprise paid to it as a
+    deposit (保证金), which it passes to the provider at settlement."""
+
+    deposit_fen: int = Field(ge=0, le=100_000_000_00, title="企业交付的保证金（分）")
+    receipt: str | None = Field(default=None, max_length=64, title="保证金收款凭证")
+
+
 class ChooseBidForm(BaseModel):
     """The enterprise picks one of the bids (voucher.choose_bid)."""
 

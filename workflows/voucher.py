@@ -14,6 +14,9 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-waitlist-lapses": a waitlisted application lapses at the end of its fund year (before: it waited on).
 - "voucher-stop-reliably": a void (or withdrawal) stops the process cooperatively at its next step or wait
   (before: an asyncio cancel, lost when it came with an activity's result, and the case hung in its next step).
+- "voucher-policy-order": each version runs its own order, read from the version the case started under (003 art.
+  9-10 for 2016: the three-party contract before the application, the operator alone reviews, issues and settles,
+  the rest of the fee paid to the operator as a deposit; 000 五-七 for 2017). Before: the 2019 order for both.
 - "voucher-void-informs-department": a fraud void (the operator's power, 003 art. 11(1)) informs the department.
 - "voucher-category-confirmed": the operator confirms or corrects the demand's category at its review; the ratio
   follows the confirmed category (000 二).
@@ -100,6 +103,7 @@ class VoucherWorkflow(CaseWorkflow):
         self._withdraw: WithdrawRequest | None = None
         self._delivered = False
         self._fund_changed = False
+        self._own_order = False  # patch "voucher-policy-order" (set when the case starts)
 
     # --- messages ---------------------------------------------------------------------------------
 
@@ -176,6 +180,7 @@ class VoucherWorkflow(CaseWorkflow):
             await self._ensure_statistics()  # before: every case started it; now the worker does, once
         self.policy = await run_activity(VOUCHER_START, VoucherStartInput(case_id=case.case_id, at=workflow.now()),
                                          VoucherStarted)
+        self._own_order = workflow.patched("voucher-policy-order")
         await self.set_status("in_review", "服务需求已提交，等待运营单位审核")
         enterprise = {"role": "enterprise", "org_id": case.applicant_org_id}
         correction = StepSpec(step="correction", type="voucher.correction", title="修改服务需求", decisions=SUBMIT,
@@ -199,9 +204,13 @@ class VoucherWorkflow(CaseWorkflow):
         self.provider_org_id = chosen.provider_org_id
         await self._project(status="applying", provider_name=chosen.provider_name, bid_amount_fen=chosen.amount_fen,
                             provider_org_id=chosen.provider_org_id)
+        if self._order("contract_before_application"):
+            await self._contract_first(chosen)
         await self._apply()
         await self._reviews()
         await self._issue()
+        if self._order("deposit"):
+            await self._deposit()
         await self._deliver_before_expiry()
         await self._settle()
 
@@ -311,6 +320,38 @@ class VoucherWorkflow(CaseWorkflow):
             await self._close("rejected", "服务券资金已无法满足本申请，申请已关闭")
         await self._project(status="reserved")
 
+    # --- the 2016 order (patch "voucher-policy-order"; 003 art. 9-10) ------------------------------------------------
+
+    def _order(self, what: str) -> bool:
+        """Whether the case's version has this part of the 2016 order (only on runs started with the patch)."""
+        if not self._own_order or self.policy is None:
+            return False
+        if what == "operator_alone":
+            return not self.policy.department_reviews
+        return bool(getattr(self.policy, what))
+
+    async def _contract_first(self, chosen: ChosenBid) -> None:
+        """003 art. 9(一): 与签约服务机构达成服务意向，签订服务合同后…在线申请服务券: the three-party contract is drafted
+        on the chosen bid and signed before the application."""
+        assert self.case is not None
+        await self._project(contract_no=f"{self.case.case_id}-HT", contract_amount_fen=chosen.amount_fen)
+        await self.draft("three_party_contract", issuer="operator")
+        await self.set_status("contracting", f"三方服务合同已起草（合同金额{chosen.amount_fen / 100:.2f}元），"
+                              "签订后请企业在线申请服务券")
+
+    async def _deposit(self) -> None:
+        """003 art. 9(二): 企业将剩余服务费以保证金的方式暂付给运营单位; the operator records it on receipt."""
+        assert self.case is not None
+        own_share = int(self.voucher["contract_amount_fen"]) - int(self.voucher["amount_fen"])
+        await self.set_status("awaiting_deposit", f"请企业将剩余服务费{own_share / 100:.2f}元以保证金方式交付运营单位")
+        await self.notify_applicant("请交付服务费保证金", f"服务券已发放。请将剩余服务费{own_share / 100:.2f}元以保证金方式"
+                                    "暂付给运营单位（2016年办法第九条第（二）项）。", kind="deposit")
+        got = await self.human_step(StepSpec(
+            step="deposit", type="voucher.deposit", title="保证金到账确认", role="operator", decisions=SUBMIT,
+            form="voucher_deposit", summary=f"应交保证金{own_share / 100:.2f}元（合同金额扣除服务券面值）"))
+        await self._project(deposit_fen=int(got.data.get("deposit_fen") or 0), status="issued")
+        await self.set_status("issued", f"保证金已到账，服务券{self.voucher['voucher_no']}可以使用")
+
     def _raise_if_stopping(self) -> None:
         if self._stopping:
             raise asyncio.CancelledError("the case is being stopped")
@@ -338,6 +379,8 @@ class VoucherWorkflow(CaseWorkflow):
                 await self._project(amount_fen=amount)
                 break
             note = f"初审金额无效：{got.reason}"
+        if self._order("operator_alone"):
+            return  # 003 art. 9(二): 运营单位…初审，确定可使用服务券额度…记名发放 (no department review)
         final = await self.human_step(StepSpec(
             step="final_review", type="voucher.final_review", title="服务券复审", role="department", decisions=APPROVE,
             form="review", exclude_actors_of=["first_review"],
@@ -350,7 +393,8 @@ class VoucherWorkflow(CaseWorkflow):
         issued: IssuedVoucher = await run_activity(ISSUE_VOUCHER, IssueInput(case_id=self.case.case_id,
                                                                               at=workflow.now()), IssuedVoucher)
         self.voucher.update(voucher_no=issued.voucher_no, valid_until=issued.valid_until.isoformat(), status="issued")
-        for kind in ("voucher_certificate", "three_party_contract"):
+        contract_drafted = self._order("contract_before_application")
+        for kind in ("voucher_certificate",) if contract_drafted else ("voucher_certificate", "three_party_contract"):
             await self.draft(kind, issuer="operator")
         await self.set_status("issued", f"服务券{issued.voucher_no}已发放，有效期至{issued.valid_until.isoformat()}")
         await self.notify_applicant("服务券已发放", f"服务券{issued.voucher_no}，面值{issued.amount_fen / 100:.2f}元，"
@@ -429,6 +473,8 @@ class VoucherWorkflow(CaseWorkflow):
             reason = review.comment if result.lowered else ("企业自付部分未足额支付，按实际支付比例结算"
                                                            if result.amount_fen < self.voucher["amount_fen"] else "")
             await self._project(settled_fen=result.amount_fen, supervision_fee_fen=fee, adjustment_reason=reason)
+            if self._order("operator_alone"):
+                break  # 003 art. 10: 运营单位按要求审核后与签约服务机构进行结算 (no department approval)
             approval = await self.human_step(StepSpec(
                 step="settlement_approval", type="voucher.settlement_approval", title="结算核准", role="department",
                 decisions=["approve", "return"], form="review", exclude_actors_of=["settlement_review"],

@@ -21,6 +21,10 @@ class VoucherStarted(BaseModel):
     bidding_working_days: int
     expiry_reminder_days: list[int]
     supervision_fee_bp: int
+    # The version's own order (rules.voucher.PolicyVersion); the defaults are the 2017/2019 order older runs had.
+    department_reviews: bool = True
+    contract_before_application: bool = False
+    deposit: bool = False
 
 
 class BiddingInput(BaseModel):

@@ -137,6 +137,14 @@ class TestThreePartyContract:
         assert "收费凭证" in text and "丙方按要求审核后与乙方进行结算" in text
         assert "发票" not in text and "工业和信息化厅" not in text
 
+    def test_2016_contract_is_signed_before_the_voucher_exists_seed_003_art_9(self):
+        """003 art. 9(一): 签订服务合同后…在线申请服务券: no voucher number nor face value yet."""
+        text = text_of(content.three_party_contract(
+            contract_no="VC-1-HT", enterprise_name="甲", provider_name="乙", category="信用服务", service_item="评级",
+            service_content="信用评级", contract_amount_fen=600000, voucher_amount_fen=None, policy="2016",
+            policy_title="宁非公经发〔2016〕73号", signed_on=date(2016, 9, 1), perform_until=date(2017, 2, 28)))
+        assert "以丙方审核后记名发放的服务券面值为准" in text and "保证金" in text
+
     def test_2017_settlement_clause_follows_seed_000_section_7(self):
         """000 七: the invoice, the operator's first review and the department's approval."""
         text = text_of(factories.three_party_contract(policy="2017"))

@@ -26,6 +26,7 @@ from workflows.voucher_types import (
     FundChanged,
     FundResult,
     VoidRequest,
+    VoucherStarted,
     WithdrawRequest,
     WithdrawResult,
 )
@@ -242,3 +243,39 @@ class TestCategoryConfirmedAtTheDemandReview:
         await harness.step("voucher.demand_review", "approve", "operator1", case_id=case_id)
         await harness.fakes.call("set_case_status", case_id, lambda i: i.status == "bidding")
         assert [c.category for c in harness.fakes.inputs("voucher_confirm_category", case_id)] == [None]
+
+
+class TestEachVersionRunsItsOwnOrder:
+    """003 art. 9-10 (the 2016 version): the three-party contract is signed before the application; the operator
+    alone reviews, issues and settles (no department step); the rest of the fee is paid to the operator as a
+    deposit. The 2017 version keeps 000 五-七 (test_the_whole_walk_to_the_settlement). Patch "voucher-policy-order"."""
+
+    async def test_the_2016_order(self, harness: Harness) -> None:
+        harness.fakes.returns("voucher_start", VoucherStarted(
+            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
+            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        f = harness.fakes
+        await f.task("voucher.first_review", case_id)
+        # the contract was drafted on the chosen bid before the application
+        assert f.drafted(case_id) == ["three_party_contract"]
+        names = f.names(case_id)
+        assert names.index("draft_document") < names.index("voucher_reserve_fund")
+        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+        deposit = await f.task("voucher.deposit", case_id)
+        assert deposit.spec.role == "operator" and "5000.00元" in deposit.spec.summary  # contract − voucher
+        await harness.decide(deposit, "submit", "operator2", data={"deposit_fen": 500_000})
+        await harness.step("voucher.delivery", "submit", "prov_a", case_id=case_id, data={"paid_fen": 500_000})
+        await harness.step("voucher.confirm", "submit", "ent_a", case_id=case_id, data={"satisfaction": "satisfied"})
+        await harness.step("voucher.settlement_review", "approve", "operator1", case_id=case_id)
+        assert await harness.result(case_id) == "settled"
+        types = [t.spec.type for t in f.tasks.values() if t.case_id == case_id]
+        assert "voucher.final_review" not in types and "voucher.settlement_approval" not in types
+        assert all(t.spec.role != "department" for t in f.tasks.values() if t.case_id == case_id)
+        assert f.drafted(case_id) == ["three_party_contract", "voucher_certificate", "settlement_statement"]
+        assert f.statuses(case_id) == ["in_review", "bidding", "choosing", "in_review", "contracting", "applying",
+                                       "in_review", "issued", "awaiting_deposit", "issued", "in_service", "settling",
+                                       "settled"]
+        voucher = f.inputs("voucher_project", case_id)[-1].voucher
+        assert (voucher["deposit_fen"], voucher["contract_no"]) == (500_000, f"{case_id}-HT")
