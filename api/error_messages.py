@@ -119,6 +119,7 @@ MESSAGES: dict[str, str] = {
                           "本企业的行业类型为{sector}",
     "priority_proof_missing": "请先上传{material}（优先申领资格须附证明材料，2016年办法第十一条第（三）项）",
     "category_not_in_policy": "本案件适用的政策版本不补贴该服务类别（{category}）",
+    "contract_amount_differs": "申领金额应与已签订的三方服务合同金额（{amount}元）一致（2016年办法第九条第（一）项）",
     "open_voucher_case": "本企业已有该服务类别正在办理的服务券案件（{case_id}），同一服务项目只能有一个",
     # yearly assessments (P5; api/services/assessment.py, rules.assessment.AssessmentError codes)
     "unknown_assessment_kind": "考核对象类别无效：{kind}（应为窗口平台、合作服务机构、运营机构或枢纽平台）",

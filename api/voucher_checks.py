@@ -54,6 +54,17 @@ def check_demand_review(session: Session, *, user: User, task: Task, case: Case,
                       params={"category": category}) from None
 
 
+def check_application(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                      now: datetime) -> None:
+    """Under 2016 the contract was signed before the application (003 art. 9(一)): the application claims its amount."""
+    signed = (case.result or {}).get("voucher", {}).get("contract_amount_fen")
+    if case.type != "voucher" or case.policy_version != "2016" or not signed:
+        return
+    if data.get("contract_amount_fen") != signed:
+        raise Invalid(f"data.contract_amount_fen: the signed contract is {signed} fen (003 art. 9(一))",
+                      code="contract_amount_differs", params={"amount": f"{int(signed) / 100:.2f}"})
+
+
 def check_sector(org: Organization, *, now: datetime) -> None:
     """The 2017 policy subsidises production manufacturing and producer services only (000 一); 2016 has no such rule."""
     policy = policy_in_force(on=now.astimezone(SHANGHAI).date())

@@ -37,7 +37,8 @@ SPEC = ProcessSpec(
         "voucher_settlement_review": SettlementReviewForm,
     },
     create_check="api.voucher_checks:check_case",
-    task_checks={"voucher.demand_review": "api.voucher_checks:check_demand_review"},
+    task_checks={"voucher.demand_review": "api.voucher_checks:check_demand_review",
+                 "voucher.apply": "api.voucher_checks:check_application"},
     many_open=True,  # one open voucher per service item (the check refuses a second for the same category)
     due_days={
         "voucher.demand_review": 3,

@@ -12,8 +12,9 @@ import os
 import pytest
 
 from tests.conftest import Stack
+from tests.helpers import complete, task_of
 from tests.replay.test_replay import HISTORIES, replayer
-from tests.voucher.factories import new_voucher
+from tests.voucher.factories import MATERIALS, new_voucher, upload
 
 pytestmark = pytest.mark.workflow
 
@@ -81,6 +82,10 @@ async def test_voucher_2016_order_history_replays(stack: Stack) -> None:
     await v.do("operator1", "voucher.award_review")
     applying = await v.status("applying")
     assert [d["kind"] for d in applying["documents"]] == ["three_party_contract"]  # before the application
+    task = await task_of(stack.http, v.ent, "voucher.apply", v.case_id)
+    r = await complete(stack.http, v.ent, task, "submit", {"contract_amount_fen": 700_000, "materials": {
+        m: await upload(stack, v.ent) for m in MATERIALS}})
+    assert r.status_code == 422 and r.json()["code"] == "contract_amount_differs", r.text
     await v.apply(600_000)
     await v.do("operator1", "voucher.first_review")
     await v.do("operator2", "voucher.deposit", "submit", {"deposit_fen": 300_000})
