@@ -16,6 +16,7 @@ from db.engine import session_scope
 from db.models import Organization
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
+from rules.fund import priority_reason
 from rules.voucher import POLICIES, compute_voucher_amount, policy_in_force
 from workflows.voucher_types import ApplyInput, FundOpInput, FundResult
 
@@ -51,10 +52,16 @@ class FundActivities:
                                                 contract_amount_fen=inp.contract_amount_fen, used_this_year_fen=used)
                 if amount.exhausted:
                     return FundResult(ok=False, reason="本年度服务券额度已用完（每户每年上限）", limited_by=["yearly_cap"])
+                # 003 art. 11(3): verified 专精特新 / credit A+ go first, under the version that has the rule only;
+                # 000 六(二) (2017) is first come first served. Organization.specialized/credit_rating hold only
+                # what the operator verified (priority_verification).
+                first = policy.priority_first
+                specialized, rating = (org.specialized, org.credit_rating) if first else (False, None)
                 change = fund_repo.reserve(
                     s, year=year, case_id=case.id, enterprise_org_id=org.id or 0, amount_fen=amount.amount_fen,
-                    specialized=org.specialized, credit_rating=org.credit_rating, submitted_at=inp.at,
-                    cap_fen=policy.per_enterprise_year_cap_fen, at=inp.at)
+                    specialized=specialized, credit_rating=rating, submitted_at=inp.at,
+                    cap_fen=policy.per_enterprise_year_cap_fen, at=inp.at,
+                    priority_reason=priority_reason(specialized=specialized, credit_rating=rating))
             except RuleViolation as exc:
                 return FundResult(ok=False, reason=exc.message)
             audit.record(s, action="fund_" + change.state, at=inp.at, case_id=case.id,

@@ -14,15 +14,16 @@ from db import audit, deadlines, users, voucher_policy
 from db.calendar import load_calendar
 from db.documents import next_number
 from db.engine import session_scope
-from db.models import Bid, Case, Deadline, Organization
+from db.models import BadCreditRecord, Bid, Case, Deadline, Organization
 from rules.calendar import SHANGHAI
-from rules.voucher import policy_in_force, voucher_valid_until
+from rules.voucher import CATEGORIES, policy_in_force, voucher_valid_until
 from workflows.voucher_types import (
     BiddingInput,
     BiddingOpened,
     BidsClosed,
     ChooseBidInput,
     ChosenBid,
+    ConfirmCategoryInput,
     IssuedVoucher,
     IssueInput,
     VoidCaseInput,
@@ -58,7 +59,30 @@ class VoucherActivities:
             return VoucherStarted(policy=policy.code, policy_title=policy.title,
                                   bidding_working_days=policy.bidding_working_days,
                                   expiry_reminder_days=list(policy.expiry_reminder_days),
-                                  supervision_fee_bp=fee)
+                                  supervision_fee_bp=fee, department_reviews=policy.department_reviews,
+                                  contract_before_application=policy.contract_before_application,
+                                  deposit=policy.deposit)
+
+    @activity.defn(name="voucher_confirm_category")
+    def confirm_category(self, inp: ConfirmCategoryInput) -> None:
+        """The category the operator confirmed at the demand review becomes the case's (000 二: the ratio follows it);
+        the enterprise's own filing is kept as `declared_category`. Idempotent."""
+        with session_scope(self.engine) as s:
+            case = load_case(s, inp.case_id)
+            filed = str(case.data.get("declared_category") or case.data["category"])
+            confirmed = inp.category or str(case.data["category"])
+            v = dict(case.result.get("voucher", {}))
+            if v.get("category_confirmed") and case.data["category"] == confirmed:
+                return
+            case.data = {**case.data, "category": confirmed, "declared_category": filed}
+            v.update(category_confirmed=True, declared_category=filed, category=confirmed)
+            case.result = {**case.result, "voucher": v}
+            changed = confirmed != filed
+            audit.record(s, action="category_confirmed", at=inp.at, actor=inp.actor, case_id=case.id,
+                         message=(f"运营单位将服务类别由“{CATEGORIES.get(filed, filed)}”核定为"
+                                  f"“{CATEGORIES.get(confirmed, confirmed)}”，补贴比例按核定类别计算") if changed
+                         else f"运营单位确认服务类别“{CATEGORIES.get(confirmed, confirmed)}”",
+                         before={"category": filed}, after={"category": confirmed}, key=f"{case.id}.category")
 
     @activity.defn(name="voucher_open_bidding")
     def open_bidding(self, inp: BiddingInput) -> BiddingOpened:
@@ -121,7 +145,7 @@ class VoucherActivities:
             number = next_number(s, issuer_code="服务券", year=day.year)
             valid_until = voucher_valid_until(policy=voucher_policy.effective(s, case.policy_version)[0], issued_on=day)
             voucher_no = f"NXFWQ{day.year}{number:05d}"
-            v.update(voucher_no=voucher_no, contract_no=f"{voucher_no}-HT", issued_on=day.isoformat(),
+            v.update(voucher_no=voucher_no, contract_no=v.get("contract_no") or f"{voucher_no}-HT", issued_on=day.isoformat(),
                      valid_until=valid_until.isoformat(), status="issued")
             case.result = {**case.result, "voucher": v}
             closes = datetime.combine(valid_until + timedelta(days=1), time(0), tzinfo=SHANGHAI)
@@ -158,5 +182,20 @@ class VoucherActivities:
             if inp.provider_org_id:
                 users.unsign_provider(s, inp.provider_org_id, reason=inp.reason, at=inp.at, actor=inp.actor,
                                       key=f"{case.id}.void.provider", case_id=case.id)
+                provider = s.get(Organization, inp.provider_org_id)
+                if provider is not None and not provider.blacklisted:  # 003 art. 11(1): 作为不良信用记入服务档案
+                    provider.blacklisted, provider.blacklist_reason = True, f"服务券{case.id}作废：{inp.reason}"
+            # The service file (服务档案): the provider, the enterprise and the responsible person, each apart.
+            if not s.exec(select(BadCreditRecord).where(BadCreditRecord.case_id == case.id)).first():
+                subjects: list[tuple[str, int | None, str | None]] = []
+                if ent is not None:
+                    subjects.append(("enterprise", ent.id, None))
+                if inp.provider_org_id:
+                    subjects.append(("provider", inp.provider_org_id, None))
+                if inp.responsible_person.strip():
+                    subjects.append(("person", ent.id if ent is not None else None, inp.responsible_person.strip()))
+                for subject, org_id, person in subjects:
+                    s.add(BadCreditRecord(subject=subject, org_id=org_id, person_name=person, reason=inp.reason,
+                                          case_id=case.id, recorded_by=inp.actor, recorded_at=inp.at))
             audit.record(s, action="voucher_void", at=inp.at, actor=inp.actor, case_id=case.id,
                          message=f"服务券作废：{inp.reason}", after={"reason": inp.reason}, key=f"{case.id}.void")

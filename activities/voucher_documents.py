@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from db import voucher_policy
 from db.models import Case
 from documents import content
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
-from rules.voucher import CATEGORIES, POLICIES
+from rules.voucher import CATEGORIES, POLICIES, voucher_valid_until
 from workflows.types import DraftDocumentInput
 
 
@@ -19,7 +20,7 @@ def _common(case: Case) -> dict[str, Any]:
     v = case.result.get("voucher", {})
     return {"enterprise_name": case.applicant, "provider_name": v.get("provider_name", ""),
             "service_item": case.data.get("title", ""), "contract_amount_fen": int(v["contract_amount_fen"]),
-            "voucher_amount_fen": int(v["amount_fen"])}
+            "voucher_amount_fen": int(v["amount_fen"]) if v.get("amount_fen") is not None else None}
 
 
 def voucher_certificate(_s: Session, case: Case, _inp: DraftDocumentInput) -> Any:
@@ -30,13 +31,21 @@ def voucher_certificate(_s: Session, case: Case, _inp: DraftDocumentInput) -> An
         policy_title=POLICIES[case.policy_version].title, **_common(case))
 
 
-def three_party_contract(_s: Session, case: Case, _inp: DraftDocumentInput) -> Any:
+def three_party_contract(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
+    """After the voucher (2017: 000 五.6), or before the application under 2016 (003 art. 9(一)): then it has no
+    voucher yet, is dated the day it is drafted and runs for the version's validity."""
     v = case.result["voucher"]
+    if v.get("voucher_no"):
+        signed_on, perform_until = date.fromisoformat(v["issued_on"]), date.fromisoformat(v["valid_until"])
+    else:
+        signed_on = inp.at.astimezone(SHANGHAI).date()
+        perform_until = voucher_valid_until(policy=voucher_policy.effective(s, case.policy_version)[0],
+                                            issued_on=signed_on)
     return content.three_party_contract(
         contract_no=v["contract_no"], category=CATEGORIES.get(case.data["category"], case.data["category"]),
         service_content=case.data.get("description") or case.data.get("title", ""), policy=case.policy_version,
-        policy_title=POLICIES[case.policy_version].title, signed_on=date.fromisoformat(v["issued_on"]),
-        perform_until=date.fromisoformat(v["valid_until"]), voucher_no=v["voucher_no"], **_common(case))
+        policy_title=POLICIES[case.policy_version].title, signed_on=signed_on,
+        perform_until=perform_until, voucher_no=v.get("voucher_no"), **_common(case))
 
 
 def settlement_statement(_s: Session, case: Case, inp: DraftDocumentInput) -> Any:
@@ -46,7 +55,8 @@ def settlement_statement(_s: Session, case: Case, inp: DraftDocumentInput) -> An
         settled_fen=int(v["settled_fen"]),
         satisfaction=content.SATISFACTION_LABELS.get(v.get("satisfaction", ""), v.get("satisfaction", "")),
         settled_on=inp.at.astimezone(SHANGHAI).date(), adjustment_reason=v.get("adjustment_reason") or None,
-        supervision_fee_fen=v.get("supervision_fee_fen"), **_common(case))
+        supervision_fee_fen=v.get("supervision_fee_fen"),
+        department_approved=POLICIES[case.policy_version].department_reviews, **_common(case))
 
 
 def voucher_void_decision(_s: Session, case: Case, inp: DraftDocumentInput) -> Any:
@@ -78,6 +88,7 @@ def worker_parts(ctx: WorkerContext) -> WorkerParts:
     stats = StatisticsActivities(engine=ctx.engine, store=ctx.documents_dir)
     return WorkerParts(
         activities=[voucher.start, voucher.open_bidding, voucher.close_bidding, voucher.choose_bid, voucher.issue,
-                    voucher.project, voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft],
+                    voucher.project, voucher.void_case, fund.reserve, fund.op, stats.next_report_at, stats.draft,
+                    voucher.confirm_category],
         builders=dict(VOUCHER_BUILDERS),
     )

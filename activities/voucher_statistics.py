@@ -50,6 +50,7 @@ def statistics_params(s: Session, *, year: int, month: int) -> dict:
                     row = table[cat if table is by_cat else city]
                     row[idx] += 1
                     row[idx + 1] += int(amount or 0)
+    providers = provider_service(s, year=year, month=month)
     total = fund_repo.summary(s, year=year)["total_fen"]
     rows = list(s.exec(select(FundReservation).where(FundReservation.year == year)))
     burn_down = []
@@ -59,7 +60,35 @@ def statistics_params(s: Session, *, year: int, month: int) -> dict:
         used = sum(r.settled_fen if r.state == "settled" else r.amount_fen for r in rows
                    if r.state in ("reserved", "settled") and r.submitted_at < end)
         burn_down.append((f"{m}月", total - used))
-    return {"by_category": by_cat, "by_city": by_city, "fund_total_fen": total, "burn_down": burn_down}
+    return {"by_category": by_cat, "by_city": by_city, "fund_total_fen": total, "burn_down": burn_down,
+            "providers": providers}
+
+
+def provider_service(s: Session, *, year: int, month: int) -> dict[str, list[int]]:
+    """Per provider: its services still running when the report is drafted, and for the month its vouchers settled,
+    their amount, the enterprises' ratings (satisfied, basic, unsatisfied) and the settlements lowered (003 art.
+    11(1), 11(4))."""
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0, 0])
+    for case in s.exec(select(Case).where(Case.type == "voucher")):
+        v = case.result.get("voucher", {})
+        name = v.get("provider_name")
+        if not name:
+            continue
+        settled = _in_month(v.get("settled_on"), year, month)
+        running = v.get("status") == "in_service" and case.closed_at is None
+        if not (settled or running):
+            continue
+        row = rows[name]
+        row[0] += int(running)
+        if settled:
+            row[1] += 1
+            row[2] += int(v.get("settled_fen") or 0)
+            rating = {"satisfied": 3, "basic": 4, "unsatisfied": 5}.get(str(v.get("satisfaction")))
+            if rating is not None:
+                row[rating] += 1
+            if v.get("adjustment_reason"):
+                row[6] += 1
+    return dict(rows)
 
 
 @dataclass
@@ -93,5 +122,9 @@ def _builder_args(inp: StatisticsDraftInput, p: dict) -> dict:
         return [content.VoucherStatRow(label=k, issued_count=v[0], issued_fen=v[1], settled_count=v[2],
                                        settled_fen=v[3]) for k, v in sorted(table.items())]
 
+    providers = [content.ProviderServiceRow(provider_name=k, delivered_count=v[0], settled_count=v[1], settled_fen=v[2],
+                                            satisfied=v[3], basic=v[4], unsatisfied=v[5], lowered_count=v[6])
+                 for k, v in sorted(p.get("providers", {}).items())]
     return {"period_year": inp.year, "period_month": inp.month, "by_category": rows(p["by_category"]),
-            "by_city": rows(p["by_city"]), "fund_total_fen": p["fund_total_fen"], "burn_down": p["burn_down"]}
+            "by_city": rows(p["by_city"]), "fund_total_fen": p["fund_total_fen"], "burn_down": p["burn_down"],
+            "providers": providers}

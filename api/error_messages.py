@@ -24,6 +24,9 @@ MESSAGES: dict[str, str] = {
     "wrong_credentials": "用户名或密码错误",
     "registration_pending": "账户正在等待运营单位审核，审核通过后方可登录",
     "registration_rejected": "注册未通过：{reason}",
+    "not_registered_in_ningxia": "统一社会信用代码的登记机关代码为{region}，不在宁夏（64开头）；"
+                                 "服务券补贴对象须在自治区内注册登记（2016年办法第五条）",
+    "not_independent_legal_person": "服务券补贴对象须具有独立法人资格（2016年办法第五条）",
     "account_inactive": "该账户未启用，请重新登录",
     "account_disabled": "该账户当前不可登录（{account_status}）",
     "login_required": "请先登录",
@@ -118,6 +121,11 @@ MESSAGES: dict[str, str] = {
     "report_not_found": "没有找到该统计报表",
     "unknown_policy": "没有服务券政策版本 {policy}",
     "not_small_enterprise": "只有小微企业可以申请服务券",
+    "not_subsidy_object": "{policy}的补贴对象为生产性制造业和生产性服务业的小微企业（2017年办法 一、补贴对象），"
+                          "本企业的行业类型为{sector}",
+    "priority_proof_missing": "请先上传{material}（优先申领资格须附证明材料，2016年办法第十一条第（三）项）",
+    "category_not_in_policy": "本案件适用的政策版本不补贴该服务类别（{category}）",
+    "contract_amount_differs": "申领金额应与已签订的三方服务合同金额（{amount}元）一致（2016年办法第九条第（一）项）",
     "open_voucher_case": "本企业已有该服务类别正在办理的服务券案件（{case_id}），同一服务项目只能有一个",
     # yearly assessments (P5; api/services/assessment.py, rules.assessment.AssessmentError codes)
     "unknown_assessment_kind": "考核对象类别无效：{kind}（应为窗口平台、合作服务机构、运营机构或枢纽平台）",

@@ -18,11 +18,12 @@ from api.services import auth as service
 from forms.registration import RegistrationForm
 from rules.cities import CITIES
 from rules.size_class import INDUSTRIES, SIZES
-from rules.voucher import CATEGORIES
+from rules.voucher import CATEGORIES, SECTORS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-REG_FIELDS = ("kind", "username", "name", "uscc", "city", "size", "employees", "revenue", "industry", "email", "phone")
+REG_FIELDS = ("kind", "username", "name", "uscc", "city", "size", "employees", "revenue", "industry", "email", "phone",
+              "sector", "declared_credit_rating")
 
 
 @router.get("/")
@@ -69,12 +70,12 @@ async def logout(page: PageDep) -> Response:
 def _register_page(page: Any, *, values: dict[str, Any], errors: dict[str, str], status: int = 200,
                    error: str = "") -> Response:
     return page.render("register.html", status=status, values=values, errors=errors, error=error, kinds=KINDS,
-                       cities=CITIES, sizes=SIZES, industries=INDUSTRIES, categories=CATEGORIES)
+                       cities=CITIES, sizes=SIZES, industries=INDUSTRIES, categories=CATEGORIES, sectors=SECTORS)
 
 
 @router.get("/register")
 async def register_form(page: PageDep) -> Response:
-    return _register_page(page, values={"kind": "enterprise", "categories": []}, errors={})
+    return _register_page(page, values={"kind": "enterprise", "categories": [], "legal_person": True}, errors={})
 
 
 def _field_of(loc: tuple[Any, ...], kind: str) -> str:
@@ -93,6 +94,8 @@ async def register(page: PageDep) -> Response:
     form = page.posted
     values: dict[str, Any] = {k: text(form, k, 200) for k in REG_FIELDS}
     values["categories"] = [c for c in form.getlist("categories") if isinstance(c, str)]
+    values["legal_person"] = form.get("independent_legal_person") == "1"
+    values["declared_specialized"] = form.get("declared_specialized") == "1"
     password, password2 = form.get("password"), form.get("password2")
     password = password if isinstance(password, str) else ""
     errors: dict[str, str] = {}
@@ -111,7 +114,10 @@ async def register(page: PageDep) -> Response:
         "org": {"name": values["name"], "uscc": values["uscc"], "city": values["city"], "size": values["size"],
                 "employees": values["employees"] or None, "revenue_fen": revenue_fen if revenue_fen is not None else 0,
                 "industry": values["industry"], "categories": values["categories"] if kind == "provider" else [],
-                "email": values["email"] or None, "phone": values["phone"] or None},
+                "email": values["email"] or None, "phone": values["phone"] or None,
+                **({"independent_legal_person": values["legal_person"], "sector": values["sector"] or None,
+                    "declared_specialized": values["declared_specialized"],
+                    "declared_credit_rating": values["declared_credit_rating"] or None} if kind == "enterprise" else {})},
     }
     model: RegistrationForm | None = None
     try:
@@ -130,7 +136,7 @@ async def register(page: PageDep) -> Response:
         message = say(exc)
         if exc.code == "username_taken":
             errors["username"] = message
-        elif exc.code == "uscc_taken":
+        elif exc.code in ("uscc_taken", "not_registered_in_ningxia"):
             errors["uscc"] = message
         general = "请更正标红的项目后重新提交" if errors else message
         return _register_page(page, values=values, errors=errors, status=exc.status, error=general)

@@ -7,7 +7,7 @@
   /voucher/fund                  operator/department/admin: the year's fund; admin sets the total; statistics;
                                  the policy versions' settings (admin saves them at POST /voucher/policies/{code})
   /cases/{case_id}/withdraw      enterprise: withdraw its voucher case (the form is on the case page)
-  /cases/{case_id}/void          department: void a voucher for fraud (the form is on the case page)
+  /cases/{case_id}/void          operator (003 art. 11(1); the department too): void a voucher for fraud (case page)
 Role, scope and validation are the service's: the pages call its functions and word its errors in Chinese.
 """
 
@@ -30,6 +30,7 @@ from api.pages_forms import parse_yuan
 from api.pages_i18n import CASE_STATUS, yuan
 from api.services import cases as case_service
 from api.services import voucher as service
+from api.services.priority import standing
 from api.views import case_json
 from db.models import Case
 from forms.voucher import VoucherDemandForm
@@ -73,7 +74,8 @@ async def _render_enterprise(page: Page, *, values: dict[str, str] | None = None
                      "provider_name": voucher.get("provider_name")})
     form = {"idem": secrets.token_urlsafe(16), **(values or {})}
     return page.render("voucher_enterprise.html", status=status, cases=rows, total=result["total"],
-                       categories=CATEGORIES, values=form, errors=errors or {}, error=error)
+                       categories=CATEGORIES, values=form, errors=errors or {}, error=error,
+                       priority=standing(page.session, page.me))
 
 
 @router.get("/voucher")
@@ -192,7 +194,7 @@ async def fund_page(page: LoginPageDep, year: str = "") -> Response:
 
 @router.post("/voucher/fund/{year}")
 async def set_fund(year: int, page: LoginPageDep) -> Response:
-    require(page.me, "admin")
+    service.require_department(page.me)
     back = f"/voucher/fund?year={year}"
     if not 2000 <= year <= 2100:
         flash(page.request, "未保存：年度应在 2000 至 2100 之间", "error")
@@ -213,7 +215,7 @@ async def set_fund(year: int, page: LoginPageDep) -> Response:
 
 @router.post("/voucher/policies/{code}")
 async def set_policy(code: str, page: LoginPageDep) -> Response:
-    require(page.me, "admin")
+    service.require_department(page.me)
     year = text(page.posted, "year", 4)
     back = f"/voucher/fund?year={year}" if year.isdigit() else "/voucher/fund"
     try:
@@ -259,9 +261,11 @@ async def withdraw(case_id: str, page: LoginPageDep) -> Response:
 
 @router.post("/cases/{case_id}/void")
 async def void(case_id: str, page: LoginPageDep) -> Response:
-    require(page.me, "department")
+    require(page.me, "operator", "department")
+    person = text(page.posted, "responsible_person", 100)
     return await _with_reason(
         page, back=safe_next(f"/cases/{case_id}", "/cases"), verb="作废",
         act=lambda reason: service.void(page.session, page.engine.client, page.me, case_id,
-                                        service.VoidIn(reason=reason), now=page.now),
-        done="已作废该服务券：资金退回，服务机构取消签约资格，企业记入不良信用档案，作废决定已起草")
+                                        service.VoidIn(reason=reason, responsible_person=person), now=page.now),
+        done="已作废该服务券：资金退回，服务机构取消签约资格并记入不良信用档案，企业及责任人记入不良信用档案，"
+             "已告知主管部门，作废决定已起草")

@@ -94,7 +94,7 @@ async def budget(year: int, session: SessionDep, user: UserDep) -> dict[str, Any
 @router.put("/admin/budget/{year}")
 async def set_budget(year: int, body: BudgetIn, request: Request, session: SessionDep, user: UserDep,
                      now: NowDep) -> dict[str, Any]:
-    """Set the year's voucher fund (admin); a raise promotes the waitlist at once."""
+    """Set the year's voucher fund (the department, 003 art. 3); a raise promotes the waitlist at once."""
     return await service.set_budget(session, request.app.state.temporal, user, year, body, now=now)
 
 
@@ -107,7 +107,7 @@ async def list_policies(session: SessionDep, user: UserDep) -> dict[str, Any]:
 @router.put("/admin/voucher-policies/{code}")
 async def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, user: UserDep,
                      now: NowDep) -> dict[str, Any]:
-    """Set bidding days, validity, expiry reminders and the default supervision fee of a version (admin).
+    """Set bidding days, validity, expiry reminders and the default supervision fee of a version (department, 003 art. 3).
 
     Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue."""
     return service.put_policy(session, user, code, body, now=now)

@@ -10,7 +10,18 @@ from sqlmodel import Session
 from api.errors import Conflict, Forbidden, Invalid
 from db import bids
 from db.models import Case, Organization, Task, User
-from rules.voucher import VoucherRuleError, check_contract_matches_award, check_paid
+from rules.calendar import SHANGHAI
+from rules.voucher import (
+    POLICIES,
+    SECTORS,
+    VoucherRuleError,
+    category_ratio_bp,
+    check_contract_matches_award,
+    check_paid,
+    check_subsidy_object,
+    effective_sector,
+    policy_in_force,
+)
 
 
 def check_voucher_case(session: Session, org: Organization, data: dict[str, Any], *, case_id: str | None = None) -> None:
@@ -29,6 +40,7 @@ def check_voucher_case(session: Session, org: Organization, data: dict[str, Any]
 def check_case(session: Session, *, user: User, org: Organization, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The voucher process's create-time check (its spec's `create_check`): no figures for the result."""
     check_voucher_case(session, org, data)
+    check_sector(org, now=now)
     return {}
 
 
@@ -72,3 +84,46 @@ def check_paid_figure(session: Session, *, user: User, task: Task, case: Case, d
     except VoucherRuleError as exc:
         raise Invalid(f"data.paid_fen: {exc.message}", code="paid_above_contract",
                       params={"contract_fen": int(contract)}) from None
+
+
+def check_demand_review(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                        now: datetime) -> None:
+    """A corrected category must be one the case's policy version subsidises (003 art. 7; 000 三)."""
+    category = data.get("category")
+    if not category or case.type != "voucher" or not case.policy_version:
+        return
+    try:
+        category_ratio_bp(policy=POLICIES[case.policy_version], category=category)
+    except VoucherRuleError as exc:
+        raise Invalid(f"data.category: {exc.message}", code="category_not_in_policy",
+                      params={"category": category}) from None
+
+
+def check_application(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                      now: datetime) -> None:
+    """Under 2016 the contract was signed before the application (003 art. 9(一)): the application claims its amount."""
+    signed = (case.result or {}).get("voucher", {}).get("contract_amount_fen")
+    if case.type != "voucher" or case.policy_version != "2016" or not signed:
+        return
+    if data.get("contract_amount_fen") != signed:
+        raise Invalid(f"data.contract_amount_fen: the signed contract is {signed} fen (003 art. 9(一))",
+                      code="contract_amount_differs", params={"amount": f"{int(signed) / 100:.2f}"})
+
+
+def check_sector(org: Organization, *, now: datetime) -> None:
+    """The 2017 policy subsidises production manufacturing and producer services only (000 一); 2016 has no such rule."""
+    policy = policy_in_force(on=now.astimezone(SHANGHAI).date())
+    sector = effective_sector(declared=org.sector, industry=org.industry)
+    try:
+        check_subsidy_object(policy=policy, sector=sector)
+    except VoucherRuleError as exc:
+        raise Forbidden(exc.message, code="not_subsidy_object",
+                        params={"policy": policy.title, "sector": SECTORS.get(sector or "", "未申报")}) from None
+
+
+def check_voucher_apply(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
+                        now: datetime) -> None:
+    """voucher.apply: under 2016 the amount of the contract signed before the application (003 art. 9(一)); under
+    every version the amount of the awarded bid (000 五.3, 五.5)."""
+    check_application(session, user=user, task=task, case=case, data=data, now=now)
+    check_apply(session, user=user, task=task, case=case, data=data, now=now)

@@ -132,7 +132,7 @@ async def setup(st: SimStack, n: int) -> dict[str, Any]:
     """N cases up to their open voucher.apply task; returns the case ids per enterprise, materials and timings."""
     times: dict[str, float] = {}
     t = time.perf_counter()
-    staff_tokens(st, ["admin", "operator1", "operator2"])
+    staff_tokens(st, ["admin", "operator1", "operator2", "department1"])
     at = await st.now()
     ents = st.add_orgs("enterprise", n, f"ent{uuid.uuid4().hex[:4]}", at)
     (prov, prov_org), = st.add_orgs("provider", 1, f"prov{uuid.uuid4().hex[:4]}", at, categories=["credit"],
@@ -242,7 +242,7 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
         now = await st.now()
         year = (now + timedelta(hours=8)).year  # the fund year is the Shanghai calendar year
         k = n // 2
-        r = await st.api.call("PUT", f"/api/admin/budget/{year}", "admin", json={"total_fen": k * AMOUNT_FEN})
+        r = await st.api.call("PUT", f"/api/admin/budget/{year}", "department1", json={"total_fen": k * AMOUNT_FEN})
         if r.status_code != 200:
             raise BenchError(f"budget: {r.status_code} {r.text[:300]}")
         case_of, tasks, mats = s["case_of"], s["apply_tasks"], s["materials"]

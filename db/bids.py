@@ -49,8 +49,8 @@ def provider_ratings(session: Session, org_id: int) -> dict[str, int]:
 
 
 def open_voucher_for_item(session: Session, *, org_id: int, category: str, excluding: str | None = None) -> Case | None:
-    """One voucher per service item (003 art. 6): an open voucher case of the same enterprise and category (other
-    than `excluding`, a case being corrected)."""
+    """One voucher per service item (000 二: 单个服务项目仅限使用一次服务补贴券; 003 art. 6 only caps the amount per
+    item): an open voucher case of the same enterprise and category (other than `excluding`, a case being corrected)."""
     rows = session.exec(select(Case).where(Case.type == "voucher", Case.applicant_org_id == org_id,
                                            col(Case.closed_at).is_(None))).all()
     return next((c for c in rows if c.data.get("category") == category and c.id != excluding), None)

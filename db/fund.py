@@ -89,7 +89,8 @@ def enterprise_used_fen(s: Session, *, year: int, enterprise_org_id: int, exclud
 
 
 def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amount_fen: int, specialized: bool,
-            credit_rating: str | None, submitted_at: datetime, cap_fen: int, at: datetime) -> FundChange:
+            credit_rating: str | None, submitted_at: datetime, cap_fen: int, at: datetime,
+            priority_reason: str | None = None) -> FundChange:
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
     fund = lock_year(s, year=year, at=at)
     rows = _rows(s, year)
@@ -105,7 +106,8 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
     state = ledger.state(case_id=case_id)
     assert state is not None
     s.add(FundReservation(case_id=case_id, year=year, enterprise_org_id=enterprise_org_id, amount_fen=amount_fen,
-                          state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at))
+                          state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at,
+                          priority_reason=priority_reason if key[0] == 0 else None))
     _write_back(s, ledger, rows, at)
     return FundChange(state=state)
 
@@ -188,5 +190,23 @@ def summary(s: Session, *, year: int) -> dict[str, Any]:
     return {"year": year, "total_fen": total, "reserved_fen": reserved, "settled_fen": settled,
             "remaining_fen": total - reserved - settled,
             "waitlist": [{"case_id": r.case_id, "amount_fen": r.amount_fen, "position": i + 1,
-                          "priority": r.priority_group == 0, "submitted_at": r.submitted_at.isoformat()}
-                         for i, r in enumerate(waiting)]}
+                          "priority": r.priority_group == 0, "priority_reason": r.priority_reason,
+                          "submitted_at": r.submitted_at.isoformat()}
+                         for i, r in enumerate(waiting)],
+            "order_rule": _order_rule(year)}
+
+
+def _order_rule(year: int) -> str:
+    """How the year's applications are served, by the policy in force at its end (003 art. 11(3); 000 六(二))."""
+    from datetime import date
+
+    from rules.voucher import policy_in_force
+
+    try:
+        policy = policy_in_force(on=date(year, 12, 31))
+    except ValueError:
+        return "按申报先后顺序领取"
+    if policy.priority_first:
+        return (f"{policy.title}：自治区“专精特新”中小企业和信用评级A级以上的小微企业（经运营单位核验）优先申领，"
+                "其余按申报先后顺序领取（第十一条第（三）项）")
+    return f"{policy.title}：按申报先后顺序领取，至当期服务补贴券发完为止（六、使用规定）"

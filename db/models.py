@@ -41,6 +41,12 @@ class Organization(SQLModel, table=True):
     specialized: bool = False
     credit_rating: str | None = None
     created_at: datetime = _ts()
+    # Declared at registration (003 art. 5; 000 一); None for organisations registered before the field existed.
+    independent_legal_person: bool | None = None
+    sector: str | None = None
+    # 003 art. 11(3): what the operator verified (specialized / credit_rating above hold only verified values).
+    priority_verified_by: str | None = None
+    priority_verified_at: datetime | None = _ts(nullable=True)
 
 
 class User(SQLModel, table=True):
@@ -298,6 +304,9 @@ class FundReservation(SQLModel, table=True):
     submitted_at: datetime = _ts()
     seq: int = 0
     updated_at: datetime = _ts()
+    priority_reason: str | None = None  # why the application goes first (003 art. 11(3)), shown on the fund page
+
+
 class CertificationCall(SQLModel, table=True):
     """A year's call for demonstration-platform applications with its deadline (seed 002 art. 14)."""
 
@@ -411,3 +420,16 @@ class PlatformExport(SQLModel, table=True):
     path_xlsx: str = ""
     sent_by: str = ""
     sent_at: datetime = _ts()
+
+
+class BadCreditRecord(SQLModel, table=True):
+    """A bad-credit entry in the service file (003 art. 11(1)): an organisation, or its responsible person, apart."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str  # "enterprise" | "provider" | "person"
+    org_id: int | None = Field(default=None, index=True)
+    person_name: str | None = None
+    reason: str
+    case_id: str | None = Field(default=None, index=True)
+    recorded_by: str = ""
+    recorded_at: datetime = _ts()

@@ -28,6 +28,7 @@ from documents.content_platform import (
     revocation_decision,
 )
 from documents.content_voucher import (
+    ProviderServiceRow,
     VoucherStatRow,
     monthly_voucher_statistics,
     provider_filing_notice,
@@ -45,6 +46,7 @@ __all__ = [
     "RATING_LABELS",
     "SATISFACTION_LABELS",
     "SUBJECT_LABELS",
+    "ProviderServiceRow",
     "VoucherStatRow",
     "assessment_result_notice",
     "certificate",

@@ -128,7 +128,7 @@ def three_party_contract(
     service_item: str,
     service_content: str,
     contract_amount_fen: int,
-    voucher_amount_fen: int,
+    voucher_amount_fen: int | None,
     policy: str,
     policy_title: str,
     signed_on: date,
@@ -138,10 +138,12 @@ def three_party_contract(
     """The enterprise-operator-provider contract; policy "2016" adds the deposit clause (003 art. 9-11; 000 五, 七)."""
     if policy not in ("2016", "2017"):
         raise ValueError(f"unknown voucher policy {policy!r}")
-    if not 0 < voucher_amount_fen <= contract_amount_fen:
+    # 003 art. 9(一): under 2016 the contract is signed before the application, so the voucher is not yet known
+    if voucher_amount_fen is not None and not 0 < voucher_amount_fen <= contract_amount_fen:
         raise ValueError("the voucher amount must be positive and not exceed the contract amount")
     operator = ISSUERS["operator"][0]
-    own_share = fen_to_yuan_str(contract_amount_fen - voucher_amount_fen)
+    own_share = (fen_to_yuan_str(contract_amount_fen - voucher_amount_fen) if voucher_amount_fen is not None
+                 else "（合同金额扣除服务券面值后的部分）")
     voucher = f"服务券（编号{voucher_no}）" if voucher_no else "服务券"
     if policy == "2016":
         payment = f"甲方应于本合同签订之日将其余服务费{own_share}以保证金方式暂付给丙方，由丙方在结算时一并支付给乙方。"
@@ -160,16 +162,21 @@ def three_party_contract(
         Heading(level=1, text="二、合同金额与支付"),
         Paragraph(
             text=f"合同总金额{fen_to_yuan_str(contract_amount_fen)}，其中甲方以{voucher}抵扣"
-            f"{fen_to_yuan_str(voucher_amount_fen)}，由丙方与乙方结算。{payment}"
+            + (fen_to_yuan_str(voucher_amount_fen) if voucher_amount_fen is not None
+               else "的金额以丙方审核后记名发放的服务券面值为准（甲方于本合同签订后在线申请服务券）")
+            + f"，由丙方与乙方结算。{payment}"
         ),
         Heading(level=1, text="三、验收、评价与结算"),
         Paragraph(
             text="服务完成后，甲方在自治区中小企业公共服务平台确认服务并评价满意度，评价结果作为结算的重要依据。"
         ),
-        Paragraph(
-            text="乙方凭项目完成证明材料、本合同及甲方支付合同款的发票（扣除服务券部分）向丙方申请结算，"
-            "丙方审核并报自治区工业和信息化厅核准后予以结算。对未能全面履行合同或甲方不满意的，丙方可调整结算额度。"
+        Paragraph(  # 003 art. 10: 收费凭证, the operator settles; 000 七: 发票, the department approves first
+            text="乙方凭本合同及甲方支付合同款的收费凭证（扣除服务券部分）向丙方申请结算，丙方按要求审核后与乙方进行结算。"
+            if policy == "2016" else
+            "乙方凭项目完成证明材料、本合同及甲方支付合同款的发票（扣除服务券部分）向丙方申请结算，"
+            "丙方初审并报自治区工业和信息化厅核准后予以结算。"
         ),
+        Paragraph(text="对未能全面履行合同或甲方不满意的，丙方可根据合同规定调整结算额度。"),
         Heading(level=1, text="四、诚信条款"),
         Paragraph(
             text="合同签订或履行中发现恶意串通、弄虚作假的，服务券作废，取消乙方签约服务机构服务资格，"
@@ -207,6 +214,7 @@ def settlement_statement(
     settled_on: date,
     adjustment_reason: str | None = None,
     supervision_fee_fen: int | None = None,
+    department_approved: bool = True,
 ) -> FormDocument:
     """The settlement statement of one voucher; a lowered amount must say why (003 art. 10, 11(1), 11(4); 000 七)."""
     if not 0 <= settled_fen <= voucher_amount_fen:
@@ -230,9 +238,10 @@ def settlement_statement(
         rows.append(["服务券监理服务费", fen_to_yuan_str(supervision_fee_fen)])
     blocks = [
         Table(headers=[], rows=rows, col_widths_mm=_FIELD_WIDTHS),
-        Paragraph(
-            text=f"依据{VOUCHER_RULES_2016}第十条、第十一条，经运营单位审核、自治区工业和信息化厅核准，"
-            "按核定结算金额与签约服务机构结算。"
+        Paragraph(  # the department's approval is 000 七's (2017); under 003 art. 10 the operator settles alone
+            text="依据宁非公经发〔2017〕101号“七、结算”，经运营单位初审、自治区工业和信息化厅核准，按核定结算金额与签约服务机构结算。"
+            if department_approved else
+            f"依据{VOUCHER_RULES_2016}第十条、第十一条第（一）项，经运营单位审核，按核定结算金额与签约服务机构结算。"
         ),
         sign_off(issuer_name("operator"), settled_on),
     ]
@@ -254,6 +263,37 @@ def _stat_cells(row: VoucherStatRow) -> list[str]:
         str(row.settled_count),
         fen_to_yuan_str(row.settled_fen),
     ]
+
+
+@dataclass(frozen=True)
+class ProviderServiceRow:
+    """One provider's service: vouchers in service (delivered, not yet settled), settled in the month, and the
+    enterprises' satisfaction
+    (003 art. 11(4): 定期上报…服务机构服务和企业需求满意度等情况)."""
+
+    provider_name: str
+    delivered_count: int
+    settled_count: int
+    settled_fen: int
+    satisfied: int
+    basic: int
+    unsatisfied: int
+    lowered_count: int = 0
+
+
+def _provider_table(rows: Sequence[ProviderServiceRow]) -> Table:
+    """The providers' service and satisfaction table."""
+    def rate(r: ProviderServiceRow) -> str:
+        rated = r.satisfied + r.basic + r.unsatisfied
+        return per_cent(r.satisfied + r.basic, rated) if rated else "—"
+
+    return Table(
+        headers=["签约服务机构", "待结算服务（项）", "结算（张）", "结算金额", "满意/基本满意/不满意", "满意率",
+                 "核减结算（张）"],
+        rows=[[r.provider_name, str(r.delivered_count), str(r.settled_count), fen_to_yuan_str(r.settled_fen),
+               f"{r.satisfied}/{r.basic}/{r.unsatisfied}", rate(r), str(r.lowered_count)] for r in rows],
+        col_widths_mm=[38.0, 18.0, 14.0, 26.0, 24.0, 16.0, 20.0],
+    )
 
 
 def _total(rows: Sequence[VoucherStatRow]) -> VoucherStatRow:
@@ -288,8 +328,10 @@ def monthly_voucher_statistics(
     fund_total_fen: int,
     burn_down: Sequence[tuple[str, int]],
     cc: Sequence[str] = (),
+    providers: Sequence[ProviderServiceRow] | None = None,
 ) -> OfficialDocument:
-    """The operator's monthly report of issuance and settlement by category and city, with the fund (003 art. 10)."""
+    """The operator's monthly report of issuance and settlement by category and city, with the fund (003 art. 10),
+    and, when `providers` is given, the providers' service and the enterprises' satisfaction (003 art. 11(4))."""
     if not burn_down:
         raise ValueError("burn_down needs at least the current period")
     period = f"{period_year}年{period_month}月"
@@ -297,7 +339,8 @@ def monthly_voucher_statistics(
     remaining = burn_down[-1][1]
     blocks = [
         Paragraph(
-            text=f"根据{VOUCHER_RULES_2016}第十条、第十一条第（四）项规定，现将{period}服务券发放和结算情况报告如下："
+            text=f"根据{VOUCHER_RULES_2016}第十条、第十一条第（四）项规定，现将{period}服务券发放和结算情况"
+            + ("及服务机构服务和企业满意度情况" if providers is not None else "") + "报告如下："
         ),
         Heading(level=1, text="一、总体情况"),
         Paragraph(
@@ -315,8 +358,21 @@ def monthly_voucher_statistics(
             headers=["期间", "剩余资金", "占年度资金比例"],
             rows=[[label, fen_to_yuan_str(left), per_cent(left, fund_total_fen)] for label, left in burn_down],
         ),
-        Paragraph(text="特此报告。"),
     ]
+    if providers is not None:  # 003 art. 11(4): 服务机构服务和企业需求满意度等情况
+        blocks.append(Heading(level=1, text="五、服务机构服务和企业满意度情况"))
+        if providers:
+            rated = [(r.satisfied, r.basic, r.unsatisfied) for r in providers]
+            unsatisfied = sum(u for _, _, u in rated)
+            blocks.append(Paragraph(
+                text=f"{period}共有{len(providers)}家签约服务机构有已完成待结算或已结算的服务，"
+                f"企业评价满意{sum(s for s, _, _ in rated)}项、"
+                f"基本满意{sum(b for _, b, _ in rated)}项、不满意{unsatisfied}项。"
+                + ("对企业不满意或未全面履行合同的，运营单位已依合同调整结算额度。" if unsatisfied else "")))
+            blocks.append(_provider_table(providers))
+        else:
+            blocks.append(Paragraph(text=f"{period}没有签约服务机构结算服务，也没有待结算的服务。"))
+    blocks.append(Paragraph(text="特此报告。"))
     return official(
         kind="monthly_voucher_statistics",
         issuer="operator",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from forms.text import clean_name
 from rules.cities import validate_city
 from rules.errors import RuleViolation
+from rules.fund import FundError, credit_grade
 from rules.size_class import INDUSTRIES, check_declared_size
 from rules.uscc import validate_uscc
 from rules.voucher import CATEGORIES
@@ -25,6 +26,14 @@ class OrgForm(BaseModel):
     revenue_fen: int = Field(ge=0, title="营业收入（分；租赁和商务服务业为资产总额）")
     industry: str = Field(title="所属行业")
     categories: list[str] = Field(default_factory=list, title="服务类别（服务机构填写）")
+    # 003 art. 5 具有独立法人资格: declared; an enterprise that declares it is not one is refused (True when left out).
+    independent_legal_person: bool = Field(default=True, title="具有独立法人资格")
+    # 000 一: 生产性制造业 / 生产性服务业 (None: taken from the industry where it implies one, rules.voucher).
+    sector: Literal["production_manufacturing", "producer_services", "other"] | None = Field(
+        default=None, title="行业类型（生产性制造业/生产性服务业）")
+    # 003 art. 11(3): declared only; the operator verifies them with the proof (priority_verification process).
+    declared_specialized: bool = Field(default=False, title="自治区“专精特新”中小企业（申报）")
+    declared_credit_rating: str | None = Field(default=None, max_length=8, title="小微企业信用评级（申报）")
     email: str | None = Field(default=None, max_length=200, title="电子邮箱")
     phone: str | None = Field(default=None, max_length=30, title="手机号码")
 
@@ -58,6 +67,17 @@ class OrgForm(BaseModel):
         if v not in INDUSTRIES:
             raise ValueError(f"unknown industry '{v}'; expected one of {', '.join(INDUSTRIES)}")
         return v
+
+    @field_validator("declared_credit_rating")
+    @classmethod
+    def _rating(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        try:
+            credit_grade(v)
+        except FundError as exc:
+            raise ValueError(exc.message) from None
+        return v.strip().upper()
 
     @field_validator("categories")
     @classmethod

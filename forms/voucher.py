@@ -25,6 +25,30 @@ class VoucherDemandForm(BaseModel):
         return v
 
 
+class DemandReviewForm(BaseModel):
+    """voucher.demand_review: the operator confirms the demand's category or corrects it; the ratio follows the
+    confirmed category (000 二: 25 % for 财务代理 / 财务信息化 cannot be dodged by filing them as 管理咨询)."""
+
+    category: str | None = Field(default=None, title="核定服务类别（不填则确认企业申报的类别）")
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if v not in CATEGORIES:
+            raise ValueError(f"unknown service category {v!r}; expected one of {', '.join(CATEGORIES)}")
+        return v
+
+
+class DepositForm(BaseModel):
+    """voucher.deposit (2016, 003 art. 9(二)): the operator records the rest of the fee the enterprise paid to it as a
+    deposit (保证金), which it passes to the provider at settlement."""
+
+    deposit_fen: int = Field(ge=0, le=100_000_000_00, title="企业交付的保证金（分）")
+    receipt: str | None = Field(default=None, max_length=64, title="保证金收款凭证")
+
+
 class ChooseBidForm(BaseModel):
     """The enterprise picks one of the bids (voucher.choose_bid)."""
 

@@ -37,6 +37,16 @@ def has_priority(*, specialized: bool, credit_rating: str | None) -> bool:
     return specialized or (credit_rating is not None and credit_grade(credit_rating) in PRIORITY_GRADES)
 
 
+def priority_reason(*, specialized: bool, credit_rating: str | None) -> str | None:
+    """Why an application goes first, in words for the fund page, or None (003 art. 11(3)); verified flags only."""
+    reasons = []
+    if specialized:
+        reasons.append("自治区“专精特新”中小企业")
+    if credit_rating is not None and credit_grade(credit_rating) in PRIORITY_GRADES:
+        reasons.append(f"小微企业信用评级{credit_rating.strip().upper()}（A级以上）")
+    return "；".join(reasons) + "（已核验，2016年办法第十一条第（三）项）" if reasons else None
+
+
 def priority_key(*, specialized: bool, credit_rating: str | None, submitted_at: datetime, seq: int) -> PriorityKey:
     """Sort key: priority group, then first come first served by submission time, then seq (003 art. 11(3); 000 六)."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:

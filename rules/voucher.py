@@ -31,6 +31,22 @@ CATEGORIES: dict[str, str] = {
 }
 
 
+# 000 一: the 2017 subsidy objects are enterprises of 生产性制造业 and 生产性服务业; the enterprise declares its sector.
+SECTORS: dict[str, str] = {
+    "production_manufacturing": "生产性制造业",
+    "producer_services": "生产性服务业",
+    "other": "其他行业",
+}
+# The sector an enterprise that declared none is taken to have, from its size-class industry (工信部联企业〔2011〕300号):
+# 工业 is manufacturing; software/IT, transport and leasing & business services serve production. The rest must declare.
+SECTOR_OF_INDUSTRY: dict[str, str] = {
+    "industry": "production_manufacturing",
+    "software": "producer_services",
+    "transport": "producer_services",
+    "leasing_business": "producer_services",
+}
+
+
 class VoucherRuleError(RuleViolation):
     """A voucher rule of 003 or 000 is broken by the input (a ValueError with `code` and `message`)."""
 
@@ -52,6 +68,15 @@ class PolicyVersion:
     expiry_reminder_days: tuple[int, ...] = (30, 7)
     effective_from_confirmed: bool = True
     source: str = ""
+    # Who may be subsidised (000 一: two sectors; None = any sector, 003 art. 5).
+    subsidy_sectors: tuple[str, ...] | None = None
+    # 003 art. 11(3): 专精特新 and credit A or above apply first; 000 六(二): first come first served only.
+    priority_first: bool = False
+    # 003 art. 9-10: contract before application, the operator alone reviews, issues and settles, the rest of the fee
+    # is paid to the operator as a deposit; 000 五-七: the department reviews the voucher and approves settlement.
+    department_reviews: bool = True
+    contract_before_application: bool = False
+    deposit: bool = False
 
     def __post_init__(self) -> None:
         """Check the version against 003 art. 6 / 000 二 (no ratio above 50 %) and basic sanity."""
@@ -103,8 +128,12 @@ POLICY_2016 = PolicyVersion(
     },
     per_item_cap_fen=3_000 * FEN_PER_YUAN,  # 003 art. 6: 最高不超过3000元
     per_enterprise_year_cap_fen=5_000 * FEN_PER_YUAN,  # 003 art. 6: 年度…不超过5000元
-    annual_fund_fen=None,  # 003 art. 3: the bureau sets the yearly amount; an admin enters it per year
-    source="003 art. 6, 7, 11(3)-(4), 12",
+    annual_fund_fen=None,  # 003 art. 3: the bureau (the department) sets the yearly amount per year
+    source="003 art. 6, 7, 9-10, 11(3)-(4), 12",
+    priority_first=True,  # 003 art. 11(3)
+    department_reviews=False,  # 003 art. 9(二), 10: 运营单位 reviews, issues and settles
+    contract_before_application=True,  # 003 art. 9(一): 签订服务合同后…在线申请服务券
+    deposit=True,  # 003 art. 9(二): 剩余服务费以保证金的方式暂付给运营单位
 )
 
 POLICY_2017 = PolicyVersion(
@@ -129,7 +158,8 @@ POLICY_2017 = PolicyVersion(
     per_item_cap_fen=None,  # 000 二: only "不超过服务合同金额的50%", no amount per item
     per_enterprise_year_cap_fen=10_000 * FEN_PER_YUAN,  # 000 二: 每户…年度…不超过1万元
     annual_fund_fen=5_000_000 * FEN_PER_YUAN,  # 000 六(二): 每年500万补贴资金
-    source="000 二, 三, 六, 七",
+    source="000 一, 二, 三, 六, 七",
+    subsidy_sectors=("production_manufacturing", "producer_services"),  # 000 一 补贴对象
 )
 
 POLICIES: dict[str, PolicyVersion] = {POLICY_2016.code: POLICY_2016, POLICY_2017.code: POLICY_2017}
@@ -343,3 +373,20 @@ def check_paid(*, paid_fen: int, contract_amount_fen: int) -> None:
     contract = _positive_int(contract_amount_fen, name="contract_amount_fen")
     if paid > contract:
         raise VoucherRuleError("paid_above_contract", f"paid {paid} fen exceeds the contract {contract} fen")
+
+
+def effective_sector(*, declared: str | None, industry: str | None) -> str | None:
+    """The enterprise's declared sector, else the one its size-class industry implies, else None (undeclared)."""
+    if declared:
+        return declared
+    return SECTOR_OF_INDUSTRY.get(industry or "")
+
+
+def check_subsidy_object(*, policy: PolicyVersion, sector: str | None) -> None:
+    """Under a version that names its subsidy objects, the enterprise's sector must be one of them (000 一)."""
+    if policy.subsidy_sectors is None or sector in policy.subsidy_sectors:
+        return
+    allowed = "、".join(SECTORS[s] for s in policy.subsidy_sectors)
+    what = SECTORS.get(sector or "", "未申报")
+    raise VoucherRuleError("not_subsidy_object", f"under {policy.title} (000 一 补贴对象) only enterprises of "
+                           f"{allowed} are subsidised; this enterprise's sector is {what}")

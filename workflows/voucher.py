@@ -1,7 +1,8 @@
 """The service voucher (P1; seed 000 五, seed 003 art. 9-11): demand, bidding, award, application with the fund
 reserved first come first served, two reviews, the named voucher, delivery, confirmation and settlement.
 
-A department user may void the voucher for fraud at any stage (signal `void`): the running step is cancelled,
+The operator (the operating unit, 003 art. 11(1); the department may too) voids the voucher for fraud at any stage
+(signal `void`): the running step is cancelled,
 the money goes back to the fund, the provider loses its signed status, the enterprise is blacklisted and the
 void decision is drafted. The enterprise may withdraw (Update `withdraw`) until the provider reports delivery;
 its money goes back to the fund and the first waitlisted application moves up. An issued voucher not used before
@@ -16,6 +17,12 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-payout-reconciled": the enterprise confirms what it paid at voucher.confirm (its task shows the
   provider's figure) and the settlement counts that figure, capped by the contract (before: the provider's figure
   alone, and one above the contract looped the settlement review forever with the money reserved).
+- "voucher-policy-order": each version runs its own order, read from the version the case started under (003 art.
+  9-10 for 2016: the three-party contract before the application, the operator alone reviews, issues and settles,
+  the rest of the fee paid to the operator as a deposit; 000 五-七 for 2017). Before: the 2019 order for both.
+- "voucher-void-informs-department": a fraud void (the operator's power, 003 art. 11(1)) informs the department.
+- "voucher-category-confirmed": the operator confirms or corrects the demand's category at its review; the ratio
+  follows the confirmed category (000 二).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -46,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.voucher_types import (
         CHOOSE_BID,
         CLOSE_BIDDING,
+        CONFIRM_CATEGORY,
         FUND_OP,
         ISSUE_VOUCHER,
         OPEN_BIDDING,
@@ -59,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
         BidsClosed,
         ChooseBidInput,
         ChosenBid,
+        ConfirmCategoryInput,
         FundChanged,
         FundOpInput,
         FundResult,
@@ -97,18 +106,20 @@ class VoucherWorkflow(CaseWorkflow):
         self._withdraw: WithdrawRequest | None = None
         self._delivered = False
         self._fund_changed = False
+        self._own_order = False  # patch "voucher-policy-order" (set when the case starts)
 
     # --- messages ---------------------------------------------------------------------------------
 
     @workflow.signal
     def void(self, req: VoidRequest) -> None:
-        """A department user voids the voucher for fraud (003 art. 11(1)); the first request wins."""
+        """The operator (or the department) voids the voucher for fraud (003 art. 11(1)); the first request wins."""
         if self._void is None:
             self._void = req
 
     @workflow.update
     async def withdraw(self, req: WithdrawRequest) -> WithdrawResult:
-        """The enterprise withdraws (seed 003 art. 11(3) counts a withdrawal among the money returned to the fund)."""
+        """The enterprise withdraws before delivery. No seed provides for a withdrawal (003 art. 11(3) is the order of
+        issue and the expiry); the platform allows it so that unused money returns to the fund for the next in line."""
         self._withdraw = req
         return WithdrawResult(status="withdrawing")
 
@@ -172,21 +183,37 @@ class VoucherWorkflow(CaseWorkflow):
             await self._ensure_statistics()  # before: every case started it; now the worker does, once
         self.policy = await run_activity(VOUCHER_START, VoucherStartInput(case_id=case.case_id, at=workflow.now()),
                                          VoucherStarted)
+        self._own_order = workflow.patched("voucher-policy-order")
         await self.set_status("in_review", "服务需求已提交，等待运营单位审核")
         enterprise = {"role": "enterprise", "org_id": case.applicant_org_id}
         correction = StepSpec(step="correction", type="voucher.correction", title="修改服务需求", decisions=SUBMIT,
                               form="voucher", **enterprise)
-        demand = await self.review(StepSpec(step="demand_review", type="voucher.demand_review", title="服务需求审核",
-                                            role="operator", decisions=REVIEW, form="review"), correction)
+        # Patched "voucher-category-confirmed" (issue 13, fidelity1): the operator confirms or corrects the category
+        # at the demand review and the ratio follows it (000 二); before, the enterprise's category stood unchecked.
+        confirm_category = workflow.patched("voucher-category-confirmed")
+        demand = await self.review(StepSpec(
+            step="demand_review", type="voucher.demand_review", title="服务需求审核", role="operator", decisions=REVIEW,
+            form="voucher_demand_review" if confirm_category else "review",
+            summary="请核定服务类别：补贴比例按核定的类别计算（财务代理、财务信息化为合同金额的25%）"
+            if confirm_category else ""), correction)
         await self._refuse_if(demand, "服务需求审核")
+        if confirm_category:
+            category = demand.data.get("category")
+            await run_activity(CONFIRM_CATEGORY, ConfirmCategoryInput(
+                case_id=case.case_id, category=category if isinstance(category, str) and category else None,
+                actor=demand.actor, at=workflow.now()))
         await self._bidding()
         chosen = await self._choose_and_award()
         self.provider_org_id = chosen.provider_org_id
         await self._project(status="applying", provider_name=chosen.provider_name, bid_amount_fen=chosen.amount_fen,
                             provider_org_id=chosen.provider_org_id)
+        if self._order("contract_before_application"):
+            await self._contract_first(chosen)
         await self._apply()
         await self._reviews()
         await self._issue()
+        if self._order("deposit"):
+            await self._deposit()
         await self._deliver_before_expiry()
         await self._settle()
 
@@ -296,6 +323,38 @@ class VoucherWorkflow(CaseWorkflow):
             await self._close("rejected", "服务券资金已无法满足本申请，申请已关闭")
         await self._project(status="reserved")
 
+    # --- the 2016 order (patch "voucher-policy-order"; 003 art. 9-10) ------------------------------------------------
+
+    def _order(self, what: str) -> bool:
+        """Whether the case's version has this part of the 2016 order (only on runs started with the patch)."""
+        if not self._own_order or self.policy is None:
+            return False
+        if what == "operator_alone":
+            return not self.policy.department_reviews
+        return bool(getattr(self.policy, what))
+
+    async def _contract_first(self, chosen: ChosenBid) -> None:
+        """003 art. 9(一): 与签约服务机构达成服务意向，签订服务合同后…在线申请服务券: the three-party contract is drafted
+        on the chosen bid and signed before the application."""
+        assert self.case is not None
+        await self._project(contract_no=f"{self.case.case_id}-HT", contract_amount_fen=chosen.amount_fen)
+        await self.draft("three_party_contract", issuer="operator")
+        await self.set_status("contracting", f"三方服务合同已起草（合同金额{chosen.amount_fen / 100:.2f}元），"
+                              "签订后请企业在线申请服务券")
+
+    async def _deposit(self) -> None:
+        """003 art. 9(二): 企业将剩余服务费以保证金的方式暂付给运营单位; the operator records it on receipt."""
+        assert self.case is not None
+        own_share = int(self.voucher["contract_amount_fen"]) - int(self.voucher["amount_fen"])
+        await self.set_status("awaiting_deposit", f"请企业将剩余服务费{own_share / 100:.2f}元以保证金方式交付运营单位")
+        await self.notify_applicant("请交付服务费保证金", f"服务券已发放。请将剩余服务费{own_share / 100:.2f}元以保证金方式"
+                                    "暂付给运营单位（2016年办法第九条第（二）项）。", kind="deposit")
+        got = await self.human_step(StepSpec(
+            step="deposit", type="voucher.deposit", title="保证金到账确认", role="operator", decisions=SUBMIT,
+            form="voucher_deposit", summary=f"应交保证金{own_share / 100:.2f}元（合同金额扣除服务券面值）"))
+        await self._project(deposit_fen=int(got.data.get("deposit_fen") or 0), status="issued")
+        await self.set_status("issued", f"保证金已到账，服务券{self.voucher['voucher_no']}可以使用")
+
     def _raise_if_stopping(self) -> None:
         if self._stopping:
             raise asyncio.CancelledError("the case is being stopped")
@@ -323,6 +382,8 @@ class VoucherWorkflow(CaseWorkflow):
                 await self._project(amount_fen=amount)
                 break
             note = f"初审金额无效：{got.reason}"
+        if self._order("operator_alone"):
+            return  # 003 art. 9(二): 运营单位…初审，确定可使用服务券额度…记名发放 (no department review)
         final = await self.human_step(StepSpec(
             step="final_review", type="voucher.final_review", title="服务券复审", role="department", decisions=APPROVE,
             form="review", exclude_actors_of=["first_review"],
@@ -335,7 +396,8 @@ class VoucherWorkflow(CaseWorkflow):
         issued: IssuedVoucher = await run_activity(ISSUE_VOUCHER, IssueInput(case_id=self.case.case_id,
                                                                               at=workflow.now()), IssuedVoucher)
         self.voucher.update(voucher_no=issued.voucher_no, valid_until=issued.valid_until.isoformat(), status="issued")
-        for kind in ("voucher_certificate", "three_party_contract"):
+        contract_drafted = self._order("contract_before_application")
+        for kind in ("voucher_certificate",) if contract_drafted else ("voucher_certificate", "three_party_contract"):
             await self.draft(kind, issuer="operator")
         await self.set_status("issued", f"服务券{issued.voucher_no}已发放，有效期至{issued.valid_until.isoformat()}")
         await self.notify_applicant("服务券已发放", f"服务券{issued.voucher_no}，面值{issued.amount_fen / 100:.2f}元，"
@@ -419,6 +481,8 @@ class VoucherWorkflow(CaseWorkflow):
             reason = review.comment if result.lowered else ("企业自付部分未足额支付，按实际支付比例结算"
                                                            if result.amount_fen < self.voucher["amount_fen"] else "")
             await self._project(settled_fen=result.amount_fen, supervision_fee_fen=fee, adjustment_reason=reason)
+            if self._order("operator_alone"):
+                break  # 003 art. 10: 运营单位按要求审核后与签约服务机构进行结算 (no department approval)
             approval = await self.human_step(StepSpec(
                 step="settlement_approval", type="voucher.settlement_approval", title="结算核准", role="department",
                 decisions=["approve", "return"], form="review", exclude_actors_of=["settlement_review"],
@@ -452,12 +516,20 @@ class VoucherWorkflow(CaseWorkflow):
         await self.cancel_open_tasks(f"服务券作废：{reason}")
         await self._fund("void")
         await run_activity(VOID_CASE, VoidCaseInput(case_id=self.case.case_id, reason=reason, actor=self._void.actor,
-                                                    provider_org_id=self.provider_org_id, at=workflow.now()))
+                                                    provider_org_id=self.provider_org_id, at=workflow.now(),
+                                                    responsible_person=self._void.responsible_person))
         await self._project(status="void", void_reason=reason)
         if workflow.patched("voucher-void-decision"):
             await self.draft("voucher_void_decision", params={"reason": reason})
         await self.set_status("void", f"服务券作废：{reason}", closed=True)
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
+        # Patched "voucher-void-informs-department" (issue 13, fidelity1): the operating unit voids under 003 art.
+        # 11(1) and the department is informed (before: a department user voided and nobody else was told).
+        if workflow.patched("voucher-void-informs-department"):
+            await run_activity(NOTIFY, NotifyInput(
+                key=f"{self.case.case_id}.void.department", subject="服务券作废告知",
+                body=f"运营单位已依据2016年办法第十一条第（一）项作废服务券案件{self.case.case_id}：{reason}", kind="void",
+                case_id=self.case.case_id, roles=["department"], at=workflow.now()))
 
     async def _withdrawn(self) -> None:
         """The enterprise withdrew: cancel the open step, return any money to the fund (the waitlist moves up)."""

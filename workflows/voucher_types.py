@@ -21,6 +21,10 @@ class VoucherStarted(BaseModel):
     bidding_working_days: int
     expiry_reminder_days: list[int]
     supervision_fee_bp: int
+    # The version's own order (rules.voucher.PolicyVersion); the defaults are the 2017/2019 order older runs had.
+    department_reviews: bool = True
+    contract_before_application: bool = False
+    deposit: bool = False
 
 
 class BiddingInput(BaseModel):
@@ -108,10 +112,11 @@ class WithdrawResult(BaseModel):
 
 
 class VoidRequest(BaseModel):
-    """Signal: a department user voids the voucher for fraud (003 art. 11(1))."""
+    """Signal: the operator (or the department) voids the voucher for fraud (003 art. 11(1))."""
 
     reason: str
     actor: str
+    responsible_person: str = ""  # recorded as bad credit apart from the enterprise (003 art. 11(1))
 
 
 class VoidCaseInput(BaseModel):
@@ -122,6 +127,7 @@ class VoidCaseInput(BaseModel):
     actor: str
     provider_org_id: int | None = None
     at: datetime
+    responsible_person: str = ""
 
 
 class VoucherProjection(BaseModel):
@@ -151,6 +157,15 @@ class NextReport(BaseModel):
     report_at: datetime
 
 
+class ConfirmCategoryInput(BaseModel):
+    """The operator's confirmed (or corrected) category at the demand review (000 二 ratios follow it)."""
+
+    case_id: str
+    category: str | None = None  # None: the enterprise's category is confirmed as filed
+    actor: str
+    at: datetime
+
+
 # Activity names, referenced by string so workflows never import activity code.
 VOUCHER_START = "voucher_start"
 OPEN_BIDDING = "voucher_open_bidding"
@@ -163,3 +178,4 @@ PROJECT_VOUCHER = "voucher_project"
 VOID_CASE = "voucher_void_case"
 DRAFT_STATISTICS = "voucher_draft_statistics"
 NEXT_REPORT_AT = "voucher_next_report_at"
+CONFIRM_CATEGORY = "voucher_confirm_category"

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from api.errors import ApiError, Conflict
+from api.errors import ApiError, Conflict, Invalid
 from api.security import clear_failures, hash_password, record_failure, throttled, verify_password
 from api.services.cases import Engine
 from api.workflows import committed, start_case
@@ -17,6 +17,7 @@ from db import audit, users
 from db.models import Case, Organization, User
 from forms.registration import RegistrationForm
 from processes.registration import SPEC as REGISTRATION
+from rules.registration import RegistrationRuleError, check_enterprise
 from rules.size_class import INDUSTRIES
 
 
@@ -54,8 +55,16 @@ async def register(session: Session, engine: Engine, form: RegistrationForm, *, 
         raise Conflict("an organisation with this unified social credit code is already registered",
                        code="uscc_taken")
     o = form.org
+    if form.kind == "enterprise":
+        try:  # 003 art. 5: registered in Ningxia, an independent legal person
+            check_enterprise(uscc=o.uscc, independent_legal_person=o.independent_legal_person)
+        except RegistrationRuleError as exc:
+            if exc.code == "not_registered_in_ningxia":
+                raise Invalid(exc.message, code="not_registered_in_ningxia", params={"region": o.uscc[2:8]}) from None
+            raise Invalid(exc.message, code="not_independent_legal_person") from None
     org = Organization(kind=form.kind, name=o.name, uscc=o.uscc, city=o.city, size=o.size, employees=o.employees,
-                       revenue_fen=o.revenue_fen, industry=o.industry, categories=o.categories, created_at=now)
+                       revenue_fen=o.revenue_fen, industry=o.industry, categories=o.categories, created_at=now,
+                       independent_legal_person=o.independent_legal_person, sector=o.sector)
     session.add(org)
     session.flush()
     user = User(username=form.username, password_hash=password_hash, role=form.kind, org_id=org.id,

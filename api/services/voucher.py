@@ -37,6 +37,7 @@ class BidIn(BaseModel):
 
 class VoidIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+    responsible_person: str = Field(default="", max_length=100)  # 003 art. 11(1): 相关…责任人, recorded apart
 
 
 class WithdrawIn(BaseModel):
@@ -54,6 +55,14 @@ class PolicySettingsIn(BaseModel):
     voucher_validity_days: int | None = None
     expiry_reminder_days: list[int] | None = Field(default=None, max_length=10)
     supervision_fee_bp: int | None = None
+
+
+def require_department(user: User) -> None:
+    """003 art. 3: the bureau (role department) sets the year's fund and the voucher standards; the system
+    administrator's usual override does not apply (a 403 for admin too)."""
+    if user.role != "department":
+        raise Forbidden(f"this needs the role department (003 art. 3); you are {user.role}", code="role_required",
+                        params={"roles": ["department"], "role": user.role})
 
 
 def bid_json(b: Bid, *, ratings: dict[str, int] | None = None) -> dict[str, Any]:
@@ -244,8 +253,9 @@ def contract_document(session: Session, user: User, case_id: str, doc_id: str) -
 
 async def void(session: Session, client: Client, user: User, case_id: str, body: VoidIn,
                *, now: datetime) -> dict[str, Any]:
-    """Void a voucher for collusion or falsification at any stage (003 art. 11(1); 000 六)."""
-    require(user, "department")
+    """Void a voucher for collusion or falsification at any stage: the operating unit's power under 003 art. 11(1)
+    (运营单位可取消服务券的发放), the department informed; the department keeps it as the supervising body."""
+    require(user, "operator", "department")
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher":
         raise NotFound(f"no voucher case {case_id}", code="voucher_case_not_found", params={"case_id": case_id})
@@ -255,7 +265,8 @@ async def void(session: Session, client: Client, user: User, case_id: str, body:
     audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"{user.username}以“{body.reason}”为由作废服务券")
     sent = await committed(session, lambda: case_signal(client, case_id=case.id, signal=VoucherWorkflow.void,
-                                                         arg=VoidRequest(reason=body.reason, actor=user.username)))
+                                                         arg=VoidRequest(reason=body.reason, actor=user.username,
+                                                                                  responsible_person=body.responsible_person.strip())))
     if not sent:
         raise Conflict("this case's process has already ended", code="case_ended")
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}
@@ -314,8 +325,8 @@ def budget(session: Session, user: User, year: int) -> dict[str, Any]:
 
 async def set_budget(session: Session, client: Client, user: User, year: int, body: BudgetIn,
                      *, now: datetime) -> dict[str, Any]:
-    """Set the year's voucher fund (admin); a raise promotes the waitlist at once."""
-    require(user, "admin")
+    """Set the year's voucher fund (the department: 003 art. 3 年度可使用资金额度); a raise promotes the waitlist."""
+    require_department(user)
     cap = policy_in_force(on=date(year, 12, 31)).per_enterprise_year_cap_fen
     try:
         change = fund_repo.set_total(session, year=year, total_fen=body.total_fen, cap_fen=cap, actor=user.username,
@@ -339,8 +350,9 @@ def list_policies(session: Session, user: User) -> dict[str, Any]:
 def put_policy(session: Session, user: User, code: str, body: PolicySettingsIn, *, now: datetime) -> dict[str, Any]:
     """Set bidding days, validity, expiry reminders and the default supervision fee of a version (admin).
 
-    Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue."""
-    require(user, "admin")
+    Applies to cases from the step that reads it on: bidding and reminders as a case starts, validity at issue.
+    The department sets the voucher standards (003 art. 3 补贴标准), not the system administrator."""
+    require_department(user)
     if code not in POLICIES:
         raise NotFound(f"no voucher policy version {code}; known: {', '.join(POLICIES)}",
                        code="unknown_policy", params={"policy": code})

@@ -5,9 +5,13 @@
   var reg = document.getElementById("register-form");
   if (reg) {
     var box = document.getElementById("categories-box");
+    var ent = document.getElementById("enterprise-box");
     var sync = function () {
       var kind = reg.querySelector("input[name=kind]:checked");
       if (kind && kind.value === "provider") { box.removeAttribute("data-hidden"); } else { box.setAttribute("data-hidden", ""); }
+      if (ent) {
+        if (kind && kind.value === "enterprise") { ent.removeAttribute("data-hidden"); } else { ent.setAttribute("data-hidden", ""); }
+      }
     };
     reg.addEventListener("change", sync);
     sync();

@@ -57,9 +57,10 @@ def three_party_contract(*, policy: str = "2016") -> Document:
     )
 
 
-def settlement_statement() -> Document:
+def settlement_statement(*, department_approved: bool = True) -> Document:
     """A settlement lowered for an unsatisfied enterprise."""
     return content.settlement_statement(
+        department_approved=department_approved,
         statement_no="JS-2026-0007",
         voucher_no="FWQ-2026-000123",
         contract_no="HT-2026-0088",

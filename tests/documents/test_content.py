@@ -131,11 +131,39 @@ class TestThreePartyContract:
         with pytest.raises(ValueError, match="policy"):
             factories.three_party_contract(policy="2019")
 
+    def test_2016_settlement_clause_follows_seed_003_art_10(self):
+        """003 art. 10: 收费凭证, and the operator (丙方) settles; no department approval."""
+        text = text_of(factories.three_party_contract(policy="2016"))
+        assert "收费凭证" in text and "丙方按要求审核后与乙方进行结算" in text
+        assert "发票" not in text and "工业和信息化厅" not in text
+
+    def test_2016_contract_is_signed_before_the_voucher_exists_seed_003_art_9(self):
+        """003 art. 9(一): 签订服务合同后…在线申请服务券: no voucher number nor face value yet."""
+        text = text_of(content.three_party_contract(
+            contract_no="VC-1-HT", enterprise_name="甲", provider_name="乙", category="信用服务", service_item="评级",
+            service_content="信用评级", contract_amount_fen=600000, voucher_amount_fen=None, policy="2016",
+            policy_title="宁非公经发〔2016〕73号", signed_on=date(2016, 9, 1), perform_until=date(2017, 2, 28)))
+        assert "以丙方审核后记名发放的服务券面值为准" in text and "保证金" in text
+
+    def test_2017_settlement_clause_follows_seed_000_section_7(self):
+        """000 七: the invoice, the operator's first review and the department's approval."""
+        text = text_of(factories.three_party_contract(policy="2017"))
+        assert "发票（扣除服务券部分）" in text and "报自治区工业和信息化厅核准" in text
+
 
 class TestSettlementStatement:
     def test_shows_the_adjustment(self):
         text = text_of(factories.settlement_statement())
         assert "2,500.00元" in text and "合同未全面履行" in text and "不满意" in text
+
+    def test_department_approval_is_cited_from_seed_000_section_7(self):
+        text = text_of(factories.settlement_statement())
+        assert "宁非公经发〔2017〕101号" in text and "七、结算" in text and "工业和信息化厅核准" in text
+        assert "73号" not in text
+
+    def test_seed_003_art_10_settlement_has_no_department_approval(self):
+        text = text_of(factories.settlement_statement(department_approved=False))
+        assert "73号" in text and "第十条" in text and "工业和信息化厅" not in text
 
     def test_rejects_lowered_amount_without_reason(self):
         doc_args = dict(
@@ -174,6 +202,19 @@ class TestMonthlyVoucherStatistics:
         tables = [block for block in doc.blocks if isinstance(block, Table)]
         assert tables[0].rows[-1] == ["合计", "13", "34,500.00元", "2", "5,000.00元"]
         assert "99.3%" in text_of(doc)
+
+    def test_reports_the_providers_service_and_satisfaction_seed_003_art_11_4(self):
+        """003 art. 11(4): 定期上报服务券发放、服务机构服务和企业需求满意度等情况."""
+        providers = [content.ProviderServiceRow(provider_name="宁夏向量信息技术有限公司", delivered_count=1,
+                                                settled_count=2, settled_fen=500000, satisfied=1, basic=0,
+                                                unsatisfied=1, lowered_count=1)]
+        doc = content.monthly_voucher_statistics(
+            number=3, year=2026, issued_on=date(2026, 2, 3), period_year=2026, period_month=1, by_category=[],
+            by_city=[], fund_total_fen=500000000, burn_down=[("2026年1月", 499500000)], providers=providers)
+        text = text_of(doc)
+        assert "服务机构服务和企业满意度情况" in text and "不满意1项" in text and "调整结算额度" in text
+        table = [b for b in doc.blocks if isinstance(b, Table)][-1]
+        assert table.rows == [["宁夏向量信息技术有限公司", "1", "2", "5,000.00元", "1/0/1", "50.0%", "1"]]
 
 
 class TestRecommendationForm:

@@ -126,10 +126,11 @@ def test_fund_page_for_staff_only(server: Server) -> None:
     for label in ("资金总额", "已预留", "已结算", "可用余额", "候补", "月度统计报表"):
         assert label in r.text, label
     assert re.search(r"[\d,]+\.\d\d 元", r.text)
-    assert 'action="/voucher/fund/2091"' not in r.text  # only the admin sets the total
+    assert 'action="/voucher/fund/2091"' not in r.text  # only the department sets the total (003 art. 3)
     assert op.get("/voucher/fund", params={"year": "abc"}).status_code == 200
+    assert 'action="/voucher/fund/2091"' not in page_login(server.base, "admin").get("/voucher/fund?year=2091").text
 
-    admin = page_login(server.base, "admin")
+    admin = page_login(server.base, "department1")
     html = admin.get("/voucher/fund?year=2091").text
     token = csrf_of(html)
     r = admin.post("/voucher/fund/2091", data={"csrf_token": token, "total": "x"}, follow_redirects=True)
@@ -198,8 +199,8 @@ def test_platform_applies_and_an_unmet_condition_is_explained_in_chinese(server:
     assert page_login(server.base, "operator1").get("/apply/certification").status_code == 403
 
 
-def test_admin_sets_a_policy_versions_numbers_on_the_fund_page(server: Server) -> None:
-    admin = page_login(server.base, "admin")
+def test_department_sets_a_policy_versions_numbers_on_the_fund_page(server: Server) -> None:
+    admin = page_login(server.base, "department1")  # 003 art. 3: the department sets the voucher standards
     html = admin.get("/voucher/fund").text
     assert "政策版本参数" in html and 'action="/voucher/policies/2017"' in html
     token = csrf_of(html)
@@ -219,10 +220,10 @@ def test_admin_sets_a_policy_versions_numbers_on_the_fund_page(server: Server) -
                 got["supervision_fee_bp"]) == (7, 200, [30, 7], 450)
         op = page_login(server.base, "operator1")
         row = op.get("/voucher/fund").text.split('data-policy="2017"')[1].split("</tr>")[0]
-        assert "200" in row and "4.5%" in row and "<input" not in row  # staff see them; only the admin edits
+        assert "200" in row and "4.5%" in row and "<input" not in row  # staff see them; only the department edits
         assert op.post("/voucher/policies/2017", data=form).status_code == 403
     finally:
-        assert _api(server.base, "admin").put("/api/admin/voucher-policies/2017", json={}).status_code == 200
+        assert _api(server.base, "department1").put("/api/admin/voucher-policies/2017", json={}).status_code == 200
 
 
 def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Server) -> None:

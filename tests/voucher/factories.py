@@ -88,6 +88,29 @@ class Voucher:
         self.case_id = r.json()["id"]
         return r.json()
 
+    async def demand_2016(self) -> None:
+        """A demand that runs under the 2016 version (003): the row is written with its version before its workflow
+        starts, as a case submitted while the 2016 rules were in force would have it (the clock is in 2026)."""
+        from api.workflows import start_case
+        from db.models import Case, User
+
+        self.case_id = f"VC-2016-{uuid.uuid4().hex[:10]}"
+        with session_scope(self.stack.engine) as s:
+            user = s.exec(select(User).where(User.username == self.ent_body["username"])).one()
+            org = s.get(Organization, user.org_id)
+            assert org is not None
+            now = await self.stack.clock.now()
+            case = Case(id=self.case_id, type="voucher", status="submitted", title=f"服务券需求：{org.name}",
+                        applicant=org.name, applicant_user_id=user.id, applicant_org_id=org.id, city=org.city,
+                        policy_version="2016", data={"category": self.category, "title": "信用评价服务",
+                                                     "description": "企业信用评级", "budget_fen": 600_000},
+                        created_at=now, updated_at=now)
+            s.add(case)
+            s.flush()
+            s.expunge(case)
+            s.expunge(user)
+        await start_case(self.stack.client, self.stack.settings.task_queue, case, user)
+
     async def to_bidding(self) -> None:
         await self.demand()
         await self.do("operator1", "voucher.demand_review")

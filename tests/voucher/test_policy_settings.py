@@ -1,5 +1,5 @@
-"""An admin sets a voucher policy version's numbers (DOMAIN.md P1 "configurable"): bidding working days, validity,
-expiry reminders, the default supervision fee; new cases use them. Own server and database: the settings are global."""
+"""The department (003 art. 3) sets a voucher policy version's numbers (DOMAIN.md P1 "configurable"): bidding days,
+validity, expiry reminders, the default supervision fee; new cases use them. Own server and database: the settings are global."""
 
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ pytestmark = [pytest.mark.pg, pytest.mark.workflow]
 
 async def test_settings_are_checked_and_apply_to_new_cases(stack: Stack) -> None:
     http = stack.http
-    admin, op = await login(http, "admin"), await login(http, "operator1")
+    admin, op = await login(http, "department1"), await login(http, "operator1")  # 003 art. 3: the department
     url = "/api/admin/voucher-policies/2017"
     listed = {p["code"]: p for p in (await http.get("/api/admin/voucher-policies", headers=op)).json()["items"]}
     assert listed["2017"]["bidding_working_days"] == listed["2017"]["defaults"]["bidding_working_days"] == 5
     assert (await http.put(url, headers=op, json={"bidding_working_days": 8})).status_code == 403
+    sysadmin = await login(http, "admin")
+    assert (await http.put(url, headers=sysadmin, json={"bidding_working_days": 8})).status_code == 403
     assert (await http.put("/api/admin/voucher-policies/2030", headers=admin, json={})).status_code == 404
     bad = await http.put(url, headers=admin, json={"voucher_validity_days": 60, "expiry_reminder_days": [90]})
     assert bad.status_code == 422 and "each expiry reminder must be 1 to 59 days" in bad.json()["detail"]

@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
+from db.engine import session_scope
+from db.models import BadCreditRecord
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import leap, login, register_approved, wait_for
@@ -39,7 +42,7 @@ class TestWaitlist:
         a, b = await new_voucher(stack), await new_voucher(stack)
         await a.to_apply()
         await b.to_apply()
-        admin = await login(stack.http, "admin")
+        admin = await login(stack.http, "department1")
         now_utc = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"])
         year = now_utc.astimezone(SHANGHAI).year  # the fund year is the Shanghai year of the application
         now = await budget(stack, admin, year)
@@ -64,10 +67,14 @@ class TestWaitlist:
         finally:
             await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 500_000_000})
 
-    async def test_only_admin_sets_the_budget_and_never_below_what_is_committed(self, stack: Stack) -> None:
+    async def test_only_the_department_sets_the_budget_and_never_below_what_is_committed(self, stack: Stack) -> None:
+        """003 art. 3: the bureau (the department) sets the year's usable amount, not the operator nor the admin."""
         op, year = await login(stack.http, "operator1"), 2040 + uuid.uuid4().int % 900
         assert (await stack.http.put(f"/api/admin/budget/{year}", headers=op, json={"total_fen": 1})).status_code == 403
-        admin = await login(stack.http, "admin")
+        sysadmin = await login(stack.http, "admin")
+        r = await stack.http.put(f"/api/admin/budget/{year}", headers=sysadmin, json={"total_fen": 1})
+        assert r.status_code == 403, r.text
+        admin = await login(stack.http, "department1")
         r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin, json={"total_fen": 123_400})
         assert r.status_code == 200 and r.json()["total_fen"] == 123_400 and r.json()["remaining_fen"] == 123_400
 
@@ -95,17 +102,19 @@ class TestExpiry:
 
 
 class TestFraudVoid:
-    async def test_department_voids_at_any_stage(self, stack: Stack) -> None:
-        """003 art. 11(1): voucher void, provider loses signed status, enterprise blacklisted, never applies again."""
+    async def test_the_operator_voids_at_any_stage_and_the_department_is_informed(self, stack: Stack) -> None:
+        """003 art. 11(1): the operating unit voids; provider loses signed status and is recorded as bad credit, the
+        enterprise and its responsible person each recorded apart, never applies again; the department is told."""
         v = await new_voucher(stack)
         await v.to_issued()
         year = (await v.detail())["result"]["voucher"]["fund_year"]
         dep = await v.h("department1")
         before = await budget(stack, dep, year)
         op = await v.h("operator1")
-        assert (await stack.http.post(f"/api/cases/{v.case_id}/void", headers=op,
+        assert (await stack.http.post(f"/api/cases/{v.case_id}/void", headers=v.prov,
                                       json={"reason": "串通"})).status_code == 403
-        r = await stack.http.post(f"/api/cases/{v.case_id}/void", headers=dep, json={"reason": "企业与服务机构恶意串通"})
+        r = await stack.http.post(f"/api/cases/{v.case_id}/void", headers=op,
+                                  json={"reason": "企业与服务机构恶意串通", "responsible_person": "王某"})
         assert r.status_code == 202, r.text
         done = await v.status("void")
         assert done["voucher"]["status"] == "void"
@@ -113,7 +122,13 @@ class TestFraudVoid:
         assert any(e["action"] == "blacklisted" for e in done["timeline"])
         assert all(t["status"] != "open" for t in done["tasks"])
         assert get_org(stack, v.ent_body["org"]["uscc"]).blacklisted
-        assert not get_org(stack, v.prov_body["org"]["uscc"]).signed
+        provider = get_org(stack, v.prov_body["org"]["uscc"])
+        assert not provider.signed and provider.blacklisted
+        await told(stack, dep, "服务券作废告知")
+        with session_scope(stack.engine) as s:
+            records = s.exec(select(BadCreditRecord).where(BadCreditRecord.case_id == v.case_id)).all()
+            assert sorted((r.subject, r.person_name) for r in records) == [
+                ("enterprise", None), ("person", "王某"), ("provider", None)]
         after = await budget(stack, dep, year)
         assert after["reserved_fen"] == before["reserved_fen"] - 300_000
         decision = [d for d in done["documents"] if d["kind"] == "voucher_void_decision"]
@@ -136,11 +151,11 @@ class TestFraudVoid:
 @asynccontextmanager
 async def one_reserved_one_waiting(stack: Stack) -> AsyncIterator[tuple[Voucher, Voucher, dict[str, str], int]]:
     """Two applications against this year's fund with room for one: a reserved, b waitlisted; the fund is put back
-    to 5,000,000 CNY afterwards. Yields (a, b, the admin's headers, the fund year)."""
+    to 5,000,000 CNY afterwards. Yields (a, b, the department's headers, the fund year)."""
     a, b = await new_voucher(stack), await new_voucher(stack)
     await a.to_apply()
     await b.to_apply()
-    admin = await login(stack.http, "admin")
+    admin = await login(stack.http, "department1")
     year = datetime.fromisoformat((await stack.http.get("/api/clock")).json()["now"]).astimezone(SHANGHAI).year
     now = await budget(stack, admin, year)
     r = await stack.http.put(f"/api/admin/budget/{year}", headers=admin,

@@ -240,6 +240,7 @@ class FakeActivities:
                                        amount_fen=500_000))
         add(vt.PROJECT_VOUCHER, vt.VoucherProjection)
         add(vt.VOID_CASE, vt.VoidCaseInput)
+        add(vt.CONFIRM_CATEGORY, vt.ConfirmCategoryInput)
         add(vt.NEXT_REPORT_AT, vt.StatisticsDraftInput, lambda i: vt.NextReport(report_at=i.at + timedelta(days=31)))
         add(vt.DRAFT_STATISTICS, vt.StatisticsDraftInput, t.DocumentRef(id="stats", doc_number="统计", sha256="0" * 64))
 

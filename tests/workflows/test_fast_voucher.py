@@ -26,6 +26,7 @@ from workflows.voucher_types import (
     FundChanged,
     FundResult,
     VoidRequest,
+    VoucherStarted,
     WithdrawRequest,
     WithdrawResult,
 )
@@ -127,17 +128,22 @@ class TestEndingEarly:
         await _to_first_review(harness, case_id)
         first = await harness.fakes.task("voucher.first_review", case_id)
         handle = harness.handle(case_id)
-        await handle.signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="department1"))
+        await handle.signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="operator1",
+                                                              responsible_person="张三"))
         assert await harness.result(case_id) == "void"
         f = harness.fakes
         assert first.status == "cancelled"
         assert _fund_ops(f, case_id) == ["void"]
         voided = f.inputs("voucher_void_case", case_id)[0]
-        assert (voided.reason, voided.actor, voided.provider_org_id) == ("虚假合同", "department1", 7)
+        assert (voided.reason, voided.actor, voided.provider_org_id) == ("虚假合同", "operator1", 7)
+        assert voided.responsible_person == "张三"  # recorded apart from the enterprise (003 art. 11(1))
         assert f.drafted(case_id) == ["voucher_void_decision"]
         assert f.statuses(case_id)[-1] == "void"
         told = [(i.kind, i.usernames, i.roles, i.org_id) for i in f.inputs("notify", case_id)]
-        assert told[-2:] == [("void", ["ent_a"], [], None), ("void", [], ["provider"], 7)]
+        # the enterprise, the provider, and the department informed (003 art. 11(1); patch
+        # "voucher-void-informs-department")
+        assert told[-3:] == [("void", ["ent_a"], [], None), ("void", [], ["provider"], 7),
+                             ("void", [], ["department"], None)]
 
 
 class TestFund:
@@ -214,3 +220,62 @@ class TestSettlement:
         assert (voucher["status"], voucher["settled_fen"], voucher["supervision_fee_fen"], voucher["voucher_no"]) == (
             "settled", 500_000, 40_000, "NXV-TEST-0001")
         assert f.notified(case_id)[-2:] == ["settled", "settled"]  # the enterprise and the provider
+
+
+class TestCategoryConfirmedAtTheDemandReview:
+    """000 二: 财务代理 / 财务信息化 are subsidised at 25 %; the operator confirms or corrects the filed category at the
+    demand review (patch "voucher-category-confirmed") and the ratio follows the confirmed one."""
+
+    async def test_the_operator_corrects_the_category(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        task = await harness.step("voucher.demand_review", "approve", "operator1", case_id=case_id,
+                                  data={"category": "financial_agency"})
+        assert task.spec.form == "voucher_demand_review" and "25%" in task.spec.summary
+        f = harness.fakes
+        await f.call("set_case_status", case_id, lambda i: i.status == "bidding")
+        confirmed = f.inputs("voucher_confirm_category", case_id)
+        assert [(c.category, c.actor) for c in confirmed] == [("financial_agency", "operator1")]
+        names = f.names(case_id)
+        assert names.index("voucher_confirm_category") < names.index("voucher_open_bidding")
+
+    async def test_approving_without_a_category_confirms_the_filed_one(self, harness: Harness) -> None:
+        case_id = await _start(harness)
+        await harness.step("voucher.demand_review", "approve", "operator1", case_id=case_id)
+        await harness.fakes.call("set_case_status", case_id, lambda i: i.status == "bidding")
+        assert [c.category for c in harness.fakes.inputs("voucher_confirm_category", case_id)] == [None]
+
+
+class TestEachVersionRunsItsOwnOrder:
+    """003 art. 9-10 (the 2016 version): the three-party contract is signed before the application; the operator
+    alone reviews, issues and settles (no department step); the rest of the fee is paid to the operator as a
+    deposit. The 2017 version keeps 000 五-七 (test_the_whole_walk_to_the_settlement). Patch "voucher-policy-order"."""
+
+    async def test_the_2016_order(self, harness: Harness) -> None:
+        harness.fakes.returns("voucher_start", VoucherStarted(
+            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
+            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        f = harness.fakes
+        await f.task("voucher.first_review", case_id)
+        # the contract was drafted on the chosen bid before the application
+        assert f.drafted(case_id) == ["three_party_contract"]
+        names = f.names(case_id)
+        assert names.index("draft_document") < names.index("voucher_reserve_fund")
+        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+        deposit = await f.task("voucher.deposit", case_id)
+        assert deposit.spec.role == "operator" and "5000.00元" in deposit.spec.summary  # contract − voucher
+        await harness.decide(deposit, "submit", "operator2", data={"deposit_fen": 500_000})
+        await harness.step("voucher.delivery", "submit", "prov_a", case_id=case_id, data={"paid_fen": 500_000})
+        await harness.step("voucher.confirm", "submit", "ent_a", case_id=case_id, data={"satisfaction": "satisfied"})
+        await harness.step("voucher.settlement_review", "approve", "operator1", case_id=case_id)
+        assert await harness.result(case_id) == "settled"
+        types = [t.spec.type for t in f.tasks.values() if t.case_id == case_id]
+        assert "voucher.final_review" not in types and "voucher.settlement_approval" not in types
+        assert all(t.spec.role != "department" for t in f.tasks.values() if t.case_id == case_id)
+        assert f.drafted(case_id) == ["three_party_contract", "voucher_certificate", "settlement_statement"]
+        assert f.statuses(case_id) == ["in_review", "bidding", "choosing", "in_review", "contracting", "applying",
+                                       "in_review", "issued", "awaiting_deposit", "issued", "in_service", "settling",
+                                       "settled"]
+        voucher = f.inputs("voucher_project", case_id)[-1].voucher
+        assert (voucher["deposit_fen"], voucher["contract_no"]) == (500_000, f"{case_id}-HT")

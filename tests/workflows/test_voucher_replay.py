@@ -1,8 +1,10 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
 FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v5.json (then review the diff). The
 older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
-v3 before "voucher-fund-signal-kept", v4 before "voucher-payout-reconciled"; running cases of those versions must
-still replay."""
+v3 before "voucher-fund-signal-kept", v4 (and void_v2, withdrawn_v2) before "voucher-policy-order",
+"voucher-category-confirmed", "voucher-void-informs-department" and "voucher-payout-reconciled"; v5 has the first
+three, v5_payout the last alone; running cases of those versions must still replay.
+VoucherWorkflow__v5_2016.json is a run under the 2016 version's own order (003 art. 9-10)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import os
 import pytest
 
 from tests.conftest import Stack
+from tests.helpers import complete, task_of
 from tests.replay.test_replay import HISTORIES, replayer
-from tests.voucher.factories import new_voucher
+from tests.voucher.factories import MATERIALS, new_voucher, upload
 
 pytestmark = pytest.mark.workflow
 
@@ -23,7 +26,7 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     await v.do("operator1", "voucher.demand_review", "return", comment="请补充需求描述")
     await v.do(v.ent, "voucher.correction", "submit", {"category": "credit", "title": "信用评价", "description": "补充",
                                                        "budget_fen": 500_000})
-    await v.do("operator1", "voucher.demand_review")
+    await v.do("operator1", "voucher.demand_review", data={"category": "credit"})
     await v.status("bidding")
     bid = (await v.bid()).json()
     await v.close_bidding()
@@ -34,7 +37,7 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     await v.do("department1", "voucher.final_review")
     await v.status("issued")
     await v.deliver(paid_fen=400_000)
-    await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "basic", "paid_fen": 400_000})
+    await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "basic"})
     await v.do("operator1", "voucher.settlement_review")
     await v.do("department1", "voucher.settlement_approval")
     await v.status("settled")
@@ -46,12 +49,13 @@ async def test_voucher_history_replays(stack: Stack) -> None:
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
     """The patched paths: a fraud void that drafts its decision, and a withdrawal arriving with an activity's result
-    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v2 and
-    VoucherWorkflow__withdrawn_v2."""
+    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v3 and
+    VoucherWorkflow__withdrawn_v3."""
     voided = await new_voucher(stack)
     await voided.to_bidding()
-    dep = await voided.h("department1")
-    r = await stack.http.post(f"/api/cases/{voided.case_id}/void", headers=dep, json={"reason": "虚构服务需求"})
+    op = await voided.h("operator1")  # 003 art. 11(1): the operating unit voids, the department is informed
+    r = await stack.http.post(f"/api/cases/{voided.case_id}/void", headers=op,
+                              json={"reason": "虚构服务需求", "responsible_person": "李某"})
     assert r.status_code == 202, r.text
     assert "voucher_void_decision" in {d["kind"] for d in (await voided.status("void"))["documents"]}
     withdrawn = await new_voucher(stack)
@@ -60,8 +64,40 @@ async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
                               json={"reason": "需求已自行解决"})
     assert r.status_code == 202, r.text
     await withdrawn.status("withdrawn")
-    for v, name in ((voided, "void_v2"), (withdrawn, "withdrawn_v2")):
+    for v, name in ((voided, "void_v3"), (withdrawn, "withdrawn_v3")):
         history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
         await replayer().replay_workflow(history)
         if os.environ.get("FLOW168_RECORD_HISTORIES"):
             (HISTORIES / f"VoucherWorkflow__{name}.json").write_text(history.to_json())
+
+
+async def test_voucher_2016_order_history_replays(stack: Stack) -> None:
+    """003 art. 9-10: contract before the application, the operator alone reviews, issues and settles, the deposit."""
+    v = await new_voucher(stack)
+    await v.demand_2016()
+    await v.do("operator1", "voucher.demand_review")
+    await v.status("bidding")
+    bid = (await v.bid()).json()
+    await v.close_bidding()
+    await v.do(v.ent, "voucher.choose_bid", "submit", {"bid_id": bid["id"]})
+    await v.do("operator1", "voucher.award_review")
+    applying = await v.status("applying")
+    assert [d["kind"] for d in applying["documents"]] == ["three_party_contract"]  # before the application
+    task = await task_of(stack.http, v.ent, "voucher.apply", v.case_id)
+    r = await complete(stack.http, v.ent, task, "submit", {"contract_amount_fen": 700_000, "materials": {
+        m: await upload(stack, v.ent) for m in MATERIALS}})
+    assert r.status_code == 422 and r.json()["code"] == "contract_amount_differs", r.text
+    await v.apply(600_000)
+    await v.do("operator1", "voucher.first_review")
+    await v.do("operator2", "voucher.deposit", "submit", {"deposit_fen": 300_000})
+    await v.status("issued")
+    await v.deliver(paid_fen=300_000)
+    await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "satisfied"})
+    await v.do("operator1", "voucher.settlement_review")
+    done = await v.status("settled")
+    assert not [t for t in done["tasks"] if t["role"] == "department"]
+    assert done["policy_version"] == "2016" and done["result"]["voucher"]["amount_fen"] == 300_000
+    history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
+    await replayer().replay_workflow(history)
+    if os.environ.get("FLOW168_RECORD_HISTORIES"):
+        (HISTORIES / "VoucherWorkflow__v5_2016.json").write_text(history.to_json())
