@@ -89,7 +89,7 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
         case = session.get(Case, task.case_id)
         if case is None:
             raise NotFound(f"no case {task.case_id}", code="case_not_found", params={"case_id": task.case_id})
-        check(session, user=user, task=task, case=case, data=clean, now=now)
+        check(session, user=user, task=task, case=case, data=clean, now=now, decision=decision)
     case_repo.attach_uploads(session, user, task.case_id, clean)
     # Nothing of ours changes before the workflow accepts the decision.
     result = await committed(session, lambda: decide(client, case_id=task.case_id, decision=DecisionInput(
