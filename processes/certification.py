@@ -45,7 +45,6 @@ SPEC = ProcessSpec(
     },
     decisions={"recommend": "推荐", "decline": "不推荐"},
     messages={
-        "panel_departure_reason_required": "专家组评审结论为“{panel}”，作出不同的认定决定须填写理由（办法第十二条）",
         "certification_materials_missing": "申报材料不齐（办法第十一条），缺少：{missing}",
         "certification_material_unknown": "申报材料“{material}”不是您上传的文件，请先上传",
     },
