@@ -17,6 +17,7 @@ from db.models import Case
 from rules.calendar import SHANGHAI
 from rules.calendar import end_of_day_utc as end_of
 from rules.certification import expiry_reminder_days, valid_until
+from rules.policies import policy_for
 from workflows.certification_types import Granted, GrantInput, Prepared, PrepareInput
 
 DEFAULT_EXPERTS = 3
@@ -33,6 +34,8 @@ class CertificationActivities:
             case = s.get(Case, inp.case_id)
             if case is None:
                 raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
+            if not case.policy_version:  # the version the case runs under; its documents cite it
+                case.policy_version = policy_for("certification").code
             experts = case.result.get("experts")
             if not experts:
                 pool = repo.active_experts(s)

@@ -12,10 +12,18 @@ from documents import content
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
 from rules.cities import CITIES
+from rules.policies import PolicyError, policy, policy_for
 from workflows.types import DraftDocumentInput
 
-BASIS = "《宁夏回族自治区中小企业公共服务示范平台认定管理办法》"
 CONTACT = ("企业服务处", "0951-6038381")
+
+
+def _basis(case: Case) -> str:
+    """The version of the rules the case runs under, as its documents cite it (a draft says 征求意见稿)."""
+    try:
+        return policy(case.policy_version).citation()
+    except PolicyError:  # a case started before versions were recorded runs under the one seed 002
+        return policy_for("certification").citation()
 
 
 def _day(inp: DraftDocumentInput) -> date:
@@ -42,7 +50,7 @@ def public_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
     p, day = inp.params, _day(inp)
     return content.public_notice(
         number=1, year=day.year, issued_on=day, subject=f"{day.year}年度自治区中小企业公共服务示范平台拟认定名单",
-        basis=BASIS, procedure="经市工信局推荐、专家评审和实地考察", headers=["平台名称", "运营单位", "所在地区"],
+        basis=_basis(case), procedure="经市工信局推荐、专家评审和实地考察", headers=["平台名称", "运营单位", "所在地区"],
         rows=[[_name(case), case.applicant, _city(case)]], starts_on=date.fromisoformat(p["starts_on"]),
         ends_on=date.fromisoformat(p["ends_on"]), working_days=p.get("working_days"),
         contact_name=CONTACT[0], contact_phone=CONTACT[1])
@@ -53,7 +61,8 @@ def certification_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any
     return content.certification_notice(
         number=1, year=day.year, issued_on=day, platforms=[(_name(case), case.applicant, _city(case))],
         notice_starts_on=date.fromisoformat(p["notice_starts_on"]), notice_ends_on=date.fromisoformat(p["notice_ends_on"]),
-        valid_from=date.fromisoformat(p["valid_from"]), valid_until=date.fromisoformat(p["valid_until"]))
+        valid_from=date.fromisoformat(p["valid_from"]), valid_until=date.fromisoformat(p["valid_until"]),
+        rules_title=_basis(case))
 
 
 def certificate(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
@@ -70,7 +79,7 @@ def revocation_decision(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
     return content.revocation_decision(
         number=1, year=day.year, issued_on=day, platform_name=_name(case), operator_org=case.applicant,
         reason=str(p.get("reason") or "违法违规"), ground=p.get("ground", "violation"),
-        certified_doc_number=notice.doc_number if notice else None)
+        certified_doc_number=notice.doc_number if notice else None, rules_title=_basis(case))
 
 
 def assessment_result_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:

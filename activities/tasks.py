@@ -83,7 +83,7 @@ class TaskActivities:
                     spec = spec_of(case.type)
                     derive = spec.derived if spec else None
                     if derive is not None:
-                        case.result = {**case.result, **derive(case.data)}
+                        case.result = {**case.result, **derive(case.data, case.result)}
             audit.record(s, action="task_completed", at=inp.at, actor=inp.actor, case_id=inp.case_id,
                          task_id=inp.task_id, message=f"「{task.title}」：{_label(inp.decision)} {inp.comment}".strip(),
                          before=before, after={"status": "completed", "decision": inp.decision, "data": inp.data},

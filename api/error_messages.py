@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "correction_wrong_city": "平台须在本单位所在地区申报，补正时不能更改所在地区",
     "cannot_qualify": "不符合示范平台申报条件（办法第六、七条）：{missing}",
     "correction_cannot_qualify": "补正后的申请仍不符合示范平台申报条件（办法第六、七条）：{missing}",
+    "panel_departure_reason_required": "专家组结论为“{panel}”，作出与之不一致的决定须填写理由",
     "anonymous_objection": "不受理匿名异议：请填写真实姓名和联系方式",
     "objection_reason_required": "请填写异议理由",
     "not_in_notice": "该对象不在公示期内，只有公示期内才能提出异议",

@@ -53,7 +53,8 @@ async def _render_calls(page: Page, *, values: dict[str, str] | None = None, err
     calls = service.list_calls(page.session, now=page.now)
     year = page.now.astimezone(SHANGHAI).year
     return page.render("certification_calls.html", status=status, calls=calls["items"], error=error,
-                       values=values or {"year": str(year), "experts": "3", "expiry_reminder_days": "180,30"})
+                       values=values or {"year": str(year), "experts": "3", "expiry_reminder_days": "180,30",
+                                                 "relaxed_pct": "80"})
 
 
 @router.get("/certification/calls")
@@ -66,15 +67,17 @@ async def calls_page(page: LoginPageDep) -> Response:
 async def open_call(page: LoginPageDep) -> Response:
     require(page.me, "department")
     form = page.posted
-    values = {k: text(form, k, 300) for k in ("year", "deadline", "title", "experts", "expiry_reminder_days")}
+    values = {k: text(form, k, 300) for k in ("year", "deadline", "title", "experts", "expiry_reminder_days",
+                                                   "relaxed_pct")}
     reminders = [x for x in re.split(r"[,，、\s]+", values["expiry_reminder_days"]) if x] or ["180", "30"]
     try:
         body = CallForm(year=values["year"] or None, deadline=values["deadline"] or None,  # type: ignore[arg-type]
                         title=values["title"], experts=values["experts"] or 3,  # type: ignore[arg-type]
-                        expiry_reminder_days=reminders)  # type: ignore[arg-type]
+                        expiry_reminder_days=reminders,  # type: ignore[arg-type]
+                        relaxed_pct=values["relaxed_pct"] or 80)  # type: ignore[arg-type]
     except ValidationError as exc:
         labels = {"year": "年度", "deadline": "截止日期", "title": "通知标题", "experts": "评审专家人数",
-                  "expiry_reminder_days": "称号到期前提醒"}
+                  "expiry_reminder_days": "称号到期前提醒", "relaxed_pct": "适当放宽的标准"}
         problems = [f"{labels.get(k, k)}：{v}" for k, v in model_errors(exc).items()]
         return await _render_calls(page, values=values, error="；".join(problems), status=422)
     try:

@@ -20,7 +20,7 @@ from forms.registry import forms
 PREFIX = "f."
 LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
 MAX_ROWS = 100
-UPLOAD_FIELDS = ("materials", "attachments")  # lists of upload ids: a file input on the page
+UPLOAD_FIELDS = ("materials", "attachments", "licences")  # lists of upload ids: a file input on the page
 
 
 @dataclass

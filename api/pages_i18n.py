@@ -6,6 +6,7 @@ from typing import Any
 
 from processes.registry import COMMON_NEEDS_REASON, COMMON_TASK_TYPES, specs
 from rules.cities import CITIES
+from rules.provider import BASIS_ZH as PROVIDER_BASIS
 from rules.size_class import INDUSTRIES, SIZES
 from rules.voucher import CATEGORIES
 
@@ -44,6 +45,7 @@ OPTIONS: dict[str, dict[str, str]] = {
     "kind": KINDS, "org_type": {"enterprise": "企业", "institution": "事业单位", "social_org": "社会组织"},
     "satisfaction": {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"},
     "rating": {"excellent": "优秀", "qualified": "合格", "failed": "不合格"},
+    "basis": PROVIDER_BASIS,
 }
 # Labels of data keys that no form model names with a title.
 FIELD_LABELS = {

@@ -45,7 +45,7 @@ def check_case(session: Session, *, user: User, org: Organization, data: dict[st
 
 
 def check_correction(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
-                     now: datetime) -> None:
+                     now: datetime, decision: str = "") -> None:
     """A corrected demand (voucher.correction) passes the checks of a new one: still a micro or small enterprise in
     good standing, and no other open voucher case for the (possibly changed) service item."""
     org = session.get(Organization, case.applicant_org_id) if case.applicant_org_id else None
@@ -61,7 +61,8 @@ def _voucher(case: Case) -> dict[str, Any]:
     return dict(case.result.get("voucher") or {})
 
 
-def check_apply(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime) -> None:
+def check_apply(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime,
+              decision: str = "") -> None:
     """voucher.apply: the declared contract amount is the awarded bid's (422 otherwise)."""
     awarded = _voucher(case).get("bid_amount_fen")
     if awarded is None:
@@ -74,7 +75,7 @@ def check_apply(session: Session, *, user: User, task: Task, case: Case, data: d
 
 
 def check_paid_figure(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
-                      now: datetime) -> None:
+                      now: datetime, decision: str = "") -> None:
     """voucher.delivery (the provider's figure) and voucher.confirm (the enterprise's): paid ≤ the contract."""
     contract = _voucher(case).get("contract_amount_fen")
     if data.get("paid_fen") is None or contract is None:
@@ -87,7 +88,7 @@ def check_paid_figure(session: Session, *, user: User, task: Task, case: Case, d
 
 
 def check_demand_review(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
-                        now: datetime) -> None:
+                        now: datetime, decision: str = "") -> None:
     """A corrected category must be one the case's policy version subsidises (003 art. 7; 000 三)."""
     category = data.get("category")
     if not category or case.type != "voucher" or not case.policy_version:
@@ -100,7 +101,7 @@ def check_demand_review(session: Session, *, user: User, task: Task, case: Case,
 
 
 def check_application(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
-                      now: datetime) -> None:
+                      now: datetime, decision: str = "") -> None:
     """Under 2016 the contract was signed before the application (003 art. 9(一)): the application claims its amount."""
     signed = (case.result or {}).get("voucher", {}).get("contract_amount_fen")
     if case.type != "voucher" or case.policy_version != "2016" or not signed:
@@ -122,8 +123,8 @@ def check_sector(org: Organization, *, now: datetime) -> None:
 
 
 def check_voucher_apply(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
-                        now: datetime) -> None:
+                        now: datetime, decision: str = "") -> None:
     """voucher.apply: under 2016 the amount of the contract signed before the application (003 art. 9(一)); under
     every version the amount of the awarded bid (000 五.3, 五.5)."""
-    check_application(session, user=user, task=task, case=case, data=data, now=now)
-    check_apply(session, user=user, task=task, case=case, data=data, now=now)
+    check_application(session, user=user, task=task, case=case, data=data, now=now, decision=decision)
+    check_apply(session, user=user, task=task, case=case, data=data, now=now, decision=decision)

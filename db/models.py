@@ -319,6 +319,8 @@ class CertificationCall(SQLModel, table=True):
     expiry_reminder_days: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     opened_by: str = ""
     opened_at: datetime = _ts()
+    # 002 art. 6 "可适当放宽": relaxed conditions are checked against this share (%) of the normal figure.
+    relaxed_pct: int = 80
 
 
 class Objection(SQLModel, table=True):
@@ -433,3 +435,13 @@ class BadCreditRecord(SQLModel, table=True):
     case_id: str | None = Field(default=None, index=True)
     recorded_by: str = ""
     recorded_at: datetime = _ts()
+
+
+class ProviderAdmissionSetting(SQLModel, table=True):
+    """The operator's settings of provider admission (one row, id 1; none = the defaults): the size of the blind
+    expert panel of 000 四 "组织专家综合审定" (the seed fixes no number; 3 by default)."""
+
+    id: int = Field(default=1, primary_key=True)
+    experts: int = 3
+    updated_by: str = ""
+    updated_at: datetime = _ts()

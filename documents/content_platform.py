@@ -123,11 +123,12 @@ def certification_notice(
     valid_from: date,
     valid_until: date,
     cc: Sequence[str] = (),
+    rules_title: str = PLATFORM_RULES,
 ) -> OfficialDocument:
     """Notice granting the title to (platform, operator, city) entries, with validity and duties (002 art. 13-19)."""
     blocks = [
         Paragraph(
-            text=f"根据{PLATFORM_RULES}，经各市工业和信息化局推荐、专家评审和实地考察，并经"
+            text=f"根据{rules_title}，经各市工业和信息化局推荐、专家评审和实地考察，并经"
             f"{format_cn_date(notice_starts_on)}至{format_cn_date(notice_ends_on)}公示无异议，"
             f"决定认定{len(platforms)}家平台为“{TITLE}”（名单见下表）。现将有关事项通知如下："
         ),
@@ -195,6 +196,7 @@ def revocation_decision(
     ground: Literal["violation", "failed_assessment"],
     certified_doc_number: str | None = None,
     cc: Sequence[str] = (),
+    rules_title: str = PLATFORM_RULES,
 ) -> OfficialDocument:
     """Decision revoking a demonstration platform's title, for a violation or a failed assessment (002 art. 17, 19)."""
     basis = {
@@ -206,7 +208,7 @@ def revocation_decision(
         Paragraph(text=f"{platform_name}{certified}“{TITLE}”。"),
         Paragraph(text=f"经查，{sentence(reason)}"),
         Paragraph(
-            text=f"根据{PLATFORM_RULES}{basis}的规定，经研究，决定撤销{platform_name}“{TITLE}”称号，"
+            text=f"根据{rules_title}{basis}的规定，经研究，决定撤销{platform_name}“{TITLE}”称号，"
             "自本决定印发之日起生效，并从示范平台信息数据库中移除。"
         ),
         Paragraph(text="本决定在自治区工业和信息化厅门户网站公布。"),

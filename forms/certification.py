@@ -7,20 +7,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from rules.certification import CertificationError, PlatformApplication, check_eligibility, expiry_reminder_days
+from rules.certification import (
+    DEFAULT_RELAXED_PCT,
+    MATERIALS,
+    MAX_RELAXED_PCT,
+    MIN_RELAXED_PCT,
+    CertificationError,
+    PlatformApplication,
+    check_eligibility,
+    expiry_reminder_days,
+    missing_materials,
+)
 
-# 002 art. 11: the materials the applicant uploads (upload ids), with their Chinese names.
-MATERIALS = {
-    "application_report": "示范平台申请报告",
-    "licence": "法人证书或营业执照副本",
-    "audit_report": "上一年度审计报告",
-    "premises_proof": "固定经营服务场所证明",
-    "equipment_and_staff": "服务设施设备清单、管理和专业技术人员名单及学历职称",
-    "served_smes": "签订服务协议的中小企业名单及满意度评价",
-    "service_evidence": "开展相关服务的证明材料",
-    "qualifications": "从业资格（资质）、网站备案、许可证等证明",
-    "declaration": "申报材料真实性声明",
-}
+__all__ = ["MATERIALS"]  # 002 art. 11: the materials the applicant uploads (upload ids), with their Chinese names
+_NOT_FIGURES = ("materials", "audit_covers_service")
 
 
 class CertificationForm(BaseModel):
@@ -41,6 +41,7 @@ class CertificationForm(BaseModel):
     qualified_staff_share_pct: float = Field(ge=0, le=100, title="大专以上或中级以上职称人员占比（%）")
     functions: dict[str, dict[str, int]] = Field(min_length=1, title="服务功能（第七条）")
     materials: dict[str, str] = Field(default_factory=dict, title="申报材料（第十一条，上传后的文件编号）")
+    audit_covers_service: bool = Field(default=False, title="上一年度审计报告已包含服务收支情况（第十一条（三））")
 
     @model_validator(mode="after")
     def _well_formed(self) -> CertificationForm:
@@ -56,27 +57,36 @@ class CertificationForm(BaseModel):
 
 def to_application(data: dict[str, Any]) -> PlatformApplication:
     """The rules' view of the form (percentages as given; the rules read floats through their decimal text)."""
-    fields = {k: v for k, v in data.items() if k != "materials"}
+    fields = {k: v for k, v in data.items() if k not in _NOT_FIGURES}
     return PlatformApplication(**fields)
 
 
-def eligibility(data: dict[str, Any]) -> dict[str, Any]:
-    """Art. 6 and 7 condition by condition, for the reviewers; art. 11 materials not yet uploaded."""
-    result = check_eligibility(to_application(data))
+def materials_missing(data: dict[str, Any]) -> list[str]:
+    """The keys of the art. 11 materials not given (002 art. 11, incl. (三) the special audit report)."""
+    return missing_materials(data.get("materials") or {}, audit_covers_service=bool(data.get("audit_covers_service")))
+
+
+def eligibility(data: dict[str, Any], relaxed_pct: int = DEFAULT_RELAXED_PCT) -> dict[str, Any]:
+    """Art. 6 and 7 condition by condition (relaxed items at the call's `relaxed_pct`), for the reviewers; art. 11
+    materials not yet uploaded."""
+    result = check_eligibility(to_application(data), relaxed_pct=relaxed_pct)
     return {
         "eligible": result.eligible,
+        "relaxed_pct": relaxed_pct,
         "conditions": [{"code": c.code, "label": c.label_zh, "passed": c.passed, "relaxed": c.relaxed,
-                        "required": c.required, "detail": c.detail} for c in result.conditions],
+                        "meets_normal": c.meets_normal, "required": c.required, "detail": c.detail}
+                       for c in result.conditions],
         "missing": result.missing(),
         "relaxed_shortfalls": result.relaxed_shortfalls(),
-        "materials_missing": [label for key, label in MATERIALS.items() if not data.get("materials", {}).get(key)],
+        "materials_missing": [MATERIALS[k] for k in materials_missing(data)],
     }
 
 
-def derived(data: dict[str, Any]) -> dict[str, Any]:
-    """The figures a certification case's result derives from its data: the eligibility check (002 art. 6-7)."""
+def derived(data: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The figures a certification case's result derives from its data: the eligibility check (002 art. 6-7), at
+    the relaxation of the call it applied under (kept in the result at submission)."""
     try:
-        return {"eligibility": eligibility(data)}
+        return {"eligibility": eligibility(data, int(result.get("relaxed_pct", DEFAULT_RELAXED_PCT)))}
     except (CertificationError, TypeError, ValueError):
         return {}  # not a well-formed application (the API validates corrections; a retry would not help)
 
@@ -93,6 +103,12 @@ class RecommendationForm(BaseModel):
 class ExpertReviewForm(BaseModel):
     score: int = Field(ge=0, le=100, title="评分（0-100）")
     opinion: str = Field(default="", max_length=5000, title="评审意见")
+
+
+class DecisionForm(BaseModel):
+    """The department's decision (002 art. 12): against the experts' panel result only with a recorded reason."""
+
+    departure_reason: str = Field(default="", max_length=5000, title="与专家组评审结论不一致的理由")
 
 
 class OnsiteForm(BaseModel):
@@ -126,6 +142,8 @@ class CallForm(BaseModel):
     title: str = Field(default="", max_length=200, title="通知标题")
     experts: int = Field(default=3, ge=1, le=15, title="评审专家人数")
     expiry_reminder_days: list[int] = Field(default=[180, 30], max_length=5, title="称号到期前提醒（天）")
+    relaxed_pct: int = Field(default=DEFAULT_RELAXED_PCT, ge=MIN_RELAXED_PCT, le=MAX_RELAXED_PCT,
+                             title="适当放宽的条件按正常标准的百分比（第六条）")
 
     @field_validator("expiry_reminder_days")
     @classmethod
@@ -141,6 +159,7 @@ FORMS = {
     "certification_recommendation": RecommendationForm,
     "certification_expert_review": ExpertReviewForm,
     "certification_onsite": OnsiteForm,
+    "certification_decision": DecisionForm,
     "certification_annual_summary": AnnualSummaryForm,
     "certification_city_report": CityReportForm,
     "certification_assessment": AssessmentForm,

@@ -16,7 +16,8 @@ SPEC = ProcessSpec(
     case_form=CertificationForm,
     task_forms=FORMS,
     create_check="api.services.certification:check_application",
-    task_checks={"certification.correction": "api.services.certification:check_correction"},
+    task_checks={"certification.correction": "api.services.certification:check_correction",
+                 "certification.decision": "api.services.certification:check_decision"},
     derived=derived,
     due_days={
         "certification.city_recommendation": 15,
@@ -43,6 +44,10 @@ SPEC = ProcessSpec(
         "certification.annual_assessment": "示范平台·年度考核",
     },
     decisions={"recommend": "推荐", "decline": "不推荐"},
+    messages={
+        "certification_materials_missing": "申报材料不齐（办法第十一条），缺少：{missing}",
+        "certification_material_unknown": "申报材料“{material}”不是您上传的文件，请先上传",
+    },
     deadlines={"public_notice": "公示期", "validity": "有效期", "annual_report": "年度报告"},
     documents={"recommendation_form": "测评推荐表", "public_notice": "公示", "certification_notice": "认定通知",
                "certificate": "示范平台证书", "revocation_decision": "撤销决定",

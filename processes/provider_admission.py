@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms.provider_admission import ProviderAdmissionForm
+from forms.provider_admission import FORMS, ProviderAdmissionForm
 from processes.spec import NavLink, ProcessSpec
 from workflows.provider_admission import ProviderAdmissionWorkflow
 
@@ -14,6 +14,10 @@ SPEC = ProcessSpec(
     workflow=ProviderAdmissionWorkflow,
     applicant_roles=("provider",),
     case_form=ProviderAdmissionForm,
+    task_forms=FORMS,
+    create_check="api.services.provider_admission:check_application",
+    task_checks={"provider_admission.department_filing": "api.services.provider_admission:check_filing"},
+    redact="api.services.provider_admission:redact_case",
     due_days={
         "provider_admission.operator_review": 5,
         "provider_admission.expert_review": 10,
@@ -24,12 +28,17 @@ SPEC = ProcessSpec(
     status_tones={"filed": "ok"},
     task_types={
         "provider_admission.operator_review": "服务机构准入·材料初审",
-        "provider_admission.expert_review": "服务机构准入·专家评审",
+        "provider_admission.expert_review": "服务机构准入·专家综合审定",
         "provider_admission.department_filing": "服务机构准入·备案",
         "provider_admission.correction": "服务机构准入·补正材料",
     },
     documents={"provider_filing_notice": "签约服务机构备案通知"},
     worker="activities.provider_admission:worker_parts",
+    api_routers=("api.routes_provider_admission:router",),
+    messages={
+        "provider_not_eligible": "不符合签约服务机构条件（2017年补贴券政策“四、签约服务机构”）：{missing}",
+        "provider_licence_unknown": "执业许可证明不是您上传的文件，请先上传",
+    },
     public_tabs=(NavLink(href="/public/providers", label="签约服务机构名单", roles=(), exact=True, order=10),),
     nav=(NavLink(href="/apply/provider_admission", label="准入申请", roles=("provider",), order=10,
                  active="/apply/provider_admission"),),

@@ -115,10 +115,10 @@ class ProcessSpec:
     task_forms: Mapping[str, type[BaseModel]] = field(default_factory=dict)  # form name (on a task) -> model
     # Refusals before a case is created: fn(session, *, user, org, data, now) -> figures for the case's result.
     create_check: Ref | None = None
-    # Per task type, checks of a completed form: fn(session, *, user, task, case, data, now), raising a 4xx.
+    # Per task type, checks of a completed form: fn(session, *, user, task, case, data, now, decision), raising a 4xx.
     task_checks: Mapping[str, Ref] = field(default_factory=dict)
-    # Figures the case's result derives from its data (recomputed after a correction); pure.
-    derived: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Figures the case's result derives from its data (recomputed after a correction); pure: fn(data, result).
+    derived: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
     # The case view for a viewer: fn(session, user, case, detail) -> detail (blind review, private materials).
     redact: Ref | None = None
     many_open: bool = False  # an organisation may have several open cases of this type at once

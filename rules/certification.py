@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, get_args
 
+from rules import panel
 from rules.cities import CITIES
 from rules.errors import RuleViolation
 
@@ -18,6 +19,10 @@ AnnualAction = Literal["priority_support", "keep", "revoke"]
 Percent = int | Decimal | Fraction
 
 TITLE_VALIDITY_YEARS = 3  # 002 art. 17
+# 002 art. 6, last paragraph: "可适当放宽". The department sets how far (its call's `relaxed_pct`): a relaxed condition
+# is still checked, against this share of the normal figure (80 % unless the call says otherwise).
+DEFAULT_RELAXED_PCT = 80
+MIN_RELAXED_PCT, MAX_RELAXED_PCT = 50, 100
 PUBLIC_NOTICE_WORKING_DAYS = 5  # 002 art. 12
 
 FEN_PER_YUAN = 100
@@ -137,7 +142,8 @@ def _percent(value: object, *, name: str) -> Decimal | Fraction | int:
 
 @dataclass(frozen=True)
 class ConditionResult:
-    """One checked threshold: passed at full value; relaxed = a relaxation applies, so a failure does not block."""
+    """One checked threshold. `relaxed`: a relaxation of 002 art. 6 applies, so `passed` is judged against the
+    relaxed figure; `meets_normal`: the normal figure is met too (for the reviewers to weigh a relaxed pass)."""
 
     code: str
     label_zh: str
@@ -145,11 +151,12 @@ class ConditionResult:
     relaxed: bool
     detail: str
     required: bool = True
+    meets_normal: bool | None = None
 
     @property
     def blocking(self) -> bool:
-        """A required, failed, non-relaxed condition makes the applicant ineligible."""
-        return self.required and not self.passed and not self.relaxed
+        """A required condition missed (at its relaxed figure where relaxed) makes the applicant ineligible."""
+        return self.required and not self.passed
 
 
 @dataclass(frozen=True)
@@ -164,13 +171,10 @@ class EligibilityResult:
         return [f"{c.label_zh}：{c.detail}" for c in self.conditions if c.blocking]
 
     def relaxed_shortfalls(self) -> list[str]:
-        """Messages of conditions missed but relaxed (002 art. 6, last paragraph): for the reviewers to weigh."""
-        return [f"{c.label_zh}：{c.detail}" for c in self.conditions if c.relaxed and not c.passed]
+        """Messages of conditions met only at their relaxed figure (002 art. 6, last paragraph): for the reviewers."""
+        return [f"{c.label_zh}：{c.detail}" for c in self.conditions
+                if c.relaxed and c.passed and c.meets_normal is False]
 
-
-def _fmt(value: Percent) -> str:
-    """A percentage as short text."""
-    return f"{float(value):g}" if isinstance(value, Fraction) else f"{value}"
 
 
 def _relaxed_articles(app: PlatformApplication) -> set[int]:
@@ -183,34 +187,67 @@ def _relaxed_articles(app: PlatformApplication) -> set[int]:
     return relaxed
 
 
-def _article6(app: PlatformApplication) -> list[ConditionResult]:
-    """The thresholds of 002 art. 6 (1)-(5); the qualitative parts are judged by the reviewers from the materials."""
+def _relaxed_figure(normal: int | Fraction, pct: int) -> Fraction:
+    """The relaxed figure: `pct` % of the normal one, exact (the comparison is exact too)."""
+    return Fraction(normal) * pct / 100
+
+
+def _num(value: Fraction | int) -> str:
+    """An exact figure as short text (1.6, 64, 800000)."""
+    f = Fraction(value)
+    return f"{f.numerator:,}" if f.denominator == 1 else f"{float(f):g}"
+
+
+def _article6(app: PlatformApplication, relaxed_pct: int = DEFAULT_RELAXED_PCT) -> list[ConditionResult]:
+    """The thresholds of 002 art. 6 (1)-(5), each relaxed item checked against `relaxed_pct` % of its figure; the
+    qualitative parts are judged by the reviewers from the materials."""
     relaxed = _relaxed_articles(app)
-    assets = _figure("total_assets_fen", app.total_assets_fen)
-    rows: list[tuple[int, str, str, bool, str]] = [
-        (1, "art6.1.years_operating", "运营两年以上", app.years_operating >= MIN_YEARS_OPERATING,
-         f"运营 {app.years_operating} 年，要求 {MIN_YEARS_OPERATING} 年以上"),
-        (1, "art6.1.total_assets", "资产总额不低于100万元", app.total_assets_fen >= MIN_TOTAL_ASSETS_FEN,
-         f"资产总额 {assets} 元，要求不低于 1,000,000.00 元"),
-        (2, "art6.2.smes_served", "年服务中小企业不少于50家", app.smes_served_last_year >= MIN_SMES_SERVED,
-         f"上年服务 {app.smes_served_last_year} 家，要求不少于 {MIN_SMES_SERVED} 家"),
-        (2, "art6.2.satisfaction", "用户满意度在80%以上", app.satisfaction_pct >= MIN_SATISFACTION_PCT,
-         f"满意度 {_fmt(app.satisfaction_pct)}%，要求 {MIN_SATISFACTION_PCT}% 以上"),
-        (2, "art6.2.growth", "近两年服务企业数量稳步增长", app.smes_served_last_year > app.smes_served_prev_year,
-         f"上年 {app.smes_served_last_year} 家，前年 {app.smes_served_prev_year} 家，要求增长"),
-        (3, "art6.3.service_orgs", "集聚服务机构2家以上", app.service_orgs_aggregated >= MIN_SERVICE_ORGS,
-         f"集聚服务机构 {app.service_orgs_aggregated} 家，要求 {MIN_SERVICE_ORGS} 家以上"),
-        (4, "art6.4.public_benefit", "公益性或低收费服务不少于总服务量的20%",
-         app.public_benefit_share_pct >= MIN_PUBLIC_BENEFIT_PCT,
-         f"公益性或低收费服务占 {_fmt(app.public_benefit_share_pct)}%，要求不少于 {MIN_PUBLIC_BENEFIT_PCT}%"),
-        (5, "art6.5.staff", "从事为中小企业服务的人员不少于10人", app.staff_serving_smes >= MIN_STAFF,
-         f"服务人员 {app.staff_serving_smes} 人，要求不少于 {MIN_STAFF} 人"),
+    pct = relaxed_pct_checked(relaxed_pct)
+    growth_normal = app.smes_served_last_year > app.smes_served_prev_year
+    growth_relaxed = 100 * app.smes_served_last_year >= pct * app.smes_served_prev_year
+    # (item, code, label, value, normal minimum, unit, yuan?)
+    rows: list[tuple[int, str, str, Fraction | int, int, str]] = [
+        (1, "art6.1.years_operating", "运营两年以上", app.years_operating, MIN_YEARS_OPERATING, "年"),
+        (1, "art6.1.total_assets", "资产总额不低于100万元", Fraction(app.total_assets_fen, FEN_PER_YUAN),
+         MIN_TOTAL_ASSETS_FEN // FEN_PER_YUAN, "元"),
+        (2, "art6.2.smes_served", "年服务中小企业不少于50家", app.smes_served_last_year, MIN_SMES_SERVED, "家"),
+        (2, "art6.2.satisfaction", "用户满意度在80%以上", Fraction(app.satisfaction_pct), MIN_SATISFACTION_PCT, "%"),
+        (3, "art6.3.service_orgs", "集聚服务机构2家以上", app.service_orgs_aggregated, MIN_SERVICE_ORGS, "家"),
+        (4, "art6.4.public_benefit", "公益性或低收费服务不少于总服务量的20%", Fraction(app.public_benefit_share_pct),
+         MIN_PUBLIC_BENEFIT_PCT, "%"),
+        (5, "art6.5.staff", "从事为中小企业服务的人员不少于10人", app.staff_serving_smes, MIN_STAFF, "人"),
         (5, "art6.5.qualified_staff", "大专及以上学历和中级及以上职称人员占60%以上",
-         app.qualified_staff_share_pct >= MIN_QUALIFIED_STAFF_PCT,
-         f"占 {_fmt(app.qualified_staff_share_pct)}%，要求 {MIN_QUALIFIED_STAFF_PCT}% 以上"),
+         Fraction(app.qualified_staff_share_pct), MIN_QUALIFIED_STAFF_PCT, "%"),
     ]
-    return [ConditionResult(code, label, passed, item in relaxed, detail)
-            for item, code, label, passed, detail in rows]
+    out: list[ConditionResult] = []
+    for item, code, label, value, minimum, unit in rows:
+        meets = value >= minimum
+        shown = f"{float(value):,.2f}" if unit == "元" else _num(value)
+        detail = f"{shown}{unit}，要求不低于 {minimum:,}{unit}"
+        if item in relaxed:
+            floor = _relaxed_figure(minimum, pct)
+            detail += f"（适当放宽：按正常标准的{pct}%，即不低于 {_num(floor)}{unit}）"
+            out.append(ConditionResult(code, label, value >= floor, True, detail, meets_normal=meets))
+        else:
+            out.append(ConditionResult(code, label, meets, False, detail, meets_normal=meets))
+        if code == "art6.2.satisfaction":  # growth sits with (2)
+            detail = f"上年 {app.smes_served_last_year} 家，前年 {app.smes_served_prev_year} 家，要求增长"
+            if 2 in relaxed:
+                detail += f"（适当放宽：不低于前年的{pct}%）"
+                out.append(ConditionResult("art6.2.growth", "近两年服务企业数量稳步增长", growth_relaxed, True,
+                                           detail, meets_normal=growth_normal))
+            else:
+                out.append(ConditionResult("art6.2.growth", "近两年服务企业数量稳步增长", growth_normal, False,
+                                           detail, meets_normal=growth_normal))
+    return out
+
+
+def relaxed_pct_checked(pct: object) -> int:
+    """The department's relaxation: a whole percentage of the normal figure, 50 to 100 (100 = no relaxation)."""
+    if isinstance(pct, bool) or not isinstance(pct, int) or not MIN_RELAXED_PCT <= pct <= MAX_RELAXED_PCT:
+        raise CertificationError("relaxation_invalid", f"relaxed_pct must be a whole number {MIN_RELAXED_PCT}.."
+                                 f"{MAX_RELAXED_PCT} (% of the normal figure), got {pct!r}")
+    return pct
 
 
 def _figure(name: str, value: int) -> str:
@@ -228,9 +265,10 @@ def _function_result(function: str, figures: Mapping[str, int]) -> ConditionResu
                            required=False)
 
 
-def check_eligibility(app: PlatformApplication) -> EligibilityResult:
-    """Check 002 art. 6 (all, with relaxations) and art. 7 (at least one declared function meets its thresholds)."""
-    conditions = _article6(app)
+def check_eligibility(app: PlatformApplication, *, relaxed_pct: int = DEFAULT_RELAXED_PCT) -> EligibilityResult:
+    """Check 002 art. 6 (all; relaxed items against `relaxed_pct` % of their figure) and art. 7 (at least one
+    declared function meets its thresholds)."""
+    conditions = _article6(app, relaxed_pct)
     functions = [_function_result(name, figures) for name, figures in app.functions.items()]
     met = [c.label_zh for c in functions if c.passed]
     conditions += functions
@@ -304,3 +342,38 @@ def expiry_reminder_days(days: Sequence[int] | None) -> tuple[int, ...]:
         raise CertificationError("reminders_invalid", "each expiry reminder must be 1 to 1095 days before the title "
                                  "expires (inside its 3-year validity)")
     return out
+
+
+# --- the expert panel (002 art. 12) -----------------------------------------------------------------------------
+
+PANEL_BASIS = "《宁夏回族自治区中小企业公共服务示范平台认定管理办法（征求意见稿）》第十二条"
+
+
+def expert_panel_result(verdicts: Sequence[str], scores: Sequence[int | None] = ()) -> panel.PanelResult:
+    """The experts' approve/reject verdicts aggregated (002 art. 12 "根据专家评审和实地考察情况，确定拟认定的示范平台
+    名单"): a strict majority of the panel approves; the department's decision may depart only with a reason."""
+    return panel.aggregate(verdicts, scores, basis=PANEL_BASIS)
+
+
+# --- the materials of 002 art. 11 -------------------------------------------------------------------------------
+
+MATERIALS: dict[str, str] = {
+    "application_report": "示范平台申请报告",  # (一)
+    "licence": "法人证书或营业执照副本",  # (二)
+    "audit_report": "上一年度审计报告",  # (三)
+    "service_audit_report": "服务收支情况的专项审计报告",  # (三), unless the audit report covers it
+    "premises_proof": "固定经营服务场所证明",  # (四)
+    "equipment_and_staff": "服务设施设备清单、管理和专业技术人员名单及学历职称",  # (五)
+    "served_smes": "签订服务协议的中小企业名单及满意度评价",  # (五)
+    "service_evidence": "开展相关服务的证明材料",  # (六)
+    "qualifications": "从业资格（资质）、网站备案、许可证等证明",  # (七)
+    "declaration": "申报材料真实性声明",  # (八)
+}
+
+
+def missing_materials(materials: Mapping[str, object], *, audit_covers_service: bool) -> list[str]:
+    """The art. 11 materials not given, by key. Art. 11(3) asks for last year's audit report and a special audit
+    report of service income and expenditure, "or" last year's audit report that includes the service income and
+    expenditure: so `service_audit_report` is needed unless the applicant declares the audit report covers it."""
+    need = [k for k in MATERIALS if not (k == "service_audit_report" and audit_covers_service)]
+    return [k for k in need if not materials.get(k)]

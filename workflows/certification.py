@@ -22,7 +22,8 @@ from workflows.human import run_activity
 from workflows.public_notice import NoticeWorkflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.certification import PUBLIC_NOTICE_WORKING_DAYS, annual_rating_outcome
+    from rules.certification import PUBLIC_NOTICE_WORKING_DAYS, annual_rating_outcome, expert_panel_result
+    from rules.panel import departs
     from workflows.certification_types import (
         GRANT_CERTIFICATION,
         PREPARE_CERTIFICATION,
@@ -121,7 +122,16 @@ class CertificationWorkflow(NoticeWorkflow):
         ])
         scores = [{"expert": d.actor, "decision": d.decision, "score": d.data.get("score"),
                    "opinion": d.data.get("opinion", "")} for d in reviews]
-        await self.update_result({"expert_reviews": scores}, "专家评审完成")
+        # Patched "certification-panel-result": the panel's result by rule (002 art. 12), which the department's
+        # decision may depart from only with a recorded reason; before, the verdicts bound nothing.
+        panel = workflow.patched("certification-panel-result")
+        if panel:
+            result = expert_panel_result([d.decision for d in reviews], [d.data.get("score") for d in reviews])
+            verdict = "同意" if result.decision == "approve" else "不同意"
+            await self.update_result({"expert_reviews": scores, "panel_result": result.as_dict()},
+                                     f"专家评审完成：{result.approvals}/{result.size}名专家同意，专家组结论为{verdict}")
+        else:
+            await self.update_result({"expert_reviews": scores}, "专家评审完成")
         onsite = await self.human_step(StepSpec(
             step="onsite_inspection", type="certification.onsite_inspection", title="示范平台实地考察",
             role="department", decisions=["approve", "reject"], form="certification_onsite"))
@@ -129,7 +139,12 @@ class CertificationWorkflow(NoticeWorkflow):
             return await self._rejected("实地考察未通过", onsite)
         decision = await self.human_step(StepSpec(
             step="decision", type="certification.decision", title="示范平台认定决定", role="department",
-            decisions=["approve", "reject"], form="review", exclude_actors_of=["precheck"]))
+            decisions=["approve", "reject"], form="certification_decision" if panel else "review",
+            exclude_actors_of=["precheck"]))
+        if panel and departs(result.decision, decision.decision):
+            await self.update_result({"departs_from_panel": True,
+                                      "departure_reason": str(decision.data.get("departure_reason", ""))},
+                                     "认定决定与专家组评审结论不一致，已记录理由")
         if decision.decision == "reject":
             return await self._rejected("认定未通过", decision)
         await self.set_status("public_notice", f"拟认定名单公示{PUBLIC_NOTICE_WORKING_DAYS}个工作日")

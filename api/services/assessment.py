@@ -249,7 +249,8 @@ def public_results(session: Session, *, year: int | None = None, kind: str | Non
 # --- hooks of the shared case and task services ------------------------------------------------------------------
 
 
-def check_scoring(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime) -> None:
+def check_scoring(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime,
+                  decision: str = "") -> None:
     """Every indicator of the campaign's version scored 0-100, none other (422)."""
     try:
         check_scores(stored_set(case.data["kind"], case.data["indicators"]), data.get("scores"))
@@ -257,7 +258,8 @@ def check_scoring(session: Session, *, user: User, task: Task, case: Case, data:
         raise Invalid(exc.message, code=exc.code) from None
 
 
-def check_subject(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime) -> None:
+def check_subject(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime,
+                  decision: str = "") -> None:
     """A subject reports for its own organisation only (the inbox already scopes it; defence in depth)."""
     if user.role != "admin" and task.org_id is not None and task.org_id != user.org_id:
         raise Forbidden("this assessment is another organisation's", code="not_your_assessment")

@@ -17,12 +17,14 @@ from api.views import document_json, iso
 from api.workflows import case_update, committed
 from db import audit, deadlines
 from db import certification as repo
-from db.models import Case, CertificationCall, Organization, Task, User
-from forms.certification import CallForm, eligibility
+from db.models import Case, CertificationCall, Organization, Task, Upload, User
+from forms.certification import MATERIALS, CallForm, eligibility, materials_missing
 from processes.certification import SPEC as CERTIFICATION
+from rules import panel
 from rules.calendar import SHANGHAI
 from rules.calendar import end_of_day_utc as end_of
-from rules.certification import expiry_reminder_days
+from rules.certification import DEFAULT_RELAXED_PCT, expiry_reminder_days
+from rules.policies import policy_for
 from workflows.certification import CertificationWorkflow
 from workflows.certification_types import RevokeInput, RevokeResult
 from workflows.notice_types import ObjectionFiled, ObjectionInput
@@ -47,7 +49,7 @@ def call_json(call: CertificationCall, *, now: datetime) -> dict[str, Any]:
             "deadline": (call.deadline_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date().isoformat(),
             "experts": call.experts, "open": call.opened_at <= now < call.deadline_at,
             "expiry_reminder_days": list(expiry_reminder_days(call.expiry_reminder_days)),
-            "opened_by": call.opened_by, "opened_at": iso(call.opened_at)}
+            "relaxed_pct": call.relaxed_pct, "opened_by": call.opened_by, "opened_at": iso(call.opened_at)}
 
 
 def open_call(session: Session, user: User, body: CallForm, *, now: datetime) -> CertificationCall:
@@ -61,7 +63,7 @@ def open_call(session: Session, user: User, body: CallForm, *, now: datetime) ->
         raise Invalid(f"deadline: {body.deadline} has already passed", code="deadline_passed")
     call = CertificationCall(year=body.year, title=body.title or f"{body.year}年度自治区中小企业公共服务示范平台申报",
                              deadline_at=closes, experts=body.experts, expiry_reminder_days=body.expiry_reminder_days,
-                             opened_by=user.username, opened_at=now)
+                             relaxed_pct=body.relaxed_pct, opened_by=user.username, opened_at=now)
     session.add(call)
     session.flush()
     audit.record(session, action="call_opened", at=now, actor=user.username,
@@ -115,12 +117,33 @@ def check_application(session: Session, *, user: User, org: Organization, data: 
     if data.get("city") != org.city:
         raise Invalid(f"data.city: the platform must apply in its own city ({org.city}), not {data.get('city')}",
                       code="wrong_city", params={"city": org.city})
-    return {"eligibility": _eligible(data, "the application"), "call_year": call.year}
+    relaxed = call.relaxed_pct if call.relaxed_pct is not None else DEFAULT_RELAXED_PCT
+    checked = _eligible(data, "the application", relaxed_pct=relaxed)
+    _materials(session, user, data)
+    return {"eligibility": checked, "call_year": call.year, "relaxed_pct": relaxed,
+            "policy_version": policy_for("certification").code}
 
 
-def _eligible(data: dict[str, Any], what: str, code: str = "cannot_qualify") -> dict[str, Any]:
+def _materials(session: Session, user: User, data: dict[str, Any]) -> None:
+    """002 art. 11: every material uploaded by the applicant, incl. (三) the special audit report of service income
+    and expenditure unless last year's audit report covers it (422 naming what is missing)."""
+    missing = materials_missing(data)
+    if missing:
+        names = "、".join(MATERIALS[k] for k in missing)
+        raise Invalid(f"data.materials: missing {', '.join(missing)} (002 art. 11)", code="certification_materials_missing",
+                      params={"missing": names})
+    for key, upload_id in (data.get("materials") or {}).items():
+        up = session.get(Upload, upload_id)
+        if up is None or up.owner_user_id != user.id:
+            raise Invalid(f"data.materials.{key}: no upload {upload_id} of yours; upload the file first "
+                          "(POST /api/uploads)", code="certification_material_unknown",
+                          params={"material": MATERIALS.get(key, key)})
+
+
+def _eligible(data: dict[str, Any], what: str, code: str = "cannot_qualify",
+              relaxed_pct: int = DEFAULT_RELAXED_PCT) -> dict[str, Any]:
     """Art. 6 and 7 condition by condition; 422 naming every condition that is not met."""
-    result = eligibility(data)
+    result = eligibility(data, relaxed_pct)
     if not result["eligible"]:
         missing = "；".join(result["missing"])
         raise Invalid(f"{what} cannot qualify (002 art. 6-7): " + missing, code=code, params={"missing": missing})
@@ -128,7 +151,7 @@ def _eligible(data: dict[str, Any], what: str, code: str = "cannot_qualify") -> 
 
 
 def check_correction(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any],
-                     now: datetime) -> None:
+                     now: datetime, decision: str = "") -> None:
     """A corrected application (task `certification.correction`) is checked again by the rules of submission: it
     stays in the city it was recommended by and must still qualify (002 art. 6-7); refused with a 422 before the
     workflow sees it. The case's eligibility is recomputed from the corrected data when the task closes."""
@@ -137,7 +160,19 @@ def check_correction(session: Session, *, user: User, task: Task, case: Case, da
     if data.get("city") != case.city:
         raise Invalid(f"data.city: the platform must apply in its own city ({case.city}), not {data.get('city')}",
                       code="correction_wrong_city", params={"city": case.city})
-    _eligible(data, "the corrected application", code="correction_cannot_qualify")
+    _eligible(data, "the corrected application", code="correction_cannot_qualify",
+              relaxed_pct=int(case.result.get("relaxed_pct", DEFAULT_RELAXED_PCT)))
+
+
+def check_decision(session: Session, *, user: User, task: Task, case: Case, data: dict[str, Any], now: datetime,
+                   decision: str = "") -> None:
+    """The department's decision (task `certification.decision`) against the experts' panel result needs its reason
+    (002 art. 12: the list is fixed "根据专家评审和实地考察情况"; the panel's result is rules.panel's majority)."""
+    result = case.result.get("panel_result") or {}
+    if panel.needs_departure_reason(result.get("decision"), decision, str(data.get("departure_reason") or "")):
+        raise Invalid("data.departure_reason: the decision goes against the experts' panel result "
+                      f"({result.get('decision')}); record the reason", code="panel_departure_reason_required",
+                      params={"panel": "同意" if result.get("decision") == "approve" else "不同意"})
 
 
 async def _update(session: Session, client: Client, case_id: str, update: Any, arg: Any, result_type: type,

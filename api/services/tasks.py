@@ -129,7 +129,7 @@ def prepare_completion(session: Session, user: User, task_id: str, *, decision: 
         case = session.get(Case, task.case_id)
         if case is None:
             raise NotFound(f"no case {task.case_id}", code="case_not_found", params={"case_id": task.case_id})
-        check(session, user=user, task=task, case=case, data=clean, now=now)
+        check(session, user=user, task=task, case=case, data=clean, now=now, decision=decision)
     refuse_foreign_uploads(session, user, task.case_id, clean)
     case_repo.attach_uploads(session, user, task.case_id, clean)
     return task, DecisionInput(task_id=task.id, decision=decision, actor=user.username, comment=comment, data=clean)

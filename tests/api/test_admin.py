@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from db.models import Task
 from tests.conftest import Stack
-from tests.helpers import complete, login, org_body, register_approved, task_of
+from tests.helpers import complete, login, org_body, register_approved, task_of, wait_for
 
 pytestmark = pytest.mark.pg
 
@@ -180,8 +180,16 @@ class TestFixes:
         assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e1)).status_code == 404  # no expert task yet
         op = await login(stack.http, "operator1")
         await complete(stack.http, op, await task_of(stack.http, op, "provider_admission.operator_review", case["id"]))
+        # The blind panel of 000 四 is named (3 of the 5 experts): a named expert sees the case, another does not.
+        async def named() -> list[str] | None:
+            return (await stack.http.get(f"/api/cases/{case['id']}", headers=op)).json()["result"].get("experts")
+
+        panel = await wait_for(named, what="the panel")
+        inside, outside = panel[0], next(e for e in ("expert1", "expert2", "expert3", "expert4", "expert5")
+                                         if e not in panel)
+        e1, e2 = await login(stack.http, inside), await login(stack.http, outside)
         t = await task_of(stack.http, e1, "provider_admission.expert_review", case["id"])
-        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e2)).status_code == 200  # open to any expert
-        await stack.http.post(f"/api/tasks/{t['id']}/claim", headers=e1)
-        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e2)).status_code == 404  # now expert1's
+        assert t["assignee"] == inside
+        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e1)).status_code == 200
+        assert (await stack.http.get(f"/api/cases/{case['id']}", headers=e2)).status_code == 404  # not on the panel
         assert case["id"] not in [c["id"] for c in (await stack.http.get("/api/cases", headers=e2)).json()["items"]]

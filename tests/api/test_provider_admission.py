@@ -10,7 +10,7 @@ import docx
 import pytest
 
 from tests.conftest import Stack
-from tests.helpers import case_status, complete, login, register_approved, task_of
+from tests.helpers import case_status, complete, login, register_approved, task_of, wait_for
 
 pytestmark = pytest.mark.pg
 
@@ -18,11 +18,40 @@ APPLICATION = {"categories": ["credit", "legal"], "service_items": [{"name": "�
                "description": "信用服务"}
 
 
+async def licence(stack: Stack, h: dict[str, str]) -> str:
+    r = await stack.http.post("/api/uploads", headers=h, files={"file": ("执业许可证.pdf", b"%PDF-1.4\n%%EOF\n",
+                                                                         "application/pdf")})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 async def submit(stack: Stack, h: dict[str, str], data: dict | None = None, key: str | None = None) -> dict:
-    r = await stack.http.post("/api/cases", json={"type": "provider_admission", "data": data or APPLICATION},
+    """Apply; legal services need the practice licence (000 四), uploaded here."""
+    data = dict(data or APPLICATION)
+    if "legal" in data["categories"] and "licences" not in data:
+        data["licences"] = [await licence(stack, h)]
+    r = await stack.http.post("/api/cases", json={"type": "provider_admission", "data": data},
                               headers={**h, "Idempotency-Key": key or uuid.uuid4().hex})
     assert r.status_code == 201, r.text
     return r.json()
+
+
+async def panel(stack: Stack, case_id: str, verdicts: tuple[str, ...] = ("approve", "approve", "approve")) -> list[str]:
+    """The blind panel of 000 四 (3 named experts by default) decides; returns the experts."""
+    http = stack.http
+    op = await login(http, "operator1")
+
+    async def named() -> list[str] | None:
+        return (await http.get(f"/api/cases/{case_id}", headers=op)).json()["result"].get("experts")
+
+    experts = await wait_for(named, what="the panel")
+    assert len(experts) == len(verdicts)
+    for expert, verdict in zip(experts, verdicts, strict=True):
+        h = await login(http, expert)
+        r = await complete(http, h, await task_of(http, h, "provider_admission.expert_review", case_id), verdict,
+                           data={"score": 88, "opinion": "服务能力较强"})
+        assert r.status_code == 200, r.text
+    return experts
 
 
 class TestAdmission:
@@ -33,14 +62,17 @@ class TestAdmission:
         op, dep = await login(http, "operator1"), await login(http, "department1")
         t = await task_of(http, op, "provider_admission.operator_review", case["id"])
         assert (await complete(http, op, t)).status_code == 200
-        ex = await login(http, "expert3")
-        t = await task_of(http, ex, "provider_admission.expert_review", case["id"])
-        assert (await complete(http, ex, t, data={"score": 88, "opinion": "服务能力较强"})).status_code == 200
+        experts = await panel(stack, case["id"])
         t = await task_of(http, dep, "provider_admission.department_filing", case["id"])
         assert (await complete(http, dep, t)).status_code == 200
         done = await case_status(http, prov, case["id"], {"filed"})
-        assert [t["status"] for t in done["tasks"]] == ["completed"] * 3
-        assert any(e["action"] == "task_completed" and e["actor"] == "expert3" for e in done["timeline"])
+        assert [t["status"] for t in done["tasks"]] == ["completed"] * 5
+        assert done["policy_version"] == "003-2016"
+        # The provider sees the outcome, never who reviewed (000 四 panel; privacy rule).
+        assert not {"experts", "expert_reviews", "panel_result"} & set(done["result"])
+        assert not any(e["actor"] in experts for e in done["timeline"])
+        dep_view = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()
+        assert dep_view["result"]["panel_result"]["decision"] == "approve"
         r = await http.get("/api/public/providers", params={"q": body["org"]["name"]})
         assert [p["categories"] for p in r.json()["items"]] == [["credit", "legal"]]
         d = await http.get(f"/api/documents/{done['documents'][0]['id']}", headers=prov)
@@ -59,17 +91,18 @@ class TestAdmission:
         case = await submit(stack, prov)
         op = await login(http, "operator2")
         await complete(http, op, await task_of(http, op, "provider_admission.operator_review", case["id"]))
-        ex = await login(http, "expert1")
-        t = await task_of(http, ex, "provider_admission.expert_review", case["id"])
-        assert (await complete(http, ex, t, "return", comment="请补充服务项目价格依据")).status_code == 200
+        await panel(stack, case["id"])
+        dep = await login(http, "department1")
+        t = await task_of(http, dep, "provider_admission.department_filing", case["id"])
+        assert (await complete(http, dep, t, "return", comment="请补充服务项目价格依据")).status_code == 200
         await case_status(http, prov, case["id"], {"returned"})
         fix = await task_of(http, prov, "provider_admission.correction", case["id"])
         bad = await complete(http, prov, fix, "submit", data={"categories": ["credit"], "service_items": []})
         assert bad.status_code == 422 and "data.service_items" in bad.json()["detail"]
         new = {**APPLICATION, "service_items": [{"name": "信用评价", "price_fen": 250000}]}
         assert (await complete(http, prov, fix, "submit", data=new)).status_code == 200
-        t2 = await task_of(http, ex, "provider_admission.expert_review", case["id"])
-        assert t2["id"].endswith("expert_review.2")
+        t2 = await task_of(http, dep, "provider_admission.department_filing", case["id"])
+        assert t2["id"].endswith("department_filing.2")
         detail = (await http.get(f"/api/cases/{case['id']}", headers=prov)).json()
         assert detail["status"] == "in_review" and detail["data"]["service_items"][0]["price_fen"] == 250000
 
@@ -108,3 +141,57 @@ class TestAdmission:
         assert r.status_code == 422 and "data.categories" in r.json()["detail"]
         r = await stack.http.post("/api/cases", json={"type": "teleport", "data": {}}, headers=prov)
         assert r.status_code == 422
+
+
+
+class TestEligibilityAndPanel:
+    async def test_legal_services_need_the_practice_licence(self, stack: Stack) -> None:
+        """000 四 "具有国家规定的执业许可资格": legal services are refused without the licence (422, code)."""
+        prov, _ = await register_approved(stack.http, "provider")
+        r = await stack.http.post("/api/cases", headers=prov, json={"type": "provider_admission", "data": APPLICATION})
+        assert r.status_code == 422 and r.json()["code"] == "provider_not_eligible", r.text
+        assert "律师事务所执业许可证" in r.json()["params"]["missing"]
+
+    async def test_an_out_of_region_office_must_have_operated_one_year(self, stack: Stack) -> None:
+        """000 四: 区外专业服务机构的独立办事机构…应依法经营1年（含）以上."""
+        prov, _ = await register_approved(stack.http, "provider")
+        today = (await stack.clock.now()).date()
+        data = {"categories": ["credit"], "service_items": [{"name": "信用评价", "price_fen": 300000}],
+                "basis": "out_of_region_office", "independent_legal_person": False, "pays_tax_in_ningxia": False,
+                "office_since": today.replace(day=1).isoformat()}
+        r = await stack.http.post("/api/cases", headers=prov, json={"type": "provider_admission", "data": data})
+        assert r.status_code == 422 and "provider_office_too_new" in r.json()["detail"], r.text
+        data["office_since"] = today.replace(year=today.year - 2).isoformat()
+        await submit(stack, prov, data)
+
+    async def test_filing_against_the_panel_needs_a_reason(self, stack: Stack) -> None:
+        """000 四 综合审定 by a blind panel, aggregated like certification (a majority): the department files
+        against a rejecting panel only with a recorded reason (422 code, then recorded)."""
+        http = stack.http
+        prov, _ = await register_approved(http, "provider")
+        case = await submit(stack, prov, {"categories": ["credit"],
+                                          "service_items": [{"name": "信用评价", "price_fen": 300000}]})
+        op = await login(http, "operator1")
+        await complete(http, op, await task_of(http, op, "provider_admission.operator_review", case["id"]))
+        await panel(stack, case["id"], ("reject", "approve", "reject"))
+        dep = await login(http, "department1")
+        t = await task_of(http, dep, "provider_admission.department_filing", case["id"])
+        r = await complete(http, dep, t)
+        assert r.status_code == 422 and r.json()["code"] == "panel_departure_reason_required", r.text
+        r = await complete(http, dep, t, data={"departure_reason": "复核资质材料齐全"})
+        assert r.status_code == 200, r.text
+        await case_status(http, prov, case["id"], {"filed"})
+        result = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()["result"]
+        assert result["departs_from_panel"] is True and result["departure_reason"] == "复核资质材料齐全"
+
+    async def test_the_panel_size_is_the_operators_setting(self, stack: Stack) -> None:
+        """000 四 组织专家综合审定: the seed fixes no number; 3 unless the operator sets it (1-15)."""
+        http = stack.http
+        op, dep = await login(http, "operator1"), await login(http, "department1")
+        assert (await http.get("/api/admin/provider-admission-settings", headers=op)).json()["experts"] == 3
+        assert (await http.put("/api/admin/provider-admission-settings", headers=dep,
+                               json={"experts": 2})).status_code == 403
+        assert (await http.put("/api/admin/provider-admission-settings", headers=op,
+                               json={"experts": 0})).status_code == 422
+        r = await http.put("/api/admin/provider-admission-settings", headers=op, json={"experts": 3})
+        assert r.status_code == 200 and r.json()["experts"] == 3

@@ -138,10 +138,16 @@ def test_provider_registers_is_approved_and_applies_with_prices_in_yuan(server: 
             "f.service_items.0.name": "云主机托管", "f.service_items.0.price_fen": "1,200.50",
             "f.service_items.1.name": "", "f.service_items.1.price_fen": "",
             "f.service_items.2.name": "合同审查", "f.service_items.2.price_fen": "8.999",
-            "f.description": "云服务与法律服务"}
+            "f.description": "云服务与法律服务",
+            # 000 四: the way in, declared on the page (the API's defaults are these)
+            "f.basis": "ningxia_legal_person", "f.independent_legal_person": "on", "f.pays_tax_in_ningxia": "on"}
     r = pv.post("/apply/provider_admission", data=form)
     assert r.status_code == 422 and "请输入金额（元），最多两位小数" in r.text and 'value="8.999"' in r.text
     r = pv.post("/apply/provider_admission", data={**form, "f.service_items.2.price_fen": "800"}, follow_redirects=True)
+    assert r.status_code == 422 and "律师事务所执业许可证" in r.text  # legal services need the licence (000 四)
+    licence = {"files.licences": ("执业许可证.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
+    r = pv.post("/apply/provider_admission", data={**form, "f.service_items.2.price_fen": "800"}, files=licence,
+                follow_redirects=True)
     assert r.status_code == 200 and "准入申请已提交" in r.text, messages(r.text)
     assert "1,200.50 元" in r.text and "800.00 元" in r.text
     case_id = str(r.url).rsplit("/", 1)[-1]

@@ -56,13 +56,19 @@ def _active(base: str, kind: str, **org: Any) -> Registered:
 def _signed_provider(base: str, category: str) -> Registered:
     prov = _active(base, "provider", categories=[category])
     api = _api(base, prov.username, prov.password)
+    up = api.post("/api/uploads", files={"file": ("执业许可证.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert up.status_code == 201, up.text
     r = api.post("/api/cases", json={"type": "provider_admission", "data": {
         "categories": [category], "service_items": [{"name": "专利申请代理", "price_fen": 300_000}],
-        "description": "知识产权服务"}})
+        "description": "知识产权服务", "licences": [up.json()["id"]]}})  # IP agency: licensed (000 四)
     assert r.status_code == 201, r.text
     case_id = r.json()["id"]
     _decide(base, "operator1", case_id, "provider_admission.operator_review")
-    _decide(base, "expert1", case_id, "provider_admission.expert_review", data={"score": 90, "opinion": "同意"})
+    # The blind panel of 000 四 (3 named experts): each decides its own task.
+    op = _api(base, "operator1")
+    experts = wait_until(lambda: op.get(f"/api/cases/{case_id}").json()["result"].get("experts"), what="the panel")
+    for expert in experts:
+        _decide(base, expert, case_id, "provider_admission.expert_review", data={"score": 90, "opinion": "同意"})
     _decide(base, "department1", case_id, "provider_admission.department_filing")
     wait_until(lambda: api.get(f"/api/cases/{case_id}").json()["status"] == "filed", what="the filing")
     return prov

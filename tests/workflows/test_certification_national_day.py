@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pytest
 
 from rules.calendar import SHANGHAI
-from tests.api.test_certification import application, deadline, walk_to_notice
+from tests.api.test_certification import application, deadline, materials, walk_to_notice
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import case_status, complete, login, register_approved, task_of
 
@@ -69,7 +69,8 @@ class TestNationalDay2027:
                             json={"year": 2027, "deadline": "2027-12-31", "experts": 3})
         assert r.status_code == 201, r.text
         org, _ = await register_approved(http, "platform_org", city="yinchuan")
-        r = await http.post("/api/cases", headers=org, json={"type": "certification", "data": application()})
+        r = await http.post("/api/cases", headers=org, json={"type": "certification", "data": {
+            **application(), "materials": await materials(http, org)}})
         assert r.status_code == 201, r.text
         case_id = r.json()["id"]
         case = await walk_to_notice(stack, case_id)

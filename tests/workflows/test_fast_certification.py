@@ -111,6 +111,28 @@ class TestApplication:
         assert await harness.result(case_id) == "rejected"
         assert f.inputs("set_case_status", case_id)[-1].result == {"reason": "实地考察未通过：场地与申报不符"}
 
+    async def test_the_panel_result_and_a_departure_with_its_reason(self, harness: Harness) -> None:
+        """002 art. 12: the verdicts aggregate by rule (a majority of the panel; here 1 of 3 approves: reject); the
+        department decides on the decision form, and a decision against the panel records its reason."""
+        case_id = await _start(harness)
+        await _to_precheck(harness, case_id)
+        await harness.step("certification.precheck", "approve", "department1", case_id=case_id)
+        for task, verdict in zip(await harness.fakes.tasks_of(REVIEW, 3, case_id), ["approve", "reject", "reject"],
+                                 strict=True):
+            await harness.decide(task, verdict, task.spec.assignee or "", data={"score": 70, "opinion": "意见"})
+        f = harness.fakes
+        await f.task("certification.onsite_inspection", case_id)
+        panel = f.inputs("update_case_result", case_id)[0].result["panel_result"]
+        assert (panel["decision"], panel["approvals"], panel["size"]) == ("reject", 1, 3) and "第十二条" in panel["basis"]
+        await harness.step("certification.onsite_inspection", "approve", "department1", case_id=case_id,
+                           data={"passed": True})
+        decision = await f.task("certification.decision", case_id)
+        assert decision.spec.form == "certification_decision"
+        await harness.decide(decision, "approve", "department2", data={"departure_reason": "实地考察服务业绩突出"})
+        await f.call("draft_document", case_id, lambda i: i.kind == "public_notice")
+        recorded = f.inputs("update_case_result", case_id)[-1].result
+        assert recorded == {"departs_from_panel": True, "departure_reason": "实地考察服务业绩突出"}
+
 
 class TestPublicNotice:
     async def test_an_upheld_objection_rejects_the_application(self, harness: Harness) -> None:
