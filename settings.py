@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 900
     idle_case_days: int = 10
+    # Production hardening (README "Production: how the stack is secured").
+    metrics_token: str | None = None  # bearer token Prometheus sends to GET /metrics (an admin's login also may)
 
     @field_validator("secret_key")
     @classmethod
