@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     worker_max_concurrent_workflow_tasks: int = 100
     worker_max_concurrent_activities: int = 32
     worker_activity_threads: int = 32
+    # Production hardening (README "Production: how the stack is secured").
+    metrics_token: str | None = None  # bearer token Prometheus sends to GET /metrics (an admin's login also may)
 
     @field_validator("secret_key")
     @classmethod

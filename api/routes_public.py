@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from api import metrics as app_metrics
-from api.deps import NowDep, SessionDep, UserDep
-from api.errors import Invalid
+from api.deps import NowDep, SessionDep, UserDep, optional_user, require
+from api.errors import ApiError, Invalid
 from api.services import datacentre
 from api.services import public as service
 from db.calendar import load_calendar
@@ -27,9 +28,22 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/metrics")
+def _may_scrape(request: Request, session: SessionDep) -> None:
+    """/metrics is not public: the scraper sends `Authorization: Bearer <METRICS_TOKEN>`; an admin may read it too."""
+    token = request.app.state.settings.metrics_token
+    sent = request.headers.get("authorization", "")
+    if token and sent.lower().startswith("bearer ") and secrets.compare_digest(sent[7:].strip(), token):
+        return
+    user = optional_user(request, session)
+    if user is None:
+        raise ApiError("metrics need the METRICS_TOKEN bearer token or an admin's login", code="login_required",
+                       status=401)
+    require(user, "admin")
+
+
+@router.get("/metrics", dependencies=[Depends(_may_scrape)])
 async def metrics(session: SessionDep, now: NowDep) -> Response:
-    """Prometheus text: open and overdue tasks, cases by type and status."""
+    """Prometheus text: open and overdue tasks, cases by type and status (METRICS_TOKEN bearer, or an admin)."""
     reg = CollectorRegistry()
     open_tasks = Gauge("flow168_open_tasks", "Open or claimed tasks", registry=reg)
     overdue = Gauge("flow168_overdue_tasks", "Open tasks past their due time", registry=reg)

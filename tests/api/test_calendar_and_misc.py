@@ -69,6 +69,15 @@ class TestCalendar:
 class TestOps:
     async def test_health_metrics_and_clock(self, stack: Stack) -> None:
         assert (await stack.http.get("/healthz")).json() == {"status": "ok"}
-        m = (await stack.http.get("/metrics")).text
+        assert (await stack.http.get("/metrics")).status_code == 401  # not public
+        assert (await stack.http.get("/metrics", headers=await login(stack.http, "operator1"))).status_code == 403
+        m = (await stack.http.get("/metrics", headers=await login(stack.http, "admin"))).text
         assert "flow168_open_tasks" in m and "flow168_overdue_tasks" in m
+        stack.settings.metrics_token = "scrape-token-0123456789"
+        try:
+            r = await stack.http.get("/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"})
+            assert r.status_code == 200 and "flow168_cases" in r.text
+            assert (await stack.http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
+        finally:
+            stack.settings.metrics_token = None
         assert (await stack.http.get("/api/clock")).json()["simulated"] is True
