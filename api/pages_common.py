@@ -96,11 +96,20 @@ def label(mapping: dict[str, str], key: Any) -> str:
     return mapping.get(str(key), str(key)) if key is not None else ""
 
 
+def _defined(fn: Any) -> Any:
+    def filt(value: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(None if isinstance(value, jinja2.Undefined) else value, *args, **kwargs)
+    return filt
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
     env.filters.update(dt=fmt_dt, due=fmt_due, day=lambda v: fmt_dt(v, with_time=False), yuan=i18n.yuan,
                        filesize=filesize, local_times=local_times)
+    # A value missing from a dict (e.g. a voucher not yet paid) is shown empty, never an error page.
+    env.filters.update({name: _defined(fn) for name, fn in env.filters.items()
+                        if name in ("dt", "due", "day", "yuan", "filesize", "local_times")})
     env.globals.update(
         ROLES=i18n.ROLES, DECISIONS=i18n.DECISIONS, NEGATIVE=i18n.NEGATIVE, TASK_STATUS=i18n.TASK_STATUS,
         CASE_TYPES=i18n.CASE_TYPES, CASE_STATUS=i18n.CASE_STATUS, STATUS_TONE=i18n.STATUS_TONE,

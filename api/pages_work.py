@@ -32,6 +32,7 @@ from db import tasks as task_repo
 from db.cases import can_view
 from db.models import Case, Upload
 from forms.registry import case_forms, form_model
+from processes.registry import by_task_type
 from rules.cities import CITIES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -165,9 +166,12 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
         blocked = f"该任务已被 {task.assignee} 认领，您不能办理。"
     elif user.username in task.excluded_users:
         blocked = "双人复核规则：您作出了该案件的初审，不能同时作出此决定。"
+    spec = by_task_type(task.type)
+    make_panel = spec.panel(task.type) if spec is not None and not blocked else None
+    panel = make_panel(page, task, case) if make_panel is not None else {}
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
-                       files=_file_names(page, values, fields))
+                       files=_file_names(page, values, fields), panel=panel)
 
 
 def routes_status(status: str) -> str:

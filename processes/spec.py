@@ -145,6 +145,9 @@ class ProcessSpec:
     actions: tuple[CaseAction, ...] = ()
     nav: tuple[NavLink, ...] = ()
     public_tabs: tuple[NavLink, ...] = ()  # tabs of the public information pages (信息公开), for everyone
+    # Per task type, a panel of the task page: fn(page, task, case) -> {"template": name, "replaces_form": bool, …}
+    # (e.g. the enterprise's bid comparison with one choose button per bid instead of a typed bid number).
+    task_panels: Mapping[str, Ref] = field(default_factory=dict)
 
     @property
     def input_type(self) -> type[BaseModel]:
@@ -152,6 +155,11 @@ class ProcessSpec:
         hints = typing.get_type_hints(self.workflow.run)  # type: ignore[attr-defined]
         params = [v for k, v in hints.items() if k != "return"]
         return typing.cast(type[BaseModel], params[0])
+
+    def panel(self, name: str) -> Callable[..., Any] | None:
+        """A task page's panel by task type, resolved."""
+        ref = self.task_panels.get(name)
+        return resolve(ref) if ref else None
 
     def check(self, name: str) -> Callable[..., Any] | None:
         """A task check by task type, resolved."""

@@ -33,6 +33,8 @@ SPEC = ProcessSpec(
         "voucher_settlement_review": SettlementReviewForm,
     },
     create_check="api.voucher_checks:check_case",
+    task_checks={"voucher.choose_bid": "api.voucher_checks:check_choose_bid"},
+    task_panels={"voucher.choose_bid": "api.pages_voucher:choose_bid_panel"},
     many_open=True,  # one open voucher per service item (the check refuses a second for the same category)
     due_days={
         "voucher.demand_review": 3,
@@ -67,6 +69,10 @@ SPEC = ProcessSpec(
     deadlines={"bidding": "竞标截止", "validity": "有效期"},
     documents={"voucher_certificate": "服务券", "three_party_contract": "三方服务合同", "settlement_statement": "结算单",
                "voucher_void_decision": "服务券作废决定", "monthly_voucher_statistics": "服务券月度统计"},
+    messages={
+        "bid_not_of_case": "报价 {bid_id} 不是本需求的报价，请在报价比较表中选择",
+        "bid_provider_not_signed": "{org}已不是签约服务机构，请另选报价",
+    },
     worker="activities.voucher_documents:worker_parts",
     api_routers=("api.routes_voucher:router",),
     page_routers=("api.pages_voucher:router",),
