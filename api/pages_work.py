@@ -22,6 +22,7 @@ from api.pages_forms import (
     readable,
     values_from_data,
     values_from_form,
+    walk,
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
 from api.services import cases as case_service
@@ -47,8 +48,8 @@ def _pager(total: int, p: int) -> dict[str, int]:
 async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) -> dict[str, list[str]]:
     """Store the files posted to the form's upload fields (through the upload service) -> their ids by field."""
     out: dict[str, list[str]] = {}
-    for f in fields:
-        if f.kind != "uploads":
+    for f in walk(fields):
+        if f.kind not in ("upload", "uploads"):
             continue
         for item in page.posted.getlist(f"files.{f.name}"):
             if not isinstance(item, StarletteUpload) or not item.filename:
@@ -65,8 +66,8 @@ async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) 
 def _file_names(page: Page, values: dict[str, list[str]], fields: list[FormField]) -> dict[str, str]:
     """Names of the uploads an upload field lists (the user's own, or the case's materials)."""
     names: dict[str, str] = {}
-    for f in fields:
-        for uid in values.get(f.html, []) if f.kind == "uploads" else []:
+    for f in walk(fields):
+        for uid in values.get(f.html, []) if f.kind in ("upload", "uploads") else []:
             up = page.session.get(Upload, uid)
             case = page.session.get(Case, up.case_id) if up is not None and up.case_id else None
             if up is not None and (up.owner_user_id == page.me.id or (
@@ -75,9 +76,11 @@ def _file_names(page: Page, values: dict[str, list[str]], fields: list[FormField
     return names
 
 
-def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]) -> dict[str, list[str]]:
+def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]],
+                    fields: list[FormField]) -> dict[str, list[str]]:
+    single = {f.name for f in walk(fields) if f.kind == "upload"}
     for name, ids in uploaded.items():
-        values[PREFIX + name] = [*values.get(PREFIX + name, []), *ids]
+        values[PREFIX + name] = ids[-1:] if name in single else [*values.get(PREFIX + name, []), *ids]
     return values
 
 
@@ -196,7 +199,7 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     uploaded = await _uploads(page, fields, upload_errors) if decision in task.decisions else {}
     data, errors = parse_form(fields, form, model, uploaded)
     errors.update(upload_errors)
-    values = _merge_uploaded(values, uploaded)
+    values = _merge_uploaded(values, uploaded, fields)
     if decision not in task.decisions:
         return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
     if errors:
@@ -266,7 +269,7 @@ async def apply(page: LoginPageDep) -> Response:
     uploaded = await _uploads(page, fields, upload_errors)
     data, errors = parse_form(fields, form, model, uploaded)
     errors.update(upload_errors)
-    values = _merge_uploaded(values, uploaded)
+    values = _merge_uploaded(values, uploaded, fields)
     if errors:
         return _render_apply(page, values=values, errors=errors, idem=idem, status=422, error="请更正标红的项目后重新提交")
     page.release()  # the uploads are kept even if the application is refused

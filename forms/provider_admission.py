@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
+from forms.uploads import UploadId
 from rules.voucher import CATEGORIES
 
 
@@ -18,8 +19,7 @@ class ProviderAdmissionForm(BaseModel):
     categories: list[str] = Field(min_length=1, title="服务类别")
     service_items: list[ServiceItem] = Field(min_length=1, max_length=100, title="服务项目")
     description: str = Field(default="", max_length=5000, title="机构及服务简介")
-    materials: list[str] = Field(default_factory=list, max_length=50,
-                                 title="证明材料（营业执照、资质证书等，上传后的文件编号）")
+    materials: list[UploadId] = Field(default_factory=list, max_length=50, title="证明材料（营业执照、资质证书等）")
 
     @field_validator("categories")
     @classmethod

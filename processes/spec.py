@@ -148,6 +148,10 @@ class ProcessSpec:
     # Per task type, a panel of the task page: fn(page, task, case) -> {"template": name, "replaces_form": bool, …}
     # (e.g. the enterprise's bid comparison with one choose button per bid instead of a typed bid number).
     task_panels: Mapping[str, Ref] = field(default_factory=dict)
+    # Chinese labels of the keys of its case data and result (the pages never show a key), and of coded values by
+    # key (e.g. {"limited_by": {"ratio": "补贴比例"}}).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def input_type(self) -> type[BaseModel]:
