@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -96,11 +97,29 @@ def label(mapping: dict[str, str], key: Any) -> str:
     return mapping.get(str(key), str(key)) if key is not None else ""
 
 
+DOC_PATH = re.compile(r"(?:下载[:：]\s*)?/api/documents/([0-9A-Za-z_-]+)")
+
+
+def doc_links(text: Any) -> Markup:
+    """A message's bare /api/documents/… path as a download link (the text escaped)."""
+    escaped = str(escape(str(text or "")))
+    return Markup(DOC_PATH.sub(lambda m: f'<a href="/api/documents/{m.group(1)}">下载文书</a>', escaped))
+
+
+def _defined(fn: Any) -> Any:
+    def filt(value: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(None if isinstance(value, jinja2.Undefined) else value, *args, **kwargs)
+    return filt
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
     env.filters.update(dt=fmt_dt, due=fmt_due, day=lambda v: fmt_dt(v, with_time=False), yuan=i18n.yuan,
-                       filesize=filesize, local_times=local_times)
+                       filesize=filesize, local_times=local_times, doc_links=doc_links)
+    # A value missing from a dict (e.g. a voucher not yet paid) is shown empty, never an error page.
+    env.filters.update({name: _defined(fn) for name, fn in env.filters.items()
+                        if name in ("dt", "due", "day", "yuan", "filesize", "local_times")})
     env.globals.update(
         ROLES=i18n.ROLES, DECISIONS=i18n.DECISIONS, NEGATIVE=i18n.NEGATIVE, TASK_STATUS=i18n.TASK_STATUS,
         CASE_TYPES=i18n.CASE_TYPES, CASE_STATUS=i18n.CASE_STATUS, STATUS_TONE=i18n.STATUS_TONE,

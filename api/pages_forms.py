@@ -16,6 +16,7 @@ from api.pages_common import fmt_dt
 from forms.provider_admission import ServiceItem
 from forms.registration import OrgForm
 from forms.registry import forms
+from forms.uploads import UPLOAD_FORMAT
 
 PREFIX = "f."
 LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
@@ -30,6 +31,7 @@ class FormField:
     name: str  # the data path, e.g. "score" or "service_items"
     label: str
     kind: str  # text | textarea | integer | number | money | bool | select | checkboxes | lines | items | group | json
+    #            | upload (one file: an upload id) | uploads (several)
     required: bool = False
     options: dict[str, str] = field(default_factory=dict)
     minimum: Any = None
@@ -66,7 +68,9 @@ def _field(schema: dict[str, Any], name: str, path: str, prop: dict[str, Any], r
     f = FormField(name=path, label=_label(name, {**node, **prop}), kind="text", required=required,
                   minimum=node.get("minimum", node.get("exclusiveMinimum")),
                   maximum=node.get("maximum", node.get("exclusiveMaximum")), max_length=node.get("maxLength"))
-    if name in i18n.OPTIONS and kind_of == "string":
+    if kind_of == "string" and node.get("format") == UPLOAD_FORMAT:
+        f.kind, f.label = "upload", re.sub(r"[，,]?\s*上传后的文件编号", "", f.label)
+    elif name in i18n.OPTIONS and kind_of == "string":
         f.kind, f.options = "select", i18n.OPTIONS[name]
     elif "enum" in node or "const" in node:
         values = node.get("enum") or [node.get("const")]
@@ -85,7 +89,7 @@ def _field(schema: dict[str, Any], name: str, path: str, prop: dict[str, Any], r
             f.kind, f.sub = "items", fields_of(schema, items, prefix="")
         elif name in i18n.OPTIONS:
             f.kind, f.options = "checkboxes", i18n.OPTIONS[name]
-        elif name in UPLOAD_FIELDS:
+        elif items.get("format") == UPLOAD_FORMAT or name in UPLOAD_FIELDS:
             f.kind, f.label = "uploads", re.sub(r"[，,]?\s*上传后的文件编号", "", f.label)
         else:
             f.kind = "lines"
@@ -105,6 +109,34 @@ def fields_of(schema: dict[str, Any], node: dict[str, Any] | None = None, prefix
 
 def form_fields(model: type[BaseModel]) -> list[FormField]:
     return fields_of(model.model_json_schema())
+
+
+def walk(fields: list[FormField]) -> list[FormField]:
+    """The fields and those of their groups (not the rows of a table), depth first."""
+    out: list[FormField] = []
+    for f in fields:
+        out.append(f)
+        if f.kind == "group":
+            out.extend(walk(f.sub))
+    return out
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *head, last = path.split(".")
+    for part in head:
+        nxt = data.get(part)
+        if not isinstance(nxt, dict):
+            nxt = data[part] = {}
+        data = nxt
+    data[last] = value
+
+
+def _at(data: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)  # type: ignore[assignment]
+    return data
 
 
 # --- parsing --------------------------------------------------------------------------------------------
@@ -198,13 +230,16 @@ def parse_form(fields: list[FormField], form: FormData, model: type[BaseModel],
                uploaded: dict[str, list[str]] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """The posted data validated by the model (as the API will validate it) and the errors by input path.
 
-    `uploaded` adds the ids of files just uploaded to their (top-level) upload fields.
+    `uploaded` adds the ids of files just uploaded to their upload fields (by dotted path; a one-file field takes
+    the new file in place of the one it held).
     """
     errors: dict[str, str] = {}
     remap: dict[str, str] = {}
     data = parse_fields(fields, form, errors, remap)
-    for name, ids in (uploaded or {}).items():
-        data[name] = [*data.get(name, []), *ids]
+    single = {f.name for f in walk(fields) if f.kind == "upload"}
+    for name, ids in (uploaded or {}).items():  # a file posted to a one-file field replaces the one it held
+        before = _at(data, name)
+        _put(data, name, ids[-1] if name in single else [*(before if isinstance(before, list) else []), *ids])
     try:
         model.model_validate(data)
     except ValidationError as exc:
@@ -278,7 +313,7 @@ def _titles() -> dict[str, str]:
             if info.title and name not in i18n.FIELD_LABELS:
                 out[name] = re.sub(r"（[^）]*）$", "", info.title) if name.endswith("_fen") or len(info.title) > 12 \
                     else info.title
-    return {**out, **i18n.FIELD_LABELS}
+    return {**out, **i18n.FIELD_LABELS, **i18n.SPEC_LABELS}
 
 
 TITLES = _titles()
@@ -293,7 +328,7 @@ def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dic
         return {"kind": "group", "rows": readable(value, files)}
     if isinstance(value, list):
         if value and all(isinstance(v, dict) for v in value):
-            keys = list(dict.fromkeys(k for v in value for k in v))
+            keys = [k for k in dict.fromkeys(k for v in value for k in v) if not hidden(k)]
             return {"kind": "table", "head": [TITLES.get(k, k) for k in keys],
                     "rows": [[show_value(k, v.get(k), files) for k in keys] for v in value]}
         return {"kind": "list", "items": [show_value(key, v, files) for v in value]}
@@ -305,6 +340,8 @@ def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dic
         return {"kind": "text", "text": i18n.yuan(value)}
     if key in i18n.OPTIONS:
         return {"kind": "text", "text": i18n.OPTIONS[key].get(str(value), str(value))}
+    if key == "status" and isinstance(value, str):
+        return {"kind": "text", "text": i18n.CASE_STATUS.get(value, value)}
     if isinstance(value, str) and UPLOAD_ID.match(value):
         return {"kind": "upload", "text": files.get(value, f"材料 {value[:8]}…"), "url": f"/api/uploads/{value}"}
     if isinstance(value, str) and ISO_DATE.match(value):
@@ -314,4 +351,9 @@ def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dic
 
 def readable(data: dict[str, Any], files: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Labelled rows of a case's or a task's data (upload ids become links named by `files`)."""
-    return [{"label": TITLES.get(k, k), **show_value(k, v, files)} for k, v in data.items()]
+    return [{"label": TITLES.get(k, k), **show_value(k, v, files)} for k, v in data.items() if not hidden(k)]
+
+
+def hidden(key: str) -> bool:
+    """Internal references (an organisation's or a bid's row id) are not for people to read."""
+    return key.endswith("_id") and key not in TITLES

@@ -24,7 +24,11 @@ CASE_STATUS = {
 }
 STATUS_TONE = {"approved": "ok", "rejected": "bad", "terminated": "bad", "returned": "warn"}
 NOTIFICATION_KINDS = {"info": "通知", "reminder": "提醒", "escalation": "督办", "result": "结果", "returned": "退回",
-                      "expiry": "到期"}
+                      "expiry": "到期", "report": "报告", "your_turn": "待您办理", "adaptation": "接入改造",
+                      "connected": "已接入", "connection_failed": "接入未通过", "disconnected": "已退出",
+                      "expired": "已过期", "rectification": "整改", "rectified": "整改通过", "self_report": "自评",
+                      "settled": "已结算", "supported": "优先支持", "void": "作废", "withdrawn": "撤回",
+                      "revoked": "撤销"}
 DAY_KINDS = {"workday": "工作日", "weekend": "周末", "holiday": "节假日", "makeup": "调休上班"}
 DEADLINES = {"public_notice": "公示期"}
 CASE_TYPES: dict[str, str] = {}
@@ -38,6 +42,13 @@ for _spec in specs().values():
     DECISIONS.update(_spec.decisions)
     DEADLINES.update(_spec.deadlines)
     NEGATIVE += tuple(d for d in _spec.needs_reason if d not in NEGATIVE)
+# Labels of the processes' own data and result keys, and their coded values (their specs' `labels`, `value_labels`).
+SPEC_LABELS: dict[str, str] = {}
+SPEC_VALUES: dict[str, dict[str, str]] = {}
+for _spec in specs().values():
+    SPEC_LABELS.update(_spec.labels)
+    for _key, _values in _spec.value_labels.items():
+        SPEC_VALUES.setdefault(_key, {}).update(_values)
 
 # Value labels by field name, for showing data and for select/checkbox options.
 OPTIONS: dict[str, dict[str, str]] = {
@@ -46,13 +57,14 @@ OPTIONS: dict[str, dict[str, str]] = {
     "satisfaction": {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"},
     "rating": {"excellent": "优秀", "qualified": "合格", "failed": "不合格"},
     "basis": PROVIDER_BASIS,
+    **SPEC_VALUES,
 }
 # Labels of data keys that no form model names with a title.
 FIELD_LABELS = {
     "kind": "账户类型", "username": "用户名", "org": "单位信息", "name": "名称", "uscc": "统一社会信用代码",
     "city": "所在市", "size": "企业规模", "employees": "从业人员（人）", "revenue_fen": "营业收入",
     "industry": "所属行业", "categories": "服务类别", "service_items": "服务项目", "price_fen": "价格",
-    "description": "机构及服务简介", "score": "评分", "opinion": "意见", "email": "电子邮箱", "phone": "手机号码",
+    "description": "说明", "score": "评分", "opinion": "意见", "email": "电子邮箱", "phone": "手机号码",
     "category": "服务类别", "title": "标题", "budget_fen": "预算", "amount_fen": "金额", "plan": "服务方案",
     "valid_until": "有效期至", "status": "状态", "settled_fen": "结算金额", "paid_fen": "已付金额",
     "contract_amount_fen": "合同金额", "platform_name": "平台名称", "total_assets_fen": "资产总额",

@@ -177,6 +177,22 @@ async def contract_page(case_id: str, page: LoginPageDep) -> Response:
                        voucher_status=VOUCHER_STATUS.get(str(voucher.get("status")), voucher.get("status") or ""))
 
 
+# --- the enterprise's choice of a bid (the voucher.choose_bid task page's panel) -----------------------------------
+
+
+RATINGS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+
+
+def choose_bid_panel(page: Page, task: Any, case: dict[str, Any] | None) -> dict[str, Any]:
+    """The bids as a comparison table with one choose button per bid (replaces the typed bid number)."""
+    rows = service.bid_comparison(page.session, page.me, task.case_id)
+    for b in rows:
+        ratings = b.get("provider_ratings") or {}
+        b["ratings_text"] = "、".join(f"{RATINGS.get(k, k)} {n} 次" for k, n in ratings.items() if n) or "暂无评价"
+    return {"template": "_choose_bid.html", "replaces_form": True, "bids": rows, "heading": "报价比较",
+            "hint": "请在“报价比较”表中比较各服务机构的报价、方案和以往评价，点击“选择此报价”提交。"}
+
+
 # --- the fund -------------------------------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from api.pages_forms import (
     readable,
     values_from_data,
     values_from_form,
+    walk,
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
 from api.services import cases as case_service
@@ -32,6 +33,7 @@ from db import tasks as task_repo
 from db.cases import can_view
 from db.models import Case, Upload
 from forms.registry import case_forms, form_model
+from processes.registry import by_task_type
 from rules.cities import CITIES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -46,8 +48,8 @@ def _pager(total: int, p: int) -> dict[str, int]:
 async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) -> dict[str, list[str]]:
     """Store the files posted to the form's upload fields (through the upload service) -> their ids by field."""
     out: dict[str, list[str]] = {}
-    for f in fields:
-        if f.kind != "uploads":
+    for f in walk(fields):
+        if f.kind not in ("upload", "uploads"):
             continue
         for item in page.posted.getlist(f"files.{f.name}"):
             if not isinstance(item, StarletteUpload) or not item.filename:
@@ -64,8 +66,8 @@ async def _uploads(page: Page, fields: list[FormField], errors: dict[str, str]) 
 def _file_names(page: Page, values: dict[str, list[str]], fields: list[FormField]) -> dict[str, str]:
     """Names of the uploads an upload field lists (the user's own, or the case's materials)."""
     names: dict[str, str] = {}
-    for f in fields:
-        for uid in values.get(f.html, []) if f.kind == "uploads" else []:
+    for f in walk(fields):
+        for uid in values.get(f.html, []) if f.kind in ("upload", "uploads") else []:
             up = page.session.get(Upload, uid)
             case = page.session.get(Case, up.case_id) if up is not None and up.case_id else None
             if up is not None and (up.owner_user_id == page.me.id or (
@@ -74,9 +76,11 @@ def _file_names(page: Page, values: dict[str, list[str]], fields: list[FormField
     return names
 
 
-def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]) -> dict[str, list[str]]:
+def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]],
+                    fields: list[FormField]) -> dict[str, list[str]]:
+    single = {f.name for f in walk(fields) if f.kind == "upload"}
     for name, ids in uploaded.items():
-        values[PREFIX + name] = [*values.get(PREFIX + name, []), *ids]
+        values[PREFIX + name] = ids[-1:] if name in single else [*values.get(PREFIX + name, []), *ids]
     return values
 
 
@@ -165,9 +169,12 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
         blocked = f"该任务已被 {task.assignee} 认领，您不能办理。"
     elif user.username in task.excluded_users:
         blocked = "双人复核规则：您作出了该案件的初审，不能同时作出此决定。"
+    spec = by_task_type(task.type)
+    make_panel = spec.panel(task.type) if spec is not None and not blocked else None
+    panel = make_panel(page, task, case) if make_panel is not None else {}
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
-                       files=_file_names(page, values, fields))
+                       files=_file_names(page, values, fields), panel=panel)
 
 
 def routes_status(status: str) -> str:
@@ -192,7 +199,7 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     uploaded = await _uploads(page, fields, upload_errors) if decision in task.decisions else {}
     data, errors = parse_form(fields, form, model, uploaded)
     errors.update(upload_errors)
-    values = _merge_uploaded(values, uploaded)
+    values = _merge_uploaded(values, uploaded, fields)
     if decision not in task.decisions:
         return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
     if errors:
@@ -262,7 +269,7 @@ async def apply(page: LoginPageDep) -> Response:
     uploaded = await _uploads(page, fields, upload_errors)
     data, errors = parse_form(fields, form, model, uploaded)
     errors.update(upload_errors)
-    values = _merge_uploaded(values, uploaded)
+    values = _merge_uploaded(values, uploaded, fields)
     if errors:
         return _render_apply(page, values=values, errors=errors, idem=idem, status=422, error="请更正标红的项目后重新提交")
     page.release()  # the uploads are kept even if the application is refused

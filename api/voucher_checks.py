@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from api.errors import Conflict, Forbidden, Invalid
 from db import bids
-from db.models import Case, Organization, Task, User
+from db.models import Bid, Case, Organization, Task, User
 from rules.calendar import SHANGHAI
 from rules.voucher import (
     POLICIES,
@@ -128,3 +128,17 @@ def check_voucher_apply(session: Session, *, user: User, task: Task, case: Case,
     every version the amount of the awarded bid (000 五.3, 五.5)."""
     check_application(session, user=user, task=task, case=case, data=data, now=now, decision=decision)
     check_apply(session, user=user, task=task, case=case, data=data, now=now, decision=decision)
+
+
+def check_choose_bid(session: Session, *, user: User, task: Task, case: Any, data: dict[str, Any],
+                     now: datetime, decision: str = "") -> None:
+    """voucher.choose_bid (000 五.3): the chosen bid must be one of this demand's, by a provider still signed; a wrong
+    id is refused here (422) rather than accepted and reopened by the workflow."""
+    bid = session.get(Bid, int(data.get("bid_id") or 0))
+    if bid is None or bid.case_id != case.id:
+        raise Invalid(f"bid_id: bid {data.get('bid_id')} is not a bid on {case.id}", code="bid_not_of_case",
+                      params={"bid_id": data.get("bid_id")})
+    org = session.get(Organization, bid.provider_org_id)
+    if org is None or not org.signed or org.blacklisted:
+        raise Conflict(f"bid_id: {bid.provider_name} is no longer a signed provider", code="bid_provider_not_signed",
+                       params={"org": bid.provider_name})

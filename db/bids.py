@@ -48,6 +48,14 @@ def provider_ratings(session: Session, org_id: int) -> dict[str, int]:
     return dict(counts)
 
 
+def provider_completed(session: Session, org_id: int) -> int:
+    """How many voucher services the provider has completed (won and settled)."""
+    ids = [b.case_id for b in session.exec(select(Bid).where(Bid.provider_org_id == org_id, Bid.status == "chosen"))]
+    if not ids:
+        return 0
+    return len(session.exec(select(Case.id).where(col(Case.id).in_(ids), Case.status == "settled")).all())
+
+
 def open_voucher_for_item(session: Session, *, org_id: int, category: str, excluding: str | None = None) -> Case | None:
     """One voucher per service item (000 二: 单个服务项目仅限使用一次服务补贴券; 003 art. 6 only caps the amount per
     item): an open voucher case of the same enterprise and category (other than `excluding`, a case being corrected)."""

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from forms.uploads import UploadId
+
 Score = Annotated[float, Field(ge=0, le=100)]
 
 
@@ -16,7 +18,7 @@ class SelfReportForm(BaseModel):
 
     figures: dict[str, Any] = Field(default_factory=dict, title="各项指标完成情况（指标：情况）")
     summary: str = Field(min_length=1, max_length=20000, title="自评总结")
-    attachments: list[str] = Field(default_factory=list, max_length=20, title="附件（上传后的文件编号）")
+    attachments: list[UploadId] = Field(default_factory=list, max_length=20, title="附件")
 
 
 class ScoringForm(BaseModel):
@@ -28,7 +30,7 @@ class ScoringForm(BaseModel):
 
 class RectificationForm(BaseModel):
     report: str = Field(min_length=1, max_length=20000, title="整改报告")
-    attachments: list[str] = Field(default_factory=list, max_length=20, title="佐证材料（上传后的文件编号）")
+    attachments: list[UploadId] = Field(default_factory=list, max_length=20, title="佐证材料")
 
 
 class ReassessmentForm(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from forms.uploads import UploadId
 from rules.certification import (
     DEFAULT_RELAXED_PCT,
     MATERIALS,
@@ -40,7 +41,7 @@ class CertificationForm(BaseModel):
     staff_serving_smes: int = Field(ge=0, title="服务中小企业人员数")
     qualified_staff_share_pct: float = Field(ge=0, le=100, title="大专以上或中级以上职称人员占比（%）")
     functions: dict[str, dict[str, int]] = Field(min_length=1, title="服务功能（第七条）")
-    materials: dict[str, str] = Field(default_factory=dict, title="申报材料（第十一条，上传后的文件编号）")
+    materials: dict[str, UploadId] = Field(default_factory=dict, title="申报材料（第十一条）")
     audit_covers_service: bool = Field(default=False, title="上一年度审计报告已包含服务收支情况（第十一条（三））")
 
     @model_validator(mode="after")
@@ -118,7 +119,7 @@ class OnsiteForm(BaseModel):
 
 class AnnualSummaryForm(BaseModel):
     summary: str = Field(default="", max_length=20000, title="年度工作总结")
-    attachments: list[str] = Field(default_factory=list, max_length=20, title="附件（上传后的文件编号）")
+    attachments: list[UploadId] = Field(default_factory=list, max_length=20, title="附件")
 
 
 class CityReportForm(BaseModel):

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from forms.uploads import UploadId
 from rules.voucher import CATEGORIES
 
 
@@ -21,15 +22,14 @@ class ProviderAdmissionForm(BaseModel):
     categories: list[str] = Field(min_length=1, title="服务类别")
     service_items: list[ServiceItem] = Field(min_length=1, max_length=100, title="服务项目")
     description: str = Field(default="", max_length=5000, title="机构及服务简介")
-    materials: list[str] = Field(default_factory=list, max_length=50,
-                                 title="证明材料（营业执照、资质证书等，上传后的文件编号）")
+    materials: list[UploadId] = Field(default_factory=list, max_length=50, title="证明材料（营业执照、资质证书等）")
     # 000 四: the way in, checked by rules.provider (the operator verifies the proof in the materials).
     basis: Literal["ningxia_legal_person", "licensed_body", "out_of_region_office"] = Field(
         default="ningxia_legal_person", title="签约资格依据（000 四）")
     independent_legal_person: bool = Field(default=True, title="具有独立法人资格")
     pays_tax_in_ningxia: bool = Field(default=True, title="在我区登记纳税")
-    licences: list[str] = Field(default_factory=list, max_length=10,
-                                title="国家规定的执业许可证明（法律、知识产权类别必填，上传后的文件编号）")
+    licences: list[UploadId] = Field(default_factory=list, max_length=10,
+                                     title="国家规定的执业许可证明（法律、知识产权类别必填）")
     office_since: date | None = Field(default=None, title="区外机构驻宁办事机构依法经营起始日期")
 
     @field_validator("categories")

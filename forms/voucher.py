@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from forms.uploads import UploadId
 from rules.voucher import CATEGORIES
 
 
@@ -58,11 +59,11 @@ class ChooseBidForm(BaseModel):
 class VoucherMaterials(BaseModel):
     """The five materials of seed 000 五.4, as upload ids (a tax return is not tax-payment proof)."""
 
-    premises_proof: str = Field(min_length=1, max_length=64, title="经营场所证明（租赁合同或产权证明）")
-    office_photo: str = Field(min_length=1, max_length=64, title="办公场所照片")
-    financial_statements: str = Field(min_length=1, max_length=64, title="财务报表")
-    social_security_proof: str = Field(min_length=1, max_length=64, title="社保缴纳证明")
-    tax_payment_proof: str = Field(min_length=1, max_length=64, title="纳税证明（银行缴税回单）")
+    premises_proof: UploadId = Field(title="经营场所证明（租赁合同或产权证明）")
+    office_photo: UploadId = Field(title="办公场所照片")
+    financial_statements: UploadId = Field(title="财务报表")
+    social_security_proof: UploadId = Field(title="社保缴纳证明")
+    tax_payment_proof: UploadId = Field(title="纳税证明（银行缴税回单）")
 
 
 class VoucherApplyForm(BaseModel):
@@ -81,8 +82,8 @@ class FirstReviewForm(BaseModel):
 class DeliveryForm(BaseModel):
     """voucher.delivery: the provider's completion proof, the invoice and what the enterprise paid (000 七)."""
 
-    completion_proof: str = Field(min_length=1, max_length=64, title="项目完成证明")
-    invoice: str = Field(min_length=1, max_length=64, title="发票")
+    completion_proof: UploadId = Field(title="项目完成证明")
+    invoice: UploadId = Field(title="发票（收费凭证）")
     paid_fen: int = Field(ge=0, le=100_000_000_00, title="企业已支付金额（分）")
 
 

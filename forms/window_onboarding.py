@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from forms.uploads import UploadId
 from rules.cities import CITIES
 
 # 004 art. 10 "申请单位按要求申报材料": the uploads an application carries, with their Chinese names.
@@ -26,9 +27,9 @@ class ServiceProduct(BaseModel):
 class WindowMaterials(BaseModel):
     """The three materials of the application, as upload ids."""
 
-    application_form: str = Field(min_length=1, max_length=64, title=MATERIALS["application_form"])
-    service_capability: str = Field(min_length=1, max_length=64, title=MATERIALS["service_capability"])
-    security_measures: str = Field(min_length=1, max_length=64, title=MATERIALS["security_measures"])
+    application_form: UploadId = Field(title=MATERIALS["application_form"])
+    service_capability: UploadId = Field(title=MATERIALS["service_capability"])
+    security_measures: UploadId = Field(title=MATERIALS["security_measures"])
 
 
 class WindowOnboardingForm(BaseModel):
@@ -66,7 +67,7 @@ class AdaptationForm(BaseModel):
     """window_onboarding.adaptation: the builder's software/hardware adaptation (art. 10 "软硬件改造")."""
 
     report: str = Field(min_length=1, max_length=20000, title="软硬件改造情况报告")
-    materials: list[str] = Field(default_factory=list, max_length=20, title="附件")
+    materials: list[UploadId] = Field(default_factory=list, max_length=20, title="附件")
 
 
 class ConnectionCheckForm(BaseModel):
@@ -81,7 +82,7 @@ class ServiceReportForm(BaseModel):
 
     report: str = Field(default="", max_length=20000, title="报送内容")
     figures: dict[str, int] = Field(default_factory=dict, title="服务数据（指标：数量）")
-    attachments: list[str] = Field(default_factory=list, max_length=20, title="附件")
+    attachments: list[UploadId] = Field(default_factory=list, max_length=20, title="附件")
 
     @field_validator("figures")
     @classmethod

@@ -150,6 +150,13 @@ class ProcessSpec:
     on_terminate: Ref | None = None
     # Document kinds published to everyone (besides every process's public notice): anyone may download them.
     public_documents: tuple[str, ...] = ()
+    # Per task type, a panel of the task page: fn(page, task, case) -> {"template": name, "replaces_form": bool, …}
+    # (e.g. the enterprise's bid comparison with one choose button per bid instead of a typed bid number).
+    task_panels: Mapping[str, Ref] = field(default_factory=dict)
+    # Chinese labels of the keys of its case data and result (the pages never show a key), and of coded values by
+    # key (e.g. {"limited_by": {"ratio": "补贴比例"}}).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def input_type(self) -> type[BaseModel]:
@@ -157,6 +164,11 @@ class ProcessSpec:
         hints = typing.get_type_hints(self.workflow.run)  # type: ignore[attr-defined]
         params = [v for k, v in hints.items() if k != "return"]
         return typing.cast(type[BaseModel], params[0])
+
+    def panel(self, name: str) -> Callable[..., Any] | None:
+        """A task page's panel by task type, resolved."""
+        ref = self.task_panels.get(name)
+        return resolve(ref) if ref else None
 
     def check(self, name: str) -> Callable[..., Any] | None:
         """A task check by task type, resolved."""

@@ -73,23 +73,33 @@ def indicator_set(kind: str, data: dict[str, Any]) -> IndicatorSet:
 
 
 FIGURE_LABELS = {"reports_sent": "已报送服务数据", "reports_overdue": "逾期报送", "vouchers_settled": "已结算服务券",
-                 "settled_fen": "结算金额（分）", "satisfaction": "企业评价"}
+                 "settled_fen": "结算金额", "satisfaction": "企业评价"}
+SATISFACTION_ZH = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+
+
+def _figure(key: str, value: Any) -> str:
+    """A known figure in words: money in 元, ratings by their Chinese names."""
+    if isinstance(value, dict):
+        return "、".join(f"{SATISFACTION_ZH.get(str(k), str(k))}{v}" for k, v in value.items()) or "无"
+    if key.endswith("_fen") and isinstance(value, int):
+        return f"{value / 100:,.2f}元"
+    return str(value)
 
 
 def _weights(ind: IndicatorSet) -> str:
     total = sum(i.weight for i in ind.indicators) or 1
-    return "；".join(f"{i.key} {i.name} {i.weight * 100 / total:.0f}%" for i in ind.indicators)
+    return "；".join(f"{i.name} {i.weight * 100 / total:.0f}%" for i in ind.indicators)
 
 
 def self_report_summary(prep: Prepared, ind: IndicatorSet) -> str:
     """What the subject reports on (figures as {"key": "情况"}) and what the system already knows (pre-filled)."""
-    known = "，".join(f"{FIGURE_LABELS.get(k, k)}{v}" for k, v in prep.figures.items()) or "无"
-    return f"{prep.subject_name}：请逐项填报指标情况（figures 按 {{指标键: 情况}}）——{_weights(ind)}。系统已知数据：{known}。"
+    known = "，".join(f"{FIGURE_LABELS.get(k, k)}{_figure(k, v)}" for k, v in prep.figures.items()) or "无"
+    return f"{prep.subject_name}：请逐项填报指标情况——{_weights(ind)}。系统已知数据：{known}。"
 
 
 def scoring_summary(prep: Prepared, ind: IndicatorSet) -> str:
     """The indicator set of the campaign's version, its weights and thresholds, as the assessor scores."""
-    return (f"{prep.subject_name}：按第{prep.indicator_version}版指标逐项打分（0-100，scores 按 {{指标键: 分数}}）——"
+    return (f"{prep.subject_name}：按第{prep.indicator_version}版指标逐项打分（0-100）——"
             f"{_weights(ind)}。优秀≥{ind.excellent_min:g}，合格≥{ind.qualified_min:g}。")
 
 

@@ -93,6 +93,9 @@ class _Closed(Exception):
     """The process ended early (rejected, no bids, fund could not cover it); the status is already set."""
 
 
+SATISFACTION_ZH = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+
+
 @workflow.defn
 class VoucherWorkflow(CaseWorkflow):
     """One voucher case, from the enterprise's demand to the provider's settlement."""
@@ -464,7 +467,8 @@ class VoucherWorkflow(CaseWorkflow):
         while True:
             review = await self.human_step(StepSpec(
                 step="settlement_review", type="voucher.settlement_review", title="结算审核", role="operator",
-                decisions=["approve"], form="voucher_settlement_review", summary=note or f"企业评价：{satisfaction}"))
+                decisions=["approve"], form="voucher_settlement_review",
+                summary=note or f"企业评价：{SATISFACTION_ZH.get(satisfaction, satisfaction)}"))
             data = review.data
             try:
                 result = settlement_amount(

@@ -148,6 +148,15 @@ def list_bids(session: Session, user: User, case_id: str) -> dict[str, Any]:
     return page([bid_json(b, ratings=bids.provider_ratings(session, b.provider_org_id)) for b in rows], len(rows))
 
 
+def bid_comparison(session: Session, user: User, case_id: str) -> list[dict[str, Any]]:
+    """The bids of a demand side by side for the enterprise choosing one (000 五.3): provider, price, plan, the
+    provider's past ratings and its completed vouchers, cheapest first."""
+    rows = list_bids(session, user, case_id)["items"]
+    for b in rows:
+        b["completed_vouchers"] = bids.provider_completed(session, b["provider_org_id"])
+    return sorted(rows, key=lambda b: (b["amount_fen"], b["id"]))
+
+
 def open_demands(session: Session, user: User) -> dict[str, Any]:
     """Demands open for bidding: a signed provider sees those of its categories; staff see all."""
     if user.role == "provider":

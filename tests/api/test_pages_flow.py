@@ -1,0 +1,212 @@
+"""The voucher's pages as its parties use them, in-process (no browser): the enterprise chooses a bid from the
+comparison table, uploads its materials through file pickers, and every page of every role answers without a 5xx
+and without an internal key at every status of the case (issue 15)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Stack
+from tests.helpers import PASSWORD, login, task_of
+from tests.voucher.factories import PDF, new_voucher
+
+pytestmark = pytest.mark.workflow
+
+STAFF = ("operator1", "department1", "admin", "expert1", "city_yinchuan")
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+async def page_login(stack: Stack, username: str, password: str = PASSWORD) -> httpx.AsyncClient:
+    """A browser-like client of its own (own cookies) on the same app."""
+    c = httpx.AsyncClient(transport=stack.http._transport, base_url="http://flow168.test", timeout=60)
+    r = await c.post("/login", data={"csrf_token": csrf_of((await c.get("/login")).text), "username": username,
+                                     "password": password})
+    assert r.status_code in (302, 303), r.text
+    return c
+
+
+async def open_task_page(c: httpx.AsyncClient, stack: Stack, h: dict[str, str], task_type: str,
+                         case_id: str) -> tuple[str, str]:
+    task = await task_of(stack.http, h, task_type, case_id)
+    r = await c.get(f"/tasks/{task['id']}")
+    assert r.status_code == 200, r.text
+    return task["id"], r.text
+
+
+class TestChooseBid:
+    async def test_the_bids_side_by_side_and_a_foreign_bid_refused(self, stack: Stack) -> None:
+        v = await new_voucher(stack)
+        await v.to_bidding()
+        assert (await v.bid(amount_fen=650_000)).status_code == 201
+        other = await new_voucher(stack)  # a second provider bids on the same demand
+        r = await v.bid(other.prov, amount_fen=520_000)
+        assert r.status_code == 201, r.text
+        cheaper = r.json()["id"]
+        await v.close_bidding()
+        ent = await page_login(stack, v.ent_body["username"])
+        tid, html = await open_task_page(ent, stack, v.ent, "voucher.choose_bid", v.case_id)
+        assert "报价比较" in html and "选定的报价编号" not in html
+        assert html.count(">选择此报价</button>") == 2 and "5,200.00 元" in html and "6,500.00 元" in html
+        assert html.index("5,200.00 元") < html.index("6,500.00 元")  # cheapest first
+        assert "暂无评价" in html and "0 张" in html
+        r = await ent.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(html), "decision": "submit",
+                                                           "f.bid_id": "999999"})
+        assert r.status_code == 422 and "不是本需求的报价" in r.text  # an error, not "已办理"
+        r = await ent.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(r.text), "decision": "submit",
+                                                           "f.bid_id": str(cheaper)})
+        assert r.status_code == 303, r.text
+        detail = await v.status("in_review")
+        assert other.prov_body["org"]["name"] in str(detail["timeline"])
+        await ent.aclose()
+
+
+# --- every page of every role at every status: no 5xx, no internal key ----------------------------------------------
+
+
+def internal_keys() -> set[str]:
+    """The internal keys a page must never show: every process's statuses, task types, decisions, deadline names and
+    document kinds (their specs) and every form's field names (the form models)."""
+    from forms.registry import forms
+    from processes.registry import specs
+
+    keys: set[str] = set()
+    for spec in specs().values():
+        for mapping in (spec.statuses, spec.task_types, spec.decisions, spec.deadlines, spec.documents):
+            keys.update(mapping)
+    for model in forms().values():
+        keys.update(model.model_fields)
+    keys.update(("approve", "reject", "submit", "satisfied", "unsatisfied", "in_review", "returned", "approved",
+                 "rejected", "completed", "cancelled", "claimed"))
+    return {k for k in keys if len(k) > 3}
+
+
+def keys_of(value: Any) -> set[str]:
+    """The keys of a nested dict (a case's result), to be found on no page either."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys_of(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys_of(v)}
+    return set()
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", html)
+    html = re.sub(r"(?s)<[^>]+>", " ", html)
+    return unescape(html)
+
+
+def raw_keys(html: str, keys: set[str]) -> set[str]:
+    text = visible_text(html)
+    words = set(re.findall(r"(?<![\w./-])[a-z][a-z0-9_.]*[a-z0-9](?![\w/-])", text))
+    return words & keys
+
+
+class Crawler:
+    """Logged-in page clients of every role of a voucher case, opening all their pages."""
+
+    def __init__(self, stack: Stack, clients: dict[str, httpx.AsyncClient]) -> None:
+        self.stack, self.clients = stack, clients
+        self.found: dict[str, set[str]] = {}
+        self.statuses: list[str] = []
+
+    async def crawl(self, case_id: str, extra: tuple[str, ...] = ()) -> None:
+        detail = (await self.stack.http.get(f"/api/cases/{case_id}", headers=await login(self.stack.http, "admin"))).json()
+        self.statuses.append(detail["status"])
+        keys = internal_keys() | {k for k in keys_of(detail.get("result") or {}) if len(k) > 3}
+        task_pages = [f"/tasks/{t['id']}" for t in detail.get("tasks", [])]
+        urls = ["/", "/home", "/inbox", "/inbox?tab=mine", "/cases", f"/cases/{case_id}", "/notifications",
+                *task_pages, *extra]
+        for who, c in self.clients.items():
+            for url in urls:
+                r = await c.get(url)
+                assert r.status_code < 500, f"{who} {url} at {detail['status']}: {r.status_code}"
+                if r.status_code == 200:
+                    for k in raw_keys(r.text, keys):
+                        self.found.setdefault(k, set()).add(f"{who} {url} ({detail['status']})")
+
+
+class TestEveryPage:
+    async def test_a_voucher_by_its_pages_every_page_at_every_status(self, stack: Stack) -> None:
+        v = await new_voucher(stack)
+        clients = {"enterprise": await page_login(stack, v.ent_body["username"]),
+                   "provider": await page_login(stack, v.prov_body["username"]),
+                   **{u: await page_login(stack, u, "demo168") for u in STAFF}}
+        ent, prov = clients["enterprise"], clients["provider"]
+        crawler = Crawler(stack, clients)
+        voucher_pages = ("/voucher", "/voucher/demands", "/voucher/my-bids", f"/voucher/contracts/{v.case_id}",
+                         "/voucher/fund")
+
+        async def crawl() -> None:
+            await crawler.crawl(v.case_id, voucher_pages)
+
+        await v.demand()
+        await crawl()
+        await v.do("operator1", "voucher.demand_review")
+        await v.status("bidding")
+        await crawl()
+        r = await v.bid()
+        assert r.status_code == 201, r.text
+        await v.close_bidding()
+        await crawl()
+        tid, html = await open_task_page(ent, stack, v.ent, "voucher.choose_bid", v.case_id)
+        r = await ent.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(html), "decision": "submit",
+                                                           "f.bid_id": str(r.json()["id"])})
+        assert r.status_code == 303, r.text
+        await crawl()
+        await v.do("operator1", "voucher.award_review")
+        await v.status("applying")
+        await crawl()
+        # voucher.apply: the five materials through file pickers; one missing is named, the others kept
+        tid, html = await open_task_page(ent, stack, v.ent, "voucher.apply", v.case_id)
+        pickers = re.findall(r'type="file" name="(files\.materials\.[a-z_]+)"', html)
+        assert len(pickers) == 5, pickers
+        files = {name: (f"{name[16:]}.pdf", PDF, "application/pdf") for name in pickers[:4]}
+        r = await ent.post(f"/tasks/{tid}/complete", files=files, data={
+            "csrf_token": csrf_of(html), "decision": "submit", "f.contract_amount_fen": "6000"})
+        assert r.status_code == 422 and "已上传" in r.text, r.text
+        assert r.text.count("选择新文件可替换") == 4
+        kept = dict(re.findall(r'name="(f\.materials\.[a-z_]+)" value="([0-9a-f]{32})"', r.text))
+        assert len(kept) == 4
+        r = await ent.post(f"/tasks/{tid}/complete", files={pickers[4]: ("tax.pdf", PDF, "application/pdf")}, data={
+            "csrf_token": csrf_of(r.text), "decision": "submit", "f.contract_amount_fen": "6000", **kept})
+        assert r.status_code == 303, r.text
+        await v.status("in_review")
+        await crawl()
+        op = clients["operator1"]
+        _, html = await open_task_page(op, stack, await v.h("operator1"), "voucher.first_review", v.case_id)
+        assert "tax.pdf" in html and "premises_proof.pdf" in html and "未上传材料" not in html  # reviewers see them
+        await v.do("operator1", "voucher.first_review")
+        await v.do("department1", "voucher.final_review")
+        await v.status("issued")
+        await crawl()
+        tid, html = await open_task_page(prov, stack, v.prov, "voucher.delivery", v.case_id)
+        assert 'name="files.completion_proof"' in html and 'name="files.invoice"' in html
+        r = await prov.post(f"/tasks/{tid}/complete", data={
+            "csrf_token": csrf_of(html), "decision": "submit", "f.paid_fen": "3000"}, files={
+            "files.completion_proof": ("完成证明.pdf", PDF, "application/pdf"),
+            "files.invoice": ("发票.pdf", PDF, "application/pdf")})
+        assert r.status_code == 303, r.text
+        await v.status("in_service")
+        await crawl()
+        await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "satisfied"})
+        await v.status("settling")
+        await crawl()
+        await v.do("operator2", "voucher.settlement_review")
+        await v.do("department2", "voucher.settlement_approval")
+        await v.status("settled")
+        await crawl()
+        for c in clients.values():
+            await c.aclose()
+        assert crawler.statuses[-1] == "settled" and len(set(crawler.statuses)) >= 7, crawler.statuses
+        assert not crawler.found, "internal keys on pages:\n" + "\n".join(
+            f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
