@@ -3,7 +3,7 @@
 from datetime import date
 
 from documents import content
-from documents.model import Document
+from documents.model import Document, format_certificate_no
 
 ISSUED = date(2026, 1, 5)
 
@@ -149,7 +149,7 @@ def certification_notice() -> Document:
 def certificate() -> Document:
     """The certificate of that platform."""
     return content.certificate(
-        certificate_no="NXSF-2026-001",
+        certificate_no=format_certificate_no(year=2026, number=1),
         platform_name="吴忠市中小企业综合服务平台",
         operator_org="吴忠市中小企业服务有限公司",
         valid_from=date(2026, 5, 20),

@@ -80,7 +80,8 @@ class TestBuilders:
         doc = factories.provider_filing_notice()
         assert isinstance(doc, OfficialDocument)
         assert doc.issuer_name == "宁夏回族自治区工业和信息化厅文件"
-        assert doc.signer == doc.printer == "宁夏回族自治区工业和信息化厅"
+        assert doc.signer == "宁夏回族自治区工业和信息化厅"
+        assert doc.printer == "宁夏回族自治区工业和信息化厅办公室"  # 印发机关: the office (issue 15)
 
     def test_renumbering_a_draft_revalidates(self):
         draft = factories.onboarding_approval()
