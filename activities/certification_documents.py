@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from db import documents as doc_repo
 from db.models import Case, Document
 from documents import content
+from documents.model import CERTIFICATE_SERIES, format_certificate_no
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
 from rules.cities import CITIES
@@ -66,8 +68,12 @@ def certification_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any
 
 
 def certificate(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
-    p = inp.params
-    return content.certificate(certificate_no=f"宁示范平台{case.id}", platform_name=_name(case),
+    """The serial 宁示范〔year〕第N号 is taken from the per-year counter inside the drafting transaction (atomic
+    upsert; rolled back with it, so no gaps; a retried draft returns the stored document and takes none)."""
+    p, day = inp.params, _day(inp)
+    number = doc_repo.next_number(s, issuer_code=CERTIFICATE_SERIES, year=day.year)
+    return content.certificate(certificate_no=format_certificate_no(year=day.year, number=number),
+                               platform_name=_name(case),
                                operator_org=case.applicant, valid_from=date.fromisoformat(p["valid_from"]),
                                valid_until=date.fromisoformat(p["valid_until"]), issued_on=_day(inp))
 

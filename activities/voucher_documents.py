@@ -55,8 +55,7 @@ def settlement_statement(_s: Session, case: Case, inp: DraftDocumentInput) -> An
         settled_fen=int(v["settled_fen"]),
         satisfaction=content.SATISFACTION_LABELS.get(v.get("satisfaction", ""), v.get("satisfaction", "")),
         settled_on=inp.at.astimezone(SHANGHAI).date(), adjustment_reason=v.get("adjustment_reason") or None,
-        supervision_fee_fen=v.get("supervision_fee_fen"),
-        department_approved=POLICIES[case.policy_version].department_reviews, **_common(case))
+        supervision_fee_fen=v.get("supervision_fee_fen"), policy=case.policy_version, **_common(case))
 
 
 def voucher_void_decision(_s: Session, case: Case, inp: DraftDocumentInput) -> Any:

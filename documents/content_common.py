@@ -100,7 +100,7 @@ def official(
         blocks=blocks,
         signer=name,
         date=issued_on,
-        printer=name,
+        printer=f"{name}办公室",  # 印发机关: the issuing body's office (GB/T 9704 §7.4.3)
         print_date=print_date or issued_on,
         cc=list(cc),
         note=note,
@@ -110,6 +110,7 @@ def official(
 SATISFACTION_LABELS: dict[str, str] = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
 VOUCHER_RULES_2016 = "《宁夏回族自治区小微企业服务补贴券业务管理暂行办法》（宁非公经发〔2016〕73号）"
+VOUCHER_RULES_2017 = "《宁夏回族自治区小微企业服务补贴券使用管理办法（试行）》（宁非公经发〔2017〕101号）"
 PLATFORM_RULES = "《宁夏回族自治区中小企业公共服务示范平台认定管理办法》"
 NETWORK_RULES = "《宁夏回族自治区中小企业公共服务平台网络运营管理暂行办法》"
 

@@ -180,9 +180,10 @@ def certificate(
         Paragraph(text=f"“{TITLE}”", indent_first_line=False, align="center"),
         Paragraph(text=f"有效期：{format_cn_date(valid_from)}至{format_cn_date(valid_until)}。"),
         Paragraph(text="特发此证。"),
-        sign_off(issuer_name("department"), issued_on),
+        sign_off(f"{issuer_name('department')}（盖章）", issued_on),
     ]
-    return FormDocument(kind="certificate", title="证　书", blocks=blocks, date=issued_on, serial=certificate_no)
+    return FormDocument(kind="certificate", title="证　书", blocks=blocks, date=issued_on, serial=certificate_no,
+                        landscape=True)
 
 
 def revocation_decision(

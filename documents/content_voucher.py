@@ -7,6 +7,7 @@ from datetime import date
 from documents.content_common import (
     ISSUERS,
     VOUCHER_RULES_2016,
+    VOUCHER_RULES_2017,
     fen_to_yuan_str,
     issuer_name,
     numbered_table,
@@ -95,24 +96,20 @@ def voucher_certificate(
         ["服务券编号", voucher_no],
         ["持券企业", enterprise_name],
         ["签约服务机构", provider_name],
-        ["服务类别", category],
-        ["服务项目", service_item],
+        ["服务项目", f"{category}：{service_item}"],
         ["服务合同金额", fen_to_yuan_str(contract_amount_fen)],
         ["服务券面值", fen_to_yuan_str(voucher_amount_fen)],
         ["企业自付金额", fen_to_yuan_str(contract_amount_fen - voucher_amount_fen)],
-        ["发放日期", format_cn_date(issued_on)],
-        ["有效期至", format_cn_date(valid_until)],
+        ["有效期", f"{format_cn_date(issued_on)}至{format_cn_date(valid_until)}"],
         ["适用政策", policy_title],
+        # The notes sit in the table, in 4号, so that the voucher, its 落款 and seal fit on one sheet.
+        ["使用须知", "1．本券为记名电子服务券，仅限持券企业向上列签约服务机构购买上列服务项目，不得转让、流通和挪作他用。\n"
+                     "2．本券按面值抵扣等额合同款，应在有效期内使用，过期作废。\n"
+                     "3．服务合同存在恶意串通、弄虚作假的，本券作废，相关企业及责任人作为不良信用记入服务档案。"],
     ]
     blocks = [
         Table(headers=[], rows=rows, col_widths_mm=_FIELD_WIDTHS),
-        Heading(level=3, text="使用须知"),
-        Paragraph(
-            text="1．本券为记名电子服务券，仅限持券企业向上列签约服务机构购买上列服务项目，不得转让、流通和挪作他用。"
-        ),
-        Paragraph(text="2．本券按面值抵扣等额合同款，应在有效期内使用，过期作废。"),
-        Paragraph(text="3．服务合同存在恶意串通、弄虚作假的，本券作废，相关企业及责任人作为不良信用记入服务档案。"),
-        sign_off(issuer_name("operator"), issued_on),
+        sign_off(f"{issuer_name('operator')}（盖章）", issued_on),  # the seal goes over the issuer's name
     ]
     return FormDocument(
         kind="voucher_certificate", title="小微企业服务补贴券", blocks=blocks, date=issued_on, serial=voucher_no
@@ -199,6 +196,9 @@ def three_party_contract(
     )
 
 
+SETTLEMENT_BASIS = {"2016": f"{VOUCHER_RULES_2016}第十条、第十一条", "2017": f"{VOUCHER_RULES_2017}“七、结算”"}
+
+
 def settlement_statement(
     *,
     statement_no: str,
@@ -214,9 +214,12 @@ def settlement_statement(
     settled_on: date,
     adjustment_reason: str | None = None,
     supervision_fee_fen: int | None = None,
-    department_approved: bool = True,
+    policy: str = "2016",
 ) -> FormDocument:
-    """The settlement statement of one voucher; a lowered amount must say why (003 art. 10, 11(1), 11(4); 000 七)."""
+    """The settlement statement of one voucher; a lowered amount must say why (003 art. 10, 11(1), 11(4); 000 七).
+    It cites the policy the voucher was issued under: 2016 → 003 art. 10-11, 2017 → 000 七、结算."""
+    if policy not in SETTLEMENT_BASIS:
+        raise ValueError(f"unknown voucher policy {policy!r}")
     if not 0 <= settled_fen <= voucher_amount_fen:
         raise ValueError("the settled amount must be between 0 and the voucher amount")
     if settled_fen < voucher_amount_fen and not adjustment_reason:
@@ -236,14 +239,14 @@ def settlement_statement(
         rows.append(["调整说明", sentence(adjustment_reason)])
     if supervision_fee_fen is not None:
         rows.append(["服务券监理服务费", fen_to_yuan_str(supervision_fee_fen)])
+    # In the table, so the statement fits one sheet. The department's approval is 000 七's (2017); under 003 art. 10
+    # (2016) the operator settles alone.
+    rows.append(["结算依据", f"依据{SETTLEMENT_BASIS[policy]}，经运营单位初审、自治区工业和信息化厅核准，"
+                           "按核定结算金额与签约服务机构结算。" if policy == "2017" else
+                 f"依据{SETTLEMENT_BASIS[policy]}第（一）项，经运营单位审核，按核定结算金额与签约服务机构结算。"])
     blocks = [
         Table(headers=[], rows=rows, col_widths_mm=_FIELD_WIDTHS),
-        Paragraph(  # the department's approval is 000 七's (2017); under 003 art. 10 the operator settles alone
-            text="依据宁非公经发〔2017〕101号“七、结算”，经运营单位初审、自治区工业和信息化厅核准，按核定结算金额与签约服务机构结算。"
-            if department_approved else
-            f"依据{VOUCHER_RULES_2016}第十条、第十一条第（一）项，经运营单位审核，按核定结算金额与签约服务机构结算。"
-        ),
-        sign_off(issuer_name("operator"), settled_on),
+        sign_off(f"{issuer_name('operator')}（盖章）", settled_on),
     ]
     return FormDocument(
         kind="settlement_statement",

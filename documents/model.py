@@ -23,6 +23,16 @@ def format_doc_number(*, issuer_code: str, year: int, number: int) -> str:
     return f"{issuer_code}\u3014{year}\u3015{number}号"
 
 
+def format_certificate_no(*, year: int, number: int) -> str:
+    """A title certificate's serial, e.g. 宁示范〔2026〕第3号 (allocated per year, no gaps, by the caller)."""
+    if number < 1:
+        raise ValueError(f"certificate number must be >= 1, got {number}")
+    return f"宁示范\u3014{year}\u3015第{number}号"
+
+
+CERTIFICATE_SERIES = "宁示范"  # the counter key of certificate serials (db.documents.next_number)
+
+
 # Each block carries a `kind` literal so a serializer (e.g. Temporal's JSON converter) can tell the
 # variants of the Block union apart when decoding; never set it by hand.
 
@@ -146,6 +156,7 @@ class FormDocument:
     date: date
     serial: str | None = None
     layout_version: str = LAYOUT_VERSION
+    landscape: bool = False  # a certificate: A4 landscape, framed, no page number
 
 
 Document = OfficialDocument | FormDocument

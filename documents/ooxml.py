@@ -19,6 +19,13 @@ _AFTER_PBDR = (
     "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
     "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
 )  # fmt: skip
+_AFTER_FRAMEPR = (
+    "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
 _AFTER_W = (
     "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
     "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath",
@@ -64,6 +71,36 @@ def paragraph_border(paragraph: DocxParagraph, **sides: Rule) -> None:
         edge.set(qn("w:color"), colour)
         pbdr.append(edge)
     insert_ordered(paragraph._p.get_or_add_pPr(), pbdr, _AFTER_PBDR)
+
+
+def page_border(sectpr, *, size: int, colour: str, space: int) -> None:
+    """A double rule round the page (w:pgBorders), measured from the text."""
+    borders = OxmlElement("w:pgBorders")
+    borders.set(qn("w:offsetFrom"), "text")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        for name, value in (("val", "double"), ("sz", str(size)), ("space", str(space)), ("color", colour)):
+            edge.set(qn(f"w:{name}"), value)
+        borders.append(edge)
+    insert_ordered(sectpr, borders, ("w:lnNumType", "w:pgNumType", "w:cols", "w:formProt", "w:vAlign",
+                                     "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi", "w:rtlGutter",
+                                     "w:docGrid", "w:printerSettings", "w:sectPrChange"))
+
+
+def no_grid_snap(ppr) -> None:
+    """Let a paragraph (style) keep its own line height instead of snapping to the document grid."""
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    insert_ordered(ppr, snap, _AFTER_PBDR[_AFTER_PBDR.index("w:snapToGrid") + 1:])
+
+
+def bottom_frame(paragraph: DocxParagraph, *, width_twips: int) -> None:
+    """Put a paragraph in a frame at the foot of the 版心, full width, text above and below it (w:framePr)."""
+    frame = OxmlElement("w:framePr")
+    for name, value in (("w", str(width_twips)), ("wrap", "notBeside"), ("vAnchor", "margin"),
+                        ("hAnchor", "margin"), ("xAlign", "center"), ("yAlign", "bottom")):
+        frame.set(qn(f"w:{name}"), value)
+    insert_ordered(paragraph._p.get_or_add_pPr(), frame, _AFTER_FRAMEPR)
 
 
 def add_field(paragraph: DocxParagraph, instruction: str, placeholder: str) -> list:

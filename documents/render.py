@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from docx import Document as new_docx
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT, WD_TAB_ALIGNMENT
@@ -16,7 +17,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 
-from documents import ooxml
+from documents import ooxml, pagination
 from documents.model import (
     Attachment,
     Document,
@@ -28,6 +29,7 @@ from documents.model import (
     Table,
     format_cn_date,
 )
+from documents.title_lines import break_title
 
 FANGSONG = "仿宋_GB2312"
 KAITI = "楷体_GB2312"
@@ -108,7 +110,10 @@ def render_docx(doc: Document) -> bytes:
     docx = new_docx()
     _setup_page(docx)
     _setup_styles(docx)
-    _setup_footers(docx)
+    if isinstance(doc, FormDocument) and doc.landscape:
+        _setup_certificate_page(docx)
+    else:
+        _setup_footers(docx)
     if isinstance(doc, OfficialDocument):
         _render_head(docx, doc)
     else:
@@ -146,6 +151,16 @@ def _setup_page(docx: DocxDocument) -> None:
     ooxml.doc_grid(section._sectPr, line_pitch_twips=round(LINE_PT * 20))
 
 
+def _setup_certificate_page(docx: DocxDocument) -> None:
+    """A certificate: A4 landscape, wide margins, a double frame round the page, no page number."""
+    section = docx.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(30), Mm(25)
+    section.left_margin = section.right_margin = Mm(40)
+    ooxml.page_border(section._sectPr, size=24, colour="C00000", space=20)
+
+
 def _setup_styles(docx: DocxDocument) -> None:
     """Normal and the GB styles, with East Asian fonts named at every level (defaults, styles, runs)."""
     defaults = docx.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -158,6 +173,8 @@ def _setup_styles(docx: DocxDocument) -> None:
         style = docx.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         _apply_style(style, spec)
+    # Table text keeps its own single spacing: snapped to the 28.95 pt grid, every wrapped cell line took a grid line.
+    ooxml.no_grid_snap(docx.styles["GB Table"].element.get_or_add_pPr())
     docx.styles["GB Record"].paragraph_format.tab_stops.add_tab_stop(
         Mm(TEXT_WIDTH_MM) - Pt(SMALL_PT), WD_TAB_ALIGNMENT.RIGHT
     )
@@ -229,7 +246,7 @@ def _render_head(docx: DocxDocument, doc: OfficialDocument) -> None:
     # The rule runs 4 mm (11 pt) under the number, across the paragraph, i.e. the full 156 mm 版心.
     ooxml.paragraph_border(number, bottom=(18, RED, 11))
     _blank(docx, 2)
-    _para(docx, doc.title, style="GB Title")
+    _para(docx, "\n".join(break_title(doc.title)), style="GB Title")
     _blank(docx)
     if doc.recipients:
         _para(docx, doc.recipients, style="GB Plain")
@@ -239,7 +256,7 @@ def _render_form_head(docx: DocxDocument, doc: FormDocument) -> None:
     """A form's head: optional serial number at the top right, then the title."""
     if doc.serial:
         _para(docx, f"编号：{doc.serial}", style="GB Serial")
-    _para(docx, doc.title, style="GB Title")
+    _para(docx, "\n".join(break_title(doc.title)), style="GB Title")
     _blank(docx)
 
 
@@ -258,9 +275,13 @@ def _render_blocks(docx: DocxDocument, blocks: list) -> None:
                     _blank(docx)  # Word would fuse two adjacent tables into one
                 _render_table(docx, block)
             case Signature():
+                _keep_last_with_next(docx)
                 _blank(docx)
-                for line in block.lines:
-                    _para(docx, line, style="GB Signature").paragraph_format.right_indent = Pt(BODY_PT * 2)
+                _keep_last_with_next(docx)
+                for index, line in enumerate(block.lines):
+                    paragraph = _para(docx, line, style="GB Signature")
+                    paragraph.paragraph_format.right_indent = Pt(BODY_PT * 2)
+                    paragraph.paragraph_format.keep_with_next = index < len(block.lines) - 1
             case Attachment():
                 if not isinstance(previous, Attachment):
                     _blank(docx)
@@ -308,29 +329,47 @@ def _signoff_indents(*, signer: str, date_text: str) -> tuple[float, float]:
     return 2.0, 2 + (signer_w - date_w) / 2
 
 
+def _keep_last_with_next(docx: DocxDocument) -> None:
+    """Keep the last body paragraph whole and on the page of what follows (a 落款 never stands alone, §7.3.5)."""
+    paragraphs = docx.paragraphs
+    if paragraphs:
+        fmt = paragraphs[-1].paragraph_format
+        fmt.keep_with_next = True
+        fmt.keep_together = True
+
+
 def _render_signoff(docx: DocxDocument, doc: OfficialDocument) -> None:
-    """发文机关署名, 成文日期 and 附注, with room above for the seal."""
-    _blank(docx, 2)
+    """发文机关署名, 成文日期 and 附注, with room above for the seal, kept on the page of the body's last paragraph."""
+    _keep_last_with_next(docx)
+    for _ in range(2):
+        _blank(docx)
+        _keep_last_with_next(docx)
     date_text = format_cn_date(doc.date)
     signer_right, date_right = _signoff_indents(signer=doc.signer, date_text=date_text)
-    _para(docx, doc.signer, style="GB Signature").paragraph_format.right_indent = Pt(BODY_PT * signer_right)
-    _para(docx, date_text, style="GB Signature").paragraph_format.right_indent = Pt(BODY_PT * date_right)
+    signer = _para(docx, doc.signer, style="GB Signature")
+    signer.paragraph_format.right_indent = Pt(BODY_PT * signer_right)
+    signer.paragraph_format.keep_with_next = True
+    dated = _para(docx, date_text, style="GB Signature")
+    dated.paragraph_format.right_indent = Pt(BODY_PT * date_right)
     if doc.note:
+        dated.paragraph_format.keep_with_next = True
         _para(docx, f"（{doc.note}）", style="GB Body")
 
 
 def _render_record(docx: DocxDocument, doc: OfficialDocument) -> None:
-    """版记: 抄送 and 印发机关/印发日期 between a thick rule, thin rules between lines, and a thick rule."""
-    _blank(docx)
+    """版记: 抄送 and 印发机关/印发日期 between a thick rule, thin rules between lines, and a thick rule, at the foot
+    of the last even page (§7.4.1): a frame anchored to the bottom of the 版心, after page breaks to that page."""
     lines = [f"\u3000抄送：{'，'.join(doc.cc)}。"] if doc.cc else []
     lines.append(f"\u3000{doc.printer}\t{format_cn_date(doc.print_date)}印发")
-    for index, line in enumerate(lines):
-        paragraph = _para(docx, line, style="GB Record")
-        # Same borders on each line: Word draws top/bottom once around the group and `between` inside it.
-        # No indents here, since indents would shorten the rules; a full-width space indents the text instead.
-        ooxml.paragraph_border(paragraph, top=(8, BLACK, 1), between=(6, BLACK, 1), bottom=(8, BLACK, 1))
-        paragraph.paragraph_format.keep_together = True
-        paragraph.paragraph_format.keep_with_next = index < len(lines) - 1
+    end = pagination.signoff_position(doc, title_lines=len(break_title(doc.title)))
+    for _ in range(pagination.record_page(end, record_lines=len(lines)) - end.page):
+        docx.add_paragraph(style="GB Plain").paragraph_format.page_break_before = True
+    # One framed paragraph, its lines broken: LibreOffice drops a frame of several bordered paragraphs to the top
+    # of the page, so the thin rule between 抄送 and 印发 is not drawn (the thick rules above and below are).
+    paragraph = _para(docx, "\n".join(lines), style="GB Record")
+    ooxml.bottom_frame(paragraph, width_twips=round(TEXT_WIDTH_MM / 25.4 * 1440))
+    # No indents here, since indents would shorten the rules; a full-width space indents the text instead.
+    ooxml.paragraph_border(paragraph, top=(8, BLACK, 1), bottom=(8, BLACK, 1))
 
 
 def _set_properties(docx: DocxDocument, doc: Document) -> None:

@@ -288,8 +288,13 @@ def add_years(*, start: date, years: int) -> date:
 
 
 def valid_until(*, granted_on: date) -> date:
-    """Last day of the title: the grant day is not counted, so it runs to the same date 3 years on (002 art. 17)."""
-    return add_years(start=granted_on, years=TITLE_VALIDITY_YEARS)
+    """Last day of the title (002 art. 17 "认定有效期为三年"): the title is in force on the grant day itself, which is
+    the first of its three years (a grant of 5 December 2026 is 有效期自2026年12月5日至2029年12月4日), so the last day
+    is the day before the corresponding date three years on; without one (29 February) the month's last day ends it."""
+    try:
+        return granted_on.replace(year=granted_on.year + TITLE_VALIDITY_YEARS) - timedelta(days=1)
+    except ValueError:  # 29 February in a year without one: 28 February is the last day
+        return add_years(start=granted_on, years=TITLE_VALIDITY_YEARS)
 
 
 def reapply_year(*, granted_on: date) -> int:

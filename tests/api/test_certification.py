@@ -242,7 +242,7 @@ class TestGrant:
         kinds = {d["kind"] for d in case["documents"]}
         assert {"recommendation_form", "public_notice", "certification_notice", "certificate"} <= kinds
         granted_on = datetime.fromisoformat(case["result"]["granted_on"]).date()
-        assert case["valid_until"] == granted_on.replace(year=granted_on.year + 3).isoformat()
+        assert case["valid_until"] == (granted_on.replace(year=granted_on.year + 3) - timedelta(days=1)).isoformat()
         assert {"public_notice", "validity"} <= {d["name"] for d in case["deadlines"]}
         notices = (await stack.http.get("/api/public/notices")).json()
         assert case_id in [n["case_id"] for n in notices["items"]]

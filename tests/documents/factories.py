@@ -3,7 +3,7 @@
 from datetime import date
 
 from documents import content
-from documents.model import Document
+from documents.model import Document, format_certificate_no
 
 ISSUED = date(2026, 1, 5)
 
@@ -57,10 +57,10 @@ def three_party_contract(*, policy: str = "2016") -> Document:
     )
 
 
-def settlement_statement(*, department_approved: bool = True) -> Document:
+def settlement_statement(*, policy: str = "2017") -> Document:
     """A settlement lowered for an unsatisfied enterprise."""
     return content.settlement_statement(
-        department_approved=department_approved,
+        policy=policy,
         statement_no="JS-2026-0007",
         voucher_no="FWQ-2026-000123",
         contract_no="HT-2026-0088",
@@ -150,7 +150,7 @@ def certification_notice() -> Document:
 def certificate() -> Document:
     """The certificate of that platform."""
     return content.certificate(
-        certificate_no="NXSF-2026-001",
+        certificate_no=format_certificate_no(year=2026, number=1),
         platform_name="吴忠市中小企业综合服务平台",
         operator_org="吴忠市中小企业服务有限公司",
         valid_from=date(2026, 5, 20),

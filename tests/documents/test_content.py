@@ -80,7 +80,8 @@ class TestBuilders:
         doc = factories.provider_filing_notice()
         assert isinstance(doc, OfficialDocument)
         assert doc.issuer_name == "宁夏回族自治区工业和信息化厅文件"
-        assert doc.signer == doc.printer == "宁夏回族自治区工业和信息化厅"
+        assert doc.signer == "宁夏回族自治区工业和信息化厅"
+        assert doc.printer == "宁夏回族自治区工业和信息化厅办公室"  # 印发机关: the office (issue 15)
 
     def test_renumbering_a_draft_revalidates(self):
         draft = factories.onboarding_approval()
@@ -162,7 +163,7 @@ class TestSettlementStatement:
         assert "73号" not in text
 
     def test_seed_003_art_10_settlement_has_no_department_approval(self):
-        text = text_of(factories.settlement_statement(department_approved=False))
+        text = text_of(factories.settlement_statement(policy="2016"))
         assert "73号" in text and "第十条" in text and "工业和信息化厅" not in text
 
     def test_rejects_lowered_amount_without_reason(self):

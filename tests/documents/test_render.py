@@ -21,6 +21,9 @@ FORMS = [build for build in BUILDERS if build not in OFFICIAL]
 ids = pytest.mark.parametrize("build", BUILDERS, ids=lambda build: build.__name__)
 official_ids = pytest.mark.parametrize("build", OFFICIAL, ids=lambda build: build.__name__)
 form_ids = pytest.mark.parametrize("build", FORMS, ids=lambda build: build.__name__)
+# The certificate is a landscape page without page numbers (issue 15); every other document is GB/T 9704 A4.
+PAGED = [build for build in BUILDERS if not getattr(build(), "landscape", False)]
+paged_ids = pytest.mark.parametrize("build", PAGED, ids=lambda build: build.__name__)
 BODY_STYLES = {"GB Body", "GB Plain", "GB Heading 1", "GB Heading 2", "GB Heading 3", "GB Heading 4", "GB Signature"}
 
 
@@ -57,12 +60,12 @@ def _within_tenth_mm(length, mm: float) -> bool:
 
 
 class TestPage:
-    @ids
+    @paged_ids
     def test_is_a4(self, build):
         section = reopen(build).sections[0]
         assert _within_tenth_mm(section.page_width, 210) and _within_tenth_mm(section.page_height, 297)
 
-    @ids
+    @paged_ids
     def test_has_gbt9704_margins(self, build):
         section = reopen(build).sections[0]
         assert _within_tenth_mm(section.top_margin, 37)
@@ -144,7 +147,7 @@ class TestOfficialHead:
 
 
 class TestFooters:
-    @ids
+    @paged_ids
     def test_both_footers_hold_a_page_field_between_dashes(self, build):
         for footer in _footers(reopen(build)):
             element = footer._element
@@ -162,7 +165,7 @@ class TestFooters:
         assert run.font.size == Pt(14)
         assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
 
-    @ids
+    @paged_ids
     def test_even_and_odd_headers_are_enabled(self, build):
         document = reopen(build)
         assert document.settings.odd_and_even_pages_header_footer
@@ -170,16 +173,17 @@ class TestFooters:
 
 
 class TestRecord:
-    def test_has_thick_thin_thick_rules(self):
+    def test_is_one_bottom_frame_between_thick_rules(self):
+        """The 版记 is framed at the foot of the 版心 (GB/T 9704 §7.4.1); its 印发机关 is the issuer's office."""
         record = _styled(reopen(factories.provider_filing_notice), "GB Record")
         assert [paragraph.text for paragraph in record] == [
-            "\u3000抄送：自治区财政厅。",
-            "\u3000宁夏回族自治区工业和信息化厅\t2026年1月5日印发",
+            "\u3000抄送：自治区财政厅。\n\u3000宁夏回族自治区工业和信息化厅办公室\t2026年1月5日印发",
         ]
-        for paragraph in record:
-            borders = paragraph._p.pPr.find(qn("w:pBdr"))
-            widths = {side: int(borders.find(qn(f"w:{side}")).get(qn("w:sz"))) for side in ("top", "between", "bottom")}
-            assert widths["top"] == widths["bottom"] > widths["between"]
+        frame = record[0]._p.pPr.find(qn("w:framePr"))
+        assert (frame.get(qn("w:vAnchor")), frame.get(qn("w:yAlign"))) == ("margin", "bottom")
+        borders = record[0]._p.pPr.find(qn("w:pBdr"))
+        assert {side: int(borders.find(qn(f"w:{side}")).get(qn("w:sz"))) for side in ("top", "bottom")} == {
+            "top": 8, "bottom": 8}
 
     @form_ids
     def test_forms_have_no_head_or_record(self, build):

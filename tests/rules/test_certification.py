@@ -292,15 +292,16 @@ class TestValidity:
     @pytest.mark.parametrize(
         ("granted", "until"),
         [
-            (date(2024, 3, 15), date(2027, 3, 15)),
+            (date(2026, 12, 5), date(2029, 12, 4)),  # issue 15: the grant day is the first day
+            (date(2024, 3, 15), date(2027, 3, 14)),
             (date(2024, 2, 29), date(2027, 2, 28)),  # no 29 February in 2027: month's last day
-            (date(2025, 2, 28), date(2028, 2, 28)),
-            (date(2025, 12, 31), date(2028, 12, 31)),
-            (date(2025, 1, 1), date(2028, 1, 1)),
+            (date(2025, 2, 28), date(2028, 2, 27)),
+            (date(2025, 12, 31), date(2028, 12, 30)),
+            (date(2025, 1, 1), date(2027, 12, 31)),
         ],
     )
     def test_valid_until(self, granted: date, until: date) -> None:
-        """002 art. 17: three years from the day after the grant, ending on the corresponding day."""
+        """002 art. 17: three years counting the grant day, ending the day before the corresponding day."""
         assert valid_until(granted_on=granted) == until
 
     def test_reapply_year(self) -> None:
