@@ -33,7 +33,7 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow"
 
 e2e-setup:
-	@command -v soffice >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk >/dev/null) || echo "LibreOffice unavailable: the PDF layout tests will be skipped"
+	@(command -v soffice >/dev/null 2>&1 && dpkg -s libreoffice-calc-nogui >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk >/dev/null) || echo "LibreOffice unavailable: the PDF layout and export tests will be skipped"
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium unavailable: the browser test will be skipped"
 
 # Issue 2's parts (bare engine, provider admission, inbox), then the voucher rush, the whole voucher lifecycle
