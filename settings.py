@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         """Where the worker's Temporal SDK metrics are served (host:port), or None when turned off."""
         port = self.port + 4 if self.worker_metrics_port is None else self.worker_metrics_port
         return f"{self.host}:{port}" if port else None
+
+    @property
     def worker_processes(self) -> int:
         """How many worker processes `make run` starts (WORKERS, default one per core)."""
         if self.workers is not None:

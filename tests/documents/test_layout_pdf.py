@@ -56,6 +56,7 @@ def _builders() -> dict[str, object]:
     found = {name: fn for name, fn in inspect.getmembers(factories, inspect.isfunction)
              if not name.startswith("_") and fn.__module__ == factories.__name__}
     found["settlement_2017"] = _settlement_2017
+    found["settlement_2016"] = lambda: factories.settlement_statement(policy="2016")
     return found
 
 
@@ -123,7 +124,7 @@ def test_title_breaks_keep_domain_terms_whole() -> None:
         assert not any(a.endswith("公共服务") and b.startswith("平台") for a, b in itertools.pairwise(lines))
 
 
-@pytest.mark.parametrize("name", ["voucher_certificate", "settlement_statement", "settlement_2017"])
+@pytest.mark.parametrize("name", ["voucher_certificate", "settlement_statement", "settlement_2016", "settlement_2017"])
 def test_one_sheet_forms_fit_one_page_with_a_seal_place(rendered: dict[str, Rendered], name: str) -> None:
     r = rendered[name]
     assert r.pages == 1
@@ -133,7 +134,7 @@ def test_one_sheet_forms_fit_one_page_with_a_seal_place(rendered: dict[str, Rend
 def test_settlement_cites_the_vouchers_policy(rendered: dict[str, Rendered]) -> None:
     """A 2017 voucher is settled under 宁非公经发〔2017〕101号 (000 七), a 2016 one under 〔2016〕73号 (003 art. 10)."""
     text_2017 = "".join(line.text for line in rendered["settlement_2017"].lines)
-    text_2016 = "".join(line.text for line in rendered["settlement_statement"].lines)
+    text_2016 = "".join(line.text for line in rendered["settlement_2016"].lines)
     assert "使用管理办法（试行）》（宁非公经发〔2017〕101" in text_2017 and "〔2016〕" not in text_2017
     assert "〔2016〕73" in text_2016 and "〔2017〕" not in text_2016
 
