@@ -40,7 +40,11 @@ class TestAdmission:
         assert (await complete(http, dep, t)).status_code == 200
         done = await case_status(http, prov, case["id"], {"filed"})
         assert [t["status"] for t in done["tasks"]] == ["completed"] * 3
-        assert any(e["action"] == "task_completed" and e["actor"] == "expert3" for e in done["timeline"])
+        # The applicant sees the expert's step by role, never the expert's name (issue 11); officials see the name.
+        assert any(e["action"] == "task_completed" and e["actor"] == "expert" for e in done["timeline"])
+        assert "expert3" not in str(done)
+        staff = (await http.get(f"/api/cases/{case['id']}", headers=op)).json()
+        assert any(e["action"] == "task_completed" and e["actor"] == "expert3" for e in staff["timeline"])
         r = await http.get("/api/public/providers", params={"q": body["org"]["name"]})
         assert [p["categories"] for p in r.json()["items"]] == [["credit", "legal"]]
         d = await http.get(f"/api/documents/{done['documents'][0]['id']}", headers=prov)
