@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jinja2
+
 from processes.registry import COMMON_NEEDS_REASON, COMMON_TASK_TYPES, specs
 from rules.cities import CITIES
 from rules.provider import BASIS_ZH as PROVIDER_BASIS
@@ -122,7 +124,7 @@ def pydantic_zh(err: dict[str, Any]) -> str:
 
 def yuan(fen: Any) -> str:
     """Integer fen as 元 with thousands separators: 12,345.60 元."""
-    if fen is None or fen == "":
+    if fen is None or fen == "" or isinstance(fen, jinja2.Undefined):  # a figure the case does not have yet
         return ""
     try:
         n = int(fen)

@@ -107,7 +107,6 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
         clean = clean_text(spec.case_form.model_validate(data).model_dump())
     except ValidationError as exc:
         raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
-    refuse_foreign_uploads(session, user, None, clean)
     org = users.org(session, user.org_id)
     if org is None:
         raise Forbidden("your account has no organisation to apply for", code="no_organisation")
@@ -120,6 +119,7 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
         raise Conflict(f"{org.name} already has an open {case_type} case ({running.id}); finish or withdraw it first",
                        code="already_open_case",
                        params={"org": org.name, "case_type": case_type, "case_id": running.id})
+    refuse_foreign_uploads(session, user, None, clean)
     result = resolve(spec.create_check)(session, user=user, org=org, data=clean, now=now) if spec.create_check else {}
     case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=case_type, status="submitted",
                 title=f"{spec.title}：{org.name}", applicant=org.name,

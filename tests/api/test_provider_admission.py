@@ -73,6 +73,8 @@ class TestAdmission:
         assert not any(e["actor"] in experts for e in done["timeline"])
         dep_view = (await http.get(f"/api/cases/{case['id']}", headers=dep)).json()
         assert dep_view["result"]["panel_result"]["decision"] == "approve"
+        # The applicant sees the experts' steps by role, never a name (issue 11).
+        assert any(e["action"] == "task_completed" and e["actor"] == "expert" for e in done["timeline"])
         r = await http.get("/api/public/providers", params={"q": body["org"]["name"]})
         assert [p["categories"] for p in r.json()["items"]] == [["credit", "legal"]]
         d = await http.get(f"/api/documents/{done['documents'][0]['id']}", headers=prov)
