@@ -226,7 +226,7 @@ def test_department_sets_a_policy_versions_numbers_on_the_fund_page(server: Serv
         assert _api(server.base, "department1").put("/api/admin/voucher-policies/2017", json={}).status_code == 200
 
 
-def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Server) -> None:
+def test_enterprise_withdraws_and_operator_voids_from_the_case_page(server: Server) -> None:
     ent = _active(server.base, "enterprise")
     api = _api(server.base, ent.username, ent.password)
     ids = []
@@ -246,11 +246,11 @@ def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Se
     wait_until(lambda: api.get(f"/api/cases/{ids[0]}").json()["status"] == "withdrawn", what="the withdrawal")
     assert "已撤回" in web.get("/voucher").text
 
-    dep = page_login(server.base, "department1")
+    dep = page_login(server.base, "operator1")  # 003 art. 11(1): the operating unit voids
     html = dep.get(f"/cases/{ids[1]}").text
-    assert "作废服务券" in html and "撤回服务券案件" not in html
-    r = dep.post(f"/cases/{ids[1]}/void", data={"csrf_token": csrf_of(html), "reason": "虚构服务需求"},
-                 follow_redirects=True)
+    assert "作废服务券" in html and "撤回服务券案件" not in html and 'name="responsible_person"' in html
+    r = dep.post(f"/cases/{ids[1]}/void", data={"csrf_token": csrf_of(html), "reason": "虚构服务需求",
+                                                 "responsible_person": "赵某"}, follow_redirects=True)
     assert "已作废该服务券" in r.text, messages(r.text)
     wait_until(lambda: api.get(f"/api/cases/{ids[1]}").json()["status"] == "void", what="the void")
     html = dep.get(f"/cases/{ids[1]}").text
