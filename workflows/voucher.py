@@ -500,7 +500,9 @@ class VoucherWorkflow(CaseWorkflow):
                                                     responsible_person=self._void.responsible_person))
         await self._project(status="void", void_reason=reason)
         if workflow.patched("voucher-void-decision"):
-            await self.draft("voucher_void_decision", params={"reason": reason})
+            by = self._void.role  # the operator issues its own decision (003 art. 11(1)); else the department's
+            await self.draft("voucher_void_decision", params={"reason": reason, "by": by},
+                             issuer="operator" if by == "operator" else "department")
         await self.set_status("void", f"服务券作废：{reason}", closed=True)
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
         # Patched "voucher-void-informs-department" (issue 13, fidelity1): the operating unit voids under 003 art.
