@@ -258,3 +258,21 @@ def test_enterprise_withdraws_and_operator_voids_from_the_case_page(server: Serv
     r = web.post(f"/cases/{ids[1]}/withdraw", data={"csrf_token": csrf_of(web.get('/voucher').text),
                                                      "reason": "晚了"}, follow_redirects=True)
     assert "不能再办理" in r.text or "流程已结束" in r.text, messages(r.text)
+
+
+def test_enterprise_declares_its_priority_with_proof_on_the_voucher_page(server: Server) -> None:
+    """003 art. 11(3): the declaration with its proof opens the operator's verification task; nothing counts before."""
+    ent = _active(server.base, "enterprise")
+    web = page_login(server.base, ent.username, ent.password)
+    html = web.get("/voucher").text
+    assert "优先申领资格" in html and "尚未核验" in html
+    r = web.post("/voucher/priority", data={"csrf_token": csrf_of(html), "credit_rating": "AA"},
+                 files={"files.materials.credit_rating_proof": ("评级报告.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+                 follow_redirects=True)
+    assert "优先申领资格申报已提交" in r.text, messages(r.text)
+    r = web.post("/voucher/priority", data={"csrf_token": csrf_of(r.text), "specialized": "1"}, follow_redirects=True)
+    assert "未提交" in r.text, messages(r.text)  # a claim without its proof
+    op = _api(server.base, "operator1")
+    wait_until(lambda: any(t["type"] == "priority_verification.review" and t["title"]
+                           for t in op.get("/api/tasks", params={"limit": 200}).json()["items"]),
+               what="the verification task")
