@@ -66,7 +66,8 @@ def voucher_void_decision(_s: Session, case: Case, inp: DraftDocumentInput) -> A
     return content.voucher_void_decision(
         number=1, year=day.year, issued_on=day, voucher_no=v.get("voucher_no"), enterprise_name=case.applicant,
         provider_name=v.get("provider_name") or None, service_item=case.data.get("title", ""),
-        voucher_amount_fen=int(amount) if amount else None, reason=str(inp.params.get("reason") or "弄虚作假"))
+        voucher_amount_fen=int(amount) if amount else None, reason=str(inp.params.get("reason") or "弄虚作假"),
+        issuer="operator" if inp.params.get("by") == "operator" else "department")
 
 
 VOUCHER_BUILDERS = {

@@ -401,8 +401,11 @@ def voucher_void_decision(
     voucher_amount_fen: int | None,
     reason: str,
     cc: Sequence[str] = (),
+    issuer: str = "department",
 ) -> OfficialDocument:
-    """Decision voiding a voucher for collusion or falsification, with the sanctions of 003 art. 11(1)."""
+    """Decision voiding a voucher for collusion or falsification, with the sanctions of 003 art. 11(1). Issued by the
+    operator (运营单位可取消服务券的发放, 003 art. 11(1)) to the parties and reported to the department, or by the
+    department to the operator, which executes it."""
     operator = issuer_name("operator")
     subject = f"服务券{voucher_no}" if voucher_no else f"“{service_item}”服务券申请"
     amount = f"（面值{fen_to_yuan_str(voucher_amount_fen)}）" if voucher_amount_fen else ""
@@ -416,16 +419,18 @@ def voucher_void_decision(
             + (f"取消{provider_name}签约服务机构资格；" if provider_name else "")
             + f"{enterprise_name}及其责任人作为不良信用记入服务档案，不得再次申领服务券。"
         ),
-        Paragraph(text=f"请{operator}在自治区中小企业公共服务平台上执行本决定，并告知{parties}。"),
+        Paragraph(text=f"请{operator}在自治区中小企业公共服务平台上执行本决定，并告知{parties}。"
+                  if issuer == "department"
+                  else f"本决定已在自治区中小企业公共服务平台上执行，并报{issuer_name('department')}。"),
     ]
     return official(
         kind="voucher_void_decision",
-        issuer="department",
+        issuer=issuer,
         number=number,
         year=year,
         title=f"关于作废{subject}的决定",
-        recipients=f"{operator}：",
+        recipients=f"{operator}：" if issuer == "department" else f"{parties.replace('与', '、')}：",
         blocks=blocks,
         issued_on=issued_on,
-        cc=cc,
+        cc=cc if issuer == "department" else (issuer_name("department"), *cc),
     )

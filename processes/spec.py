@@ -48,6 +48,8 @@ class CaseAction:
     statuses: tuple[str, ...] = ()
     not_statuses: tuple[str, ...] = ()
     open_only: bool = True
+    extra_field: str = ""  # an optional one-line text field besides the reason (its form name), e.g. a person's name
+    extra_label: str = ""
 
     def shown(self, *, role: str, status: str, closed: bool) -> bool:
         """Whether a user of `role` sees this action on a case in `status`."""

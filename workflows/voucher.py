@@ -524,7 +524,9 @@ class VoucherWorkflow(CaseWorkflow):
                                                     responsible_person=self._void.responsible_person))
         await self._project(status="void", void_reason=reason)
         if workflow.patched("voucher-void-decision"):
-            await self.draft("voucher_void_decision", params={"reason": reason})
+            by = self._void.role  # the operator issues its own decision (003 art. 11(1)); else the department's
+            await self.draft("voucher_void_decision", params={"reason": reason, "by": by},
+                             issuer="operator" if by == "operator" else "department")
         await self.set_status("void", f"服务券作废：{reason}", closed=True)
         await self._tell_parties("服务券已作废", f"因{reason}，服务券作废，相关企业及责任人记入不良信用档案。", kind="void")
         # Patched "voucher-void-informs-department" (issue 13, fidelity1): the operating unit voids under 003 art.
@@ -541,6 +543,13 @@ class VoucherWorkflow(CaseWorkflow):
         reason = self._withdraw.reason
         await self.cancel_open_tasks(f"企业撤回：{reason}")
         await self._fund("release")  # a case that holds nothing is told so and nothing changes
+        if self.voucher.get("deposit_fen"):  # only runs of patch "voucher-policy-order" (2016) hold a deposit
+            await self._project(deposit_refund_due_fen=int(self.voucher["deposit_fen"]))
+            await run_activity(NOTIFY, NotifyInput(
+                key=f"{self.case.case_id}.deposit_refund", subject="请退还服务费保证金",
+                body=f"服务券案件{self.case.case_id}已由企业撤回，请将其交付的保证金"
+                     f"{int(self.voucher['deposit_fen']) / 100:.2f}元退还企业（2016年办法第九条第（二）项）。",
+                kind="deposit_refund", case_id=self.case.case_id, roles=["operator"], at=workflow.now()))
         await self._project(status="withdrawn", withdraw_reason=reason)
         await self.set_status("withdrawn", f"企业已撤回：{reason}", closed=True)
         await self._tell_parties("服务券申请已撤回", f"企业已撤回服务券案件（{reason}），相关资金已退回年度服务券资金。",

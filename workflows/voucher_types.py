@@ -117,6 +117,7 @@ class VoidRequest(BaseModel):
     reason: str
     actor: str
     responsible_person: str = ""  # recorded as bad credit apart from the enterprise (003 art. 11(1))
+    role: str = "department"  # who voids: the operator (003 art. 11(1)) issues the decision itself
 
 
 class VoidCaseInput(BaseModel):

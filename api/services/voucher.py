@@ -275,7 +275,8 @@ async def void(session: Session, client: Client, user: User, case_id: str, body:
                  message=f"{user.username}以“{body.reason}”为由作废服务券")
     sent = await committed(session, lambda: case_signal(client, case_id=case.id, signal=VoucherWorkflow.void,
                                                          arg=VoidRequest(reason=body.reason, actor=user.username,
-                                                                                  responsible_person=body.responsible_person.strip())))
+                                                                                  responsible_person=body.responsible_person.strip(),
+                                                                                  role=user.role)))
     if not sent:
         raise Conflict("this case's process has already ended", code="case_ended")
     return {"case_id": case.id, "status": "voiding", "reason": body.reason}

@@ -194,6 +194,8 @@ class TestVoucherVoidDecision:
 
     def test_before_the_award_there_is_no_provider_and_no_voucher_number(self):
         text = text_of(factories.voucher_void_decision(voucher_no=None, provider_name=None, voucher_amount_fen=None))
+        operator_doc = factories.voucher_void_decision(issuer="operator")
+        assert operator_doc.issuer_code == "宁中小服发" and "报宁夏回族自治区工业和信息化厅" in text_of(operator_doc)
         assert "签约服务机构资格" not in text and "“信用评价服务”服务券申请" in text
 
 

@@ -232,7 +232,7 @@ def test_department_sets_a_policy_versions_numbers_on_the_fund_page(server: Serv
         assert _api(server.base, "department1").put("/api/admin/voucher-policies/2017", json={}).status_code == 200
 
 
-def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Server) -> None:
+def test_enterprise_withdraws_and_operator_voids_from_the_case_page(server: Server) -> None:
     ent = _active(server.base, "enterprise")
     api = _api(server.base, ent.username, ent.password)
     ids = []
@@ -252,11 +252,11 @@ def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Se
     wait_until(lambda: api.get(f"/api/cases/{ids[0]}").json()["status"] == "withdrawn", what="the withdrawal")
     assert "已撤回" in web.get("/voucher").text
 
-    dep = page_login(server.base, "department1")
+    dep = page_login(server.base, "operator1")  # 003 art. 11(1): the operating unit voids
     html = dep.get(f"/cases/{ids[1]}").text
-    assert "作废服务券" in html and "撤回服务券案件" not in html
-    r = dep.post(f"/cases/{ids[1]}/void", data={"csrf_token": csrf_of(html), "reason": "虚构服务需求"},
-                 follow_redirects=True)
+    assert "作废服务券" in html and "撤回服务券案件" not in html and 'name="responsible_person"' in html
+    r = dep.post(f"/cases/{ids[1]}/void", data={"csrf_token": csrf_of(html), "reason": "虚构服务需求",
+                                                 "responsible_person": "赵某"}, follow_redirects=True)
     assert "已作废该服务券" in r.text, messages(r.text)
     wait_until(lambda: api.get(f"/api/cases/{ids[1]}").json()["status"] == "void", what="the void")
     html = dep.get(f"/cases/{ids[1]}").text
@@ -264,3 +264,21 @@ def test_enterprise_withdraws_and_department_voids_from_the_case_page(server: Se
     r = web.post(f"/cases/{ids[1]}/withdraw", data={"csrf_token": csrf_of(web.get('/voucher').text),
                                                      "reason": "晚了"}, follow_redirects=True)
     assert "不能再办理" in r.text or "流程已结束" in r.text, messages(r.text)
+
+
+def test_enterprise_declares_its_priority_with_proof_on_the_voucher_page(server: Server) -> None:
+    """003 art. 11(3): the declaration with its proof opens the operator's verification task; nothing counts before."""
+    ent = _active(server.base, "enterprise")
+    web = page_login(server.base, ent.username, ent.password)
+    html = web.get("/voucher").text
+    assert "优先申领资格" in html and "尚未核验" in html
+    r = web.post("/voucher/priority", data={"csrf_token": csrf_of(html), "credit_rating": "AA"},
+                 files={"files.materials.credit_rating_proof": ("评级报告.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+                 follow_redirects=True)
+    assert "优先申领资格申报已提交" in r.text, messages(r.text)
+    r = web.post("/voucher/priority", data={"csrf_token": csrf_of(r.text), "specialized": "1"}, follow_redirects=True)
+    assert "未提交" in r.text, messages(r.text)  # a claim without its proof
+    op = _api(server.base, "operator1")
+    wait_until(lambda: any(t["type"] == "priority_verification.review" and t["title"]
+                           for t in op.get("/api/tasks", params={"limit": 200}).json()["items"]),
+               what="the verification task")

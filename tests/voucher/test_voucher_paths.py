@@ -132,7 +132,7 @@ class TestFraudVoid:
         after = await budget(stack, dep, year)
         assert after["reserved_fen"] == before["reserved_fen"] - 300_000
         decision = [d for d in done["documents"] if d["kind"] == "voucher_void_decision"]
-        assert len(decision) == 1 and decision[0]["doc_number"].startswith("宁工信发")  # the department decides
+        assert len(decision) == 1 and decision[0]["doc_number"].startswith("宁中小服发")  # the operator decides
         again = await stack.http.post("/api/cases", headers={**v.ent, "Idempotency-Key": uuid.uuid4().hex}, json={
             "type": "voucher", "data": {"category": "legal", "title": "法律顾问", "budget_fen": 100_000}})
         assert again.status_code == 403 and "bad credit" in again.json()["detail"]

@@ -279,3 +279,18 @@ class TestEachVersionRunsItsOwnOrder:
                                        "settled"]
         voucher = f.inputs("voucher_project", case_id)[-1].voucher
         assert (voucher["deposit_fen"], voucher["contract_no"]) == (500_000, f"{case_id}-HT")
+
+    async def test_a_2016_withdrawal_after_the_deposit_asks_the_operator_to_refund_it(self, harness: Harness) -> None:
+        harness.fakes.returns("voucher_start", VoucherStarted(
+            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
+            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+        await harness.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
+        await harness.fakes.task("voucher.delivery", case_id)
+        await harness.handle(case_id).execute_update(VoucherWorkflow.withdraw,
+                                                     WithdrawRequest(reason="不再需要", actor="ent_a"))
+        assert await harness.result(case_id) == "withdrawn"
+        refund = [i for i in harness.fakes.inputs("notify", case_id) if i.kind == "deposit_refund"]
+        assert len(refund) == 1 and refund[0].roles == ["operator"] and "5000.00元" in refund[0].body
