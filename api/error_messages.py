@@ -159,6 +159,7 @@ MESSAGES: dict[str, str] = {
     "move_back_no_history": "流程引擎中没有案件 {case_id} 的历史记录",
     "move_back_unsafe": "案件 {case_id} 在该步骤之后已执行了不可重复的操作（{activities}），不能退回；请改用终止后重新申请",
     "move_back_refused": "流程引擎拒绝退回案件 {case_id}",
+    "engine_refused": "流程引擎拒绝了此操作，请稍后重试或查看流程历史",
     "datacentre_bad_period": "统计期间无效（起止日期格式 YYYY-MM-DD，且结束不早于开始，跨度不超过 3 年）",
     "datacentre_unknown_chart": "没有名为「{chart}」的图表",
     "datacentre_bad_month": "月份无效（年份 2000–2200，月份 1–12）",

@@ -21,7 +21,7 @@ ACTIONS = service.ACTION_ZH
 
 
 def _filter(params: Any) -> tuple[service.CaseFilter, str]:
-    raw = {k: params.get(k) for k in ("type", "status", "step", "city", "min_age_days") if params.get(k)}
+    raw = {k: params.get(k) for k in ("type", "status", "step", "city", "min_age_days", "failing_activity") if params.get(k)}
     flags = {k: params.get(k) in ("1", "on", "true") for k in ("overdue", "failing")}
     try:
         return service.CaseFilter(**raw, **flags), ""

@@ -464,7 +464,7 @@ def metrics_figures(session: Session, registry: Any, *, now: datetime) -> None:
 
     registry.register(_Completed())
     fund = Gauge("flow168_fund_fen", "The voucher fund of a year by state (fen)", ["year", "state"], registry=registry)
-    years = {r for (r,) in session.exec(select(FundReservation.year).distinct())}  # type: ignore[call-overload]
+    years = {int(y) for y in session.exec(select(FundReservation.year).distinct())}
     years.add(now.astimezone(SHANGHAI).year)
     for y in sorted(years):
         s = fund_repo.summary(session, year=y)

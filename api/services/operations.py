@@ -51,6 +51,7 @@ class CaseFilter(BaseModel):
     min_age_days: int | None = Field(default=None, ge=0, le=3650)
     overdue: bool = False
     failing: bool = False
+    failing_activity: str | None = None  # only cases where this activity keeps failing
     open_only: bool = True
 
 
@@ -96,7 +97,9 @@ def find_cases(session: Session, user: User, f: CaseFilter, *, now: datetime) ->
         if f.overdue and not overdue:
             continue
         failing = [a for a in failures.get(c.id, []) if a.attempt >= 2]
-        if f.failing and not failing:
+        if (f.failing or f.failing_activity) and not failing:
+            continue
+        if f.failing_activity and not any(a.activity_type == f.failing_activity for a in failing):
             continue
         items.append({**case_json(c), "age_days": (now - c.created_at).days,
                       "open_tasks": [{"id": t.id, "type": t.type, "title": t.title, "assignee": t.assignee,
@@ -143,6 +146,11 @@ async def batch(session: Session, client: Client, user: User, body: BatchAction,
             results.append({"case_id": case_id, "ok": False, "code": exc.code, "detail": exc.detail,
                             "params": exc.params})
             outcome = f"未执行（{exc.code}）"
+        except RPCError as exc:  # the engine refused this case (e.g. its run is gone); the others go on
+            session.rollback()
+            results.append({"case_id": case_id, "ok": False, "code": "engine_refused",
+                            "detail": f"the engine refused: {exc.message}", "params": {}})
+            outcome = "未执行（engine_refused）"
         if session.get(Case, case_id) is not None:
             audit.record(session, action="batch_action", at=now, actor=user.username, case_id=case_id,
                          message=f"批量操作「{ACTION_ZH[body.action]}」{outcome}" + (f"：{reason}" if reason else ""),
@@ -352,6 +360,15 @@ _LABELS = {
 }
 
 
+def _span(d: timedelta) -> str:
+    """A timer's length in Chinese: 3天4小时35分."""
+    minutes = int(d.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    text = (f"{days}天" if days else "") + (f"{hours}小时" if hours else "") + (f"{mins}分" if mins else "")
+    return text or f"{int(d.total_seconds())}秒"
+
+
 async def engine_history(session: Session, client: Client, user: User, case_id: str,
                          *, ui_base: str | None) -> dict[str, Any]:
     """The workflow's history condensed to what a person reads (no workflow-task bookkeeping), with the link to the
@@ -362,6 +379,7 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
         raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
     session.commit()
     events = []
+    error = ""
     try:
         async for e in client.get_workflow_handle(case_id).fetch_history_events():
             name = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
@@ -381,15 +399,14 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
             elif name == "WORKFLOW_EXECUTION_TERMINATED":
                 what = e.workflow_execution_terminated_event_attributes.reason
             elif name == "TIMER_STARTED":
-                what = str(timedelta(seconds=e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
-                                     .total_seconds()))
+                what = _span(e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta())
             events.append({"id": e.event_id, "at": e.event_time.ToDatetime().isoformat() + "Z", "type": name,
                            "label": _LABELS[name], "detail": what[:500],
                            "problem": name in ("WORKFLOW_TASK_FAILED", "ACTIVITY_TASK_FAILED", "WORKFLOW_EXECUTION_FAILED",
                                                "ACTIVITY_TASK_TIMED_OUT")})
-    except RPCError as exc:
+    except RPCError as exc:  # no run (a case from before the engine's retention) or the engine is unreachable
         if exc.status != RPCStatusCode.NOT_FOUND:
-            raise
+            error = exc.message
     ui = f"{ui_base.rstrip('/')}/namespaces/{client.namespace}/workflows/{case_id}/history" if ui_base else None
     timeline = [event_json(e) for e in audit.timeline(session, case_id)]
-    return {"case": case_json(case), "events": events, "timeline": timeline, "temporal_ui": ui}
+    return {"case": case_json(case), "events": events, "timeline": timeline, "temporal_ui": ui, "engine_error": error}

@@ -120,3 +120,29 @@ class TestGrafanaDashboard:
         served = {name for name, _, _ in _samples((await stack.http.get("/metrics")).text)}
         assert wanted and wanted <= served, wanted - served
         assert any("temporal_" in e for e in exprs)
+
+    async def test_an_activity_logs_with_its_case_and_task(self) -> None:
+        from dataclasses import dataclass, replace
+
+        from temporalio.testing import ActivityEnvironment
+        from temporalio.worker import ExecuteActivityInput
+
+        from activities.log_context import _Inbound
+
+        @dataclass
+        class Inp:
+            task_id: str
+
+        class Next:
+            async def execute_activity(self, input: ExecuteActivityInput) -> tuple[str | None, str | None]:
+                return logs.case_id_var.get(), logs.task_id_var.get()
+
+        env = ActivityEnvironment()
+        env.info = replace(env.info, workflow_id="VC-7")
+
+        async def run() -> tuple[str | None, str | None]:
+            inp = ExecuteActivityInput(fn=run, args=[Inp(task_id="VC-7.review.1")], executor=None, headers={})
+            return await _Inbound(Next()).execute_activity(inp)  # type: ignore[arg-type]
+
+        assert await env.run(run) == ("VC-7", "VC-7.review.1")
+        assert logs.case_id_var.get() is None

@@ -128,3 +128,30 @@ class TestPages:
         op = await page_login(stack, "operator1", "demo168")
         assert (await op.get("/admin/cases")).status_code == 403
         assert f"/admin/cases/{a}/history" not in (await op.get(f"/cases/{a}")).text
+
+
+class TestFailing:
+    async def test_failing_filter_names_the_activity(self, stack: Stack) -> None:
+        from datetime import UTC, datetime
+
+        from sqlmodel import Session
+
+        from db.models import ActivityFailure
+
+        a = await _registration(stack, "wuzhong")
+        with Session(stack.engine) as s:
+            s.add(ActivityFailure(key=f"{a}:9", workflow_id=a, activity_type="notify", attempt=4,
+                                  last_error="SMTPServerDisconnected: gone", last_at=datetime.now(UTC)))
+            s.commit()
+        admin = await login(stack.http, "admin")
+        found = (await stack.http.get("/api/admin/cases", params={"failing": True}, headers=admin)).json()["items"]
+        row = next(c for c in found if c["id"] == a)
+        assert row["failing"][0]["activity"] == "notify" and "SMTP" in row["failing"][0]["last_error"]
+        named = await stack.http.get("/api/admin/cases", params={"failing_activity": "notify"}, headers=admin)
+        assert a in [c["id"] for c in named.json()["items"]]
+        other = await stack.http.get("/api/admin/cases", params={"failing_activity": "draft_document"}, headers=admin)
+        assert a not in [c["id"] for c in other.json()["items"]]
+        with Session(stack.engine) as s:
+            row_db = s.get(ActivityFailure, f"{a}:9")
+            s.delete(row_db)
+            s.commit()
