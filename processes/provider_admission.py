@@ -13,6 +13,7 @@ SPEC = ProcessSpec(
     title="签约服务机构准入申请",
     workflow=ProviderAdmissionWorkflow,
     applicant_roles=("provider",),
+    redo_safe=("prepare_provider_panel",),  # the panel is named once per case (kept in its result)
     case_form=ProviderAdmissionForm,
     task_forms=FORMS,
     create_check="api.services.provider_admission:check_application",

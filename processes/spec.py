@@ -155,6 +155,9 @@ class ProcessSpec:
     # Per task type, a panel of the task page: fn(page, task, case) -> {"template": name, "replaces_form": bool, …}
     # (e.g. the enterprise's bid comparison with one choose button per bid instead of a typed bid number).
     task_panels: Mapping[str, Ref] = field(default_factory=dict)
+    # Its activities an admin's move-back may run again (idempotent, no money, documents or notices: e.g. naming a
+    # panel that is named once per case); the shared task, status and notification activities always may.
+    redo_safe: tuple[str, ...] = ()
     # Chinese labels of the keys of its case data and result (the pages never show a key), and of coded values by
     # key (e.g. {"limited_by": {"ratio": "补贴比例"}}).
     labels: Mapping[str, str] = field(default_factory=dict)

@@ -36,6 +36,7 @@ from api.views import case_json, event_json, iso
 from db import audit
 from db import tasks as task_repo
 from db.models import ActivityFailure, Case, Task, TimelineEvent, User
+from processes.registry import specs
 
 MAX_CASES = 500
 # What a moved-back stretch of history may contain: activities whose effects are the task rows, the case's status and
@@ -253,7 +254,8 @@ async def move_back(session: Session, client: Client, user: User, case_id: str, 
     except RPCError as exc:
         raise Conflict(f"the engine has no history for case {case_id}: {exc.message}", code="move_back_no_history",
                        params={"case_id": case_id}) from None
-    unsafe = sorted({a for a in later if a not in SAFE_TO_REDO})
+    safe = SAFE_TO_REDO.union(*(spec.redo_safe for spec in specs().values()))
+    unsafe = sorted({a for a in later if a not in safe})
     if unsafe:
         raise Conflict(f"case {case_id} cannot move back to {step}: after it the process ran {', '.join(unsafe)}, "
                        "whose effects a reset would repeat", code="move_back_unsafe",
