@@ -342,6 +342,8 @@ def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dic
         return {"kind": "text", "text": i18n.OPTIONS[key].get(str(value), str(value))}
     if key == "status" and isinstance(value, str):
         return {"kind": "text", "text": i18n.CASE_STATUS.get(value, value)}
+    if key == "decision" and isinstance(value, str):
+        return {"kind": "text", "text": i18n.DECISIONS.get(value, value)}
     if isinstance(value, str) and UPLOAD_ID.match(value):
         return {"kind": "upload", "text": files.get(value, f"材料 {value[:8]}…"), "url": f"/api/uploads/{value}"}
     if isinstance(value, str) and ISO_DATE.match(value):
@@ -356,4 +358,4 @@ def readable(data: dict[str, Any], files: dict[str, str] | None = None) -> list[
 
 def hidden(key: str) -> bool:
     """Internal references (an organisation's or a bid's row id) are not for people to read."""
-    return key.endswith("_id") and key not in TITLES
+    return (key.endswith("_id") and key not in TITLES) or TITLES.get(key) == ""

@@ -397,7 +397,8 @@ class VoucherWorkflow(CaseWorkflow):
         while True:
             review = await self.human_step(StepSpec(
                 step="settlement_review", type="voucher.settlement_review", title="结算审核", role="operator",
-                decisions=["approve"], form="voucher_settlement_review", summary=note or f"企业评价：{SATISFACTION_ZH.get(satisfaction, satisfaction)}"))
+                decisions=["approve"], form="voucher_settlement_review",
+                summary=note or f"企业评价：{SATISFACTION_ZH.get(satisfaction, satisfaction)}"))
             data = review.data
             try:
                 result = settlement_amount(

@@ -210,3 +210,85 @@ class TestEveryPage:
         assert crawler.statuses[-1] == "settled" and len(set(crawler.statuses)) >= 7, crawler.statuses
         assert not crawler.found, "internal keys on pages:\n" + "\n".join(
             f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
+
+    async def test_a_provider_admission_every_page_at_every_status(self, stack: Stack) -> None:
+        from tests.api.test_provider_admission import submit
+        from tests.helpers import complete, register_approved
+
+        http = stack.http
+        prov, body = await register_approved(http, "provider")
+        clients = {"provider": await page_login(stack, body["username"]),
+                   **{u: await page_login(stack, u, "demo168") for u in (*STAFF, "expert3")}}
+        crawler = Crawler(stack, clients)
+        case = await submit(stack, prov)
+        pages = ("/apply/provider_admission",)
+        await crawler.crawl(case["id"], pages)
+        op, dep, ex = await login(http, "operator1"), await login(http, "department1"), await login(http, "expert3")
+        for h, task_type, data in ((op, "provider_admission.operator_review", None),
+                                   (ex, "provider_admission.expert_review", {"score": 88, "opinion": "服务能力较强"}),
+                                   (dep, "provider_admission.department_filing", None)):
+            assert (await complete(http, h, await task_of(http, h, task_type, case["id"]), data=data)).status_code == 200
+            await crawler.crawl(case["id"], pages)
+        for c in clients.values():
+            await c.aclose()
+        assert not crawler.found, "internal keys on pages:\n" + "\n".join(
+            f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
+
+    async def test_a_certification_every_page_at_every_status(self, stack: Stack) -> None:
+        from tests.api.test_certification import apply, deadline, sleep_past
+        from tests.helpers import case_status, complete, wait_for
+
+        http = stack.http
+        org, case = await apply(stack)
+        case_id = case["id"]
+        username = await self._username(stack, org)
+        clients = {"platform_org": await page_login(stack, username),
+                   **{u: await page_login(stack, u, "demo168") for u in (*STAFF, "department2")}}
+        crawler = Crawler(stack, clients)
+        pages = ("/apply/certification", "/certification/calls", "/public/notices", "/platforms")
+        await crawler.crawl(case_id, pages)
+        bureau, dep1, dep2 = (await login(http, "city_yinchuan"), await login(http, "department1"),
+                              await login(http, "department2"))
+        r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case_id),
+                           "recommend", data={"opinion": "运营规范", "scores": {"运营情况": 90, "服务业绩": 88}})
+        assert r.status_code == 200, r.text
+        await crawler.crawl(case_id, pages)
+        assert (await complete(http, dep1, await task_of(http, dep1, "certification.precheck", case_id))
+                ).status_code == 200
+        detail = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        for n, expert in enumerate(detail["result"]["experts"]):
+            h = await login(http, expert)
+            clients.setdefault(expert, await page_login(stack, expert, "demo168"))
+            await crawler.crawl(case_id, pages)
+            r = await complete(http, h, await task_of(http, h, "certification.expert_review", case_id),
+                               data={"score": 80 + n, "opinion": "材料齐全"})
+            assert r.status_code == 200, r.text
+        await crawler.crawl(case_id, pages)
+        r = await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", case_id),
+                           data={"passed": True, "report": "场地设施齐全"})
+        assert r.status_code == 200, r.text
+        await crawler.crawl(case_id, pages)
+        assert (await complete(http, dep2, await task_of(http, dep2, "certification.decision", case_id))
+                ).status_code == 200
+        await case_status(http, dep1, case_id, {"public_notice"})
+
+        async def published() -> dict[str, Any] | None:
+            d = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+            return d if any(x["name"] == "public_notice" for x in d["deadlines"]) else None
+
+        notice = await wait_for(published, what="the public notice")
+        await crawler.crawl(case_id, pages)
+        await sleep_past(stack, deadline(notice, "public_notice")["closes_at"])
+        await case_status(http, org, case_id, {"granted"})
+        await crawler.crawl(case_id, pages)
+        for c in clients.values():
+            await c.aclose()
+        assert "granted" in crawler.statuses
+        assert not crawler.found, "internal keys on pages:\n" + "\n".join(
+            f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
+
+    @staticmethod
+    async def _username(stack: Stack, h: dict[str, str]) -> str:
+        r = await stack.http.get("/api/me", headers=h)
+        assert r.status_code == 200, r.text
+        return str(r.json()["username"])
