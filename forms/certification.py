@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from forms.uploads import UploadId
+from forms.uploads import UploadId, score_map
 from rules.certification import CertificationError, PlatformApplication, check_eligibility, expiry_reminder_days
 
 # 002 art. 11: the materials the applicant uploads (upload ids), with their Chinese names.
@@ -82,11 +82,16 @@ def derived(data: dict[str, Any]) -> dict[str, Any]:
         return {}  # not a well-formed application (the API validates corrections; a retry would not help)
 
 
+# 002 art. 10: the city bureau evaluates the platform's operation, service performance and users' satisfaction.
+RECOMMENDATION_CRITERIA = ("运营情况", "服务业绩", "用户满意度")
+
+
 class RecommendationForm(BaseModel):
     """The city bureau's evaluation (002 art. 10): operation, performance, satisfaction, and its opinion."""
 
     opinion: str = Field(min_length=1, max_length=5000, title="推荐意见")
-    scores: dict[str, float] = Field(default_factory=dict, title="测评得分（项目：分数）")
+    scores: dict[str, float] = Field(default_factory=dict, title="测评得分",
+                                     json_schema_extra=score_map(criteria=list(RECOMMENDATION_CRITERIA)))
 
 
 class ExpertReviewForm(BaseModel):

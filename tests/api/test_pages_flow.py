@@ -201,12 +201,20 @@ class TestEveryPage:
         await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "satisfied"})
         await v.status("settling")
         await crawl()
-        await v.do("operator2", "voucher.settlement_review")
+        op2 = await page_login(stack, "operator2", "demo168")
+        tid, html = await open_task_page(op2, stack, await v.h("operator2"), "voucher.settlement_review", v.case_id)
+        assert "监理服务费率" in html and "基点" not in html
+        r = await op2.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(html), "decision": "approve",
+                                                           "f.supervision_fee_bp": "4", "f.fully_performed": "on"})
+        assert r.status_code == 303, r.text
+        await op2.aclose()
         await v.do("department2", "voucher.settlement_approval")
         await v.status("settled")
         await crawl()
         for c in clients.values():
             await c.aclose()
+        done = await v.detail()
+        assert done["result"]["voucher"]["supervision_fee_fen"] == 24_000  # 4 % of 6,000 元, asked in percent
         assert crawler.statuses[-1] == "settled" and len(set(crawler.statuses)) >= 7, crawler.statuses
         assert not crawler.found, "internal keys on pages:\n" + "\n".join(
             f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
@@ -249,9 +257,23 @@ class TestEveryPage:
         await crawler.crawl(case_id, pages)
         bureau, dep1, dep2 = (await login(http, "city_yinchuan"), await login(http, "department1"),
                               await login(http, "department2"))
-        r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case_id),
-                           "recommend", data={"opinion": "运营规范", "scores": {"运营情况": 90, "服务业绩": 88}})
-        assert r.status_code == 200, r.text
+        city = clients["city_yinchuan"]
+        tid, html = await open_task_page(city, stack, bureau, "certification.city_recommendation", case_id)
+        assert 'name="f.scores.运营情况"' in html and 'name="f.scores.用户满意度"' in html  # one number per criterion
+        assert 'name="comment"' not in html and html.count("<textarea") == 1  # one comment box: its opinion
+        r = await city.post(f"/tasks/{tid}/complete", data={
+            "csrf_token": csrf_of(html), "decision": "recommend", "f.opinion": "运营规范", "f.scores.运营情况": "90",
+            "f.scores.服务业绩": "abc", "f.scores.用户满意度": ""})
+        assert r.status_code == 422 and "请输入数字" in r.text
+        r = await city.post(f"/tasks/{tid}/complete", data={
+            "csrf_token": csrf_of(r.text), "decision": "recommend", "f.opinion": "运营规范", "f.scores.运营情况": "90",
+            "f.scores.服务业绩": "88.5", "f.scores.用户满意度": "92"})
+        assert r.status_code == 303, r.text
+        rec = await task_of(http, dep1, "certification.precheck", case_id)
+        detail = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        done = next(t for t in detail["tasks"] if t["type"] == "certification.city_recommendation")
+        assert done["data"]["scores"] == {"运营情况": 90, "服务业绩": 88.5, "用户满意度": 92} and rec
+        assert done["comment"] == "运营规范"
         await crawler.crawl(case_id, pages)
         assert (await complete(http, dep1, await task_of(http, dep1, "certification.precheck", case_id))
                 ).status_code == 200
