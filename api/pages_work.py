@@ -27,11 +27,12 @@ from api.pages_forms import (
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
 from api.services import cases as case_service
+from api.services import progress as progress_service
 from api.services import public as public_service
 from api.services import tasks as task_service
 from api.views import case_json, task_json
 from db import tasks as task_repo
-from db.cases import can_view
+from db.cases import APPLICANTS, can_view
 from db.models import Case, Upload
 from forms.registry import case_forms, form_model
 from processes.registry import by_task_type
@@ -83,6 +84,17 @@ def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]
     for name, ids in uploaded.items():
         values[PREFIX + name] = ids[-1:] if name in single else [*values.get(PREFIX + name, []), *ids]
     return values
+
+
+# --- an applicant's home -------------------------------------------------------------------------------
+
+
+@router.get("/home")
+async def applicant_home(page: LoginPageDep) -> Response:
+    """The applicant's cases with their progress and what it must do now (officials go to their inbox)."""
+    if page.me.role not in APPLICANTS:
+        return redirect("/inbox")
+    return page.render("applicant_home.html", **progress_service.applicant_home(page.session, page.me, now=page.now))
 
 
 # --- inbox -----------------------------------------------------------------------------------------------

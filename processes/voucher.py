@@ -35,6 +35,10 @@ SPEC = ProcessSpec(
     create_check="api.voucher_checks:check_case",
     task_checks={"voucher.choose_bid": "api.voucher_checks:check_choose_bid"},
     task_panels={"voucher.choose_bid": "api.pages_voucher:choose_bid_panel"},
+    progress=("voucher.demand_review", "voucher.choose_bid", "voucher.award_review", "voucher.apply",
+              "voucher.first_review", "voucher.final_review", "voucher.delivery", "voucher.confirm",
+              "voucher.settlement_review", "voucher.settlement_approval"),
+    explain="api.services.voucher:explain",
     many_open=True,  # one open voucher per service item (the check refuses a second for the same category)
     due_days={
         "voucher.demand_review": 3,

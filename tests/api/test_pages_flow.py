@@ -158,6 +158,10 @@ class TestEveryPage:
         assert r.status_code == 201, r.text
         await v.close_bidding()
         await crawl()
+        home = (await ent.get("/home")).text  # bidding closed: the step is the enterprise's own, and it is told
+        assert "轮到您办理" in home and "选择服务机构报价" in home and "年度上限 1 万元" in home
+        assert '<li class="current">选择服务机构</li>' in home and '<li class="done">需求审核</li>' in home
+        assert "轮到您办理：选择服务机构报价" in (await ent.get("/notifications")).text
         tid, html = await open_task_page(ent, stack, v.ent, "voucher.choose_bid", v.case_id)
         r = await ent.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(html), "decision": "submit",
                                                            "f.bid_id": str(r.json()["id"])})
@@ -182,6 +186,9 @@ class TestEveryPage:
         assert r.status_code == 303, r.text
         await v.status("in_review")
         await crawl()
+        home = (await ent.get("/home")).text
+        assert "比例 50%，年度上限 1 万元，本券 3,000 元" in home and "由运营单位办理" in home
+        assert "operator1" not in home  # the role holds the step, never a person's name
         op = clients["operator1"]
         _, html = await open_task_page(op, stack, await v.h("operator1"), "voucher.first_review", v.case_id)
         assert "tax.pdf" in html and "premises_proof.pdf" in html and "未上传材料" not in html  # reviewers see them
@@ -314,3 +321,20 @@ class TestEveryPage:
         r = await stack.http.get("/api/me", headers=h)
         assert r.status_code == 200, r.text
         return str(r.json()["username"])
+
+
+class TestLanding:
+    async def test_an_applicant_lands_on_its_home_and_an_official_on_the_inbox(self, stack: Stack) -> None:
+        from tests.helpers import register_approved
+
+        _, body = await register_approved(stack.http, "enterprise")
+        for username, password, where in ((body["username"], PASSWORD, "/home"), ("operator1", "demo168", "/inbox")):
+            c = httpx.AsyncClient(transport=stack.http._transport, base_url="http://flow168.test", timeout=60)
+            r = await c.post("/login", data={"csrf_token": csrf_of((await c.get("/login")).text),
+                                             "username": username, "password": password})
+            assert r.status_code == 303 and r.headers["location"] == where
+            page = await c.get(where)
+            assert page.status_code == 200
+            if where == "/home":
+                assert "我的办理" in page.text and "目前没有需要您办理的事项" in page.text
+            await c.aclose()
