@@ -52,8 +52,9 @@ def applicant_home(session: Session, user: User, *, now: datetime) -> dict[str, 
             "current": task_json(current, now=now, with_form=False) if current is not None else None,
             "mine": mine, "explain": explain(case) if explain is not None else None,
         })
-        for t in tasks:
-            if t.status in task_repo.OPEN_STATES and t.role == user.role and task_repo.can_see(user, t):
-                todo.append(task_json(t, now=now, with_form=False))
+    # What it must do now: every open task it may act on, on its own cases or others' (a provider's delivery).
+    for scope in ("available", "mine"):
+        for t in task_repo.inbox(session, user, scope=scope, now=now, limit=100, offset=0)[0]:
+            todo.append(task_json(t, now=now, with_form=False))
     todo.sort(key=lambda t: t["due_at"] or "")
     return {"cases": cases, "total": total, "todo": todo}
