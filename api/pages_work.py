@@ -238,7 +238,7 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
                                 errors={"comment": message, OPINION: message}, values=values)
         return _render_task(page, task_id, status=exc.status, error=message, values=values)
     flash(page.request, f"已办理「{title}」：{DECISIONS.get(decision, decision)}")
-    return redirect("/inbox")
+    return redirect("/home" if page.me.role in APPLICANTS else "/inbox")
 
 
 # --- cases ---------------------------------------------------------------------------------------------------
