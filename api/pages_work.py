@@ -104,6 +104,7 @@ async def applicant_home(page: LoginPageDep) -> Response:
 async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case_id: str = "", overdue: str = "",
                 p: int = 1) -> Response:
     tab = tab if tab in ("available", "mine") else "available"
+    mine_types = task_repo.types_for(page.session, page.me)  # an applicant is not offered the officials' task types
     filters: dict[str, Any] = {"type": type.strip()[:100] or None, "case_id": case_id.strip()[:100] or None,
                                "overdue": True if overdue else None}
     counts = {s: task_repo.inbox(page.session, page.me, scope=s, now=page.now, task_type=filters["type"],
@@ -114,7 +115,8 @@ async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case
                               case_id=filters["case_id"], overdue=filters["overdue"], limit=PER_PAGE,
                               offset=(pager["page"] - 1) * PER_PAGE)
     return page.render("inbox.html", tab=tab, tasks=[task_json(t, now=page.now) for t in rows], counts=counts, pager=pager,
-                       filters={"type": type, "case_id": case_id, "overdue": bool(overdue)}, task_types=TASK_TYPES)
+                       filters={"type": type, "case_id": case_id, "overdue": bool(overdue)},
+                       task_types={k: v for k, v in TASK_TYPES.items() if k in mine_types})
 
 
 @router.post("/tasks/{task_id}/claim")

@@ -337,4 +337,6 @@ class TestLanding:
             assert page.status_code == 200
             if where == "/home":
                 assert "我的办理" in page.text and "目前没有需要您办理的事项" in page.text
+                inbox = (await c.get("/inbox")).text
+                assert "新用户注册审核" not in inbox and "服务券·初审" not in inbox  # no officials' task types
             await c.aclose()
