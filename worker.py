@@ -39,12 +39,12 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
     builders: dict[str, object] = {}
     for p in parts:
         builders.update(p.builders)
-    tasks, cases = TaskActivities(engine=engine), CaseActivities(engine=engine)
     notify = NotifyActivities(
         engine=engine,
         mailer=SmtpMailer(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None,
         sms=LogSms(),
     )
+    tasks, cases = TaskActivities(engine=engine, notifier=notify), CaseActivities(engine=engine)
     # A kind two processes both draft (the public notice) is built by the case's own process first.
     docs = DocumentActivities(engine=engine, store=documents_dir, builders=builders,  # type: ignore[arg-type]
                               by_type={t: dict(p.builders) for t, p in by_type.items()})  # type: ignore[arg-type]

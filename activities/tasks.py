@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notify import NotifyActivities
 from db import audit
 from db.calendar import due_times, fixed_due_times, load_calendar
+from db.cases import APPLICANTS
 from db.engine import session_scope
 from db.models import Case, Task
 from db.steps import step_timing
 from processes.registry import spec_of
 from workflows.types import (
     CloseTaskInput,
+    NotifyInput,
     OpenTaskInput,
     TaskOpened,
 )
@@ -26,6 +30,8 @@ class TaskActivities:
     """Opens and closes task rows and keeps the case row in step with the workflow."""
 
     engine: Engine
+    # Tells the applicant when a step becomes its own (in-app, e-mail, SMS through the notify outbox), issue 15.
+    notifier: NotifyActivities | None = None
 
     @activity.defn(name="open_task")
     def open_task(self, inp: OpenTaskInput) -> TaskOpened:
@@ -58,7 +64,11 @@ class TaskActivities:
                 audit.record(s, action="task_opened", at=inp.at, case_id=inp.case_id, task_id=inp.task_id,
                              message=f"待办「{spec.title}」已生成", after={"role": spec.role, "due_at": due.isoformat()},
                              key=f"{inp.task_id}.opened")
-            return TaskOpened(task_id=task.id, due_at=task.due_at, reminder_at=task.reminder_at)
+            opened = TaskOpened(task_id=task.id, due_at=task.due_at, reminder_at=task.reminder_at)
+            tell = _your_turn(task, s.get(Case, inp.case_id), at=inp.at)
+        if tell is not None and self.notifier is not None:
+            self.notifier.notify(tell)  # keyed by the task: a retry of this activity sends nothing twice
+        return opened
 
     @activity.defn(name="close_task")
     def close_task(self, inp: CloseTaskInput) -> None:
@@ -94,6 +104,17 @@ class TaskActivities:
 
 _LABELS = {"approve": "同意", "reject": "不同意", "return": "退回修改", "submit": "提交", "recommend": "推荐",
            "decline": "不推荐", "uphold": "异议成立", "dismiss": "异议不成立"}
+
+
+def _your_turn(task: Task, case: Case | None, *, at: datetime) -> NotifyInput | None:
+    """The message that a step is now the applicant's own (bidding closed, a return for correction, …)."""
+    if task.role not in APPLICANTS or task.org_id is None or task.status not in ("open", "claimed"):
+        return None
+    what = case.title if case is not None else task.case_id
+    return NotifyInput(key=f"{task.id}.your_turn", subject=f"轮到您办理：{task.title}",
+                       body=f"{what}（案件 {task.case_id}）需要您办理，请登录168平台在“我的办理”中办理",
+                       kind="your_turn", case_id=task.case_id, task_id=task.id, roles=[task.role], org_id=task.org_id,
+                       due_at=task.due_at, at=at)
 
 
 def _label(decision: str) -> str:

@@ -15,6 +15,7 @@ from api.pages_common import PageDep, PageRoute, csrf_token, flash, redirect, sa
 from api.pages_forms import parse_yuan
 from api.pages_i18n import KINDS, pydantic_zh
 from api.services import auth as service
+from db.cases import APPLICANTS
 from forms.registration import RegistrationForm
 from rules.cities import CITIES
 from rules.size_class import INDUSTRIES, SIZES
@@ -34,7 +35,7 @@ async def home(page: PageDep) -> Response:
 @router.get("/login")
 async def login_form(page: PageDep, next: str = "") -> Response:
     if page.user is not None:
-        return redirect(safe_next(next, "/inbox"))
+        return redirect(safe_next(next, "/home" if page.user.role in APPLICANTS else "/inbox"))
     return page.render("login.html", next=safe_next(next, ""), username="")
 
 
@@ -57,7 +58,7 @@ async def login(page: PageDep) -> Response:
     request.session["uid"] = user.id
     csrf_token(request)
     flash(request, f"欢迎，{user.display_name or user.username}")
-    return redirect(next_url or "/inbox")
+    return redirect(next_url or ("/home" if user.role in APPLICANTS else "/inbox"))
 
 
 @router.post("/logout")

@@ -16,7 +16,7 @@ from api.pages_common import fmt_dt
 from forms.provider_admission import ServiceItem
 from forms.registration import OrgForm
 from forms.registry import forms
-from forms.uploads import UPLOAD_FORMAT
+from forms.uploads import BASIS_POINTS_FORMAT, FIGURE_MAP_FORMAT, SCORE_MAP_FORMAT, UPLOAD_FORMAT
 
 PREFIX = "f."
 LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
@@ -31,13 +31,18 @@ class FormField:
     name: str  # the data path, e.g. "score" or "service_items"
     label: str
     kind: str  # text | textarea | integer | number | money | bool | select | checkboxes | lines | items | group | json
-    #            | upload (one file: an upload id) | uploads (several)
+    #            | upload (one file: an upload id) | uploads (several) | map (one input per named criterion)
+    #            | percent (basis points asked in percent)
     required: bool = False
     options: dict[str, str] = field(default_factory=dict)
     minimum: Any = None
     maximum: Any = None
     max_length: int | None = None
     sub: list[FormField] = field(default_factory=list)
+    criteria: dict[str, str] = field(default_factory=dict)  # map: key -> name of each criterion's input
+    criteria_from: str = ""  # map: the case data's list of {"key", "name"} naming the criteria
+    number: bool = True  # map: number inputs (scores) or free figures
+    known: dict[str, tuple[str, str]] = field(default_factory=dict)  # map: other keys it holds -> (label, value)
 
     @property
     def html(self) -> str:
@@ -68,6 +73,18 @@ def _field(schema: dict[str, Any], name: str, path: str, prop: dict[str, Any], r
     f = FormField(name=path, label=_label(name, {**node, **prop}), kind="text", required=required,
                   minimum=node.get("minimum", node.get("exclusiveMinimum")),
                   maximum=node.get("maximum", node.get("exclusiveMaximum")), max_length=node.get("maxLength"))
+    fmt = node.get("format") or prop.get("format")
+    if kind_of == "object" and fmt in (SCORE_MAP_FORMAT, FIGURE_MAP_FORMAT):
+        extra = node.get("additionalProperties")
+        values = _resolve(schema, extra) if isinstance(extra, dict) else {}
+        f.kind, f.number, f.criteria_from = "map", fmt == SCORE_MAP_FORMAT, str(node.get("criteria_from") or "")
+        f.criteria = {str(c): str(c) for c in node.get("criteria", [])}
+        f.minimum, f.maximum = values.get("minimum"), values.get("maximum")
+        f.label = re.sub(r"（[^）]*[：:][^）]*）", "", f.label)
+        return f
+    if kind_of == "integer" and fmt == BASIS_POINTS_FORMAT:
+        f.kind = "percent"
+        return f
     if kind_of == "string" and node.get("format") == UPLOAD_FORMAT:
         f.kind, f.label = "upload", re.sub(r"[，,]?\s*上传后的文件编号", "", f.label)
     elif name in i18n.OPTIONS and kind_of == "string":
@@ -109,6 +126,25 @@ def fields_of(schema: dict[str, Any], node: dict[str, Any] | None = None, prefix
 
 def form_fields(model: type[BaseModel]) -> list[FormField]:
     return fields_of(model.model_json_schema())
+
+
+def with_criteria(fields: list[FormField], case_data: dict[str, Any], values: dict[str, list[str]]) -> list[FormField]:
+    """Name the criteria of the map fields whose criteria the case's data lists (e.g. an assessment's indicators);
+    the other figures a map holds (known to the system, pre-filled) are kept and shown, not asked."""
+    for f in walk(fields):
+        if f.kind != "map":
+            continue
+        if f.criteria_from:
+            rows = case_data.get(f.criteria_from) or []
+            f.criteria = {str(r["key"]): str(r.get("name") or r["key"]) for r in rows
+                          if isinstance(r, dict) and r.get("key")} or f.criteria
+        prefix = f.html + "."
+        f.known = {k[len(prefix):]: (TITLES.get(k[len(prefix):], k[len(prefix):]), (v or [""])[0])
+                   for k, v in values.items() if k.startswith(prefix) and k[len(prefix):] not in f.criteria}
+        if not f.criteria_from and not f.criteria:  # no names known: every key it holds is asked
+            f.criteria = {k: label for k, (label, _) in f.known.items()}
+            f.known = {}
+    return fields
 
 
 def walk(fields: list[FormField]) -> list[FormField]:
@@ -166,6 +202,9 @@ def _scalar(f: FormField, raw: str) -> tuple[Any, str | None]:
             return float(raw), None
         except ValueError:
             return raw, None
+    if f.kind == "percent":
+        pct = parse_yuan(raw.rstrip("%％"))  # a percentage with two decimals = basis points
+        return (0, "请输入百分比，如 4 或 4.5") if pct is None else (pct, None)
     if f.kind == "money":
         fen = parse_yuan(raw)
         return (0, "请输入金额（元），最多两位小数") if fen is None else (fen, None)
@@ -177,6 +216,35 @@ def _scalar(f: FormField, raw: str) -> tuple[Any, str | None]:
         except ValueError:
             return None, "请填写有效的 JSON"
     return raw, None
+
+
+def _number(raw: str) -> int | float | None:
+    try:
+        value = float(raw.replace(",", ""))
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def _parse_map(f: FormField, form: FormData, key: str, errors: dict[str, str], base: str) -> dict[str, Any]:
+    """One input per criterion (`f.scores.<criterion>`), blanks left out; what the page kept aside (`~json`) first."""
+    out: dict[str, Any] = {}
+    kept = _get(form, key + "~json")
+    if kept:
+        try:
+            loaded = json.loads(kept)
+            out.update(loaded if isinstance(loaded, dict) else {})
+        except ValueError:
+            pass
+    for name in form:
+        if not name.startswith(key + ".") or not (raw := _get(form, name)):
+            continue
+        criterion = name[len(key) + 1:]
+        number = _number(raw)
+        if f.number and number is None:
+            errors[f"{base}{f.name}.{criterion}"] = "请输入数字"
+        out[criterion] = number if number is not None else raw
+    return out
 
 
 def _get(form: FormData, key: str) -> str:
@@ -205,6 +273,8 @@ def parse_fields(fields: list[FormField], form: FormData, errors: dict[str, str]
                 data[short] = lines
         elif f.kind == "group":
             data[short] = parse_fields(f.sub, form, errors, remap)
+        elif f.kind == "map":
+            data[short] = _parse_map(f, form, key, errors, base)
         elif f.kind == "items":
             rows: list[dict[str, Any]] = []
             for i in range(MAX_ROWS):
@@ -279,6 +349,15 @@ def values_from_data(fields: list[FormField], data: dict[str, Any], *, base: str
             for i, row in enumerate(value):
                 if isinstance(row, dict):
                     out.update(values_from_data(f.sub, row, base=f"{base}{f.name}.{i}."))
+        elif f.kind == "map" and isinstance(value, dict):
+            kept = {k: v for k, v in value.items() if isinstance(v, dict | list)}
+            for k, v in value.items():
+                if k not in kept:
+                    out[f"{key}.{k}"] = ["" if v is None else str(v)]
+            if kept:
+                out[key + "~json"] = [json.dumps(kept, ensure_ascii=False)]
+        elif f.kind == "percent" and isinstance(value, int):
+            out[key] = [f"{Decimal(value) / 100:g}"]
         elif f.kind == "checkboxes" and isinstance(value, list):
             out[key] = [str(v) for v in value]
         elif f.kind == "money" and isinstance(value, int):
@@ -306,13 +385,16 @@ def item_rows(f: FormField, values: dict[str, list[str]], minimum: int = 3) -> i
 # --- showing data ------------------------------------------------------------------------------------------
 
 
+def _short(name: str, title: str) -> str:
+    return re.sub(r"（[^）]*）$", "", title) if name.endswith("_fen") or len(title) > 12 else title
+
+
 def _titles() -> dict[str, str]:
     out: dict[str, str] = {}
     for model in (*forms().values(), OrgForm, ServiceItem):
         for name, info in model.model_fields.items():
             if info.title and name not in i18n.FIELD_LABELS:
-                out[name] = re.sub(r"（[^）]*）$", "", info.title) if name.endswith("_fen") or len(info.title) > 12 \
-                    else info.title
+                out[name] = _short(name, info.title)
     return {**out, **i18n.FIELD_LABELS, **i18n.SPEC_LABELS}
 
 
@@ -342,6 +424,8 @@ def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dic
         return {"kind": "text", "text": i18n.OPTIONS[key].get(str(value), str(value))}
     if key == "status" and isinstance(value, str):
         return {"kind": "text", "text": i18n.CASE_STATUS.get(value, value)}
+    if key == "decision" and isinstance(value, str):
+        return {"kind": "text", "text": i18n.DECISIONS.get(value, value)}
     if isinstance(value, str) and UPLOAD_ID.match(value):
         return {"kind": "upload", "text": files.get(value, f"材料 {value[:8]}…"), "url": f"/api/uploads/{value}"}
     if isinstance(value, str) and ISO_DATE.match(value):
@@ -349,11 +433,15 @@ def show_value(key: str, value: Any, files: dict[str, str] | None = None) -> dic
     return {"kind": "text", "text": str(value)}
 
 
-def readable(data: dict[str, Any], files: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Labelled rows of a case's or a task's data (upload ids become links named by `files`)."""
-    return [{"label": TITLES.get(k, k), **show_value(k, v, files)} for k, v in data.items() if not hidden(k)]
+def readable(data: dict[str, Any], files: dict[str, str] | None = None,
+             model: type[BaseModel] | None = None) -> list[dict[str, Any]]:
+    """Labelled rows of a case's or a task's data (upload ids become links named by `files`); `model`, the data's
+    form, names its own fields first (a voucher demand's description is 需求描述, a provider's 机构及服务简介)."""
+    own = {name: _short(name, info.title) for name, info in (model.model_fields.items() if model else ()) if info.title}
+    return [{"label": own.get(k) or TITLES.get(k, k), **show_value(k, v, files)} for k, v in data.items()
+            if not hidden(k)]
 
 
 def hidden(key: str) -> bool:
     """Internal references (an organisation's or a bid's row id) are not for people to read."""
-    return key.endswith("_id") and key not in TITLES
+    return (key.endswith("_id") and key not in TITLES) or TITLES.get(key) == ""

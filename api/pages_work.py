@@ -23,14 +23,16 @@ from api.pages_forms import (
     values_from_data,
     values_from_form,
     walk,
+    with_criteria,
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
 from api.services import cases as case_service
+from api.services import progress as progress_service
 from api.services import public as public_service
 from api.services import tasks as task_service
 from api.views import case_json, task_json
 from db import tasks as task_repo
-from db.cases import can_view
+from db.cases import APPLICANTS, can_view
 from db.models import Case, Upload
 from forms.registry import case_forms, form_model
 from processes.registry import by_task_type
@@ -84,6 +86,17 @@ def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]
     return values
 
 
+# --- an applicant's home -------------------------------------------------------------------------------
+
+
+@router.get("/home")
+async def applicant_home(page: LoginPageDep) -> Response:
+    """The applicant's cases with their progress and what it must do now (officials go to their inbox)."""
+    if page.me.role not in APPLICANTS:
+        return redirect("/inbox")
+    return page.render("applicant_home.html", **progress_service.applicant_home(page.session, page.me, now=page.now))
+
+
 # --- inbox -----------------------------------------------------------------------------------------------
 
 
@@ -91,6 +104,7 @@ def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]
 async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case_id: str = "", overdue: str = "",
                 p: int = 1) -> Response:
     tab = tab if tab in ("available", "mine") else "available"
+    mine_types = task_repo.types_for(page.session, page.me)  # an applicant is not offered the officials' task types
     filters: dict[str, Any] = {"type": type.strip()[:100] or None, "case_id": case_id.strip()[:100] or None,
                                "overdue": True if overdue else None}
     counts = {s: task_repo.inbox(page.session, page.me, scope=s, now=page.now, task_type=filters["type"],
@@ -101,7 +115,8 @@ async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case
                               case_id=filters["case_id"], overdue=filters["overdue"], limit=PER_PAGE,
                               offset=(pager["page"] - 1) * PER_PAGE)
     return page.render("inbox.html", tab=tab, tasks=[task_json(t, now=page.now) for t in rows], counts=counts, pager=pager,
-                       filters={"type": type, "case_id": case_id, "overdue": bool(overdue)}, task_types=TASK_TYPES)
+                       filters={"type": type, "case_id": case_id, "overdue": bool(overdue)},
+                       task_types={k: v for k, v in TASK_TYPES.items() if k in mine_types})
 
 
 @router.post("/tasks/{task_id}/claim")
@@ -142,7 +157,7 @@ def _case_of(page: Page, case_id: str) -> dict[str, Any] | None:
 def _with_links(page: Page, detail: dict[str, Any]) -> dict[str, Any]:
     visible = {t.id for t in task_repo.for_case(page.session, detail["id"]) if task_repo.can_see(page.me, t)}
     files = {m["id"]: m["filename"] for m in detail.get("materials", [])}
-    detail["rows"] = readable(detail.get("data") or {}, files)
+    detail["rows"] = readable(detail.get("data") or {}, files, model=case_forms().get(detail["type"]))
     detail["result_rows"] = readable({k: v for k, v in (detail.get("result") or {}).items()
                                       if not isinstance(v, dict | list) or v}, files)
     for t in detail.get("tasks", []):  # other experts' work is already blank (api.views.others_expert_work)
@@ -161,6 +176,8 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     if values is None:
         values = values_from_data(fields, (case or {}).get("data") or {}) if task.form in case_forms() else {}
         values.update(values_from_data(fields, task.data or {}))
+    row = page.session.get(Case, task.case_id)
+    with_criteria(fields, row.data if row is not None else {}, values)
     user = page.me
     blocked = ""
     if task.status not in task_repo.OPEN_STATES:
@@ -174,7 +191,11 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     panel = make_panel(page, task, case) if make_panel is not None else {}
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
-                       files=_file_names(page, values, fields), panel=panel)
+                       files=_file_names(page, values, fields), panel=panel,
+                       one_comment=any(f.name == OPINION for f in fields))
+
+
+OPINION = "opinion"  # a form's own opinion field is the task's one comment box (no second 意见 box)
 
 
 def routes_status(status: str) -> str:
@@ -195,6 +216,8 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     values = values_from_form(form)
     decision, comment = text(form, "decision", 50), text(form, "comment", 6000)
     fields = form_fields(model)
+    if any(f.name == OPINION for f in fields):
+        comment = comment or text(form, PREFIX + OPINION, 6000)
     upload_errors: dict[str, str] = {}
     uploaded = await _uploads(page, fields, upload_errors) if decision in task.decisions else {}
     data, errors = parse_form(fields, form, model, uploaded)
@@ -214,10 +237,10 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
         message = say(exc)
         if exc.code == "reason_required":
             return _render_task(page, task_id, status=exc.status, error="请填写理由后重新提交",
-                                errors={"comment": message}, values=values)
+                                errors={"comment": message, OPINION: message}, values=values)
         return _render_task(page, task_id, status=exc.status, error=message, values=values)
     flash(page.request, f"已办理「{title}」：{DECISIONS.get(decision, decision)}")
-    return redirect("/inbox")
+    return redirect("/home" if page.me.role in APPLICANTS else "/inbox")
 
 
 # --- cases ---------------------------------------------------------------------------------------------------

@@ -43,6 +43,11 @@ def can_see(user: User, task: Task, *, as_new_assignee: bool = False) -> bool:
     return not (user.role in APPLICANT_ROLES and task.org_id != user.org_id)
 
 
+def types_for(session: Session, user: User) -> set[str]:
+    """The task types of the tasks the user's role and scope let them see (the inbox's filter offers only these)."""
+    return set(session.exec(select(Task.type).where(*visible_to(user)).distinct()).all())
+
+
 def inbox(
     session: Session,
     user: User,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from forms.uploads import UploadId
+from forms.uploads import UploadId, score_map
 
 Score = Annotated[float, Field(ge=0, le=100)]
 
@@ -16,7 +16,8 @@ Score = Annotated[float, Field(ge=0, le=100)]
 class SelfReportForm(BaseModel):
     """The subject reports each indicator's figures and a summary; the figures the system knows are pre-filled."""
 
-    figures: dict[str, Any] = Field(default_factory=dict, title="各项指标完成情况（指标：情况）")
+    figures: dict[str, Any] = Field(default_factory=dict, title="各项指标完成情况",
+                                    json_schema_extra=score_map(criteria_from="indicators", figures=True))
     summary: str = Field(min_length=1, max_length=20000, title="自评总结")
     attachments: list[UploadId] = Field(default_factory=list, max_length=20, title="附件")
 
@@ -24,7 +25,8 @@ class SelfReportForm(BaseModel):
 class ScoringForm(BaseModel):
     """The assessor scores every indicator 0-100 (checked against the campaign's indicator set) with an opinion."""
 
-    scores: dict[str, Score] = Field(title="各项指标得分（0-100）")
+    scores: dict[str, Score] = Field(title="各项指标得分（0-100）",
+                                     json_schema_extra=score_map(criteria_from="indicators"))
     opinion: str = Field(default="", max_length=5000, title="考核意见")
 
 

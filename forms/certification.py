@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from forms.uploads import UploadId
+from forms.uploads import UploadId, score_map
 from rules.certification import (
     DEFAULT_RELAXED_PCT,
     MATERIALS,
@@ -92,13 +92,17 @@ def derived(data: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         return {}  # not a well-formed application (the API validates corrections; a retry would not help)
 
 
+# 002 art. 10: the city bureau evaluates the platform's operation, service performance and users' satisfaction.
+RECOMMENDATION_CRITERIA = ("运营情况", "服务业绩", "用户满意度")
+
+
 class RecommendationForm(BaseModel):
     """The city bureau's evaluation (002 art. 10): operation, performance, satisfaction, and its opinion."""
 
     opinion: str = Field(min_length=1, max_length=5000, title="推荐意见")
-    # A finite score 0-100 per item (NaN and Infinity are refused: 422, never stored).
+    # A finite score 0-100 per criterion (NaN and Infinity are refused: 422, never stored).
     scores: dict[str, Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] = Field(
-        default_factory=dict, title="测评得分（项目：分数）")
+        default_factory=dict, title="测评得分", json_schema_extra=score_map(criteria=list(RECOMMENDATION_CRITERIA)))
 
 
 class ExpertReviewForm(BaseModel):

@@ -11,3 +11,24 @@ UPLOAD_FORMAT = "upload-id"  # the JSON schema's "format" of an upload id
 
 # One uploaded file (its id); `list[UploadId]` for several.
 UploadId = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"format": UPLOAD_FORMAT})]
+
+
+# --- other widgets the web form builds from a field's JSON schema ------------------------------------------------------
+
+SCORE_MAP_FORMAT = "score-map"  # dict criterion -> number: one number field per named criterion
+FIGURE_MAP_FORMAT = "figure-map"  # dict indicator -> figure (number or words): one field per named indicator
+BASIS_POINTS_FORMAT = "basis-points"  # an integer in basis points, asked and shown in percent
+
+
+def score_map(*, criteria: list[str] | None = None, criteria_from: str = "", figures: bool = False) -> dict[str, object]:
+    """The JSON-schema mark of a map keyed by named criteria: fixed `criteria` (the key is the name), or
+    `criteria_from`, the case data's list of {"key", "name"} (e.g. an assessment's indicator set)."""
+    out: dict[str, object] = {"format": FIGURE_MAP_FORMAT if figures else SCORE_MAP_FORMAT}
+    if criteria:
+        out["criteria"] = list(criteria)
+    if criteria_from:
+        out["criteria_from"] = criteria_from
+    return out
+
+
+BASIS_POINTS: dict[str, object] = {"format": BASIS_POINTS_FORMAT}

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from forms.uploads import UploadId
+from forms.uploads import BASIS_POINTS, UploadId
 from rules.voucher import CATEGORIES
 
 
@@ -100,5 +100,6 @@ class SettlementReviewForm(BaseModel):
     """voucher.settlement_review: lower the settled amount (with a reason in the comment) only as 003 art. 11(1) allows."""
 
     settled_fen: int | None = Field(default=None, ge=0, title="核定结算金额（分，不填则按服务券面值）")
-    supervision_fee_bp: int | None = Field(default=None, ge=0, le=10_000, title="监理服务费率（基点，300-600）")
+    supervision_fee_bp: int | None = Field(default=None, ge=0, le=10_000, title="监理服务费率（3%-6%，不填按默认）",
+                                           json_schema_extra=BASIS_POINTS)
     fully_performed: bool = Field(default=True, title="合同已全面履行")

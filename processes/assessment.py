@@ -31,6 +31,7 @@ SPEC = ProcessSpec(
         "assessment.reassessment": 10,
         "assessment.revocation_decision": 10,
     },
+    labels={"reports_sent": "已报送服务数据", "reports_overdue": "逾期报送", "vouchers_settled": "已结算服务券"},
     statuses={"self_report": "自评中", "scoring": "评分中", "rated": "已考核", "qualified": "合格",
               "excellent": "优秀", "support_review": "优先支持待决定", "supported": "优秀·优先支持",
               "rectifying": "限期整改中", "reassessment": "整改复核中", "rectified": "整改合格",

@@ -30,6 +30,13 @@ SPEC = ProcessSpec(
         "certification.city_annual_report": 40,
         "certification.annual_assessment": 20,
     },
+    labels={"eligibility": "认定条件核查", "eligible": "符合认定条件", "conditions": "逐项条件", "code": "",
+            "label": "条件", "passed": "是否达到", "relaxed": "适用放宽", "required": "必备条件", "detail": "情况",
+            "missing": "未达到的条件", "relaxed_shortfalls": "放宽后未达到的条件", "materials_missing": "尚未上传的材料",
+            "call_year": "申报年度", "experts": "评审专家", "expert_reviews": "专家评审", "expert": "专家",
+            "decision": "结论", "granted_on": "认定日期", "valid_from": "有效期自", "valid_until": "有效期至",
+            "expires_at": "到期时间", "recommended": "是否推荐", "annual": "年度考核", "rating": "考核等级",
+            "revoked_on": "撤销日期", "revocation_reason": "撤销理由", "certificate_no": "证书编号"},
     statuses={"public_notice": "公示中", "granted": "已认定", "expired": "已到期", "revoked": "已撤销"},
     status_tones={"granted": "ok", "revoked": "bad", "expired": "bad", "public_notice": "warn"},
     task_types={

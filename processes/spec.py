@@ -160,6 +160,10 @@ class ProcessSpec:
     redo_safe: tuple[str, ...] = ()
     # Chinese labels of the keys of its case data and result (the pages never show a key), and of coded values by
     # key (e.g. {"limited_by": {"ratio": "补贴比例"}}).
+    # The applicant's progress bar: the task types of its main steps, in order (empty: every task type, corrections
+    # left out); and fn(case) -> str | None, a sentence the applicant's home page shows (e.g. a voucher's computation).
+    progress: tuple[str, ...] = ()
+    explain: Ref | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -169,6 +173,11 @@ class ProcessSpec:
         hints = typing.get_type_hints(self.workflow.run)  # type: ignore[attr-defined]
         params = [v for k, v in hints.items() if k != "return"]
         return typing.cast(type[BaseModel], params[0])
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The main steps of the applicant's progress bar."""
+        return self.progress or tuple(t for t in self.task_types if not t.endswith(".correction"))
 
     def panel(self, name: str) -> Callable[..., Any] | None:
         """A task page's panel by task type, resolved."""

@@ -46,6 +46,10 @@ SPEC = ProcessSpec(
                  "voucher.confirm": "api.voucher_checks:check_paid_figure"},
     redact="api.services.voucher:redact_case",
     on_terminate="api.services.voucher:on_terminated",
+    progress=("voucher.demand_review", "voucher.choose_bid", "voucher.award_review", "voucher.apply",
+              "voucher.first_review", "voucher.final_review", "voucher.delivery", "voucher.confirm",
+              "voucher.settlement_review", "voucher.settlement_approval"),
+    explain="api.services.voucher:explain",
     many_open=True,  # one open voucher per service item (the check refuses a second for the same category)
     due_days={
         "voucher.demand_review": 3,

@@ -390,3 +390,22 @@ def check_subsidy_object(*, policy: PolicyVersion, sector: str | None) -> None:
     what = SECTORS.get(sector or "", "未申报")
     raise VoucherRuleError("not_subsidy_object", f"under {policy.title} (000 一 补贴对象) only enterprises of "
                            f"{allowed} are subsidised; this enterprise's sector is {what}")
+def yuan_words(fen: int) -> str:
+    """An amount as an official writes it in a sentence: 1 万元, 5,400 元, 3,012.50 元."""
+    if fen > 0 and fen % 1_000_000 == 0:
+        return f"{fen // 1_000_000} 万元"
+    whole, cents = divmod(fen, 100)
+    return f"{whole:,} 元" if cents == 0 else f"{whole:,}.{cents:02d} 元"
+
+
+def explain_amount(*, policy: PolicyVersion, category: str, amount_fen: int | None) -> str:
+    """The voucher's computation in words (003 art. 6; 000 二): the category's ratio, the caps of the version, and
+    the amount of this voucher once computed, e.g. "比例 30%，年度上限 1 万元，本券 5,400 元"."""
+    parts = []
+    if category in policy.ratios_bp:
+        parts.append(f"比例 {policy.ratios_bp[category] / 100:g}%")
+    if policy.per_item_cap_fen is not None:
+        parts.append(f"单项上限 {yuan_words(policy.per_item_cap_fen)}")
+    parts.append(f"年度上限 {yuan_words(policy.per_enterprise_year_cap_fen)}")
+    parts.append(f"本券 {yuan_words(amount_fen)}" if amount_fen is not None else "本券金额在申领时按合同金额计算")
+    return "，".join(parts)

@@ -22,7 +22,7 @@ from db import tasks as task_repo
 from db.cases import can_view
 from db.models import Bid, Case, Document, Upload, User, VoucherPolicySetting
 from rules.fund import FundError
-from rules.voucher import POLICIES, PolicySettings, VoucherRuleError, policy_in_force, with_settings
+from rules.voucher import POLICIES, PolicySettings, VoucherRuleError, explain_amount, policy_in_force, with_settings
 from workflows.voucher import VoucherWorkflow
 from workflows.voucher_types import FundChanged, VoidRequest, WithdrawRequest, WithdrawResult
 
@@ -155,6 +155,17 @@ def bid_comparison(session: Session, user: User, case_id: str) -> list[dict[str,
     for b in rows:
         b["completed_vouchers"] = bids.provider_completed(session, b["provider_org_id"])
     return sorted(rows, key=lambda b: (b["amount_fen"], b["id"]))
+
+
+def explain(case: Case) -> str | None:
+    """The voucher's computation in words for its enterprise (the policy version of the case, its category)."""
+    policy = POLICIES.get(case.policy_version or "")
+    if policy is None:
+        return None
+    voucher = (case.result or {}).get("voucher") or {}
+    amount = voucher.get("amount_fen")
+    return "服务券金额：" + explain_amount(policy=policy, category=str(case.data.get("category")),
+                          amount_fen=int(amount) if isinstance(amount, int) else None)
 
 
 def open_demands(session: Session, user: User) -> dict[str, Any]:

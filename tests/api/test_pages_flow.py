@@ -158,6 +158,10 @@ class TestEveryPage:
         assert r.status_code == 201, r.text
         await v.close_bidding()
         await crawl()
+        home = (await ent.get("/home")).text  # bidding closed: the step is the enterprise's own, and it is told
+        assert "轮到您办理" in home and "选择服务机构报价" in home and "年度上限 1 万元" in home
+        assert '<li class="current">选择服务机构</li>' in home and '<li class="done">需求审核</li>' in home
+        assert "轮到您办理：选择服务机构报价" in (await ent.get("/notifications")).text
         tid, html = await open_task_page(ent, stack, v.ent, "voucher.choose_bid", v.case_id)
         r = await ent.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(html), "decision": "submit",
                                                            "f.bid_id": str(r.json()["id"])})
@@ -182,6 +186,9 @@ class TestEveryPage:
         assert r.status_code == 303, r.text
         await v.status("in_review")
         await crawl()
+        home = (await ent.get("/home")).text
+        assert "比例 50%，年度上限 1 万元，本券 3,000 元" in home and "由运营单位办理" in home
+        assert "operator1" not in home  # the role holds the step, never a person's name
         op = clients["operator1"]
         _, html = await open_task_page(op, stack, await v.h("operator1"), "voucher.first_review", v.case_id)
         assert "tax.pdf" in html and "premises_proof.pdf" in html and "未上传材料" not in html  # reviewers see them
@@ -201,12 +208,135 @@ class TestEveryPage:
         await v.do(v.ent, "voucher.confirm", "submit", {"satisfaction": "satisfied"})
         await v.status("settling")
         await crawl()
-        await v.do("operator2", "voucher.settlement_review")
+        op2 = await page_login(stack, "operator2", "demo168")
+        tid, html = await open_task_page(op2, stack, await v.h("operator2"), "voucher.settlement_review", v.case_id)
+        assert "监理服务费率" in html and "基点" not in html
+        r = await op2.post(f"/tasks/{tid}/complete", data={"csrf_token": csrf_of(html), "decision": "approve",
+                                                           "f.supervision_fee_bp": "4", "f.fully_performed": "on"})
+        assert r.status_code == 303, r.text
+        await op2.aclose()
         await v.do("department2", "voucher.settlement_approval")
         await v.status("settled")
         await crawl()
         for c in clients.values():
             await c.aclose()
+        done = await v.detail()
+        assert done["result"]["voucher"]["supervision_fee_fen"] == 24_000  # 4 % of 6,000 元, asked in percent
         assert crawler.statuses[-1] == "settled" and len(set(crawler.statuses)) >= 7, crawler.statuses
         assert not crawler.found, "internal keys on pages:\n" + "\n".join(
             f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
+
+    async def test_a_provider_admission_every_page_at_every_status(self, stack: Stack) -> None:
+        from tests.api.test_provider_admission import submit
+        from tests.helpers import complete, register_approved
+
+        http = stack.http
+        prov, body = await register_approved(http, "provider")
+        clients = {"provider": await page_login(stack, body["username"]),
+                   **{u: await page_login(stack, u, "demo168") for u in (*STAFF, "expert3")}}
+        crawler = Crawler(stack, clients)
+        case = await submit(stack, prov)
+        pages = ("/apply/provider_admission",)
+        await crawler.crawl(case["id"], pages)
+        op, dep, ex = await login(http, "operator1"), await login(http, "department1"), await login(http, "expert3")
+        for h, task_type, data in ((op, "provider_admission.operator_review", None),
+                                   (ex, "provider_admission.expert_review", {"score": 88, "opinion": "服务能力较强"}),
+                                   (dep, "provider_admission.department_filing", None)):
+            assert (await complete(http, h, await task_of(http, h, task_type, case["id"]), data=data)).status_code == 200
+            await crawler.crawl(case["id"], pages)
+        for c in clients.values():
+            await c.aclose()
+        assert not crawler.found, "internal keys on pages:\n" + "\n".join(
+            f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
+
+    async def test_a_certification_every_page_at_every_status(self, stack: Stack) -> None:
+        from tests.api.test_certification import apply, deadline, sleep_past
+        from tests.helpers import case_status, complete, wait_for
+
+        http = stack.http
+        org, case = await apply(stack)
+        case_id = case["id"]
+        username = await self._username(stack, org)
+        clients = {"platform_org": await page_login(stack, username),
+                   **{u: await page_login(stack, u, "demo168") for u in (*STAFF, "department2")}}
+        crawler = Crawler(stack, clients)
+        pages = ("/apply/certification", "/certification/calls", "/public/notices", "/platforms")
+        await crawler.crawl(case_id, pages)
+        bureau, dep1, dep2 = (await login(http, "city_yinchuan"), await login(http, "department1"),
+                              await login(http, "department2"))
+        city = clients["city_yinchuan"]
+        tid, html = await open_task_page(city, stack, bureau, "certification.city_recommendation", case_id)
+        assert 'name="f.scores.运营情况"' in html and 'name="f.scores.用户满意度"' in html  # one number per criterion
+        assert 'name="comment"' not in html and html.count("<textarea") == 1  # one comment box: its opinion
+        r = await city.post(f"/tasks/{tid}/complete", data={
+            "csrf_token": csrf_of(html), "decision": "recommend", "f.opinion": "运营规范", "f.scores.运营情况": "90",
+            "f.scores.服务业绩": "abc", "f.scores.用户满意度": ""})
+        assert r.status_code == 422 and "请输入数字" in r.text
+        r = await city.post(f"/tasks/{tid}/complete", data={
+            "csrf_token": csrf_of(r.text), "decision": "recommend", "f.opinion": "运营规范", "f.scores.运营情况": "90",
+            "f.scores.服务业绩": "88.5", "f.scores.用户满意度": "92"})
+        assert r.status_code == 303, r.text
+        rec = await task_of(http, dep1, "certification.precheck", case_id)
+        detail = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        done = next(t for t in detail["tasks"] if t["type"] == "certification.city_recommendation")
+        assert done["data"]["scores"] == {"运营情况": 90, "服务业绩": 88.5, "用户满意度": 92} and rec
+        assert done["comment"] == "运营规范"
+        await crawler.crawl(case_id, pages)
+        assert (await complete(http, dep1, await task_of(http, dep1, "certification.precheck", case_id))
+                ).status_code == 200
+        detail = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        for n, expert in enumerate(detail["result"]["experts"]):
+            h = await login(http, expert)
+            clients.setdefault(expert, await page_login(stack, expert, "demo168"))
+            await crawler.crawl(case_id, pages)
+            r = await complete(http, h, await task_of(http, h, "certification.expert_review", case_id),
+                               data={"score": 80 + n, "opinion": "材料齐全"})
+            assert r.status_code == 200, r.text
+        await crawler.crawl(case_id, pages)
+        r = await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", case_id),
+                           data={"passed": True, "report": "场地设施齐全"})
+        assert r.status_code == 200, r.text
+        await crawler.crawl(case_id, pages)
+        assert (await complete(http, dep2, await task_of(http, dep2, "certification.decision", case_id))
+                ).status_code == 200
+        await case_status(http, dep1, case_id, {"public_notice"})
+
+        async def published() -> dict[str, Any] | None:
+            d = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+            return d if any(x["name"] == "public_notice" for x in d["deadlines"]) else None
+
+        notice = await wait_for(published, what="the public notice")
+        await crawler.crawl(case_id, pages)
+        await sleep_past(stack, deadline(notice, "public_notice")["closes_at"])
+        await case_status(http, org, case_id, {"granted"})
+        await crawler.crawl(case_id, pages)
+        for c in clients.values():
+            await c.aclose()
+        assert "granted" in crawler.statuses
+        assert not crawler.found, "internal keys on pages:\n" + "\n".join(
+            f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
+
+    @staticmethod
+    async def _username(stack: Stack, h: dict[str, str]) -> str:
+        r = await stack.http.get("/api/me", headers=h)
+        assert r.status_code == 200, r.text
+        return str(r.json()["username"])
+
+
+class TestLanding:
+    async def test_an_applicant_lands_on_its_home_and_an_official_on_the_inbox(self, stack: Stack) -> None:
+        from tests.helpers import register_approved
+
+        _, body = await register_approved(stack.http, "enterprise")
+        for username, password, where in ((body["username"], PASSWORD, "/home"), ("operator1", "demo168", "/inbox")):
+            c = httpx.AsyncClient(transport=stack.http._transport, base_url="http://flow168.test", timeout=60)
+            r = await c.post("/login", data={"csrf_token": csrf_of((await c.get("/login")).text),
+                                             "username": username, "password": password})
+            assert r.status_code == 303 and r.headers["location"] == where
+            page = await c.get(where)
+            assert page.status_code == 200
+            if where == "/home":
+                assert "我的办理" in page.text and "目前没有需要您办理的事项" in page.text
+                inbox = (await c.get("/inbox")).text
+                assert "新用户注册审核" not in inbox and "服务券·初审" not in inbox  # no officials' task types
+            await c.aclose()
