@@ -46,7 +46,33 @@ def providers(session: Session, *, q: str | None = None, category: str | None = 
               "categories": o.categories, "category_names": [CATEGORIES.get(c, c) for c in o.categories],
               "signed_at": iso(o.signed_at), "source": "2019年签约名单" if o.signed_source == "seed:2019" else "准入备案"}
              for o in rows]
-    return page(items[offset: offset + max(1, min(limit, 500))], len(items))
+    shown = items[offset: offset + max(1, min(limit, 500))]
+    _add_contacts_and_items(session, shown)
+    return page(shown, len(items))
+
+
+def _add_contacts_and_items(session: Session, items: list[dict[str, Any]]) -> None:
+    """Each listed provider's contact (its provider account's name, phone, e-mail) and the service items with prices
+    of its filed admission (003 art. 8: 备案的服务项目及价格), for enterprises choosing a provider."""
+    ids = [item["id"] for item in items]
+    if not ids:
+        return
+    contacts: dict[int, User] = {}
+    for u in session.exec(select(User).where(col(User.org_id).in_(ids), User.role == "provider",
+                                             User.status == "active").order_by(col(User.id))):
+        contacts.setdefault(u.org_id, u)  # type: ignore[arg-type]
+    filed: dict[int, Case] = {}
+    for c in session.exec(select(Case).where(col(Case.applicant_org_id).in_(ids), Case.type == "provider_admission",
+                                             Case.status == "filed").order_by(col(Case.created_at))):
+        filed[c.applicant_org_id] = c  # type: ignore[index]  # the latest filing wins
+    for item in items:
+        u = contacts.get(item["id"])
+        item["contact"] = ({"name": u.display_name or u.username, "phone": u.phone, "email": u.email}
+                           if u is not None else None)
+        case = filed.get(item["id"])
+        item["service_items"] = [{"name": str(si.get("name", "")), "price_fen": int(si.get("price_fen", 0))}
+                                 for si in (case.data.get("service_items") or [] if case else [])
+                                 if isinstance(si, dict)]
 
 
 def notices(session: Session, *, q: str | None = None) -> dict[str, Any]:
