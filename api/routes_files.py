@@ -11,6 +11,7 @@ from api.deps import NowDep, OptionalUserDep, SessionDep, UserDep
 from api.errors import ApiError, Forbidden, NotFound
 from api.services import files as service
 from api.services.files import DOCX
+from api.services.objections import PUBLIC_UPLOADER
 from db.cases import can_view
 from db.models import Case, Document, Upload
 
@@ -34,6 +35,8 @@ async def get_upload(upload_id: str, session: SessionDep, user: UserDep) -> File
     if up is None:
         raise NotFound(f"no upload {upload_id}", code="upload_not_found", params={"upload_id": upload_id})
     case = session.get(Case, up.case_id) if up.case_id else None
+    if up.owner_user_id == PUBLIC_UPLOADER and user.role != "department":
+        case = None  # an objector's evidence: the department investigates it; nobody else reads it
     if up.owner_user_id != user.id and not (case is not None and can_view(session, user, case)):
         raise NotFound(f"no upload {upload_id}", code="upload_not_found", params={"upload_id": upload_id})
     return FileResponse(up.path, media_type=up.content_type, filename=up.filename)
