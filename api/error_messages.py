@@ -94,6 +94,7 @@ MESSAGES: dict[str, str] = {
     "not_in_notice": "该对象不在公示期内，只有公示期内才能提出异议",
     "notice_closed": "公示期已结束，不再受理异议",
     "objection_not_found": "没有找到该回执编号的异议，请核对回执编号和提交异议时填写的联系电话",
+    "guide_not_found": "没有该事项的办事指南",
     "objection_phone_required": "请填写提交异议时留下的联系电话",
     "revocation_reason_required": "请填写撤销理由",
     "no_title": "该案件不是已认定的示范平台，无可撤销的称号",

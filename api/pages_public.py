@@ -4,6 +4,7 @@ an objection by its receipt number."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -11,8 +12,10 @@ from fastapi.responses import Response
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import PageDep, PageRoute
+from api.services import guides as guide_service
 from api.services import objections as objection_service
 from api.services import public as service
+from api.services.files import DOCX
 from db import deadlines
 from rules.cities import CITIES
 from rules.voucher import CATEGORIES
@@ -60,3 +63,21 @@ async def objection_lookup(page: PageDep, receipt: str = "", phone: str = "") ->
             error = say(exc)
     return page.render("public_objection_lookup.html", found=found, error=error,
                        filters={"receipt": receipt, "phone": ""})
+
+
+@router.get("/guide")
+async def guides(page: PageDep) -> Response:
+    return page.render("public_guide.html", guide=None, items=guide_service.index())
+
+
+@router.get("/guide/{case_type}")
+async def guide(case_type: str, page: PageDep) -> Response:
+    """A process's 办事指南: who may apply, conditions, materials (templates), steps and time limits, legal basis."""
+    return page.render("public_guide.html", guide=guide_service.guide(case_type), items=guide_service.index())
+
+
+@router.get("/guide/{case_type}/templates/{number}.docx")
+async def guide_template(case_type: str, number: int) -> Response:
+    filename, data = guide_service.template(case_type, number)
+    return Response(data, media_type=DOCX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

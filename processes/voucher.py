@@ -12,6 +12,7 @@ from forms.voucher import (
     VoucherDemandForm,
 )
 from processes.spec import CaseAction, NavLink, ProcessSpec, Singleton
+from processes.voucher_guide import GUIDE
 from workflows.voucher import VoucherWorkflow
 from workflows.voucher_statistics import STATISTICS_ID, VoucherStatisticsWorkflow, first_statistics_input
 
@@ -87,4 +88,5 @@ SPEC = ProcessSpec(
                 active="/voucher/my-bids|/voucher/contracts"),
         NavLink(href="/voucher/fund", label="服务券资金", roles=("operator", "department", "admin"), order=20),
     ),
+    guide=GUIDE,
 )
