@@ -24,6 +24,7 @@ from api.pages_forms import (
     values_from_form,
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
+from api.services import admin as admin_service
 from api.services import cases as case_service
 from api.services import public as public_service
 from api.services import tasks as task_service
@@ -165,9 +166,10 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
         blocked = f"该任务已被 {task.assignee} 认领，您不能办理。"
     elif user.username in task.excluded_users:
         blocked = "双人复核规则：您作出了该案件的初审，不能同时作出此决定。"
+    assignees = admin_service.eligible_assignees(page.session, task) if user.role == "admin" else []
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
-                       files=_file_names(page, values, fields))
+                       files=_file_names(page, values, fields), assignees=assignees)
 
 
 def routes_status(status: str) -> str:

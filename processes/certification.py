@@ -61,4 +61,5 @@ SPEC = ProcessSpec(
         NavLink(href="/apply/certification", label="示范平台申报", roles=("platform_org",), order=30),
     ),
     guide=GUIDE,
+    title_detail=lambda data, day: f"{data.get('platform_name') or '平台'}·{day.year}年度申报",
 )

@@ -13,7 +13,7 @@ import importlib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -180,6 +180,9 @@ class ProcessSpec:
     actions: tuple[CaseAction, ...] = ()
     nav: tuple[NavLink, ...] = ()
     public_tabs: tuple[NavLink, ...] = ()  # tabs of the public information pages (信息公开), for everyone
+    # What tells two cases of one applicant apart in lists and titles: fn(data, day) -> e.g. "云服务·预算5,400元·
+    # 2026年11月27日", added to the title in brackets.
+    title_detail: Callable[[dict[str, Any], date], str] | None = None
     guide: Guide | None = None  # its 办事指南 (who, conditions, materials, steps, basis), if it has an application
 
     @property

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
@@ -18,9 +18,10 @@ from api.views import case_detail
 from api.workflows import committed, start_case
 from db import audit, users
 from db import cases as case_repo
-from db.models import Case, User
+from db.models import Case, Organization, User
 from processes.registry import spec_of, specs
 from processes.spec import resolve
+from rules.calendar import SHANGHAI
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,11 @@ def listing(session: Session, user: User, *, type: str | None = None, status: st
         if value:
             conds.append(field == value)
     if q:
-        conds.append(col(Case.title).contains(q))
+        # the title, the applicant's name, the case id, or the applicant organisation's credit code (统一社会信用代码)
+        q = q.strip()
+        by_code = select(Organization.id).where(col(Organization.uscc).contains(q.upper()))
+        conds.append(or_(col(Case.title).contains(q), col(Case.applicant).contains(q), col(Case.id).contains(q),
+                         col(Case.applicant_org_id).in_(by_code)))
     limit = max(1, min(limit, 200))
     total = session.exec(select(func.count()).select_from(Case).where(*conds)).one()
     rows = session.exec(select(Case).where(*conds).order_by(col(Case.created_at).desc()).offset(max(0, offset))
@@ -97,8 +102,9 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
                        code="already_open_case",
                        params={"org": org.name, "case_type": case_type, "case_id": running.id})
     result = resolve(spec.create_check)(session, user=user, org=org, data=clean, now=now) if spec.create_check else {}
+    detail = spec.title_detail(clean, now.astimezone(SHANGHAI).date()) if spec.title_detail else ""
     case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=case_type, status="submitted",
-                title=f"{spec.title}：{org.name}", applicant=org.name,
+                title=f"{spec.title}：{org.name}" + (f"（{detail}）" if detail else ""), applicant=org.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
                 data=clean, idempotency_key=idempotency_key, created_at=now, updated_at=now)
     case.result = result
