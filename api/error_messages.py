@@ -180,6 +180,8 @@ RULE_TEXTS: list[tuple[str, Any]] = [
      lambda m: f"{_POLICY_FIELDS.get(m[1], m[1])}应为{m[2]}至{m[3]}之间的整数"),
     (r"^supervision_fee_bp must be from (\d+) to (\d+)",
      lambda m: f"监理服务费率应在{int(m[1]) / 100:g}%至{int(m[2]) / 100:g}%之间"),
+    (r"^declare that you have no conflict of interest",
+     "评分前须勾选声明与申报单位不存在利益冲突；如有利益冲突请回避，由管理员改派"),
 ]
 _RULE_TEXTS = [(re.compile(rx), repl) for rx, repl in RULE_TEXTS]
 

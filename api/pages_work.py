@@ -167,9 +167,11 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     elif user.username in task.excluded_users:
         blocked = "双人复核规则：您作出了该案件的初审，不能同时作出此决定。"
     assignees = admin_service.eligible_assignees(page.session, task) if user.role == "admin" else []
+    # the deciding official sees every expert's score with the averages; an expert never sees the others'
+    scores = case_service.expert_scores(case) if task.role != "expert" and user.role != "expert" else None
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
-                       files=_file_names(page, values, fields), assignees=assignees)
+                       files=_file_names(page, values, fields), assignees=assignees, expert_scores=scores)
 
 
 def routes_status(status: str) -> str:

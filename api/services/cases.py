@@ -22,6 +22,7 @@ from db.models import Case, Organization, User
 from processes.registry import spec_of, specs
 from processes.spec import resolve
 from rules.calendar import SHANGHAI
+from rules.scoring import summarise
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,19 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
                  message=f"{org.name}提交{spec.title}", after={"data": clean})
     await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
     return case
+
+
+def expert_scores(case: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The experts' scores of a case (certification's expert reviews, a window's panel) with their average and the
+    average without the highest and lowest, for the deciding official's page; None when there are none."""
+    if not case:
+        return None
+    result = case.get("result") or {}
+    rows = result.get("expert_reviews") or (result.get("expert_panel") or {}).get("scores") or []
+    scored = [(str(r.get("expert", "")), int(r["score"])) for r in rows
+              if isinstance(r, dict) and isinstance(r.get("score"), int | float)]
+    if not scored:
+        return None
+    summary = summarise([score for _, score in scored])
+    return {"scores": [{"expert": e, "score": sc} for e, sc in scored], "average": summary.average,
+            "trimmed_average": summary.trimmed_average, "highest": summary.highest, "lowest": summary.lowest}
