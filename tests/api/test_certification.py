@@ -259,7 +259,7 @@ class TestExpertConveniences:
         from db.models import Task
 
         http = stack.http
-        org, case = await apply(stack)
+        _org, case = await apply(stack)
         bureau = await login(http, "city_yinchuan")
         await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case["id"]),
                        "recommend", data={"opinion": "运营规范", "scores": {"运营情况": 90}})
