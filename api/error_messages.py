@@ -103,6 +103,9 @@ MESSAGES: dict[str, str] = {
     "objection_reason_required": "请填写异议理由",
     "not_in_notice": "该对象不在公示期内，只有公示期内才能提出异议",
     "notice_closed": "公示期已结束，不再受理异议",
+    "objection_not_found": "没有找到该回执编号的异议，请核对回执编号和提交异议时填写的联系电话",
+    "guide_not_found": "没有该事项的办事指南",
+    "objection_phone_required": "请填写提交异议时留下的联系电话",
     "revocation_reason_required": "请填写撤销理由",
     "no_title": "该案件不是已认定的示范平台，无可撤销的称号",
     "no_title_case_ended": "该案件流程已结束，无可撤销的称号",
@@ -207,6 +210,8 @@ RULE_TEXTS: list[tuple[str, Any]] = [
      lambda m: f"{_POLICY_FIELDS.get(m[1], m[1])}应为{m[2]}至{m[3]}之间的整数"),
     (r"^supervision_fee_bp must be from (\d+) to (\d+)",
      lambda m: f"监理服务费率应在{int(m[1]) / 100:g}%至{int(m[2]) / 100:g}%之间"),
+    (r"^declare that you have no conflict of interest",
+     "评分前须勾选声明与申报单位不存在利益冲突；如有利益冲突请回避，由管理员改派"),
 ]
 _RULE_TEXTS = [(re.compile(rx), repl) for rx, repl in RULE_TEXTS]
 

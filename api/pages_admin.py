@@ -55,7 +55,9 @@ async def admin_home(page: LoginPageDep, idle_days: int | None = None) -> Respon
     staff = page.session.exec(select(User).where(User.status == "active", col(User.role).in_(
         ("operator", "department", "expert", "city_bureau"))).order_by(col(User.role), col(User.username))).all()
     year = page.now.astimezone(SHANGHAI).year
-    return page.render("admin.html", stuck=data, staff=staff, year=year, simulated=page.request.app.state.clock.simulated)
+    eligible = service.eligible_for(page.session, [t["id"] for t in data.get("overdue_tasks", [])])
+    return page.render("admin.html", stuck=data, staff=staff, year=year, simulated=page.request.app.state.clock.simulated,
+                       eligible=eligible)
 
 
 @router.post("/tasks/{task_id}/reassign")

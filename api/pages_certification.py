@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import require
 from api.error_messages import say
@@ -24,6 +25,8 @@ from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, post
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
 from api.services import cases as case_service
 from api.services import certification as service
+from api.services import files as file_service
+from api.services import objections as objection_service
 from api.services import public as public_service
 from db import certification as cert_repo
 from db import deadlines, users
@@ -201,18 +204,33 @@ async def notices(page: PageDep, q: str = "") -> Response:
 @router.post("/public/notices/{case_id}/objection")
 async def objection(case_id: str, page: PageDep) -> Response:
     form = page.posted
+    back = safe_next(text(form, "back", 200) or "/public/notices", "/public/notices")
+    evidence: list[str] = []
+    item = form.get("evidence")
+    if isinstance(item, StarletteUpload) and item.filename:
+        st = page.request.app.state
+        try:  # the objector has no account: the file is the public's, read by the department only
+            up = await file_service.upload(page.session, objection_service.public_uploader(), item,
+                                           limit=st.settings.upload_max_bytes, folder=st.uploads_dir, now=page.now)
+        except ApiError as exc:
+            page.session.rollback()
+            flash(page.request, f"异议未提交：证明材料（{item.filename}）{say(exc)}", "error")
+            return redirect(back)
+        evidence.append(up["id"])
     body = service.Objection(name=text(form, "name", 200), contact=text(form, "contact", 200),
-                                          reason=text(form, "reason", 5000))
+                             reason=text(form, "reason", 5000), evidence=evidence)
     idem = text(form, "idem", 64) or None
     page.release()
     try:
-        await service.objection(page.session, page.engine.client, case_id, body, now=page.now, idempotency_key=idem)
+        filed = await service.objection(page.session, page.engine.client, case_id, body, now=page.now,
+                                        idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
         flash(page.request, "异议未提交：" + say(exc), "error")
-        return redirect("/public/notices")
-    flash(page.request, "异议已收到，工信厅将进行调查核实并答复。")
-    return redirect("/public/notices")
+        return redirect(back)
+    flash(page.request, f"异议已收到，回执编号 {filed['receipt']}。工信厅将进行调查核实；请凭回执编号和联系电话在"
+                        "「异议查询」查看处理结果。")
+    return redirect(f"/public/objections?receipt={filed['receipt']}")
 
 
 # --- revocation --------------------------------------------------------------------------------------------------------

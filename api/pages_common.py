@@ -128,6 +128,8 @@ def _env() -> jinja2.Environment:
         # The processes' own navigation links and case-page actions, from their specs.
         NAV=sorted((link for spec in specs().values() for link in spec.nav), key=lambda link: link.order),
         PUBLIC_TABS=sorted([NavLink(href="/public/notices", label="公示公告", roles=(), exact=True, order=20),
+                            NavLink(href="/public/objections", label="异议查询", roles=(), exact=True, order=90),
+                            NavLink(href="/public/guide", label="办事指南", roles=(), order=95),
                             *(tab for spec in specs().values() for tab in spec.public_tabs)], key=lambda t: t.order),
         CASE_ACTIONS={spec.type: spec.actions for spec in specs().values()},
     )

@@ -1,12 +1,22 @@
-"""Public pages (no login): signed providers, public notices, certified platforms."""
+"""Public pages (no login): signed providers, public notices (with their text), certified platforms, the look-up of
+an objection by its receipt number."""
 
 from __future__ import annotations
+
+import secrets
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from api.error_messages import say
+from api.errors import ApiError
 from api.pages_common import PageDep, PageRoute
+from api.services import guides as guide_service
+from api.services import objections as objection_service
 from api.services import public as service
+from api.services.files import DOCX
+from db import deadlines
 from rules.cities import CITIES
 from rules.voucher import CATEGORIES
 
@@ -30,3 +40,44 @@ async def platforms(page: PageDep, q: str = "") -> Response:
     result = service.platforms(page.session, q=_q(q))
     return page.render("public_platforms.html", items=result["items"], total=result["total"], cities=CITIES,
                        filters={"q": q})
+
+
+@router.get("/notices/{doc_id}")
+async def notice(doc_id: str, page: PageDep) -> Response:
+    """One public notice on the page: its text and list, its period and how to object, the objection form."""
+    item = service.notice(page.session, doc_id)
+    deadline = deadlines.deadline(page.session, item["case_id"], "public_notice") if item.get("case_id") else None
+    is_open = deadline is not None and page.now < deadline.closes_at
+    return page.render("public_notice.html", notice=item, open=is_open,
+                       closes_at=deadline.closes_at if deadline is not None else None, idem=secrets.token_urlsafe(12))
+
+
+@router.get("/objections")
+async def objection_lookup(page: PageDep, receipt: str = "", phone: str = "") -> Response:
+    """The objector looks up what became of the objection: receipt number and the phone given when filing."""
+    found, error = None, None
+    if receipt or phone:
+        try:
+            found = objection_service.lookup(page.session, receipt=receipt[:40], phone=phone[:40])
+        except ApiError as exc:
+            error = say(exc)
+    return page.render("public_objection_lookup.html", found=found, error=error,
+                       filters={"receipt": receipt, "phone": ""})
+
+
+@router.get("/guide")
+async def guides(page: PageDep) -> Response:
+    return page.render("public_guide.html", guide=None, items=guide_service.index())
+
+
+@router.get("/guide/{case_type}")
+async def guide(case_type: str, page: PageDep) -> Response:
+    """A process's 办事指南: who may apply, conditions, materials (templates), steps and time limits, legal basis."""
+    return page.render("public_guide.html", guide=guide_service.guide(case_type), items=guide_service.index())
+
+
+@router.get("/guide/{case_type}/templates/{number}.docx")
+async def guide_template(case_type: str, number: int) -> Response:
+    filename, data = guide_service.template(case_type, number)
+    return Response(data, media_type=DOCX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

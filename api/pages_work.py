@@ -26,6 +26,7 @@ from api.pages_forms import (
     with_criteria,
 )
 from api.pages_i18n import CASE_STATUS, CASE_TYPES, DECISIONS, TASK_TYPES
+from api.services import admin as admin_service
 from api.services import cases as case_service
 from api.services import progress as progress_service
 from api.services import public as public_service
@@ -189,10 +190,13 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     spec = by_task_type(task.type)
     make_panel = spec.panel(task.type) if spec is not None and not blocked else None
     panel = make_panel(page, task, case) if make_panel is not None else {}
+    assignees = admin_service.eligible_assignees(page.session, task) if user.role == "admin" else []
+    # the deciding official sees every expert's score with the averages; an expert never sees the others'
+    scores = case_service.expert_scores(case) if task.role != "expert" and user.role != "expert" else None
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
                        files=_file_names(page, values, fields), panel=panel,
-                       one_comment=any(f.name == OPINION for f in fields))
+                       one_comment=any(f.name == OPINION for f in fields), assignees=assignees, expert_scores=scores)
 
 
 OPINION = "opinion"  # a form's own opinion field is the task's one comment box (no second 意见 box)

@@ -338,6 +338,7 @@ class Objection(SQLModel, table=True):
     task_id: str | None = None
     decided_at: datetime | None = _ts(nullable=True)
     decision_comment: str | None = None
+    evidence: list[str] = _json()  # upload ids of the objector's evidence (officials only)
 
 
 class WindowSetting(SQLModel, table=True):

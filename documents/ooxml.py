@@ -141,6 +141,11 @@ def repeat_as_header(row) -> None:
     row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
+def cant_split(row) -> None:
+    """Keep a table row whole on one page."""
+    row._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))
+
+
 def doc_grid(sectpr, *, line_pitch_twips: int) -> None:
     """Set the section's line grid (GB/T 9704: 22 lines of 28.95 pt)."""
     grid = sectpr.find(qn("w:docGrid"))

@@ -32,6 +32,7 @@ class Item:
     height: float
     keep_with_next: bool = False
     splittable: bool = True
+    repeat: float = 0.0  # a table's header row, set again at the top of each page it runs on to
 
 
 @dataclass(frozen=True)
@@ -47,23 +48,37 @@ def text_lines(text: str, *, indent: int = 0) -> float:
     return max(1, math.ceil((width(text) + indent) / BODY_CHARS)) * LINE_PT
 
 
-def table_lines(block: Table) -> float:
-    """Height of a table (its text is off the grid, so it is not a whole number of lines)."""
+def row_heights(block: Table) -> list[float]:
+    """Height of each row of a table, the header first (its text is off the grid: not whole lines)."""
     widths = block.col_widths_mm or [TEXT_WIDTH_MM / block.columns] * block.columns
     chars = [max(1, int((w / 25.4 * 72 - CELL_MARGIN_PT) // TABLE_PT)) for w in widths]
-    height = 0.0
+    heights = []
     for row in ([block.headers] if block.headers else []) + block.rows:
         lines = max(sum(max(1, math.ceil(width(part) / c)) for part in value.split("\n"))
                     for value, c in zip(row, chars, strict=True))
-        height += lines * CELL_LINE_PT + CELL_PAD_PT
-    return height
+        heights.append(lines * CELL_LINE_PT + CELL_PAD_PT)
+    return heights
+
+
+def table_lines(block: Table) -> float:
+    """Height of a table."""
+    return sum(row_heights(block))
+
+
+def _table_items(block: Table, *, last: bool) -> list[Item]:
+    """A table; the body's last table keeps its last row with the 落款 (the renderer marks that row)."""
+    heights = row_heights(block)
+    repeat = heights[0] if block.headers else 0.0
+    if last and len(heights) > 1:
+        return [Item(sum(heights[:-1]), repeat=repeat), Item(heights[-1], keep_with_next=True, splittable=False)]
+    return [Item(sum(heights), repeat=repeat)]
 
 
 def block_items(blocks: list[Block]) -> list[Item]:
     """The items of the body blocks, as the renderer lays them out (blank lines included)."""
     items: list[Item] = []
     previous: Block | None = None
-    for block in blocks:
+    for index, block in enumerate(blocks):
         match block:
             case Heading():
                 items.append(Item(text_lines(block.text, indent=2), keep_with_next=True))
@@ -72,7 +87,7 @@ def block_items(blocks: list[Block]) -> list[Item]:
             case Table():
                 if isinstance(previous, Table):
                     items.append(Item(LINE_PT))
-                items.append(Item(table_lines(block)))
+                items.extend(_table_items(block, last=index == len(blocks) - 1))
             case Signature():
                 items.append(Item((1 + len(block.lines)) * LINE_PT, splittable=False))
             case Attachment():
@@ -112,6 +127,7 @@ def place(items: list[Item], *, first_page_lines: int) -> Position:
         while used > capacity() + 0.5:
             used -= capacity()
             page += 1
+            used += chain[-1].repeat
     return Position(page, used)
 
 

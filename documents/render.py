@@ -288,6 +288,7 @@ def _render_blocks(docx: DocxDocument, blocks: list) -> None:
                 _para(docx, block.text, style="GB Body")
         previous = block
     if isinstance(previous, Table):
+        _keep_last_row_with_next(docx)
         _blank(docx)  # a body should end with a paragraph, not a table
 
 
@@ -327,6 +328,15 @@ def _signoff_indents(*, signer: str, date_text: str) -> tuple[float, float]:
         return signer_right, 4.0
     # A long signer would reach the margin: hold it 2 characters in and move the date to stay centred.
     return 2.0, 2 + (signer_w - date_w) / 2
+
+
+def _keep_last_row_with_next(docx: DocxDocument) -> None:
+    """Keep a body's closing table's last row on the page of what follows (the 落款), never split."""
+    row = docx.tables[-1].rows[-1]
+    ooxml.cant_split(row)
+    for cell in row.cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
 
 
 def _keep_last_with_next(docx: DocxDocument) -> None:

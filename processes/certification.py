@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forms.certification import FORMS, CertificationForm, derived
+from processes.certification_guide import GUIDE
 from processes.spec import CaseAction, NavLink, ProcessSpec
 from workflows.certification import CertificationWorkflow
 
@@ -73,4 +74,6 @@ SPEC = ProcessSpec(
         NavLink(href="/certification/calls", label="年度申报", roles=("department",), order=30, active="/certification"),
         NavLink(href="/apply/certification", label="示范平台申报", roles=("platform_org",), order=30),
     ),
+    guide=GUIDE,
+    title_detail=lambda data, day: f"{data.get('platform_name') or '平台'}·{day.year}年度申报",
 )

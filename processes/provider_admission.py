@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forms.provider_admission import FORMS, ProviderAdmissionForm
+from processes.provider_admission_guide import GUIDE
 from processes.spec import NavLink, ProcessSpec
 from workflows.provider_admission import ProviderAdmissionWorkflow
 
@@ -43,4 +44,5 @@ SPEC = ProcessSpec(
     public_tabs=(NavLink(href="/public/providers", label="签约服务机构名单", roles=(), exact=True, order=10),),
     nav=(NavLink(href="/apply/provider_admission", label="准入申请", roles=("provider",), order=10,
                  active="/apply/provider_admission"),),
+    guide=GUIDE,
 )

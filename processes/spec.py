@@ -13,7 +13,7 @@ import importlib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -103,6 +103,41 @@ class WorkerParts:
 
 
 @dataclass(frozen=True)
+class GuideMaterial:
+    """A material of a 办事指南: its name, the article asking for it, and the labels of a blank form to download
+    (none: no template)."""
+
+    name: str
+    basis: str = ""
+    template: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuideStep:
+    """A step of a 办事指南: what happens, who does it, in how long (a task type's due working days from the spec
+    when `task_type` is given, else the fixed `time_limit` of the seed)."""
+
+    name: str
+    who: str
+    task_type: str | None = None
+    time_limit: str = ""
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A process's 办事指南 (issue 15), from its seeds with the articles: who may apply, the conditions, the
+    materials (with templates), the steps and time limits, the legal basis; shown at /guide/<type>."""
+
+    who: str
+    conditions: tuple[str, ...]
+    materials: tuple[GuideMaterial, ...]
+    steps: tuple[GuideStep, ...]
+    basis: tuple[str, ...]
+    apply_url: str | None = None  # the application form, which links back to the guide
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProcessSpec:
     """One case type, declared once."""
 
@@ -166,6 +201,10 @@ class ProcessSpec:
     explain: Ref | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # What tells two cases of one applicant apart in lists and titles: fn(data, day) -> e.g. "云服务·预算5,400元·
+    # 2026年11月27日", added to the title in brackets.
+    title_detail: Callable[[dict[str, Any], date], str] | None = None
+    guide: Guide | None = None  # its 办事指南 (who, conditions, materials, steps, basis), if it has an application
 
     @property
     def input_type(self) -> type[BaseModel]:

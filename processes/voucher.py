@@ -14,6 +14,8 @@ from forms.voucher import (
     VoucherDemandForm,
 )
 from processes.spec import CaseAction, NavLink, ProcessSpec, Singleton
+from processes.voucher_guide import GUIDE
+from rules.voucher import CATEGORIES
 from workflows.voucher import VoucherWorkflow
 from workflows.voucher_statistics import STATISTICS_ID, VoucherStatisticsWorkflow, first_statistics_input
 
@@ -122,4 +124,7 @@ SPEC = ProcessSpec(
                 active="/voucher/my-bids|/voucher/contracts"),
         NavLink(href="/voucher/fund", label="服务券资金", roles=("operator", "department", "admin"), order=20),
     ),
+    guide=GUIDE,
+    title_detail=lambda data, day: (f"{CATEGORIES.get(str(data.get('category')), data.get('category'))}·"
+                                    f"预算{int(data.get('budget_fen') or 0) // 100:,}元·{day.year}年{day.month}月{day.day}日"),
 )

@@ -145,6 +145,25 @@ async def retry(session: Session, client: Client, user: User, case_id: str, body
     return {"case_id": case_id, "run_id": resp.run_id}
 
 
+def eligible_assignees(session: Session, task: Task) -> list[dict[str, str]]:
+    """Who a task may be reassigned to (the rule `reassign` applies): active, of the task's role and scope, not an
+    admin, not excluded by the four-eyes rule, not its current holder; for a pick list instead of a typed name."""
+    rows = session.exec(select(User).where(User.status == "active", User.role == task.role)
+                        .order_by(col(User.username))).all()
+    return [{"username": u.username, "name": u.display_name or u.username}
+            for u in rows if u.role != "admin" and u.username not in task.excluded_users
+            and u.username != task.assignee and task_repo.can_see(u, task, as_new_assignee=True)]
+
+
+def eligible_for(session: Session, task_ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    """eligible_assignees of several tasks (the admin page's overdue list)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for tid in task_ids:
+        task = session.get(Task, tid)
+        out[tid] = eligible_assignees(session, task) if task is not None else []
+    return out
+
+
 def reassign(session: Session, user: User, task_id: str, body: Reassign, *, now: datetime) -> Task:
     """Give a task to a named person of the right role and scope."""
     require(user, "admin")

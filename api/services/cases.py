@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
@@ -19,10 +19,12 @@ from api.views import case_detail
 from api.workflows import committed, start_case
 from db import audit, users
 from db import cases as case_repo
-from db.models import Case, User
+from db.models import Case, Organization, User
 from forms.text import clean_text
 from processes.registry import spec_of, specs
 from processes.spec import resolve
+from rules.calendar import SHANGHAI
+from rules.scoring import summarise
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,11 @@ def listing(session: Session, user: User, *, type: str | None = None, status: st
         if value:
             conds.append(field == value)
     if q:
-        conds.append(col(Case.title).contains(q))
+        # the title, the applicant's name, the case id, or the applicant organisation's credit code (统一社会信用代码)
+        q = q.strip()
+        by_code = select(Organization.id).where(col(Organization.uscc).contains(q.upper()))
+        conds.append(or_(col(Case.title).contains(q), col(Case.applicant).contains(q), col(Case.id).contains(q),
+                         col(Case.applicant_org_id).in_(by_code)))
     limit = max(1, min(limit, 200))
     total = session.exec(select(func.count()).select_from(Case).where(*conds)).one()
     rows = session.exec(select(Case).where(*conds).order_by(col(Case.created_at).desc()).offset(max(0, offset))
@@ -121,8 +127,9 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
                        params={"org": org.name, "case_type": case_type, "case_id": running.id})
     refuse_foreign_uploads(session, user, None, clean)
     result = resolve(spec.create_check)(session, user=user, org=org, data=clean, now=now) if spec.create_check else {}
+    detail = spec.title_detail(clean, now.astimezone(SHANGHAI).date()) if spec.title_detail else ""
     case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=case_type, status="submitted",
-                title=f"{spec.title}：{org.name}", applicant=org.name,
+                title=f"{spec.title}：{org.name}" + (f"（{detail}）" if detail else ""), applicant=org.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
                 data=clean, idempotency_key=idempotency_key, created_at=now, updated_at=now)
     case.result = result
@@ -133,3 +140,19 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
                  message=f"{org.name}提交{spec.title}", after={"data": clean})
     await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
     return case
+
+
+def expert_scores(case: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The experts' scores of a case (certification's expert reviews, a window's panel) with their average and the
+    average without the highest and lowest, for the deciding official's page; None when there are none."""
+    if not case:
+        return None
+    result = case.get("result") or {}
+    rows = result.get("expert_reviews") or (result.get("expert_panel") or {}).get("scores") or []
+    scored = [(str(r.get("expert", "")), int(r["score"])) for r in rows
+              if isinstance(r, dict) and isinstance(r.get("score"), int | float)]
+    if not scored:
+        return None
+    summary = summarise([score for _, score in scored])
+    return {"scores": [{"expert": e, "score": sc} for e, sc in scored], "average": summary.average,
+            "trimmed_average": summary.trimmed_average, "highest": summary.highest, "lowest": summary.lowest}

@@ -13,11 +13,13 @@ from temporalio.client import Client
 
 from api.deps import page, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
+from api.services import objections
 from api.views import document_json, iso
 from api.workflows import case_update, committed
 from db import audit, deadlines
 from db import certification as repo
 from db.models import Case, CertificationCall, Organization, Task, Upload, User
+from db.models import Objection as ObjectionRow
 from forms.certification import MATERIALS, CallForm, eligibility, materials_missing
 from processes.certification import SPEC as CERTIFICATION
 from rules import panel
@@ -38,6 +40,7 @@ class Objection(BaseModel):
     name: str = Field(default="", max_length=200)
     contact: str = Field(default="", max_length=200)
     reason: str = Field(default="", max_length=5000)
+    evidence: list[str] = Field(default_factory=list, max_length=10)  # upload ids (public uploads)
 
 
 class Revoke(BaseModel):
@@ -206,8 +209,14 @@ async def objection(session: Session, client: Client, case_id: str, body: Object
     if filed is None:
         raise Conflict("this case's public notice has ended; objections are no longer accepted",
                        code="notice_closed")
+    row = session.get(ObjectionRow, filed.objection_id)
+    receipt = None
+    if row is not None:
+        if body.evidence:
+            objections.attach_evidence(session, row, body.evidence)
+        receipt = objections.receipt_no(filed.objection_id, row.filed_at)
     return {"objection_id": filed.objection_id, "case_id": case_id, "status": "received",
-            "notice_closes_at": iso(filed.closes_at)}
+            "notice_closes_at": iso(filed.closes_at), "receipt": receipt}
 
 
 async def revoke(session: Session, client: Client, user: User, case_id: str, body: Revoke) -> dict[str, Any]:

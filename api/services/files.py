@@ -66,10 +66,15 @@ def readable(session: Session, user: User, upload_id: str, *, now: datetime) -> 
     """An upload `user` may read: their own, or one of the materials of a case as `user` sees the case (the case
     service's view, with its redaction: a provider party does not get the enterprise's materials), else 404."""
     from api.services import cases as case_service
+    from api.services.objections import PUBLIC_UPLOADER
 
     up = session.get(Upload, upload_id)
     missing = NotFound(f"no upload {upload_id}", code="upload_not_found", params={"upload_id": upload_id})
     if up is None:
+        raise missing
+    if up.owner_user_id == PUBLIC_UPLOADER:  # an objector's evidence: the department investigates it, nobody else
+        if user.role == "department" and up.case_id:
+            return up
         raise missing
     if up.owner_user_id == user.id:
         return up

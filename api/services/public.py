@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import docx
+from docx.oxml.ns import qn
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph as DocxParagraph
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -46,7 +51,33 @@ def providers(session: Session, *, q: str | None = None, category: str | None = 
               "categories": o.categories, "category_names": [CATEGORIES.get(c, c) for c in o.categories],
               "signed_at": iso(o.signed_at), "source": "2019年签约名单" if o.signed_source == "seed:2019" else "准入备案"}
              for o in rows]
-    return page(items[offset: offset + max(1, min(limit, 500))], len(items))
+    shown = items[offset: offset + max(1, min(limit, 500))]
+    _add_contacts_and_items(session, shown)
+    return page(shown, len(items))
+
+
+def _add_contacts_and_items(session: Session, items: list[dict[str, Any]]) -> None:
+    """Each listed provider's contact (its provider account's name, phone, e-mail) and the service items with prices
+    of its filed admission (003 art. 8: 备案的服务项目及价格), for enterprises choosing a provider."""
+    ids = [item["id"] for item in items]
+    if not ids:
+        return
+    contacts: dict[int, User] = {}
+    for u in session.exec(select(User).where(col(User.org_id).in_(ids), User.role == "provider",
+                                             User.status == "active").order_by(col(User.id))):
+        contacts.setdefault(u.org_id, u)  # type: ignore[arg-type]
+    filed: dict[int, Case] = {}
+    for c in session.exec(select(Case).where(col(Case.applicant_org_id).in_(ids), Case.type == "provider_admission",
+                                             Case.status == "filed").order_by(col(Case.created_at))):
+        filed[c.applicant_org_id] = c  # type: ignore[index]  # the latest filing wins
+    for item in items:
+        u = contacts.get(item["id"])
+        item["contact"] = ({"name": u.display_name or u.username, "phone": u.phone, "email": u.email}
+                           if u is not None else None)
+        case = filed.get(item["id"])
+        item["service_items"] = [{"name": str(si.get("name", "")), "price_fen": int(si.get("price_fen", 0))}
+                                 for si in (case.data.get("service_items") or [] if case else [])
+                                 if isinstance(si, dict)]
 
 
 def notices(session: Session, *, q: str | None = None) -> dict[str, Any]:
@@ -56,6 +87,40 @@ def notices(session: Session, *, q: str | None = None) -> dict[str, Any]:
         conds.append(col(Document.title).contains(q))
     rows = session.exec(select(Document).where(*conds).order_by(col(Document.created_at).desc())).all()
     return page([{**document_json(d), "case_id": d.case_id} for d in rows], len(rows))
+
+
+NOTICE_TEXT_STYLES = ("GB Title", "GB Plain", "GB Body", "GB Heading", "GB Signature")
+
+
+def notice(session: Session, doc_id: str) -> dict[str, Any]:
+    """A public notice as the page shows it: its text and its list read from the drafted document itself (the one
+    the department signs), in order, without 版头 or 版记; with the case it concerns."""
+    d = session.get(Document, doc_id)
+    if d is None or d.kind != "public_notice":
+        raise NotFound(f"no public notice {doc_id}", code="document_not_found", params={"document_id": doc_id})
+    return {**document_json(d), "case_id": d.case_id, "blocks": _docx_blocks(Path(d.path))}
+
+
+def _docx_blocks(path: Path) -> list[dict[str, Any]]:
+    """The body of a drafted .docx as blocks: {"kind": "title"|"heading"|"paragraph"|"signature", "text"} or
+    {"kind": "table", "headers", "rows"}."""
+    document = docx.Document(str(path))
+    blocks: list[dict[str, Any]] = []
+    for element in document.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            paragraph = DocxParagraph(element, document)
+            style = paragraph.style.name if paragraph.style is not None else ""
+            text = paragraph.text.strip()
+            if not text or not style.startswith(NOTICE_TEXT_STYLES):
+                continue
+            kind = ("title" if style == "GB Title" else "heading" if style.startswith("GB Heading")
+                    else "signature" if style == "GB Signature" else "paragraph")
+            blocks.append({"kind": kind, "text": text.replace("\n", "")})
+        elif element.tag == qn("w:tbl"):
+            rows = [[cell.text for cell in row.cells] for row in DocxTable(element, document).rows]
+            if rows:
+                blocks.append({"kind": "table", "headers": rows[0], "rows": rows[1:]})
+    return blocks
 
 
 def platforms(session: Session, *, q: str | None = None) -> dict[str, Any]:

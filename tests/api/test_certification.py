@@ -324,3 +324,64 @@ class TestPanelResult:
         await case_status(http, dep1, case_id, {"public_notice"})
         result = (await http.get(f"/api/cases/{case_id}", headers=dep2)).json()["result"]
         assert result["departs_from_panel"] is True and result["departure_reason"] == "实地考察表明服务业绩突出"
+
+
+class TestExpertConveniences:
+    async def test_conflict_declaration_and_the_decision_page_averages(self, stack: Stack) -> None:
+        """Issue 15: an expert's page form refuses an undeclared conflict of interest; the declaration is recorded;
+        the deciding official's page shows every score with the average and the trimmed average."""
+        import re
+
+        import httpx
+        from sqlmodel import Session
+
+        from db.models import Task
+
+        http = stack.http
+        _org, case = await apply(stack)
+        bureau = await login(http, "city_yinchuan")
+        await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case["id"]),
+                       "recommend", data={"opinion": "运营规范", "scores": {"运营情况": 90}})
+        dep1 = await login(http, "department1")
+        await complete(http, dep1, await task_of(http, dep1, "certification.precheck", case["id"]))
+        detail = (await http.get(f"/api/cases/{case['id']}", headers=dep1)).json()
+        experts = detail["result"]["experts"]
+
+        async def browser(username: str) -> httpx.AsyncClient:
+            c = httpx.AsyncClient(transport=http._transport, base_url="http://flow168.test", timeout=60)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', (await c.get("/login")).text)[1]  # type: ignore[index]
+            r = await c.post("/login", data={"csrf_token": token, "username": username, "password": "demo168"})
+            assert r.status_code == 303
+            return c
+
+        first = experts[0]
+        h = await login(http, first)
+        task = await task_of(http, h, "certification.expert_review", case["id"])
+        page_client = await browser(first)
+        page = await page_client.get(f"/tasks/{task['id']}")
+        assert "利益冲突" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+        fields = {"csrf_token": token, "decision": "approve", "f.score": "70", "f.opinion": "材料齐全", "comment": "同意"}
+        refused = await page_client.post(f"/tasks/{task['id']}/complete", data=fields)
+        assert refused.status_code == 422 and "利益冲突" in refused.text
+        done = await page_client.post(f"/tasks/{task['id']}/complete", data={**fields, "f.no_conflict": "on"})
+        assert done.status_code == 303, done.text[:400]
+        with Session(stack.engine) as s:
+            row = s.get(Task, task["id"])
+            assert row is not None and row.data.get("no_conflict") is True  # recorded with the score
+        for n, expert in enumerate(experts[1:], start=1):
+            eh = await login(http, expert)
+            await complete(http, eh, await task_of(http, eh, "certification.expert_review", case["id"]),
+                           data={"score": 80 + 10 * n, "opinion": "材料齐全", "no_conflict": True})
+        onsite = await task_of(http, dep1, "certification.onsite_inspection", case["id"])
+        await complete(http, dep1, onsite, data={"passed": True, "report": "现场核实"})
+        dep2 = await login(http, "department2")
+        decision = await task_of(http, dep2, "certification.decision", case["id"])
+        decider = await browser("department2")
+        text = (await decider.get(f"/tasks/{decision['id']}")).text
+        scores = [70, *[80 + 10 * n for n in range(1, len(experts))]]
+        average = round(sum(scores) / len(scores), 1)
+        assert "专家评分" in text and f"data-average>{average}<" in text
+        if len(scores) >= 3:
+            trimmed = round(sum(sorted(scores)[1:-1]) / (len(scores) - 2), 1)
+            assert f"data-trimmed>{trimmed}<" in text

@@ -135,3 +135,52 @@ class TestCalendarChange:
                 with Session(stack.engine) as s:
                     s.exec(delete(CalendarYear).where(CalendarYear.year == last_day.year))  # type: ignore[call-overload]
                     s.commit()
+
+
+class TestNoticePagesAndReceipts:
+    async def test_notice_text_objection_with_evidence_receipt_and_lookup(self, stack: Stack) -> None:
+        """Issue 15: the notice's text and list on the page; an objection with evidence gets a receipt number; the
+        objector looks its status up by receipt and phone; the evidence is the department's alone."""
+        import re
+
+        import httpx
+
+        http = stack.http
+        org, case = await apply(stack)
+        await walk_to_notice(stack, case["id"])
+        notices = (await http.get("/api/public/notices")).json()["items"]
+        (doc,) = [d for d in notices if d["case_id"] == case["id"]]
+        public = httpx.AsyncClient(transport=http._transport, base_url="http://flow168.test", timeout=60)
+        page = await public.get(f"/public/notices/{doc['id']}")
+        assert page.status_code == 200
+        listed = (await http.get(f"/api/cases/{case['id']}", headers=org)).json()
+        assert listed["data"]["platform_name"] in page.text  # the list, as a table on the page
+        assert "公示期为" in page.text and "异议" in page.text and "<table" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+        idem = re.search(r'name="idem" value="([^"]+)"', page.text)[1]  # type: ignore[index]
+        r = await public.post(f"/public/notices/{case['id']}/objection",
+                              data={"csrf_token": token, "idem": idem, "back": f"/public/notices/{doc['id']}", **OBJECTOR},
+                              files={"evidence": ("证明.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                                                  "application/pdf")})
+        assert r.status_code == 303, r.text[:500]
+        receipt = re.search(r"receipt=(YY\d{10})", r.headers["location"])[1]  # type: ignore[index]
+        wrong = await public.get("/public/objections", params={"receipt": receipt, "phone": "13900000000"})
+        assert "没有找到该回执编号的异议" in wrong.text and "调查核实中" not in wrong.text
+        found = await public.get("/public/objections", params={"receipt": receipt, "phone": OBJECTOR["contact"]})
+        assert "已受理，调查核实中" in found.text and "1 份" in found.text
+        with Session(stack.engine) as s:
+            (row,) = s.exec(select(Objection).where(Objection.case_id == case["id"])).all()
+            evidence = row.evidence
+        assert len(evidence) == 1
+        dep = await login(http, "department1")
+        assert (await http.get(f"/api/uploads/{evidence[0]}", headers=dep)).status_code == 200
+        assert (await http.get(f"/api/uploads/{evidence[0]}", headers=org)).status_code == 404  # never the applicant
+        task = await task_of(http, dep, "notice.objection_review", case["id"])
+        assert (await complete(http, dep, task, "dismiss", comment="经核查，异议不成立")).status_code == 200
+        for _ in range(50):
+            found = await public.get("/public/objections", params={"receipt": receipt, "phone": OBJECTOR["contact"]})
+            if "异议不成立" in found.text:
+                break
+            import asyncio
+            await asyncio.sleep(0.2)
+        assert "经调查核实，异议不成立" in found.text and "经核查，异议不成立" in found.text

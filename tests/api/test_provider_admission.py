@@ -77,6 +77,14 @@ class TestAdmission:
         assert any(e["action"] == "task_completed" and e["actor"] == "expert" for e in done["timeline"])
         r = await http.get("/api/public/providers", params={"q": body["org"]["name"]})
         assert [p["categories"] for p in r.json()["items"]] == [["credit", "legal"]]
+        # issue 15: the list names the provider's contact and its filed service items with prices
+        (listed,) = r.json()["items"]
+        assert listed["service_items"] == [{"name": si["name"], "price_fen": si["price_fen"]}
+                                           for si in APPLICATION["service_items"]]
+        assert listed["contact"] and listed["contact"]["name"]
+        page = (await http.get("/public/providers", params={"q": body["org"]["name"]})).text
+        first = APPLICATION["service_items"][0]
+        assert first["name"] in page and f"{first['price_fen'] // 100:,}" in page
         d = await http.get(f"/api/documents/{done['documents'][0]['id']}", headers=prov)
         assert d.status_code == 200 and d.content[:2] == b"PK"
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(d.content)).paragraphs)

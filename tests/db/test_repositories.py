@@ -87,3 +87,28 @@ class TestCorrectionKeepsUploads:
             case = s.get(Case, cid)
             assert case is not None
             assert case.data == {"description": "新", "materials": {"licence": "U1", "audit_report": "U3"}}
+
+
+class TestCertificateSerial:
+    def test_certificates_are_numbered_per_year_without_gaps(self, engine: Engine) -> None:
+        """Issue 15: a certificate's number is 宁示范〔year〕第N号 from the per-year counter, not an internal id."""
+        from activities.certification_documents import certificate
+        from db.models import Case
+        from workflows.types import DraftDocumentInput
+
+        case = Case(id="P3-TEST", type="certification", status="granted", applicant="吴忠市中小企业服务有限公司",
+                    data={"platform_name": "吴忠市中小企业综合服务平台"})
+        params = {"valid_from": "2031-05-20", "valid_until": "2034-05-19"}
+
+        def draft(at: datetime) -> str | None:
+            with session_scope(engine) as s:
+                doc = certificate(s, case, DraftDocumentInput(key="k", case_id=case.id, kind="certificate",
+                                                              params=params, at=at))
+                return doc.serial
+
+        # 2031 is a year no other test drafts in; the counter may be shared with other tests of this database.
+        first = draft(datetime(2031, 5, 20, 2, tzinfo=UTC))
+        second = draft(datetime(2031, 5, 21, 2, tzinfo=UTC))
+        assert first is not None and second is not None and first.startswith("宁示范〔2031〕第")
+        n = int(first.removeprefix("宁示范〔2031〕第").removesuffix("号"))
+        assert second == f"宁示范〔2031〕第{n + 1}号"

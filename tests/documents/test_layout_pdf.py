@@ -52,12 +52,33 @@ def _settlement_2017():
         settled_fen=540_000, satisfaction="满意", settled_on=__import__("datetime").date(2027, 6, 1), policy="2017")
 
 
+SENTENCE = "经审核，该单位按规定报送了材料，符合条件，现予批复并请按要求办理有关事项。"
+
+
+def _sweep(paragraphs: int, table_rows: int):
+    """A body of `paragraphs` two-line paragraphs and a table: walks the 落款 and 版记 across page ends."""
+    from datetime import date
+
+    from documents.content_common import numbered_table, official
+    from documents.model import Paragraph
+
+    blocks: list = [Paragraph(text=SENTENCE * (1 + i % 2)) for i in range(paragraphs)]
+    if table_rows:
+        blocks.insert(1, numbered_table(["名称", "结果"], [[f"示例平台{i}", "合格"] for i in range(table_rows)]))
+    return lambda: official(kind="sweep", issuer="department", number=1, year=2026, title="关于示例事项的批复",
+                            recipients="宁夏回族自治区中小企业服务中心：", blocks=blocks, issued_on=date(2026, 6, 1),
+                            cc=["自治区财政厅"] if paragraphs % 2 else [])
+
+
+SWEEP = {f"sweep_{n}_{rows}": _sweep(n, rows) for n in range(0, 40, 3) for rows in (0, 3, 7)}
+
+
 def _builders() -> dict[str, object]:
     found = {name: fn for name, fn in inspect.getmembers(factories, inspect.isfunction)
              if not name.startswith("_") and fn.__module__ == factories.__name__}
     found["settlement_2017"] = _settlement_2017
     found["settlement_2016"] = lambda: factories.settlement_statement(policy="2016")
-    return found
+    return {**found, **SWEEP}
 
 
 @pytest.fixture(scope="module")
