@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     idle_case_days: int = 10
     # Production hardening (README "Production: how the stack is secured").
     metrics_token: str | None = None  # bearer token Prometheus sends to GET /metrics (an admin's login also may)
+    behind_https: bool = False  # served over HTTPS (a TLS proxy in front): Secure session cookie, HSTS
+    request_max_bytes: int = 1024 * 1024  # a JSON or form body, refused (413) before it is parsed
+    multipart_max_bytes: int = 110 * 1024 * 1024  # a multipart body (uploads; each file also <= upload_max_bytes)
+    login_max_failures_per_address: int = 30  # failed logins from one client address in the window
+    login_max_failures_per_account: int = 100  # failed logins on one account from all addresses in the window
+    registrations_per_address_per_hour: int = 10
+    objections_per_address_per_hour: int = 10
 
     @field_validator("secret_key")
     @classmethod

@@ -20,6 +20,7 @@ from api import (
     routes_public,
     routes_tasks,
 )
+from api.guard import RequestGuard
 from clock import Clock
 from processes.registry import specs
 from processes.spec import resolve
@@ -42,5 +43,8 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
             app.include_router(resolve(ref))
     pages.install(app)
     app.add_middleware(SessionMiddleware, secret_key=st.secret, session_cookie="flow168_session",
-                       same_site="lax", https_only=False, max_age=settings.token_max_age_seconds)
+                       same_site="lax", https_only=settings.behind_https, max_age=settings.token_max_age_seconds)
+    # Outermost: body limits and NUL refusal before anything parses the request; security headers on every answer.
+    app.add_middleware(RequestGuard, max_body=settings.request_max_bytes, max_multipart=settings.multipart_max_bytes,
+                       hsts=settings.behind_https)
     return app

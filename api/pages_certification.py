@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api import throttle
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
@@ -25,6 +26,7 @@ from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, par
 from api.services import cases as case_service
 from api.services import certification as service
 from api.services import public as public_service
+from api.throttle import client_address
 from db import certification as cert_repo
 from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -201,6 +203,12 @@ async def objection(case_id: str, page: PageDep) -> Response:
     body = service.Objection(name=text(form, "name", 200), contact=text(form, "contact", 200),
                                           reason=text(form, "reason", 5000))
     idem = text(form, "idem", 64) or None
+    try:
+        throttle.limit(page.session, "objection", client_address(page.request), now=page.now, window_s=3600,
+                       max_count=page.request.app.state.settings.objections_per_address_per_hour)
+    except ApiError as exc:
+        flash(page.request, "异议未提交：" + say(exc), "error")
+        return redirect("/public/notices")
     page.release()
     try:
         await service.objection(page.session, page.engine.client, case_id, body, now=page.now, idempotency_key=idem)

@@ -393,3 +393,12 @@ class AssessmentSetting(SQLModel, table=True):
     rectification_working_days: int = 30
     updated_by: str = ""
     updated_at: datetime = _ts()
+
+
+class RateCounter(SQLModel, table=True):
+    """A fixed-window counter of attempts (logins per account and per client address, registrations and objections per
+    address): one row per key and window, incremented atomically with INSERT … ON CONFLICT DO UPDATE … RETURNING."""
+
+    key: str = Field(primary_key=True)  # "<what>:<who>:<window number>"
+    count: int = 0
+    expires_at: datetime = _ts(index=True)
