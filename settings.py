@@ -45,8 +45,8 @@ class Settings(BaseSettings):
     multipart_max_bytes: int = 110 * 1024 * 1024  # a multipart body (uploads; each file also <= upload_max_bytes)
     login_max_failures_per_address: int = 30  # failed logins from one client address in the window
     login_max_failures_per_account: int = 100  # failed logins on one account from all addresses in the window
-    registrations_per_address_per_hour: int = 10
-    objections_per_address_per_hour: int = 10
+    registrations_per_address_per_hour: int = 20
+    objections_per_address_per_hour: int = 20
 
     @field_validator("secret_key")
     @classmethod
