@@ -238,7 +238,7 @@ class VoucherPolicySetting(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """A failed login, for throttling."""
+    """A failed login (no longer written: logins are throttled on RateCounter; the table stays for old rows)."""
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True)
