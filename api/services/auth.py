@@ -27,7 +27,8 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
 
     Every attempt is counted first, atomically (api/throttle.py), against the account from this address
     (`max_failures`), this address (`max_per_address`) and the account from everywhere (`max_per_account`); a
-    successful login takes its attempt back. A stranger elsewhere cannot lock the owner out with wrong guesses."""
+    login with the right password takes its attempt back (even for an account not yet active). A stranger elsewhere
+    cannot lock the owner out with wrong guesses."""
     counts = {what: throttle.hit(session, what, who, now=now, window_s=window_s)
               for what, who in (("login", f"{username}@{client}"), ("login-address", client), ("login-account", username))}
     throttle.sweep(session, now=now)
@@ -39,6 +40,11 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
     user = users.by_username(session, username)
     if user is None or not verify_password(password, user.password_hash):
         raise ApiError("wrong username or password", code="wrong_credentials", status=401)
+    # The password was right: not a guess, whatever the account's state (a pending account polls until approved).
+    throttle.forgive(session, "login", f"{username}@{client}", now=now, window_s=window_s, reset=True)
+    throttle.forgive(session, "login-address", client, now=now, window_s=window_s)
+    throttle.forgive(session, "login-account", username, now=now, window_s=window_s)
+    session.commit()
     if user.status == "pending":
         raise ApiError("this account is waiting for the operator's registration review and cannot log in yet",
                        code="registration_pending", status=403)
@@ -48,9 +54,6 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
     if user.status != "active":
         raise ApiError(f"this account is {user.status}", code="account_disabled",
                        params={"account_status": user.status}, status=403)
-    throttle.forgive(session, "login", f"{username}@{client}", now=now, window_s=window_s, reset=True)
-    throttle.forgive(session, "login-address", client, now=now, window_s=window_s)
-    throttle.forgive(session, "login-account", username, now=now, window_s=window_s)
     return user
 
 

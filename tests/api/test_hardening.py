@@ -73,6 +73,14 @@ class TestLoginThrottle:
             for _ in range(6):
                 assert (await c.post("/api/auth/token", json=token("operator2"))).status_code == 200
 
+    async def test_waiting_for_approval_is_not_guessing(self, stack: Stack) -> None:
+        body = org_body("enterprise")
+        async with clients(stack, "10.1.0.91", login_max_failures_per_address=3) as (c,):
+            assert (await c.post("/api/register", json=body)).status_code == 201
+            for _ in range(6):  # a client polling until the account is approved (tests.helpers.active_login does)
+                r = await c.post("/api/auth/token", json=token(body["username"], body["password"]))
+                assert r.json()["code"] == "registration_pending"
+
     def test_the_counter_is_atomic(self, stack: Stack) -> None:
         """Twenty requests at once get twenty different counts (a check-then-record would let several through)."""
         who, now, counts = uuid.uuid4().hex, datetime.now(UTC), []
