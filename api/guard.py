@@ -9,6 +9,7 @@ UPLOAD_MAX_BYTES. A Content-Length above the limit is refused without reading an
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -35,12 +36,29 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def _refuse(send: Send, status: int, detail: str, *, code: str) -> None:
-    body = json.dumps({"detail": detail, "code": code}).encode()
+JSON_PATHS = ("/api/", "/metrics", "/healthz", "/openapi.json")
+
+
+async def _refuse(send: Send, status: int, detail: str, *, code: str, path: str = "/api/") -> None:
+    """The API's error body; a page gets a plain HTML page in Chinese (api/error_messages.py)."""
+    if path.startswith(JSON_PATHS):
+        body, ctype = json.dumps({"detail": detail, "code": code}).encode(), b"application/json"
+    else:
+        from api.error_messages import MESSAGES
+
+        text = html.escape(MESSAGES.get(code, "请求无效"))
+        body = (f"<!doctype html><meta charset=utf-8><title>请求无效</title><p>{text}</p>"
+                f"<p><a href=/>回到首页</a></p>").encode()
+        ctype = b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
                             *SECURITY_HEADERS]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    await _refuse(send, 413, f"the request body is larger than {limit} bytes", code="body_too_large",
+                  path=scope.get("path", ""))
 
 
 def _has_nul(scope: Scope) -> bool:
@@ -59,7 +77,7 @@ class RequestGuard:
             return
         send = self._with_headers(scope, send)
         if _has_nul(scope):
-            await _refuse(send, 400, "the address holds a NUL character", code="bad_characters")
+            await _refuse(send, 400, "the address holds a NUL character", code="bad_characters", path=scope.get("path", ""))
             return
         headers = Headers(scope=scope)
         multipart = headers.get("content-type", "").lower().startswith("multipart/")
@@ -69,7 +87,7 @@ class RequestGuard:
         except ValueError:
             declared = 0
         if declared > limit:
-            await _refuse(send, 413, f"the request body is larger than {limit} bytes", code="body_too_large")
+            await _too_large(scope, send, limit)
             return
         if multipart:
             await self._stream(scope, receive, send, limit)
@@ -84,14 +102,14 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _refuse(send, 413, f"the request body is larger than {limit} bytes", code="body_too_large")
+                await _too_large(scope, send, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         form = headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded")
         if b"\\u0000" in body or b"\x00" in body or (form and b"%00" in body):
-            await _refuse(send, 400, "the request holds a NUL character", code="bad_characters")
+            await _refuse(send, 400, "the request holds a NUL character", code="bad_characters", path=scope.get("path", ""))
             return
         sent = False
 
@@ -131,7 +149,7 @@ class RequestGuard:
             if not over:
                 raise
         if over and not started:
-            await _refuse(send, 413, f"the request body is larger than {limit} bytes", code="body_too_large")
+            await _too_large(scope, send, limit)
 
     def _with_headers(self, scope: Scope, send: Send) -> Send:
         path: str = scope.get("path", "")

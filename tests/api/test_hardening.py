@@ -151,6 +151,8 @@ class TestRequests:
                   await stack.http.post("/api/auth/token", content=b'{"username": "a\\u0000", "password": "x"}',
                                         headers={"content-type": "application/json"})):
             assert r.status_code == 400 and r.json()["code"] == "bad_characters", r.text
+        r = await stack.http.get("/inbox", params={"tab": "\x00"})  # a page answers as a page
+        assert r.status_code == 400 and r.headers["content-type"].startswith("text/html") and "NUL" in r.text
 
     async def test_numbers_out_of_range_are_422_not_500(self, stack: Stack) -> None:
         """Negative LIMIT/OFFSET and ids past 32 bits were database errors on PostgreSQL; years past 9999 a crash."""
