@@ -1,6 +1,7 @@
 # flow168 image: the API (launcher.py) and the worker (worker.py) share it.
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data HOST=0.0.0.0
+# DEMO=false: no demo accounts (password demo168) in an image; .dockerignore keeps .env, var/ and .venv out of it.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DATA_DIR=/data HOST=0.0.0.0 DEMO=false
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY . .

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
     worker_activity_threads: int = 32
     # Production hardening (README "Production: how the stack is secured").
     metrics_token: str | None = None  # bearer token Prometheus sends to GET /metrics (an admin's login also may)
+    temporal_tls: bool = False  # TLS to TEMPORAL_ADDRESS with the system's CAs (see worker.connect_options)
+    temporal_tls_ca: str | None = None  # PEM file: the CA of the Temporal server's certificate
+    temporal_tls_cert: str | None = None  # PEM file: this client's certificate (mTLS), with TEMPORAL_TLS_KEY
+    temporal_tls_key: str | None = None  # PEM file: its private key
+    temporal_tls_server_name: str | None = None  # the name on the server's certificate, if not the address's host
+    temporal_api_key: str | None = None  # Temporal Cloud (or a cluster with API keys): sent as a bearer token, TLS on
+    behind_https: bool = False  # served over HTTPS (a TLS proxy in front): Secure session cookie, HSTS
+    request_max_bytes: int = 1024 * 1024  # a JSON or form body, refused (413) before it is parsed
+    multipart_max_bytes: int = 110 * 1024 * 1024  # a multipart body (uploads; each file also <= upload_max_bytes)
+    login_max_failures_per_address: int = 30  # failed logins from one client address in the window
+    login_max_failures_per_account: int = 100  # failed logins on one account from all addresses in the window
+    registrations_per_address_per_hour: int = 20
+    objections_per_address_per_hour: int = 20
 
     @field_validator("secret_key")
     @classmethod

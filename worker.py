@@ -8,9 +8,10 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
-from temporalio.client import Client
+from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
@@ -96,14 +97,41 @@ def temporal_runtime(settings: Settings) -> Runtime | None:
         return None
 
 
+def connect_options(settings: Settings) -> dict[str, Any]:
+    """Client.connect's options from the settings: the namespace, the data converter and, for a cluster that needs
+    them (Temporal Cloud, or a self-hosted cluster with mTLS), TLS and the API key:
+
+    TEMPORAL_TLS_CA (PEM file of the server's CA; unset: the system's), TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (PEM files
+    of this client's certificate and key, for mTLS), TEMPORAL_TLS_SERVER_NAME (the name on the server's certificate, if
+    not the address's host), TEMPORAL_TLS=true (TLS with none of those), TEMPORAL_API_KEY (sent as a bearer token; TLS
+    is then on). None of them set: plain gRPC, as to the dev server `make run` starts on 127.0.0.1."""
+    opts: dict[str, Any] = {"namespace": settings.temporal_namespace, "data_converter": pydantic_data_converter}
+    ca, cert, key = settings.temporal_tls_ca, settings.temporal_tls_cert, settings.temporal_tls_key
+    if bool(cert) != bool(key):
+        raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (the client certificate and its key)")
+    tls: bool | TLSConfig = bool(settings.temporal_tls)
+    if ca or cert or settings.temporal_tls_server_name:
+        tls = TLSConfig(server_root_ca_cert=Path(ca).read_bytes() if ca else None,
+                        client_cert=Path(cert).read_bytes() if cert else None,
+                        client_private_key=Path(key).read_bytes() if key else None,
+                        domain=settings.temporal_tls_server_name or None)
+    if settings.temporal_api_key:
+        opts["api_key"] = settings.temporal_api_key
+        tls = tls or True
+    if tls:
+        opts["tls"] = tls
+    return opts
+
+
 async def connect(settings: Settings, address: str | None = None, runtime: Runtime | None = None) -> Client:
-    """A client with the Pydantic data converter, retrying while the server starts."""
+    """The one way to Temporal (the launcher, the web app and every worker use it): the Pydantic data converter, TLS and
+    the API key when set (connect_options), retrying while the server starts."""
     target = address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    options = connect_options(settings)
     last: Exception | None = None
     for _ in range(120):
         try:
-            return await Client.connect(target, namespace=settings.temporal_namespace,
-                                        data_converter=pydantic_data_converter, runtime=runtime)
+            return await Client.connect(target, **options, runtime=runtime)
         except Exception as exc:  # the server may still be starting
             last = exc
             await asyncio.sleep(0.5)

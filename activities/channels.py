@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import unquote, urlparse
@@ -20,7 +21,9 @@ class SmsSender(Protocol):
 
 
 class SmtpMailer:
-    """E-mail through the SMTP server named by SMTP_URL (smtp://user:pass@host:port, smtps:// for TLS)."""
+    """E-mail through the SMTP server named by SMTP_URL: smtps://user:pass@host:465 speaks TLS from the start;
+    smtp://user:pass@host:587 upgrades with STARTTLS whenever the server offers it, and never sends a password over a
+    connection that was not upgraded (a server that does not offer STARTTLS gets the mail only without a login)."""
 
     def __init__(self, url: str, sender: str) -> None:
         self.url, self.sender = urlparse(url), sender
@@ -29,10 +32,24 @@ class SmtpMailer:
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = self.sender, to, subject
         msg.set_content(body)
-        cls = smtplib.SMTP_SSL if self.url.scheme == "smtps" else smtplib.SMTP
-        with cls(self.url.hostname or "localhost", self.url.port or (465 if cls is smtplib.SMTP_SSL else 25),
-                 timeout=20) as smtp:
+        host, context = self.url.hostname or "localhost", ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self.url.scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(host, self.url.port or 465, timeout=20, context=context)
+        else:
+            smtp = smtplib.SMTP(host, self.url.port or 25, timeout=20)
+        with smtp:
+            secure = self.url.scheme == "smtps"
+            if not secure:
+                smtp.ehlo()
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                    secure = True
             if self.url.username:
+                if not secure:
+                    raise smtplib.SMTPNotSupportedError(
+                        f"{host} does not offer STARTTLS: refusing to send the SMTP password in clear (use smtps://)")
                 smtp.login(unquote(self.url.username), unquote(self.url.password or ""))
             smtp.send_message(msg)
 

@@ -22,6 +22,7 @@ from api import (
     routes_public,
     routes_tasks,
 )
+from api.guard import RequestGuard
 from api.metrics import MetricsMiddleware
 from clock import Clock
 from processes.registry import specs
@@ -46,6 +47,9 @@ def create_app(*, settings: Settings, engine: Engine, clock: Clock, temporal: Cl
             app.include_router(resolve(ref))
     pages.install(app)
     app.add_middleware(SessionMiddleware, secret_key=st.secret, session_cookie="flow168_session",
-                       same_site="lax", https_only=False, max_age=settings.token_max_age_seconds)
+                       same_site="lax", https_only=settings.behind_https, max_age=settings.token_max_age_seconds)
     app.add_middleware(MetricsMiddleware)  # requests by route and status; the case/task ids of the JSON logs
+    # Outermost: body limits and NUL refusal before anything parses the request; security headers on every answer.
+    app.add_middleware(RequestGuard, max_body=settings.request_max_bytes, max_multipart=settings.multipart_max_bytes,
+                       hsts=settings.behind_https)
     return app

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -101,6 +101,15 @@ def require(user: User, *roles: str) -> None:
     if user.role not in roles and user.role != "admin":
         raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}", code="role_required",
                         params={"roles": list(roles), "role": user.role})
+
+
+# Bounded numbers in paths and queries: a negative offset, or an id past a 32-bit column, is a 422, not a database error.
+INT32 = 2**31 - 1
+Year = Annotated[int, Path(ge=1900, le=2200, description="a calendar year")]
+RowId = Annotated[int, Path(ge=1, le=INT32)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0, le=INT32)]
+YearQuery = Annotated[int | None, Query(ge=1900, le=2200)]
 
 
 def page(items: list[Any], total: int) -> dict[str, Any]:

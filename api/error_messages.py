@@ -31,6 +31,10 @@ MESSAGES: dict[str, str] = {
     "account_disabled": "该账户当前不可登录（{account_status}）",
     "login_required": "请先登录",
     "token_invalid": "登录已失效，请重新登录",
+    # request guard and throttles (api/guard.py, api/throttle.py)
+    "body_too_large": "提交的内容过大，请缩小后重试",
+    "bad_characters": "提交的内容含有不允许的控制字符（NUL），请删除后重试",
+    "too_many_requests": "操作过于频繁，请稍后再试",
     "username_taken": "用户名「{username}」已被使用，请换一个",
     "uscc_taken": "该统一社会信用代码已有单位注册",
     "role_required": "此操作需要「{roles}」角色，您当前的角色是「{role}」",

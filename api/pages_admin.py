@@ -5,14 +5,14 @@ from __future__ import annotations
 import calendar as pycal
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api.deps import require
+from api.deps import Year, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageError, PageRoute, flash, fmt_dt, fmt_due, redirect, safe_next, text
@@ -49,7 +49,7 @@ async def _act(page: Page, back_default: str, done: str, call: Any) -> Response:
 
 
 @router.get("")
-async def admin_home(page: LoginPageDep, idle_days: int | None = None) -> Response:
+async def admin_home(page: LoginPageDep, idle_days: Annotated[int | None, Query(ge=1, le=3650)] = None) -> Response:
     days = idle_days if idle_days and 0 < idle_days < 3650 else page.request.app.state.settings.idle_case_days
     data = service.stuck(page.session, page.me, now=page.now, idle_days=days)
     staff = page.session.exec(select(User).where(User.status == "active", col(User.role).in_(
@@ -204,7 +204,7 @@ async def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]
 
 
 @router.get("/calendar/{year}")
-async def calendar_page(year: int, page: LoginPageDep) -> Response:
+async def calendar_page(year: Year, page: LoginPageDep) -> Response:
     require(page.me, "admin")
     if not 1900 <= year <= 2200:
         raise PageError(f"{year} 年不在可查看的范围内", 404)
@@ -213,7 +213,7 @@ async def calendar_page(year: int, page: LoginPageDep) -> Response:
 
 
 @router.post("/calendar/{year}")
-async def calendar_enter(year: int, page: LoginPageDep) -> Response:
+async def calendar_enter(year: Year, page: LoginPageDep) -> Response:
     require(page.me, "admin")
     if not 1900 <= year <= 2200:
         raise PageError(f"{year} 年不在可录入的范围内", 404)

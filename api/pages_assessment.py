@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import require
+from api.deps import RowId, require
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, redirect, submit_and_return, text, validation_zh
 from api.services import assessment as service
 from forms.assessment import CampaignForm, IndicatorSetForm
@@ -63,7 +63,7 @@ async def open_campaign(page: LoginPageDep) -> Response:
 
 
 @router.get("/assessment/campaigns/{campaign_id}")
-async def campaign_page(campaign_id: int, page: LoginPageDep) -> Response:
+async def campaign_page(campaign_id: RowId, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
     camp = service.get_campaign(page.session, page.me, campaign_id)
     total = max(1, sum(camp["cases"]["ratings"].values()))
@@ -72,7 +72,7 @@ async def campaign_page(campaign_id: int, page: LoginPageDep) -> Response:
 
 
 @router.post("/assessment/campaigns/{campaign_id}/bulletin")
-async def bulletin(campaign_id: int, page: LoginPageDep) -> Response:
+async def bulletin(campaign_id: RowId, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
     documents_dir = Path(page.request.app.state.settings.data_dir) / "documents"
     return await submit_and_return(page, back=f"/assessment/campaigns/{campaign_id}", failed="未生成：",

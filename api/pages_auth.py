@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from api import throttle
 from api.deps import in_thread
 from api.error_messages import say
 from api.errors import ApiError
@@ -15,6 +16,7 @@ from api.pages_common import PageDep, PageRoute, csrf_token, flash, redirect, sa
 from api.pages_forms import parse_yuan
 from api.pages_i18n import KINDS, pydantic_zh
 from api.services import auth as service
+from api.throttle import client_address
 from db.cases import APPLICANTS
 from forms.registration import RegistrationForm
 from rules.cities import CITIES
@@ -51,7 +53,9 @@ async def login(page: PageDep) -> Response:
         st = request.app.state.settings
         user = await in_thread(page.session, service.authenticate, page.session, username=username,
                                password=password[:200], now=page.now, window_s=st.login_window_seconds,
-                               max_failures=st.login_max_failures)
+                               max_failures=st.login_max_failures, client=client_address(request),
+                               max_per_address=st.login_max_failures_per_address,
+                               max_per_account=st.login_max_failures_per_account)
     except ApiError as exc:
         return page.render("login.html", status=exc.status, error=say(exc), username=username, next=next_url)
     request.session.clear()  # a fresh session (and CSRF token) for the logged-in user
@@ -132,6 +136,8 @@ async def register(page: PageDep) -> Response:
     if errors or model is None:
         return _register_page(page, values=values, errors=errors, status=422, error="请更正标红的项目后重新提交")
     try:
+        throttle.limit(page.session, "register", client_address(page.request), now=page.now, window_s=3600,
+                       max_count=page.request.app.state.settings.registrations_per_address_per_hour)
         result = await service.register(page.session, page.engine, model, now=page.now)
     except ApiError as exc:
         message = say(exc)

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from api import throttle
 from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
@@ -28,6 +29,7 @@ from api.services import certification as service
 from api.services import files as file_service
 from api.services import objections as objection_service
 from api.services import public as public_service
+from api.throttle import client_address
 from db import certification as cert_repo
 from db import deadlines, users
 from forms.certification import MATERIALS, CallForm, CertificationForm
@@ -220,6 +222,12 @@ async def objection(case_id: str, page: PageDep) -> Response:
     body = service.Objection(name=text(form, "name", 200), contact=text(form, "contact", 200),
                              reason=text(form, "reason", 5000), evidence=evidence)
     idem = text(form, "idem", 64) or None
+    try:
+        throttle.limit(page.session, "objection", client_address(page.request), now=page.now, window_s=3600,
+                       max_count=page.request.app.state.settings.objections_per_address_per_hour)
+    except ApiError as exc:
+        flash(page.request, "异议未提交：" + say(exc), "error")
+        return redirect("/public/notices")
     page.release()
     try:
         filed = await service.objection(page.session, page.engine.client, case_id, body, now=page.now,

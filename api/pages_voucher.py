@@ -22,7 +22,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import require
+from api.deps import Year, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, submit_and_return, text, validation_zh
@@ -209,7 +209,7 @@ async def fund_page(page: LoginPageDep, year: str = "") -> Response:
 
 
 @router.post("/voucher/fund/{year}")
-async def set_fund(year: int, page: LoginPageDep) -> Response:
+async def set_fund(year: Year, page: LoginPageDep) -> Response:
     service.require_department(page.me)
     back = f"/voucher/fund?year={year}"
     if not 2000 <= year <= 2100:

@@ -3,11 +3,11 @@ api/services/admin.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
-from api.deps import NowDep, SessionDep, UserDep
+from api.deps import NowDep, SessionDep, UserDep, Year
 from api.services import admin as service
 from api.services.admin import Advance, CalendarEntry, Extend, Reason, Reassign, StepTiming, recompute_deadlines
 from api.views import case_json, task_json
@@ -18,7 +18,7 @@ __all__ = ["Advance", "CalendarEntry", "Extend", "Reason", "Reassign", "StepTimi
 
 @router.get("/stuck")
 async def stuck(session: SessionDep, user: UserDep, now: NowDep, request: Request,
-                idle_days: int | None = None) -> dict[str, Any]:
+                idle_days: Annotated[int | None, Query(ge=1, le=3650)] = None) -> dict[str, Any]:
     """Overdue tasks, activities that keep failing, and open cases without progress for N days."""
     return service.stuck(session, user, now=now, idle_days=idle_days or request.app.state.settings.idle_case_days)
 
@@ -52,7 +52,7 @@ async def extend(task_id: str, body: Extend, request: Request, session: SessionD
 
 
 @router.put("/calendar/{year}")
-async def put_calendar(year: int, body: CalendarEntry, request: Request, session: SessionDep, user: UserDep,
+async def put_calendar(year: Year, body: CalendarEntry, request: Request, session: SessionDep, user: UserDep,
                        now: NowDep) -> dict[str, Any]:
     """Enter a year's official schedule; open deadlines that touch that year are recomputed."""
     return await service.put_calendar(session, request.app.state.temporal, user, year, body, now=now)

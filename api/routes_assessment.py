@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from api.deps import NowDep, SessionDep, UserDep
+from api.deps import NowDep, RowId, SessionDep, UserDep, YearQuery
 from api.routes_cases import engine_of
 from api.services import assessment as service
 from forms.assessment import CampaignForm, IndicatorSetForm, SettingsForm
@@ -25,19 +25,19 @@ async def open_campaign(body: CampaignForm, request: Request, session: SessionDe
 
 
 @router.get("/assessment/campaigns")
-async def list_campaigns(session: SessionDep, user: UserDep, year: int | None = None) -> dict[str, Any]:
+async def list_campaigns(session: SessionDep, user: UserDep, year: YearQuery = None) -> dict[str, Any]:
     """The campaigns (of a year), with their cases per status and rating."""
     return service.list_campaigns(session, user, year=year)
 
 
 @router.get("/assessment/campaigns/{campaign_id}")
-async def get_campaign(campaign_id: int, session: SessionDep, user: UserDep) -> dict[str, Any]:
+async def get_campaign(campaign_id: RowId, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """One campaign with every subject's case: status, total, rating, supported, revoked."""
     return service.get_campaign(session, user, campaign_id)
 
 
 @router.get("/assessment/campaigns/{campaign_id}/bulletin.docx")
-async def bulletin_file(campaign_id: int, session: SessionDep) -> FileResponse:
+async def bulletin_file(campaign_id: RowId, session: SessionDep) -> FileResponse:
     """The published results bulletin (a 通报 of results anyone may read, like GET /api/public/assessments)."""
     doc = service.bulletin_document(session, campaign_id)
     return FileResponse(doc.path, filename=doc.filename,
@@ -45,7 +45,7 @@ async def bulletin_file(campaign_id: int, session: SessionDep) -> FileResponse:
 
 
 @router.post("/assessment/campaigns/{campaign_id}/bulletin", status_code=201)
-async def draft_bulletin(campaign_id: int, request: Request, session: SessionDep, user: UserDep,
+async def draft_bulletin(campaign_id: RowId, request: Request, session: SessionDep, user: UserDep,
                          now: NowDep) -> dict[str, Any]:
     """Draft the campaign's results bulletin (考核结果通报) once every subject is rated (a second call returns it)."""
     return service.draft_bulletin(session, user, campaign_id, now=now,
@@ -76,6 +76,6 @@ async def put_settings(body: SettingsForm, session: SessionDep, user: UserDep, n
 
 
 @router.get("/public/assessments")
-async def public_results(session: SessionDep, year: int | None = None, kind: str | None = None) -> dict[str, Any]:
+async def public_results(session: SessionDep, year: YearQuery = None, kind: str | None = None) -> dict[str, Any]:
     """Rated subjects: subject, total, rating, supported, revoked (anyone may read them; never who scored)."""
     return service.public_results(session, year=year, kind=kind)

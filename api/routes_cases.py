@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
-from api.deps import NowDep, SessionDep, UserDep, page
+from api.deps import Limit, NowDep, Offset, SessionDep, UserDep, page
 from api.services import cases as service
 from api.views import case_json
 
@@ -35,7 +35,7 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
 
 @router.get("/cases")
 async def list_cases(session: SessionDep, user: UserDep, type: str | None = None, status: str | None = None,
-                     city: str | None = None, q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+                     city: str | None = None, q: str | None = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Cases the caller may see, newest first."""
     rows, total = service.listing(session, user, type=type, status=status, city=city, q=q, limit=limit, offset=offset)
     return page([case_json(c) for c in rows], total)

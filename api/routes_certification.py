@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Header, Request
 
+from api import throttle
 from api.deps import NowDep, SessionDep, UserDep
 from api.services import certification as service
 from api.services.certification import (
@@ -17,6 +18,7 @@ from api.services.certification import (
     check_application,
     check_correction,
 )
+from api.throttle import client_address
 from forms.certification import CallForm
 
 router = APIRouter(prefix="/api")
@@ -50,7 +52,9 @@ async def published_documents(session: SessionDep, kind: str | None = None, q: s
 @router.post("/cases/{case_id}/objections", status_code=201)
 async def objection(case_id: str, body: Objection, request: Request, session: SessionDep, now: NowDep,
                     idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
-    """Anyone may object, in their real name, while a public notice runs (002 art. 12)."""
+    """Anyone may object, in their real name, while a public notice runs (002 art. 12); so many an hour per address."""
+    throttle.limit(session, "objection", client_address(request), now=now, window_s=3600,
+                   max_count=request.app.state.settings.objections_per_address_per_hour)
     return await service.objection(session, request.app.state.temporal, case_id, body, now=now,
                                    idempotency_key=idempotency_key)
 

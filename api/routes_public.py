@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from api import metrics as app_metrics
-from api.deps import NowDep, SessionDep, UserDep, optional_user, require
+from api.deps import Limit, NowDep, Offset, RowId, SessionDep, UserDep, Year, optional_user, require
 from api.errors import ApiError, Invalid
 from api.services import datacentre
 from api.services import public as service
@@ -96,14 +96,14 @@ async def deadline(session: SessionDep, working_days: int, request: Request) -> 
 
 
 @router.get("/api/calendar/{year}")
-async def calendar_year(year: int, session: SessionDep) -> dict[str, Any]:
+async def calendar_year(year: Year, session: SessionDep) -> dict[str, Any]:
     """Every day of a year: working day or not, and why; `confirmed` is false for a year not yet published."""
     return service.calendar_year(session, year)
 
 
 @router.get("/api/public/providers")
 async def public_providers(session: SessionDep, q: str | None = None, category: str | None = None,
-                           city: str | None = None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+                           city: str | None = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """The signed service providers (seed 000 四), searchable by name."""
     return service.providers(session, q=q, category=category, city=city, limit=limit, offset=offset)
 
@@ -121,11 +121,11 @@ async def public_platforms(session: SessionDep, q: str | None = None) -> dict[st
 
 
 @router.get("/api/notifications")
-async def notifications(session: SessionDep, user: UserDep, unread: bool = False, limit: int = 50) -> dict[str, Any]:
+async def notifications(session: SessionDep, user: UserDep, unread: bool = False, limit: Limit = 50) -> dict[str, Any]:
     """The caller's in-app messages, newest first."""
     return service.notifications(session, user, unread=unread, limit=limit)
 
 
 @router.post("/api/notifications/{nid}/read")
-async def mark_read(nid: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+async def mark_read(nid: RowId, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     return service.mark_read(session, user, nid, now=now)

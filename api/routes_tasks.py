@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from api.deps import NowDep, SessionDep, UserDep, in_thread, page
+from api.deps import Limit, NowDep, Offset, SessionDep, UserDep, in_thread, page
 from api.errors import Invalid
 from api.services import tasks as service
 from api.views import task_json
@@ -25,7 +25,7 @@ class Completion(BaseModel):
 @router.get("/tasks")
 async def list_tasks(session: SessionDep, user: UserDep, now: NowDep, scope: str = "available",
                      type: str | None = None, case_id: str | None = None, overdue: bool | None = None,
-                     status: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+                     status: str | None = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """The caller's tasks: `available` (open to their role and scope) or `mine` (claimed by them), soonest due first."""
     if scope not in ("available", "mine", "all"):
         raise Invalid("scope must be 'available', 'mine' or 'all'", code="bad_scope")

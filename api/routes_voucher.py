@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from api.deps import NowDep, SessionDep, UserDep
+from api.deps import NowDep, SessionDep, UserDep, Year
 from api.services import voucher as service
 from api.services.files import DOCX
 from api.services.voucher import BidIn, BudgetIn, PolicySettingsIn, VoidIn, WithdrawIn, bid_json
@@ -86,13 +86,13 @@ async def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> Fi
 
 
 @router.get("/budget/{year}")
-async def budget(year: int, session: SessionDep, user: UserDep) -> dict[str, Any]:
+async def budget(year: Year, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The year's fund: total, reserved, settled, remaining and the waitlist in serving order."""
     return service.budget(session, user, year)
 
 
 @router.put("/admin/budget/{year}")
-async def set_budget(year: int, body: BudgetIn, request: Request, session: SessionDep, user: UserDep,
+async def set_budget(year: Year, body: BudgetIn, request: Request, session: SessionDep, user: UserDep,
                      now: NowDep) -> dict[str, Any]:
     """Set the year's voucher fund (the department, 003 art. 3); a raise promotes the waitlist at once."""
     return await service.set_budget(session, request.app.state.temporal, user, year, body, now=now)

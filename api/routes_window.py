@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from api.deps import NowDep, SessionDep, UserDep
+from api.deps import Limit, NowDep, Offset, SessionDep, UserDep
 from api.services import window as service
 from api.services.window import Withdraw
 from forms.window_onboarding import AgreementProposalForm
@@ -17,8 +17,8 @@ __all__ = ["Withdraw", "router"]
 
 
 @router.get("/public/windows")
-async def public_windows(session: SessionDep, q: str | None = None, city: str | None = None, limit: int = 50,
-                         offset: int = 0) -> dict[str, Any]:
+async def public_windows(session: SessionDep, q: str | None = None, city: str | None = None, limit: Limit = 50,
+                         offset: Offset = 0) -> dict[str, Any]:
     """The connected window platforms (name, city, coverage, connected since); anyone may read it."""
     return service.public_windows(session, q=q, city=city, limit=limit, offset=offset)
 

@@ -1,16 +1,11 @@
-"""Passwords (argon2 via pwdlib), bearer tokens (itsdangerous) and login throttling."""
+"""Passwords (argon2 via pwdlib) and bearer tokens (itsdangerous); login throttling is api/throttle.py."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pwdlib import PasswordHash
-from sqlalchemy import delete, func
-from sqlmodel import Session, select
-
-from db.models import LoginFailure
 
 
 @lru_cache
@@ -44,20 +39,3 @@ def read_token(secret: str, token: str, max_age: int) -> int | None:
     except (BadSignature, SignatureExpired):
         return None
     return int(data["u"]) if isinstance(data, dict) and "u" in data else None
-
-
-def throttled(session: Session, *, username: str, now: datetime, window_s: int, max_failures: int) -> bool:
-    """Too many recent failed logins for this username."""
-    since = now - timedelta(seconds=window_s)
-    n = session.exec(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username, LoginFailure.at >= since)
-    ).one()
-    return int(n) >= max_failures
-
-
-def record_failure(session: Session, *, username: str, now: datetime) -> None:
-    session.add(LoginFailure(username=username, at=now))
-
-
-def clear_failures(session: Session, *, username: str) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))  # type: ignore[arg-type]

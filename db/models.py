@@ -247,7 +247,7 @@ class VoucherPolicySetting(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """A failed login, for throttling."""
+    """A failed login (no longer written: logins are throttled on RateCounter; the table stays for old rows)."""
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True)
@@ -446,3 +446,12 @@ class ProviderAdmissionSetting(SQLModel, table=True):
     experts: int = 3
     updated_by: str = ""
     updated_at: datetime = _ts()
+
+
+class RateCounter(SQLModel, table=True):
+    """A fixed-window counter of attempts (logins per account and per client address, registrations and objections per
+    address): one row per key and window, incremented atomically with INSERT … ON CONFLICT DO UPDATE … RETURNING."""
+
+    key: str = Field(primary_key=True)  # "<what>:<who>:<window number>"
+    count: int = 0
+    expires_at: datetime = _ts(index=True)

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from api import throttle
 from api.errors import ApiError, Conflict, Invalid
-from api.security import clear_failures, hash_password, record_failure, throttled, verify_password
+from api.security import hash_password, verify_password
 from api.services.cases import Engine
 from api.workflows import committed, start_case
 from db import audit, users
@@ -22,16 +23,30 @@ from rules.size_class import INDUSTRIES
 
 
 def authenticate(session: Session, *, username: str, password: str, now: datetime, window_s: int,
-                 max_failures: int) -> User:
-    """Check a login; 401 for wrong credentials, 403 for an account not (yet) active, 429 when throttled."""
-    if throttled(session, username=username, now=now, window_s=window_s, max_failures=max_failures):
+                 max_failures: int, client: str = "unknown", max_per_address: int = 30,
+                 max_per_account: int = 100) -> User:
+    """Check a login; 401 for wrong credentials, 403 for an account not (yet) active, 429 when throttled.
+
+    Every attempt is counted first, atomically (api/throttle.py), against the account from this address
+    (`max_failures`), this address (`max_per_address`) and the account from everywhere (`max_per_account`); a
+    login with the right password takes its attempt back (even for an account not yet active). A stranger elsewhere
+    cannot lock the owner out with wrong guesses."""
+    counts = {what: throttle.hit(session, what, who, now=now, window_s=window_s)
+              for what, who in (("login", f"{username}@{client}"), ("login-address", client), ("login-account", username))}
+    throttle.sweep(session, now=now)
+    session.commit()
+    if counts["login"] > max_failures or counts["login-address"] > max_per_address \
+            or counts["login-account"] > max_per_account:
         raise ApiError("too many failed logins for this account; wait 15 minutes and try again",
                        code="too_many_logins", status=429)
     user = users.by_username(session, username)
     if user is None or not verify_password(password, user.password_hash):
-        record_failure(session, username=username, now=now)
-        session.commit()
         raise ApiError("wrong username or password", code="wrong_credentials", status=401)
+    # The password was right: not a guess, whatever the account's state (a pending account polls until approved).
+    throttle.forgive(session, "login", f"{username}@{client}", now=now, window_s=window_s, reset=True)
+    throttle.forgive(session, "login-address", client, now=now, window_s=window_s)
+    throttle.forgive(session, "login-account", username, now=now, window_s=window_s)
+    session.commit()
     if user.status == "pending":
         raise ApiError("this account is waiting for the operator's registration review and cannot log in yet",
                        code="registration_pending", status=403)
@@ -41,7 +56,6 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
     if user.status != "active":
         raise ApiError(f"this account is {user.status}", code="account_disabled",
                        params={"account_status": user.status}, status=403)
-    clear_failures(session, username=username)
     return user
 
 

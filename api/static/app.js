@@ -1,6 +1,10 @@
 // flow168: a little progressive enhancement; every page works without it.
 (function () {
   "use strict";
+  // "Back" links (no inline script: the Content-Security-Policy forbids it).
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (ev) { if (history.length > 1) { ev.preventDefault(); history.back(); } });
+  });
   // Registration: the service categories are for providers only.
   var reg = document.getElementById("register-form");
   if (reg) {

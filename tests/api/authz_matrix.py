@@ -9,8 +9,9 @@ a second row for the same route adds " #variant" to the key. `xfail` names, per 
 currently violates (the cell is marked xfail(strict=True) until the fix lands; then delete the entry).
 
 Roles, relative to the fixtures: the enterprise owns voucher case V; the provider bid on it; the platform organisation
-owns certification case C and window case W; `city` is Yinchuan's bureau (all fixture cases are in Yinchuan),
-`city_other` Shizuishan's; `expert` sits on C's panel, `expert_other` does not.
+owns certification case C and window case W; the operating unit (受托运营机构) owns none of them; `city` is
+Yinchuan's bureau (all fixture cases are in Yinchuan), `city_other` Shizuishan's; `expert` sits on C's panel,
+`expert_other` does not.
 
 Adding a route: add its row here (roles that may call it, the fixture ids of its path, a body that passes the schema).
 """

@@ -29,7 +29,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # the platform organisation the certification and the window cases, the Yinchuan bureau their city; the expert sits on
 # the certification's panel, the other expert does not).
 ROLES = ("anonymous", "enterprise", "enterprise_other", "provider", "provider_other", "platform", "platform_other",
-         "city", "city_other", "expert", "expert_other", "operator", "department", "admin")
+         "operating_unit", "city", "city_other", "expert", "expert_other", "operator", "department", "admin")
 
 
 @dataclass
@@ -93,6 +93,7 @@ async def build_world(stack: Stack) -> World:
             "provider_other": _org(s, "provider", "shizuishan", pw, "provider_other", signed=True),
             "platform": _org(s, "platform_org", "yinchuan", pw, "platform"),
             "platform_other": _org(s, "platform_org", "shizuishan", pw, "platform_other"),
+            "operating_unit": _org(s, "operating_unit", "yinchuan", pw, "operating_unit"),  # 受托运营机构 (issue 10)
         }
         for role, u in made.items():
             w.users[role] = u.username
