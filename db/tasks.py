@@ -10,10 +10,11 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from db import audit
+from db.cases import APPLICANTS
 from db.models import Task, User
 
 OPEN_STATES = ("open", "claimed")
-APPLICANT_ROLES = ("enterprise", "provider", "platform_org")
+APPLICANT_ROLES = APPLICANTS  # db.cases: every organisation account kind, the operating unit included
 
 
 def visible_to(user: User) -> list[Any]:
