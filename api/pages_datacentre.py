@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, PageError, PageRoute, flash, redirect, text
@@ -75,6 +76,7 @@ async def reporting(page: LoginPageDep) -> Response:
 
 @router.post("/reporting")
 async def send(page: LoginPageDep) -> Response:
+    require(page.me, "department")  # the role before the form: a refused role learns nothing of the input
     year, month = _int(text(page.posted, "year", 4), 2000, 2200), _int(text(page.posted, "month", 2), 1, 12)
     if year is None or month is None:
         flash(page.request, "未报送：请填写有效的年份和月份", "error")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,11 @@ def notice(session: Session, doc_id: str) -> dict[str, Any]:
 def _docx_blocks(path: Path) -> list[dict[str, Any]]:
     """The body of a drafted .docx as blocks: {"kind": "title"|"heading"|"paragraph"|"signature", "text"} or
     {"kind": "table", "headers", "rows"}."""
-    document = docx.Document(str(path))
+    try:
+        document = docx.Document(str(path))
+    except Exception:  # a file not (yet) on this disk or not a .docx: the page shows the notice's title and link only
+        logging.getLogger("flow168").warning("public notice %s cannot be read for the page", path)
+        return []
     blocks: list[dict[str, Any]] = []
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):

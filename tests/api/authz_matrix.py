@@ -61,7 +61,8 @@ def R(allow: frozenset[str] | set[str], **kw: Any) -> Row:
 # Path parameters not named in a row take these fixtures.
 DEFAULT_PARAMS = {"case_id": "V", "task_id": "T_reg", "upload_id": "U", "doc_id": "D_case", "nid": "N",
                   "campaign_id": "CAMP", "year": "=2026", "kind": "=partner", "code": "=2017",
-                  "task_type": "=registration.review", "path": "=style.css"}
+                  "task_type": "=registration.review", "path": "=style.css", "name": "=fund", "fmt": "=csv",
+                  "export_id": "=1", "case_type": "=voucher", "number": "=1"}
 
 PROBE = {"decision": "authz-probe", "comment": "", "data": {}}  # refused (422) only after role and scope
 
@@ -122,7 +123,7 @@ ROUTES: dict[str, Row] = {
     "GET /api/admin/cases": R(ADMIN),
     "GET /api/admin/cases/{case_id}/history": R(ADMIN),
     "GET /api/admin/workflow-problems": R(ADMIN),
-    "POST /api/admin/cases/batch": R(ADMIN, json={"action": "extend", "case_ids": [], "reason": "authz"}),
+    "POST /api/admin/cases/batch": R(ADMIN, json={"action": "retry", "case_ids": ["authz-none"], "reason": "authz"}),
     "GET /api/admin/provider-admission-settings": R(STAFF),
     "PUT /api/admin/provider-admission-settings": R({"operator", "admin"}, json={"experts": -1}),
     "GET /api/datacentre/service-levels": R(DATA_VIEWERS),
@@ -135,7 +136,7 @@ ROUTES: dict[str, Row] = {
     # no export is recorded in the world: the allowed get the route's own 404, the others 403
     "GET /api/datacentre/platform-exports/{export_id}.{kind}": R(
         {"department", "admin"}, params={"export_id": "=1", "kind": "=json"}, answers=frozenset({404})),
-    "POST /api/datacentre/platform-exports": R({"department", "admin"}, json={"year": 1999, "month": 13}),
+    "POST /api/datacentre/platform-exports": R({"department", "admin"}, json={"year": 2000, "month": 1}),
     # --- changes (refused roles are tried first; allowed calls are built to change little) ----------------------
     "POST /api/auth/token": R(ALL, json={"username": "authz-nobody", "password": "x"}, answers=frozenset({401})),
     "POST /api/register": R(ALL, json={"kind": "enterprise", "username": "operator1", "password": "S3cure-pass-168",

@@ -145,9 +145,10 @@ async def build_world(stack: Stack) -> World:
         r = await http.post("/api/certification/calls", headers=dep,
                             json={"year": year, "deadline": f"{year}-12-31", "experts": 3})
         assert r.status_code == 201, r.text
-    from tests.api.test_certification import application
+    from tests.api.test_certification import application, materials
 
-    w.ids["C"] = await _case(http, w.tokens["platform"], "certification", application("yinchuan"))
+    w.ids["C"] = await _case(http, w.tokens["platform"], "certification", {
+        **application("yinchuan"), "materials": await materials(http, w.tokens["platform"])})
     city = w.tokens["city"]
     r = await complete(http, city, await task_of(http, city, "certification.city_recommendation", w.ids["C"]),
                        "recommend", data={"opinion": "运营规范", "scores": {"运营情况": 90, "服务业绩": 88}})
