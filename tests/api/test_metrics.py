@@ -37,7 +37,8 @@ class TestAppMetrics:
         assert (await complete(stack.http, op, task)).status_code == 200
         assert (await stack.http.get(f"/api/cases/{case_id}", headers=op)).status_code == 200
         assert (await stack.http.get("/api/cases/nope-nope", headers=op)).status_code == 404
-        m = await stack.http.get("/metrics")
+        assert (await stack.http.get("/metrics")).status_code == 401  # not public (issue 11): a token or an admin
+        m = await stack.http.get("/metrics", headers=await login(stack.http, "admin"))
         assert m.status_code == 200
         samples = _samples(m.text)
         req = {(lb["route"], lb["method"], lb["status"]): v for n, lb, v in samples if n == "flow168_http_requests_total"}
@@ -116,8 +117,9 @@ class TestGrafanaDashboard:
         op = await login(stack.http, "operator1")
         assert (await complete(stack.http, op, await task_of(stack.http, op, "registration.review",
                                                              r.json()["case_id"]))).status_code == 200
-        await stack.http.get("/metrics")
-        served = {name for name, _, _ in _samples((await stack.http.get("/metrics")).text)}
+        admin = await login(stack.http, "admin")
+        await stack.http.get("/metrics", headers=admin)
+        served = {name for name, _, _ in _samples((await stack.http.get("/metrics", headers=admin)).text)}
         assert wanted and wanted <= served, wanted - served
         assert any("temporal_" in e for e in exprs)
 
