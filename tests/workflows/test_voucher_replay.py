@@ -1,10 +1,11 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
-FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v5.json (then review the diff). The
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v6.json (then review the diff). The
 older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
 v3 before "voucher-fund-signal-kept", v4 (and void_v2, withdrawn_v2) before "voucher-policy-order",
 "voucher-category-confirmed", "voucher-void-informs-department" and "voucher-payout-reconciled"; v5 has the first
-three, v5_payout the last alone; running cases of those versions must still replay.
-VoucherWorkflow__v5_2016.json is a run under the 2016 version's own order (003 art. 9-10)."""
+three, v5_payout the last alone, v6 all four; running cases of those versions must still replay.
+VoucherWorkflow__v5_2016.json (without the payout patch) and __v6_2016.json are runs under the 2016 version's own
+order (003 art. 9-10)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v5.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v6.json").write_text(history.to_json())
 
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
@@ -100,4 +101,4 @@ async def test_voucher_2016_order_history_replays(stack: Stack) -> None:
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v5_2016.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v6_2016.json").write_text(history.to_json())
