@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false
@@ -41,6 +41,8 @@ class Organization(SQLModel, table=True):
     specialized: bool = False
     credit_rating: str | None = None
     created_at: datetime = _ts()
+    # 000 四 每年经过评审: the last day of the signed term (None: no term, e.g. a network platform signed by rule).
+    signed_until: date | None = None
 
 
 class User(SQLModel, table=True):
