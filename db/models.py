@@ -43,6 +43,9 @@ class Organization(SQLModel, table=True):
     created_at: datetime = _ts()
     # 000 四 每年经过评审: the last day of the signed term (None: no term, e.g. a network platform signed by rule).
     signed_until: date | None = None
+    # 003 art. 11(2) 评级排名 (001 三(三)10 评星定级): the stars of the last published rating and its year.
+    star_rating: int | None = None
+    star_year: int | None = None
 
 
 class User(SQLModel, table=True):
