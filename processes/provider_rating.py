@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from forms.provider_rating import FORMS, RatingCaseForm
-from processes.spec import ProcessSpec
+from processes.spec import NavLink, ProcessSpec
 from workflows.provider_rating import ProviderRatingWorkflow
 
 SPEC = ProcessSpec(
@@ -25,4 +25,7 @@ SPEC = ProcessSpec(
               "rating_year_open": "{year}年度的评级排名已在办理（{case_id}）"},
     worker="activities.provider_rating:worker_parts",
     api_routers=("api.routes_provider_rating:router",),
+    page_routers=("api.pages_provider_rating:router",),
+    nav=(NavLink(href="/provider-ratings", label="服务机构评级", roles=("operator", "department"), order=45,
+                 active="/provider-ratings"),),
 )

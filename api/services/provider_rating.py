@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from api.deps import require
 from api.errors import Conflict, Invalid
 from api.services.cases import Engine
+from api.views import iso
 from api.workflows import committed, start_case
 from db import audit
 from db.models import Case, Task, User
@@ -54,3 +55,14 @@ def check_proposal(session: Session, *, user: User, task: Task, case: Case, data
                           code="rating_invalid", params={"reason": "星级为1-5或不评星，动态调整须为规定选项"})
         if not str(change.get("reason") or "").strip():
             raise Invalid(f"data.changes.{org_id}.reason: a change needs its reason", code="rating_reason_required")
+
+
+STATUS_ZH = {"submitted": "已开展", "in_review": "拟定中", "returned": "退回修改", "public_notice": "公示中",
+             "published": "已公布", "rejected": "未通过"}
+
+
+def ratings(session: Session) -> list[dict[str, Any]]:
+    """Every year's rating, newest first."""
+    rows = session.exec(select(Case).where(Case.type == "provider_rating").order_by(col(Case.created_at).desc()))
+    return [{"id": c.id, "year": c.data.get("year"), "status": c.status, "status_label": STATUS_ZH.get(c.status, c.status),
+             "created_at": iso(c.created_at)} for c in rows]

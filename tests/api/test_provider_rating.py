@@ -13,7 +13,7 @@ from sqlmodel import Session
 from db.models import Bid, Case, Organization
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import case_status, complete, leap, login, task_of
+from tests.helpers import case_status, complete, leap, login, task_of, wait_for
 
 pytestmark = pytest.mark.workflow
 stack = own_stack_fixture()  # leaps past the notice's 5 working days
@@ -67,8 +67,11 @@ async def test_rating_is_proposed_reviewed_noticed_then_takes_effect(stack: Stac
     await case_status(http, op, case_id, {"public_notice"})
     with Session(stack.engine) as s:
         assert s.get(Organization, fraud).signed is True  # type: ignore[union-attr]  # not before the notice
-    public = (await http.get("/api/public/notices")).json()["items"]
-    assert case_id in [n.get("case_id") for n in public]
+    async def published() -> bool | None:
+        items = (await http.get("/api/public/notices")).json()["items"]
+        return True if case_id in [n.get("case_id") for n in items] else None
+
+    assert await wait_for(published, what="the 公示 published")
     await leap(stack, timedelta(days=12))
     done = await case_status(http, op, case_id, {"published"})
     ranking = done["result"]["ranking"]
@@ -78,3 +81,20 @@ async def test_rating_is_proposed_reviewed_noticed_then_takes_effect(stack: Stac
         assert g is not None and (g.star_rating, g.star_year) == (5, year)
         assert b is not None and b.star_rating == 2 and b.signed  # the operator's change, kept signed
         assert f is not None and not f.signed  # removed (淘汰) after the 公示
+
+
+async def test_the_operator_opens_a_rating_on_its_page(stack: Stack) -> None:
+    """The page (zh-CN) lists the years' ratings and lets the operator open one (003 art. 11(2))."""
+    from tests.api.test_window_pages import csrf_of, page_login
+
+    web = await page_login(stack, "operator2", "demo168")
+    html = (await web.get("/provider-ratings")).text
+    assert "签约服务机构评级排名和动态调整" in html and "开展评级" in html
+    r = await web.post("/provider-ratings", data={"csrf_token": csrf_of(html), "year": "1999"})
+    assert r.status_code == 422 and "评级年度" in r.text
+    r = await web.post("/provider-ratings", data={"csrf_token": csrf_of(html), "year": "2099"}, follow_redirects=True)
+    assert r.status_code == 200 and "2099年度签约服务机构评级排名" in r.text
+    listed = (await web.get("/provider-ratings")).text
+    assert "2099" in listed
+    dep = await page_login(stack, "department2", "demo168")
+    assert "开展评级" not in (await dep.get("/provider-ratings")).text
