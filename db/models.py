@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false
@@ -47,6 +47,11 @@ class Organization(SQLModel, table=True):
     # 003 art. 11(3): what the operator verified (specialized / credit_rating above hold only verified values).
     priority_verified_by: str | None = None
     priority_verified_at: datetime | None = _ts(nullable=True)
+    # 000 四 每年经过评审: the last day of the signed term (None: no term, e.g. a network platform signed by rule).
+    signed_until: date | None = None
+    # 003 art. 11(2) 评级排名 (001 三(三)10 评星定级): the stars of the last published rating and its year.
+    star_rating: int | None = None
+    star_year: int | None = None
 
 
 class User(SQLModel, table=True):

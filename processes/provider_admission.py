@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from forms.provider_admission import FORMS, ProviderAdmissionForm
 from processes.provider_admission_guide import GUIDE
-from processes.spec import NavLink, ProcessSpec
+from processes.spec import NavLink, ProcessSpec, Singleton
 from workflows.provider_admission import ProviderAdmissionWorkflow
+from workflows.provider_signing import SIGNING_ID, ProviderSigningWorkflow, first_sweep_input
 
 SPEC = ProcessSpec(
     type="provider_admission",
@@ -36,6 +37,8 @@ SPEC = ProcessSpec(
     },
     documents={"provider_filing_notice": "签约服务机构备案通知"},
     worker="activities.provider_admission:worker_parts",
+    # 000 四 每年经过评审: the monthly sweep ends terms, signs network platforms by rule, opens the yearly round.
+    singletons=(Singleton(id=SIGNING_ID, workflow=ProviderSigningWorkflow, first_input=first_sweep_input),),
     api_routers=("api.routes_provider_admission:router",),
     messages={
         "provider_not_eligible": "不符合签约服务机构条件（2017年补贴券政策“四、签约服务机构”）：{missing}",

@@ -17,9 +17,10 @@ does not list them; this list is the house reading, kept as data.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, get_args
 
 from rules.certification import add_years
@@ -92,3 +93,40 @@ def check(facts: ProviderFacts, *, today: date) -> None:
     if found:
         raise ProviderError(found[0][0], "；".join(m for _, m in found))
 
+
+
+# --- the yearly signing (000 四 "平台每年经过评审，择优确定各服务类型的服务机构") -----------------------------------------
+
+SIGNING_TERM_YEARS = 1
+# The seed fixes no date for the yearly review; the round opens the re-reviews on 1 December for every signed provider
+# whose term ends within the next twelve months, so they are decided before the terms end.
+ROUND_MONTH = 12
+
+
+def term_ends(*, start: date) -> date:
+    """Last day of a signing term begun on `start`: one year on, to the end of that month (the monthly sweep of the
+    1st then ends it exactly on time; 000 四 每年经过评审)."""
+    anniversary = add_years(start=start, years=SIGNING_TERM_YEARS)
+    return anniversary.replace(day=calendar.monthrange(anniversary.year, anniversary.month)[1])
+
+
+def renewed_until(*, filed_on: date, current_until: date | None) -> date:
+    """A re-review filed: the new year runs on from the current term's end (or from the filing if it has ended)."""
+    if current_until is None or current_until < filed_on:
+        return term_ends(start=filed_on)
+    return term_ends(start=current_until + timedelta(days=1))
+
+
+def term_ended(signed_until: date | None, *, today: date) -> bool:
+    """A term ended before `today` (a network platform, signed by rule, has no term)."""
+    return signed_until is not None and signed_until < today
+
+
+def due_for_round(signed_until: date | None, *, round_day: date) -> bool:
+    """Whether the round of `round_day` re-reviews this provider: its term ends before the next year's round."""
+    return signed_until is not None and signed_until < add_years(start=round_day, years=1)
+
+
+def round_month(month: int) -> bool:
+    """The monthly sweep of this month opens the yearly round (000 四 每年经过评审)."""
+    return month == ROUND_MONTH

@@ -50,7 +50,8 @@ def providers(session: Session, *, q: str | None = None, category: str | None = 
         rows = [o for o in rows if category in o.categories]
     items = [{"id": o.id, "name": o.name, "city": o.city, "city_name": CITIES.get(o.city or "", ""),
               "categories": o.categories, "category_names": [CATEGORIES.get(c, c) for c in o.categories],
-              "signed_at": iso(o.signed_at), "source": "2019年签约名单" if o.signed_source == "seed:2019" else "准入备案"}
+              "signed_at": iso(o.signed_at), "signed_until": o.signed_until.isoformat() if o.signed_until else None,
+              "source": _source(o.signed_source)}
              for o in rows]
     shown = items[offset: offset + max(1, min(limit, 500))]
     _add_contacts_and_items(session, shown)
@@ -79,6 +80,15 @@ def _add_contacts_and_items(session: Session, items: list[dict[str, Any]]) -> No
         item["service_items"] = [{"name": str(si.get("name", "")), "price_fen": int(si.get("price_fen", 0))}
                                  for si in (case.data.get("service_items") or [] if case else [])
                                  if isinstance(si, dict)]
+
+
+def _source(signed_source: str | None) -> str:
+    """Why a provider is signed: the 2019 list, an admission filing (yearly, 000 四), or the network by rule."""
+    if signed_source == "seed:2019":
+        return "2019年签约名单"
+    if (signed_source or "").startswith("network:"):
+        return "平台网络单位（视为签约服务机构）"
+    return "准入备案"
 
 
 def notices(session: Session, *, q: str | None = None) -> dict[str, Any]:

@@ -67,8 +67,14 @@ def _signed_provider(base: str, category: str) -> Registered:
     # The blind panel of 000 四 (3 named experts): each decides its own task.
     op = _api(base, "operator1")
     experts = wait_until(lambda: op.get(f"/api/cases/{case_id}").json()["result"].get("experts"), what="the panel")
-    for expert in experts:
-        _decide(base, expert, case_id, "provider_admission.expert_review", data={"score": 90, "opinion": "同意"})
+    for expert in experts:  # each panel task is assigned by name: it is in the expert's own inbox ("mine")
+        ex = _api(base, expert)
+        tid = wait_until(lambda ex=ex: next(iter(ex.get("/api/tasks", params={
+            "scope": "mine", "type": "provider_admission.expert_review", "case_id": case_id}).json()["items"]),
+            {}).get("id"), what=f"{expert}'s panel task")
+        r = ex.post(f"/api/tasks/{tid}/complete", json={"decision": "approve", "comment": "同意",
+                                                        "data": {"score": 90, "opinion": "同意"}})
+        assert r.status_code < 300, r.text
     _decide(base, "department1", case_id, "provider_admission.department_filing")
     wait_until(lambda: api.get(f"/api/cases/{case_id}").json()["status"] == "filed", what="the filing")
     return prov

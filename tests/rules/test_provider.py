@@ -70,3 +70,27 @@ def test_out_of_region_office_operating_one_year_or_more() -> None:
 
 def test_unknown_basis() -> None:
     assert codes(facts(basis="friends")) == ["provider_basis_unknown"]
+
+
+class TestYearlySigning:
+    """000 四 "平台每年经过评审，择优确定各服务类型的服务机构": a signed status runs one year and is re-reviewed yearly."""
+
+    def test_a_term_runs_one_year_to_the_end_of_that_month(self) -> None:
+        from rules.provider import term_ends
+        assert term_ends(start=date(2026, 6, 15)) == date(2027, 6, 30)
+        assert term_ends(start=date(2024, 2, 29)) == date(2025, 2, 28)
+
+    def test_a_renewal_runs_on_from_the_current_term(self) -> None:
+        from rules.provider import renewed_until
+        assert renewed_until(filed_on=date(2026, 12, 20), current_until=date(2027, 6, 30)) == date(2028, 7, 31)
+        assert renewed_until(filed_on=date(2027, 8, 1), current_until=date(2027, 6, 30)) == date(2028, 8, 31)
+        assert renewed_until(filed_on=date(2027, 8, 1), current_until=None) == date(2028, 8, 31)
+
+    def test_the_round_re_reviews_terms_ending_before_the_next_round(self) -> None:
+        from rules.provider import due_for_round, round_month, term_ended
+        rnd = date(2026, 12, 1)
+        assert due_for_round(date(2027, 6, 30), round_day=rnd) and due_for_round(date(2027, 11, 30), round_day=rnd)
+        assert not due_for_round(date(2027, 12, 31), round_day=rnd) and not due_for_round(None, round_day=rnd)
+        assert term_ended(date(2027, 6, 30), today=date(2027, 7, 1)) and not term_ended(None, today=rnd)
+        assert not term_ended(date(2027, 6, 30), today=date(2027, 6, 30))
+        assert round_month(12) and not round_month(11)

@@ -185,6 +185,10 @@ class TestApplicationSteps:
         decision = await task_of(http, dep2, "certification.decision", cid)
         r = await complete(http, dep1, decision)
         assert r.status_code == 409 and "four-eyes" in r.json()["detail"]
-        assert (await complete(http, dep2, decision, "reject", comment="综合评审未达到示范要求")).status_code == 200
+        # The panel approved (002 art. 12): rejecting against it needs the recorded reason.
+        r = await complete(http, dep2, decision, "reject", comment="综合评审未达到示范要求")
+        assert r.status_code == 422 and r.json()["code"] == "panel_departure_reason_required"
+        assert (await complete(http, dep2, decision, "reject", comment="综合评审未达到示范要求",
+                               data={"departure_reason": "实地考察示范带动作用不足"})).status_code == 200
         done = await case_status(http, org, cid, {"rejected"})
         assert "综合评审" in done["result"]["reason"]

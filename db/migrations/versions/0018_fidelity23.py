@@ -1,5 +1,6 @@
-"""certificationcall.relaxed_pct (002 art. 6 "可适当放宽" as data) and provideradmissionsetting (the blind panel of
-000 四 "组织专家综合审定")
+"""organization.signed_until (000 四: a signed provider's yearly term), star_rating/star_year (003 art. 11(2)),
+certificationcall.relaxed_pct
+(002 art. 6 "可适当放宽" as data) and provideradmissionsetting (the blind panel of 000 四 "组织专家综合审定")
 
 Revision ID: 0018_fidelity23
 Revises: 0010_task_drop_reminders
@@ -21,6 +22,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("organization") as batch:
+        batch.add_column(sa.Column("signed_until", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("star_rating", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("star_year", sa.Integer(), nullable=True))
     with op.batch_alter_table("certificationcall") as batch:
         batch.add_column(sa.Column("relaxed_pct", sa.Integer(), nullable=False, server_default="80"))
     op.create_table(
@@ -34,6 +39,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("organization") as batch:
+        batch.drop_column("star_year")
+        batch.drop_column("star_rating")
+        batch.drop_column("signed_until")
     op.drop_table("provideradmissionsetting")
     with op.batch_alter_table("certificationcall") as batch:
         batch.drop_column("relaxed_pct")
