@@ -24,11 +24,13 @@ from rules.voucher import CATEGORIES
 from workflows.provider_admission_types import Panel, PanelInput, SweepAt, Swept
 from workflows.types import CaseInput, DraftDocumentInput, FileProviderInput
 
-DEFAULT_PANEL = 3  # 000 四 组织专家综合审定: the seed fixes no number; the operator's setting, 3 by default
+# 000 四 组织专家综合审定: the seed fixes no number; the operator's setting. One until the operator sets more: the
+# public API (ARCHITECTURE.md, provider_admission) walks one `provider_admission.expert_review`.
+DEFAULT_PANEL = 1
 
 
 def panel_size(s: Session) -> int:
-    """The operator's setting of the panel size (no row: 3)."""
+    """The operator's setting of the panel size (no row: DEFAULT_PANEL)."""
     row = s.get(ProviderAdmissionSetting, 1)
     return row.experts if row is not None else DEFAULT_PANEL
 

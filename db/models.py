@@ -448,7 +448,7 @@ class ProviderAdmissionSetting(SQLModel, table=True):
     expert panel of 000 四 "组织专家综合审定" (the seed fixes no number; 3 by default)."""
 
     id: int = Field(default=1, primary_key=True)
-    experts: int = 3
+    experts: int = 1
     updated_by: str = ""
     updated_at: datetime = _ts()
 

@@ -50,7 +50,7 @@ class FilingForm(BaseModel):
 class PanelSettingsForm(BaseModel):
     """The operator's setting of the blind panel of 000 四 "组织专家综合审定" (the seed fixes no number)."""
 
-    experts: int = Field(default=3, ge=1, le=15, title="综合审定专家人数")
+    experts: int = Field(default=1, ge=1, le=15, title="综合审定专家人数")
 
 
 FORMS = {"provider_admission_filing": FilingForm}

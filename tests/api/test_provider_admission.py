@@ -36,8 +36,9 @@ async def submit(stack: Stack, h: dict[str, str], data: dict | None = None, key:
     return r.json()
 
 
-async def panel(stack: Stack, case_id: str, verdicts: tuple[str, ...] = ("approve", "approve", "approve")) -> list[str]:
-    """The blind panel of 000 四 (3 named experts by default) decides; returns the experts."""
+async def panel(stack: Stack, case_id: str, verdicts: tuple[str, ...] | None = None) -> list[str]:
+    """The blind panel of 000 四 (as many named experts as the operator set; all approve unless `verdicts`) decides;
+    returns the experts."""
     http = stack.http
     op = await login(http, "operator1")
 
@@ -45,6 +46,7 @@ async def panel(stack: Stack, case_id: str, verdicts: tuple[str, ...] = ("approv
         return (await http.get(f"/api/cases/{case_id}", headers=op)).json()["result"].get("experts")
 
     experts = await wait_for(named, what="the panel")
+    verdicts = verdicts or ("approve",) * len(experts)
     assert len(experts) == len(verdicts)
     for expert, verdict in zip(experts, verdicts, strict=True):
         h = await login(http, expert)
@@ -179,9 +181,13 @@ class TestEligibilityAndPanel:
         against a rejecting panel only with a recorded reason (422 code, then recorded)."""
         http = stack.http
         prov, _ = await register_approved(http, "provider")
-        case = await submit(stack, prov, {"categories": ["credit"],
-                                          "service_items": [{"name": "信用评价", "price_fen": 300000}]})
         op = await login(http, "operator1")
+        assert (await http.put("/api/admin/provider-admission-settings", headers=op, json={"experts": 3})).status_code == 200
+        try:
+            case = await submit(stack, prov, {"categories": ["credit"],
+                                              "service_items": [{"name": "信用评价", "price_fen": 300000}]})
+        finally:  # the setting is the stack's: later tests get the default panel again
+            await http.put("/api/admin/provider-admission-settings", headers=op, json={"experts": 1})
         await complete(http, op, await task_of(http, op, "provider_admission.operator_review", case["id"]))
         await panel(stack, case["id"], ("reject", "approve", "reject"))
         dep = await login(http, "department1")
@@ -195,13 +201,15 @@ class TestEligibilityAndPanel:
         assert result["departs_from_panel"] is True and result["departure_reason"] == "复核资质材料齐全"
 
     async def test_the_panel_size_is_the_operators_setting(self, stack: Stack) -> None:
-        """000 四 组织专家综合审定: the seed fixes no number; 3 unless the operator sets it (1-15)."""
+        """000 四 组织专家综合审定: the seed fixes no number; 1 (the public API's walk) unless the operator sets it (1-15)."""
         http = stack.http
         op, dep = await login(http, "operator1"), await login(http, "department1")
-        assert (await http.get("/api/admin/provider-admission-settings", headers=op)).json()["experts"] == 3
+        assert (await http.get("/api/admin/provider-admission-settings", headers=op)).json()["experts"] == 1
         assert (await http.put("/api/admin/provider-admission-settings", headers=dep,
                                json={"experts": 2})).status_code == 403
         assert (await http.put("/api/admin/provider-admission-settings", headers=op,
                                json={"experts": 0})).status_code == 422
         r = await http.put("/api/admin/provider-admission-settings", headers=op, json={"experts": 3})
         assert r.status_code == 200 and r.json()["experts"] == 3
+        r = await http.put("/api/admin/provider-admission-settings", headers=op, json={"experts": 1})
+        assert r.status_code == 200 and r.json()["experts"] == 1

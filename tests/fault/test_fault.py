@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.fault]
 
 IN_FLIGHT = 50
 STAFF = ["operator1", "operator2", "expert1", "expert2", "expert3", "expert4", "expert5", "department1", "department2"]
-ADMISSION = {"categories": ["credit", "legal"], "description": "信用与法律服务",
+ADMISSION = {"categories": ["credit"], "description": "信用服务",
              "service_items": [{"name": "信用评价", "price_fen": 300000}]}
 BOUND_S = 90.0  # the whole module on an idle 2-core machine; stretched by the load others put on the machine
 
