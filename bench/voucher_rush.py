@@ -121,6 +121,11 @@ async def complete(st: SimStack, user: str, task_id: str, decision: str, data: d
             st.api.timeouts += 1
             timed_out = True
             continue
+        except httpx.TransportError:  # the connection dropped (counted; the same Update id makes the retry safe)
+            st.api.dropped = getattr(st.api, "dropped", 0) + 1
+            timed_out = True
+            await asyncio.sleep(0.2)
+            continue
         if r.status_code == 200 or (timed_out and r.status_code == 409 and "already completed" in r.text):
             return time.perf_counter() - t0
         if r.status_code >= 500 or (r.status_code == 409 and "no longer open" in r.text):
@@ -285,7 +290,7 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
         return {
             "n": n, "k": k, "year": year, "concurrency": concurrency, "boot_s": st.boot_s, "setup_s": setup_s,
             "setup_times": s["times"], "accepted_s": accepted_s, "settled_s": settled_s, "latency": lat,
-            "errors": errors, "server_errors": st.api.server_errors - err0, "timeouts": st.api.timeouts - to0,
+            "errors": errors, "server_errors": st.api.server_errors - err0, "dropped": getattr(st.api, "dropped", 0), "timeouts": st.api.timeouts - to0,
             "status": dict(statuses(st, ids)),
             "decided": decided, "fund": fund,
             "ledger_states": dict(Counter(r.state for r in rows)),
@@ -310,6 +315,7 @@ def report(r: dict[str, Any]) -> None:
     print(f"  latency               p50 {pct(lat, 50) * 1000:.0f} ms   p95 {pct(lat, 95) * 1000:.0f} ms   "
           f"max {max(lat, default=float('nan')) * 1000:.0f} ms")
     print(f"  case status           {r['status']}; fund ledger {r['ledger_states']}")
+    print(f"  dropped connections   {r.get('dropped', 0)} (sent again with the same Update id)")
     print(f"  errors                {len(r['errors'])} failed, {r['server_errors']} HTTP 5xx retried, "
           f"{r['timeouts']} client timeouts (120 s) retried")
     for e in r["errors"][:3]:
