@@ -290,7 +290,8 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
         return {
             "n": n, "k": k, "year": year, "concurrency": concurrency, "boot_s": st.boot_s, "setup_s": setup_s,
             "setup_times": s["times"], "accepted_s": accepted_s, "settled_s": settled_s, "latency": lat,
-            "errors": errors, "server_errors": st.api.server_errors - err0, "dropped": getattr(st.api, "dropped", 0), "timeouts": st.api.timeouts - to0,
+            "errors": errors, "server_errors": st.api.server_errors - err0,
+            "dropped": getattr(st.api, "dropped", 0), "timeouts": st.api.timeouts - to0,
             "status": dict(statuses(st, ids)),
             "decided": decided, "fund": fund,
             "ledger_states": dict(Counter(r.state for r in rows)),
