@@ -70,7 +70,7 @@ async def test_kill9_every_worker_with_50_cases_in_flight(stack: Stack) -> None:
     assert sorted(tasks) == sorted((t, "completed", IN_FLIGHT) for _, t, _ in STEPS), tasks
     # The histories: all completed, every case scheduled exactly the same activities (a retry is not a new one).
     shapes = await history_shapes(stack, case_ids)
-    assert len(shapes) == 1, shapes
+    assert len(shapes) == 1, "\n".join(f"{n} × {shape}" for shape, n in shapes.items())
     (status, _), = shapes
     assert status == WorkflowExecutionStatus.COMPLETED
 
