@@ -30,7 +30,7 @@ test: $(STAMP) e2e-setup
 	else echo "../shared/contract not found: contract tests skipped"; fi
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow"
+	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow and not fault"
 
 e2e-setup:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium unavailable: the browser test will be skipped"
