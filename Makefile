@@ -30,7 +30,7 @@ test: $(STAMP) e2e-setup
 	else echo "../shared/contract not found: contract tests skipped"; fi
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow"
+	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow and not fault"
 
 e2e-setup:
 	@(command -v soffice >/dev/null 2>&1 && dpkg -s libreoffice-calc-nogui >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk >/dev/null) || echo "LibreOffice unavailable: the PDF layout and export tests will be skipped"
@@ -40,7 +40,7 @@ e2e-setup:
 # against a bare workflow of the same shape, and the certification life.
 # Issue 12: all of it in one command — the bare engine, provider admission and the inbox (SQLite and PostgreSQL),
 # the whole voucher lifecycle at 20 in flight against the bare workflow, the rush, the certification life, and
-# kill -9 of every worker with 200 cases in flight. BENCH_ARGS= (empty) skips PostgreSQL; RUSH_N sets the rush's N.
+# kill -9 of every worker with 200 cases in flight, and a programme year. BENCH_ARGS= (empty) skips PostgreSQL; RUSH_N sets the rush's N.
 BENCH_ARGS ?= --pg
 RUSH_N ?= 2000
 bench: $(STAMP)
@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.voucher_rush -n $(RUSH_N)
 	$(BIN)/python -m bench.certification_life
 	$(BIN)/python -m bench.fault -n 200
+	$(BIN)/python -m bench.programme_year
 
 # The same voucher lifecycle with the old single-process layout (WORKERS=0) and with worker processes, back to back.
 bench-layout: $(STAMP)

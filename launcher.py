@@ -89,8 +89,10 @@ class Children:
 
     def _write_pids(self) -> None:
         """DATA_DIR/processes.json: name -> pid (the fault tests and operators read it)."""
-        (Path(self.settings.data_dir) / "processes.json").write_text(
-            json.dumps({n: p.pid for n, p in self.procs.items()}))
+        path = Path(self.settings.data_dir) / "processes.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({n: p.pid for n, p in self.procs.items()}))
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
 
     async def supervise(self) -> None:
         while not self.stopping:

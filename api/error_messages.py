@@ -17,6 +17,7 @@ MESSAGES: dict[str, str] = {
     # request validation and the engine
     "validation_failed": "请求无效：{detail}",
     "engine_unavailable": "流程引擎暂时没有响应，请稍后再试（重复提交的决定不会被执行两次）",
+    "database_busy": "系统繁忙，请稍后再试（重复提交的决定不会被执行两次）",
     "clock_advance_incomplete": "模拟时钟未能完成快进，部分定时器可能已触发；请查看当前时间后再试",
     "no_process": "系统没有为该案件类型配置流程",
     # login and accounts

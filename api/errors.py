@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from rules.errors import RuleViolation
 
@@ -88,3 +89,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _pyd(_: Request, exc: ValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_detail(exc), "code": "validation_failed"}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _db_busy(_: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite's one writer was busy past the busy timeout (seen under heavy load, issue 12): the request changed
+        # nothing (its transaction never began), so it may be sent again; anything else stays a server error.
+        if "database is locked" not in str(exc):
+            raise exc
+        return JSONResponse(ApiError("the database is busy; try again (a repeated decision is not applied twice)",
+                                     code="database_busy", status=503).body(), status_code=503,
+                            headers={"Retry-After": "1"})

@@ -27,7 +27,9 @@ async def run(n: int, workers: int, work: Path) -> bool:
         await st.staff(*STAFF)
         providers = st.providers(n, "bf")
         t0 = time.perf_counter()
-        runs = [asyncio.create_task(lifecycle(st.api, i, p)) for i, p in enumerate(providers)]
+        # A killed worker's activities are retried when their start-to-close timeout (60 s) runs out, and a case
+        # can meet three kills: the client waits up to 10 minutes for each step.
+        runs = [asyncio.create_task(lifecycle(st.api, i, p, timeout=600)) for i, p in enumerate(providers)]
         killed = 0
         for _ in range(3):
             await asyncio.sleep(3)

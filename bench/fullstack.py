@@ -85,7 +85,12 @@ class Stack:
             self.engine.dispose()
 
     def pids(self) -> dict[str, int]:
-        return dict(json.loads((self.work / "processes.json").read_text()))
+        for _ in range(50):
+            try:
+                return dict(json.loads((self.work / "processes.json").read_text()))
+            except (ValueError, OSError):  # being replaced
+                time.sleep(0.02)
+        raise RuntimeError("processes.json cannot be read")
 
     def kill9(self, *names: str) -> list[int]:
         """SIGKILL the named children (web, worker-0, …); launcher.py starts them again."""

@@ -59,7 +59,7 @@ async def register_provider(api: Api, i: int, run: str) -> tuple[str, float]:
     return username, time.perf_counter() - t0
 
 
-async def lifecycle(api: Api, i: int, provider: str) -> tuple[str, dict[str, float]]:
+async def lifecycle(api: Api, i: int, provider: str, timeout: float = 120) -> tuple[str, dict[str, float]]:
     """One provider-admission case from submission to `filed`; returns its id and the seconds of each phase."""
     phases: dict[str, float] = {}
     t = t0 = time.perf_counter()
@@ -81,13 +81,13 @@ async def lifecycle(api: Api, i: int, provider: str) -> tuple[str, dict[str, flo
     users = {"operator": f"operator{i % 2 + 1}", "expert": f"expert{i % 5 + 1}", "department": f"department{i % 2 + 1}"}
     for role, task_type, data in STEPS:
         user = users[role]
-        task = await api.wait_task(user, task_type, case_id)
+        task = await api.wait_task(user, task_type, case_id, timeout=timeout)
         lap(f"{role}: wait until task listed")
         await api.claim(user, task["id"])
         lap(f"{role}: claim")
         await api.complete(user, task["id"], data)
         lap(f"{role}: complete (Update)")
-    await api.wait_status(provider, case_id, "filed")
+    await api.wait_status(provider, case_id, "filed", timeout=timeout)
     lap("wait until case filed")
     phases["total"] = time.perf_counter() - t0
     return case_id, phases
