@@ -37,7 +37,11 @@ SPEC = ProcessSpec(
             "call_year": "申报年度", "experts": "评审专家", "expert_reviews": "专家评审", "expert": "专家",
             "decision": "结论", "granted_on": "认定日期", "valid_from": "有效期自", "valid_until": "有效期至",
             "expires_at": "到期时间", "recommended": "是否推荐", "annual": "年度考核", "rating": "考核等级",
-            "revoked_on": "撤销日期", "revocation_reason": "撤销理由", "certificate_no": "证书编号"},
+            "revoked_on": "撤销日期", "revocation_reason": "撤销理由", "certificate_no": "证书编号",
+            "meets_normal": "达到正常标准", "relaxed_pct": "放宽后的标准（正常标准的%）",
+            "panel_result": "评审组结论", "approvals": "同意票数", "rejections": "不同意票数", "mean_score": "平均分",
+            "rule": "计票规则", "size": "评审组人数", "basis": "依据", "departs_from_panel": "未按评审组结论决定",
+            "departure_reason": "不按评审组结论的理由"},
     statuses={"public_notice": "公示中", "granted": "已认定", "expired": "已到期", "revoked": "已撤销"},
     status_tones={"granted": "ok", "revoked": "bad", "expired": "bad", "public_notice": "warn"},
     task_types={

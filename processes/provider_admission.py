@@ -5,6 +5,7 @@ from __future__ import annotations
 from forms.provider_admission import FORMS, ProviderAdmissionForm
 from processes.provider_admission_guide import GUIDE
 from processes.spec import NavLink, ProcessSpec, Singleton
+from rules.provider import BASIS_ZH
 from workflows.provider_admission import ProviderAdmissionWorkflow
 from workflows.provider_signing import SIGNING_ID, ProviderSigningWorkflow, first_sweep_input
 
@@ -36,6 +37,11 @@ SPEC = ProcessSpec(
         "provider_admission.correction": "服务机构准入·补正材料",
     },
     documents={"provider_filing_notice": "签约服务机构备案通知"},
+    labels={"eligibility_basis": "签约资格依据（000 四）", "experts": "综合审定专家", "expert_reviews": "专家评审",
+            "panel_result": "评审组结论", "approvals": "同意票数", "rejections": "不同意票数", "mean_score": "平均分",
+            "rule": "计票规则", "size": "评审组人数", "basis": "依据", "departs_from_panel": "未按评审组结论决定",
+            "departure_reason": "不按评审组结论的理由"},
+    value_labels={"eligibility_basis": dict(BASIS_ZH)},
     worker="activities.provider_admission:worker_parts",
     # 000 四 每年经过评审: the monthly sweep ends terms, signs network platforms by rule, opens the yearly round.
     singletons=(Singleton(id=SIGNING_ID, workflow=ProviderSigningWorkflow, first_input=first_sweep_input),),

@@ -93,10 +93,16 @@ SPEC = ProcessSpec(
             "issued_on": "发券日期", "contract_no": "三方合同编号", "paid_fen": "企业已付金额", "satisfaction": "满意度",
             "settled_fen": "结算金额", "supervision_fee_fen": "监理服务费", "adjustment_reason": "核减理由",
             "settled_on": "结算日期", "void_reason": "作废理由", "withdraw_reason": "撤回理由",
-            "policy_version": "适用政策版本", "ratio_bp": "补贴比例", "waitlist_position": "候补顺位"},
+            "policy_version": "适用政策版本", "ratio_bp": "补贴比例", "waitlist_position": "候补顺位",
+            # issue 13: the category the operator confirmed (000 二); issue 11: the paid figure reconciled
+            "category_confirmed": "运营单位确认的服务类别", "declared_category": "企业申报的服务类别",
+            "paid_confirmed_fen": "企业确认已付金额", "paid_declared_fen": "服务机构报送已付金额",
+            "paid_capped": "已付金额按合同金额计", "deposit_fen": "保证金", "deposit_recorded_on": "保证金到账日期",
+            "priority_reason": "优先理由", "responsible_person": "责任人"},
     value_labels={"limited_by": {"ratio": "补贴比例", "per_item_cap": "单项上限", "yearly_cap": "年度上限"},
                   "void_reason": {"expired": "有效期届满未使用"},
-                  "policy_version": {"2016": "2016年版办法", "2017": "2017年版办法"}},
+                  "policy_version": {"2016": "2016年版办法", "2017": "2017年版办法"},
+                  "category_confirmed": dict(CATEGORIES), "declared_category": dict(CATEGORIES)},
     documents={"voucher_certificate": "服务券", "three_party_contract": "三方服务合同", "settlement_statement": "结算单",
                "voucher_void_decision": "服务券作废决定", "monthly_voucher_statistics": "服务券月度统计"},
     messages={
