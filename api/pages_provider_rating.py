@@ -13,7 +13,6 @@ from api.deps import require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, text
-from api.routes_cases import engine_of
 from api.services import provider_rating as service
 from forms.provider_rating import RatingCaseForm
 from rules.calendar import SHANGHAI
@@ -43,7 +42,7 @@ async def open_rating(page: LoginPageDep) -> Response:
     except ValidationError:
         return _render(page, error="评级年度：请输入2016至2100之间的年份", year=year, status=422)
     try:
-        case = await service.open_rating(page.session, engine_of(page.request), page.me, body, now=page.now)
+        case = await service.open_rating(page.session, page.engine, page.me, body, now=page.now)
     except ApiError as exc:
         page.session.rollback()
         return _render(page, error=say(exc), year=year, status=exc.status)

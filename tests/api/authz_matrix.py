@@ -137,6 +137,8 @@ ROUTES: dict[str, Row] = {
     "GET /api/datacentre/platform-exports/{export_id}.{kind}": R(
         {"department", "admin"}, params={"export_id": "=1", "kind": "=json"}, answers=frozenset({404})),
     "POST /api/datacentre/platform-exports": R({"department", "admin"}, json={"year": 2000, "month": 1}),
+    # the operator opens the year's star rating of the signed providers (003 art. 11(2)); the bureau approves it
+    "POST /api/provider-ratings": R({"operator", "admin"}, json={"year": 2100}),
     # --- changes (refused roles are tried first; allowed calls are built to change little) ----------------------
     "POST /api/auth/token": R(ALL, json={"username": "authz-nobody", "password": "x"}, answers=frozenset({401})),
     "POST /api/register": R(ALL, json={"kind": "enterprise", "username": "operator1", "password": "S3cure-pass-168",
@@ -222,6 +224,8 @@ ROUTES: dict[str, Row] = {
     "POST /datacentre/reporting": R({"department", "admin"}, form={"year": "1999", "month": "13"}),
     "POST /admin/cases/batch": R(ADMIN, form={}),
     "POST /voucher/priority": R(ENTERPRISES | ADMIN, form={}),
+    "GET /provider-ratings": R(STAFF),
+    "POST /provider-ratings": R({"operator", "admin"}, form={"year": "2100"}),
     "POST /login": R(ALL, form={"username": "authz-nobody", "password": "x"}, answers=frozenset({401}), fresh=True),
     "POST /register": R(ALL, form={"kind": "enterprise"}),
     "POST /notifications/read": R(SIGNED_IN),
