@@ -80,13 +80,24 @@ class Api:
     async def wait_task(self, user: str, task_type: str, case_id: str, *, timeout: float = 120) -> dict[str, Any]:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            r = await self.get_ok("/api/tasks", user,
-                                  params={"scope": "available", "type": task_type, "case_id": case_id})
-            for t in r.json()["items"] if r is not None else []:
-                if t["status"] in ("open", "claimed"):
-                    return t
+            for scope in ("available", "mine"):  # a panel's task is named: it is the expert's own ("mine")
+                r = await self.get_ok("/api/tasks", user, params={"scope": scope, "type": task_type, "case_id": case_id})
+                for t in r.json()["items"] if r is not None else []:
+                    if t["status"] in ("open", "claimed"):
+                        return t
             await asyncio.sleep(POLL_S)
         raise BenchError(f"no {task_type} for {case_id} in {user}'s inbox after {timeout:.0f}s")
+
+    async def panel_expert(self, case_id: str, *, user: str = "operator1", timeout: float = 120) -> str:
+        """The expert the case's panel names (000 四: named after the operator's review; the first of them)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            r = await self.get_ok(f"/api/cases/{case_id}", user)
+            experts = (r.json().get("result") or {}).get("experts") if r is not None else None
+            if experts:
+                return str(experts[0])
+            await asyncio.sleep(POLL_S)
+        raise BenchError(f"no panel named for {case_id} after {timeout:.0f}s")
 
     async def claim(self, user: str, task_id: str) -> None:
         for _ in range(20):

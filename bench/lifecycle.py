@@ -72,7 +72,7 @@ async def lifecycle(api: Api, i: int, provider: str, timeout: float = 120) -> tu
 
     r = await api.call("POST", "/api/cases", provider, headers={"Idempotency-Key": uuid.uuid4().hex},
                        json={"type": "provider_admission", "data": {
-                           "categories": ["credit", "legal"], "description": "信用与法律服务",
+                           "categories": ["credit"], "description": "信用服务",
                            "service_items": [{"name": "信用评价", "price_fen": 300000}]}})
     if r.status_code != 201:
         raise BenchError(f"submit as {provider}: {r.status_code} {r.text}")
@@ -80,7 +80,7 @@ async def lifecycle(api: Api, i: int, provider: str, timeout: float = 120) -> tu
     lap("submit (POST /api/cases)")
     users = {"operator": f"operator{i % 2 + 1}", "expert": f"expert{i % 5 + 1}", "department": f"department{i % 2 + 1}"}
     for role, task_type, data in STEPS:
-        user = users[role]
+        user = await api.panel_expert(case_id, timeout=timeout) if role == "expert" else users[role]
         task = await api.wait_task(user, task_type, case_id, timeout=timeout)
         lap(f"{role}: wait until task listed")
         await api.claim(user, task["id"])

@@ -133,10 +133,12 @@ async def test_kill9_web_mid_request_then_retry_applies_once(stack: Stack) -> No
         assert r.status_code == 200 or (r.status_code == 409 and r.json()["code"] in ("task_not_open", "task_stale")), \
             r.text
     for cid in case_ids:
-        await stack.api.wait_task("expert1", "provider_admission.expert_review", cid, timeout=30)
+        await stack.api.wait_task(await stack.api.panel_expert(cid, timeout=30), "provider_admission.expert_review", cid,
+                                  timeout=30)
     ids = ",".join(repr(c) for c in case_ids)
     steps = stack.rows(f"SELECT type, status, count(*) FROM task WHERE case_id IN ({ids}) GROUP BY type, status")
-    assert sorted(steps) == [("provider_admission.expert_review", "open", 10),
+    # each panel task is named to its expert (000 四): it waits in that expert's own inbox, as claimed
+    assert sorted(steps) == [("provider_admission.expert_review", "claimed", 10),
                              ("provider_admission.operator_review", "completed", 10)], steps
     assert duplicates(stack, case_ids) == {"documents": [], "notifications": [], "audit": [], "fund": []}
 
@@ -186,6 +188,7 @@ async def test_restart_the_file_backed_dev_server_keeps_open_cases_and_timers(st
         t = await stack.api.wait_task("operator2", "provider_admission.operator_review", cid, timeout=30)
         await stack.api.claim("operator2", t["id"])
         await stack.api.complete("operator2", t["id"], {})
-        await stack.api.wait_task("expert2", "provider_admission.expert_review", cid, timeout=30)
+        await stack.api.wait_task(await stack.api.panel_expert(cid, timeout=30), "provider_admission.expert_review", cid,
+                                  timeout=30)
     took, bound = time.monotonic() - stack.t0, bound_s()
     assert took < bound, f"the fault tests took {took:.0f} s, over their bound of {bound:.0f} s (90 s × load/cores)"
