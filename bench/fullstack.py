@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import text
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from api.security import hash_password, issue_token
 from bench.client import Api, new_uscc
@@ -166,13 +166,19 @@ def duplicates(st: Stack, case_ids: list[str]) -> dict[str, list[Any]]:
     }
 
 
-async def history_shapes(st: Stack, case_ids: list[str]) -> Counter[tuple[Any, ...]]:
-    """Each case's workflow status and the activity types it scheduled (with counts), as comparable shapes."""
+async def history_shapes(st: Stack, case_ids: list[str], *, settle_s: float = 90.0) -> Counter[tuple[Any, ...]]:
+    """Each case's workflow status and the activity types it scheduled (with counts), as comparable shapes. A case
+    whose row is final may still have its last workflow task to run (after a kill -9 it waits for the dead worker's
+    sticky queue to time out): each is given up to `settle_s` to close before its status is read."""
     client = await st.temporal()
     shapes: Counter[tuple[Any, ...]] = Counter()
+    end = time.monotonic() + settle_s
     for cid in case_ids:
         handle = client.get_workflow_handle(cid)
         desc = await handle.describe()
+        while desc.status == WorkflowExecutionStatus.RUNNING and time.monotonic() < end:
+            await asyncio.sleep(0.5)
+            desc = await handle.describe()
         acts: Counter[str] = Counter()
         async for ev in handle.fetch_history_events():
             if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
