@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from forms.review import no_conflict_field, refuse_declared_conflict
 from forms.uploads import UploadId, score_map
 from rules.certification import (
     DEFAULT_RELAXED_PCT,
@@ -108,17 +109,9 @@ class RecommendationForm(BaseModel):
 class ExpertReviewForm(BaseModel):
     score: int = Field(ge=0, le=100, title="评分（0-100）")
     opinion: str = Field(default="", max_length=5000, title="评审意见")
-    # Declared before scoring (issue 15): the page's checkbox must be ticked; an API client may omit it (recorded
-    # as not given), but an expert who declares a conflict may not score: the task is reassigned instead.
-    no_conflict: bool = Field(default=None, title="本人声明：与申报单位不存在利益冲突（如有利益冲突应回避）")  # type: ignore[assignment]
+    no_conflict: bool = no_conflict_field("申报单位")  # declared before scoring (forms.review)
 
-    @field_validator("no_conflict")
-    @classmethod
-    def _declared(cls, v: bool | None) -> bool | None:
-        if v is False:
-            raise ValueError("declare that you have no conflict of interest with the applicant before scoring; "
-                             "an expert with a conflict recuses and the task is reassigned")
-        return v
+    _declared = field_validator("no_conflict")(refuse_declared_conflict)
 
 
 class DecisionForm(BaseModel):

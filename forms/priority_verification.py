@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from rules.fund import FundError, credit_grade
+from forms.registration import credit_rating
 
 
 class PriorityDeclarationForm(BaseModel):
@@ -18,13 +18,7 @@ class PriorityDeclarationForm(BaseModel):
     @field_validator("credit_rating")
     @classmethod
     def _rating(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            credit_grade(v)
-        except FundError as exc:
-            raise ValueError(exc.message) from None
-        return v.strip().upper()
+        return credit_rating(v)
 
     @model_validator(mode="after")
     def _proof_for_each_claim(self) -> PriorityDeclarationForm:
@@ -46,10 +40,4 @@ class PriorityVerifyForm(BaseModel):
     @field_validator("credit_rating")
     @classmethod
     def _rating(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            credit_grade(v)
-        except FundError as exc:
-            raise ValueError(exc.message) from None
-        return v.strip().upper()
+        return credit_rating(v)

@@ -71,13 +71,7 @@ class OrgForm(BaseModel):
     @field_validator("declared_credit_rating")
     @classmethod
     def _rating(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        try:
-            credit_grade(v)
-        except FundError as exc:
-            raise ValueError(exc.message) from None
-        return v.strip().upper()
+        return credit_rating(v)
 
     @field_validator("categories")
     @classmethod
@@ -94,6 +88,17 @@ class OrgForm(BaseModel):
         if reason:
             raise ValueError(reason)
         return self
+
+
+def credit_rating(v: str | None) -> str | None:
+    """A declared or verified credit rating (003 art. 11(3)): blank is none; else a grade the fund rules know, upper-case."""
+    if v is None or not v.strip():
+        return None
+    try:
+        credit_grade(v)
+    except FundError as exc:
+        raise ValueError(exc.message) from None
+    return v.strip().upper()
 
 
 class RegistrationForm(BaseModel):
