@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Engine
+from sqlmodel import select
 from temporalio import activity
 
 from activities.voucher import load_case
 from db import audit
 from db import fund as fund_repo
 from db.engine import session_scope
-from db.models import Organization
+from db.models import Organization, TimelineEvent
 from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
 from rules.fund import priority_reason
@@ -36,8 +37,10 @@ class FundActivities:
         with session_scope(self.engine) as s:
             case = load_case(s, inp.case_id)
             held = fund_repo.state_of(s, case.id)
-            if held is not None:
-                return FundResult(state=held.state, amount_fen=held.amount_fen, year=held.year)
+            if held is not None:  # a retry after the commit: the same answer, promotions included
+                first = s.exec(select(TimelineEvent).where(TimelineEvent.key == f"{case.id}.fund.reserve")).first()
+                promoted = list((first.after or {}).get("promoted", [])) if first is not None else []
+                return FundResult(state=held.state, amount_fen=held.amount_fen, year=held.year, promoted=promoted)
             org = s.get(Organization, case.applicant_org_id) if case.applicant_org_id else None
             if org is None:
                 return FundResult(ok=False, reason="申请企业不存在")
@@ -67,10 +70,14 @@ class FundActivities:
             audit.record(s, action="fund_" + change.state, at=inp.at, case_id=case.id,
                          message=("已预留服务券资金" if change.state == "reserved" else "资金不足，已进入候补名单")
                          + f"{amount.amount_fen / 100:.2f}元",
-                         after={"amount_fen": amount.amount_fen, "limited_by": list(amount.limited_by)},
+                         after={"amount_fen": amount.amount_fen, "limited_by": list(amount.limited_by),
+                                "promoted": list(change.promoted)},
                          key=f"{case.id}.fund.reserve")
+            for cid in change.promoted:  # this reservation left an earlier waiter cap-bound; the one behind fits
+                audit.record(s, action="fund_promoted", at=inp.at, case_id=cid, message="候补申请已获资金预留",
+                             key=f"{cid}.fund.promoted")
             return FundResult(state=change.state, amount_fen=amount.amount_fen, limited_by=list(amount.limited_by),
-                              year=year)
+                              year=year, promoted=list(change.promoted))
 
     @activity.defn(name="voucher_fund_op")
     def op(self, inp: FundOpInput) -> FundResult:

@@ -102,14 +102,12 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
         return FundChange(state=existing.state)
     seq = max((r.seq for r in rows.values()), default=0) + 1
     key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
-    ledger.reserve(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key)
-    state = ledger.state(case_id=case_id)
-    assert state is not None
+    state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key)
     s.add(FundReservation(case_id=case_id, year=year, enterprise_org_id=enterprise_org_id, amount_fen=amount_fen,
                           state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at,
                           priority_reason=priority_reason if key[0] == 0 else None))
     _write_back(s, ledger, rows, at)
-    return FundChange(state=state)
+    return FundChange(state=state, promoted=others.promoted, dropped=others.dropped)
 
 
 def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any) -> FundChange:

@@ -165,7 +165,17 @@ class FundLedger:
     # ---- changing
 
     def reserve(self, *, case_id: str, enterprise: str, amount_fen: int, key: PriorityKey) -> ReserveState:
-        """Hold money for a voucher application, or queue it; repeating the same call returns the state it has."""
+        """The state `admit` gives the case (use `admit` where the other waiting cases' fate matters)."""
+        return self.admit(case_id=case_id, enterprise=enterprise, amount_fen=amount_fen, key=key)[0]
+
+    def admit(self, *, case_id: str, enterprise: str, amount_fen: int,
+              key: PriorityKey) -> tuple[ReserveState, FreedResult]:
+        """Hold money for a voucher application, or queue it; repeating the same call returns the state it has.
+
+        A new reservation can promote others (003 art. 11(3), 000 六(二)): once this enterprise's waiting application
+        no longer fits under its yearly cap, it stops holding up the queue, and whoever is behind it and fits is
+        served. Those promotions come back in the FreedResult (freed_fen 0), so their cases are told.
+        """
         amount = _amount(amount_fen, name="amount_fen")
         current = self.state(case_id=case_id)
         if current == "reserved" or current == "waitlisted":
@@ -174,7 +184,7 @@ class FundLedger:
             if held != (enterprise, amount):
                 raise FundError("reservation_conflict", f"case {case_id} is already {current} for {held[0]} "
                                 f"with {held[1]} fen")
-            return current
+            return current, FreedResult(freed_fen=0)
         if current is not None:
             raise FundError("case_closed", f"case {case_id} is already {current}")
         entry = WaitEntry(enterprise=enterprise, amount_fen=amount, key=key)
@@ -182,8 +192,10 @@ class FundLedger:
         if why is not None:
             raise FundError(why[0], why[1])
         self.waitlist[case_id] = entry
-        self._rebalance()
-        return "reserved" if case_id in self.reservations else "waitlisted"
+        moved = self._rebalance()
+        others = FreedResult(freed_fen=0, promoted=tuple(c for c in moved.promoted if c != case_id),
+                             dropped=moved.dropped)
+        return ("reserved" if case_id in self.reservations else "waitlisted"), others
 
     def release(self, *, case_id: str) -> FreedResult:
         """Give a reservation's money back (or withdraw a waiting application), exactly once, and promote."""

@@ -23,6 +23,9 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-void-informs-department": a fraud void (the operator's power, 003 art. 11(1)) informs the department.
 - "voucher-category-confirmed": the operator confirms or corrects the demand's category at its review; the ratio
   follows the confirmed category (000 二).
+- "voucher-reserve-tells-promoted": a reservation that promotes a later waiter (003 art. 11(3); 000 六(二): an
+  earlier application of the same enterprise no longer fits its yearly cap and stops holding up the queue) signals
+  that case (before: its fund row said reserved but its workflow waited on).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -290,6 +293,10 @@ class VoucherWorkflow(CaseWorkflow):
         got: FundResult = await run_activity(
             RESERVE_FUND, ApplyInput(case_id=self.case.case_id, contract_amount_fen=contract, at=workflow.now()),
             FundResult)
+        # Patched "voucher-reserve-tells-promoted": a reservation can promote a later waiter (an earlier one of this
+        # enterprise no longer fits its yearly cap and stops holding up the queue); before, that case was not told.
+        if got.promoted and workflow.patched("voucher-reserve-tells-promoted"):
+            await self._tell_fund_moves(got)
         if not got.ok:
             await self._project(status="rejected", contract_amount_fen=contract)
             await self._close("rejected", f"服务券申领未通过：{got.reason}")
@@ -572,12 +579,16 @@ class VoucherWorkflow(CaseWorkflow):
         assert self.case is not None
         got: FundResult = await run_activity(FUND_OP, FundOpInput(case_id=self.case.case_id, op=op,
                                                                   amount_fen=amount_fen, at=workflow.now()), FundResult)
+        await self._tell_fund_moves(got)
+        return got
+
+    async def _tell_fund_moves(self, got: FundResult) -> None:
+        """Signal the applications a fund operation promoted or dropped."""
         for cid, state in [*((c, "reserved") for c in got.promoted), *((c, "dropped") for c in got.dropped)]:
             try:
                 await workflow.get_external_workflow_handle(cid).signal("fund_changed", FundChanged(state=state))
             except Exception:  # the other case has ended meanwhile; its fund row already says what happened
                 workflow.logger.warning("could not tell %s about the fund", cid)
-        return got
 
     async def _project(self, **fields: Any) -> None:
         assert self.case is not None

@@ -148,6 +148,26 @@ class TestReserve:
         assert fund.reserve(case_id="c3", enterprise="e2", amount_fen=300, key=key(2)) == "reserved"
         assert fund.enterprise_used_fen(enterprise="e1") == 300
 
+    def test_reservation_that_caps_an_earlier_waiter_promotes_the_one_behind(self) -> None:
+        """003 art. 11(3) / 000 六(二) with 003 art. 6: c2 (e1) waits for money and holds up c3 behind it; once e1's
+        new c4 is reserved, c2 can no longer fit e1's yearly cap, stops holding up the queue, and c3 is served —
+        and `admit` reports the promotion so c3's case is told (found by the property test)."""
+        fund = ledger(total=233, cap=373)
+        assert fund.reserve(case_id="c1", enterprise="e1", amount_fen=140, key=key(0, seq=1)) == "reserved"
+        assert fund.reserve(case_id="c2", enterprise="e1", amount_fen=233, key=key(1, seq=2)) == "waitlisted"
+        assert fund.reserve(case_id="c3", enterprise="e0", amount_fen=1, key=key(1, seq=3)) == "waitlisted"
+        state, others = fund.admit(case_id="c4", enterprise="e1", amount_fen=1, key=key(0, seq=4))
+        assert state == "reserved"
+        assert others == FreedResult(freed_fen=0, promoted=("c3",))
+        assert fund.state(case_id="c3") == "reserved" and fund.state(case_id="c2") == "waitlisted"
+
+    def test_repeated_admit_reports_nothing_new(self) -> None:
+        """A repeat of the same reservation promotes nobody."""
+        fund = ledger()
+        fund.reserve(case_id="c1", enterprise="e1", amount_fen=300, key=key(0))
+        assert fund.admit(case_id="c1", enterprise="e1", amount_fen=300, key=key(0)) == ("reserved",
+                                                                                        FreedResult(freed_fen=0))
+
     @pytest.mark.parametrize(
         ("amount", "code"),
         [(501, "exceeds_enterprise_cap"), (0, "invalid_amount_fen"), (-1, "invalid_amount_fen")],

@@ -102,18 +102,23 @@ class LedgerMachine(RuleBasedStateMachine):
         before = snapshot(self.fund)
         was = self.fund.state(case_id=cid)
         try:
-            state = self.fund.reserve(case_id=cid, enterprise=enterprise, amount_fen=amount, key=key)
+            state, others = self.fund.admit(case_id=cid, enterprise=enterprise, amount_fen=amount, key=key)
         except FundError:
             assert snapshot(self.fund) == before
             return
         self.keys[cid] = key
         event(f"reserve: {state}")
         assert state == self.fund.state(case_id=cid)
+        assert cid not in others.promoted and others.freed_fen == 0 and not others.dropped
         if was is not None:
             assert state == was and snapshot(self.fund) == before, "a repeated reserve changes nothing"
+            assert not others.promoted
         elif state == "reserved":
             self.ever_reserved.add(cid)
             self.granted += amount
+        if others.promoted:  # this reservation made an earlier waiter cap-bound; the ones behind it now fit
+            event("reserve promoted others")
+        self._record(others)
 
     @precondition(lambda self: bool(self.keys))
     @rule(index=st.integers(0, 50), void=st.booleans())

@@ -51,6 +51,22 @@ def set_total(engine: Engine, year: int, total: int) -> None:
 
 
 class TestReserve:
+    def test_reservation_reports_whom_it_promoted(self, engine: Engine) -> None:
+        """003 art. 11(3) / 000 六(二): org 1's second application waits for money and holds up org 2's behind it;
+        org 1's verified-priority third is served first, so the second can no longer fit org 1's yearly cap (003
+        art. 6) and stops holding up the queue: org 2's is served, the reservation reports it (its case is told)."""
+        year = new_year()
+        set_total(engine, year, 624_000)
+        first, second, behind, third = cases(engine, 4)
+        assert reserve(engine, year, first, 1, 400_000).state == "reserved"
+        assert reserve(engine, year, second, 1, 600_000, at=T0 + timedelta(minutes=1)).state == "waitlisted"
+        assert reserve(engine, year, behind, 2, 1_000, at=T0 + timedelta(minutes=2)).state == "waitlisted"
+        change = reserve(engine, year, third, 1, 10_000, at=T0 + timedelta(minutes=3), specialized=True)
+        assert (change.state, change.promoted, change.dropped) == ("reserved", (behind,), ())
+        with session_scope(engine) as s:
+            assert fund.state_of(s, behind).state == "reserved"
+            assert fund.state_of(s, second).state == "waitlisted"
+
     def test_default_total_is_five_million_yuan(self, engine: Engine) -> None:
         year = new_year()
         assert summary(engine, year)["total_fen"] == 500_000_000

@@ -5,15 +5,20 @@ settlement with both four-eyes steps. The fund, the bids and the policy are fake
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
+from temporalio.worker import Replayer
 
+from processes.registry import workflows
 from rules.calendar import SHANGHAI
 from tests.helpers import wait_for
 from tests.workflows.harness import FakeActivities, Harness
@@ -161,6 +166,30 @@ class TestFund:
         assert "5000.00" in first.spec.summary
         assert _fund_ops(f, case_id) == ["state"]
 
+
+    async def test_a_reservation_that_promotes_a_waiter_tells_it(self, harness: Harness) -> None:
+        """003 art. 11(3) / 000 六(二): a reservation can promote an earlier waiter (patch
+        "voucher-reserve-tells-promoted"); the promoted case is signalled and goes on to its first review."""
+        f = harness.fakes
+        f.returns("voucher_reserve_fund", _waitlisted)
+        waiter = await _start(harness)
+        await _to_first_review(harness, waiter)
+        await f.call("set_case_status", waiter, lambda i: i.status == "waitlisted")
+        await harness.idle(waiter)
+        f.returns("voucher_reserve_fund", lambda inp: FundResult(state="reserved", amount_fen=500_000, year=inp.at.year,
+                                                                  promoted=[waiter]))
+        f.returns("voucher_fund_op", FundResult(state="reserved", amount_fen=500_000))
+        later = await _start(harness)
+        await _to_first_review(harness, later)
+        await f.task("voucher.first_review", later)
+        await f.task("voucher.first_review", waiter)
+        assert _fund_ops(f, waiter) == ["state"]
+        # The reserving case's history (with the patch marker) replays; FLOW168_RECORD_HISTORIES=1 keeps it.
+        history = await harness.handle(later).fetch_history()
+        await Replayer(workflows=workflows(), data_converter=pydantic_data_converter).replay_workflow(history)
+        path = Path(__file__).parents[1] / "replay" / "histories" / "VoucherWorkflow__reserve_promotes_v7.json"
+        if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
+            path.write_text(history.to_json())
 
     async def test_a_promotion_signalled_while_the_waitlisted_status_is_written_is_not_lost(
             self, harness: Harness) -> None:
