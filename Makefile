@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-pg lint bench bench-layout test-fault contract e2e-setup clean
+.PHONY: run test test-fast test-pg lint bench bench-layout test-fault contract e2e-setup clean explore
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP) e2e-setup
 		$(BIN)/pytest -q -p no:cacheprovider -m pg
 	@if [ -f ../shared/contract/run.sh ]; then CONTRACT_PORT=$${CONTRACT_PORT:-8799} bash ../shared/contract/run.sh .; \
 	else echo "../shared/contract not found: contract tests skipped"; fi
+
+# The property tests (rules, fund ledger, calendar, credit codes) with fresh random examples: `make test` walks a
+# fixed, repeatable set; run this now and then to look for new counterexamples (a failure prints its reproduction).
+explore: $(STAMP)
+	HYPOTHESIS_PROFILE=explore $(BIN)/pytest -q -p no:cacheprovider tests/rules
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider -m "not e2e and not workflow and not fault"

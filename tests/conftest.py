@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -32,6 +33,12 @@ from worker import build_worker, start_singletons
 
 BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("FLOW168_TEST_DATABASE_URL")
+
+# Property tests: `make test` (and CI) walk a fixed, repeatable set of examples, so a red run is the code's fault and
+# reproduces; `make explore` searches new random examples each run (HYPOTHESIS_PROFILE=explore).
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False, database=None, max_examples=2000)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def _fresh_pg(url: str) -> tuple[str, Any]:
