@@ -26,6 +26,8 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-reserve-tells-promoted": a reservation that promotes a later waiter (003 art. 11(3); 000 六(二): an
   earlier application of the same enterprise no longer fits its yearly cap and stops holding up the queue) signals
   that case (before: its fund row said reserved but its workflow waited on).
+- "voucher-deposit-settled": a 2016 deposit is paid over to the provider with the settlement, and refunded to the
+  enterprise when the voucher expires or is voided (003 art. 9(二); before: only a withdrawal refunded it).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -444,6 +446,9 @@ class VoucherWorkflow(CaseWorkflow):
             self._pending.clear()
             await self.cancel_open_tasks("服务券已过期")
             await self._fund("void")
+            # Patched "voucher-deposit-settled": an expired 2016 voucher's deposit goes back (before: kept).
+            if self.voucher.get("deposit_fen") and workflow.patched("voucher-deposit-settled"):
+                await self._refund_deposit("服务券有效期届满未使用、已作废")
             await self._project(status="void", void_reason="expired")
             await self.set_status("expired", "服务券有效期届满未使用，已作废，资金退回", closed=True)
             await self._tell_parties("服务券已过期作废", f"服务券{self.voucher['voucher_no']}有效期届满未使用，已作废。",
@@ -502,6 +507,16 @@ class VoucherWorkflow(CaseWorkflow):
                 break
             note = f"结算核准退回：{approval.comment}"
         await self._fund("settle", result.amount_fen)
+        if self.voucher.get("deposit_fen") and workflow.patched("voucher-deposit-settled"):
+            # 003 art. 9(二) and the 2016 contract: the operator pays the deposit over to the provider with the
+            # settlement (before: the deposit was recorded and never accounted for again).
+            deposit = int(self.voucher["deposit_fen"])
+            await self._project(deposit_paid_over_fen=deposit)
+            await run_activity(NOTIFY, NotifyInput(
+                key=f"{self.case.case_id}.deposit_paid_over", subject="请将服务费保证金一并支付给服务机构",
+                body=f"服务券{self.voucher.get('voucher_no', '')}已结算{result.amount_fen / 100:.2f}元，请将企业交付的保证金"
+                     f"{deposit / 100:.2f}元在结算时一并支付给签约服务机构（2016年办法第九条第（二）项、第十条）。",
+                kind="deposit_paid_over", case_id=self.case.case_id, roles=["operator"], at=workflow.now()))
         await self.draft("settlement_statement", issuer="operator")
         await self._project(status="settled", settled_on=workflow.now().astimezone(SHANGHAI).date().isoformat())
         await self.set_status("settled", f"已结算{result.amount_fen / 100:.2f}元", closed=True)
@@ -520,6 +535,19 @@ class VoucherWorkflow(CaseWorkflow):
             paid, fields["paid_capped"] = contract, True
         await self._project(paid_fen=paid, paid_confirmed_fen=paid, **fields)
 
+    async def _refund_deposit(self, why: str) -> None:
+        """A 2016 voucher ends unsettled: the operator returns the deposit to the enterprise (003 art. 9(二); only runs
+        of patch "voucher-policy-order" hold one)."""
+        assert self.case is not None
+        if not self.voucher.get("deposit_fen"):
+            return
+        await self._project(deposit_refund_due_fen=int(self.voucher["deposit_fen"]))
+        await run_activity(NOTIFY, NotifyInput(
+            key=f"{self.case.case_id}.deposit_refund", subject="请退还服务费保证金",
+            body=f"服务券案件{self.case.case_id}{why}，请将其交付的保证金"
+                 f"{int(self.voucher['deposit_fen']) / 100:.2f}元退还企业（2016年办法第九条第（二）项）。",
+            kind="deposit_refund", case_id=self.case.case_id, roles=["operator"], at=workflow.now()))
+
     async def _voided(self) -> None:
         """Fraud void at any stage: cancel the open step, return the money, sanction both parties."""
         assert self.case is not None and self._void is not None
@@ -530,6 +558,8 @@ class VoucherWorkflow(CaseWorkflow):
                                                     provider_org_id=self.provider_org_id, at=workflow.now(),
                                                     responsible_person=self._void.responsible_person))
         await self._project(status="void", void_reason=reason)
+        if self.voucher.get("deposit_fen") and workflow.patched("voucher-deposit-settled"):
+            await self._refund_deposit("服务券已作废")
         if workflow.patched("voucher-void-decision"):
             by = self._void.role  # the operator issues its own decision (003 art. 11(1)); else the department's
             await self.draft("voucher_void_decision", params={"reason": reason, "by": by},
@@ -550,13 +580,7 @@ class VoucherWorkflow(CaseWorkflow):
         reason = self._withdraw.reason
         await self.cancel_open_tasks(f"企业撤回：{reason}")
         await self._fund("release")  # a case that holds nothing is told so and nothing changes
-        if self.voucher.get("deposit_fen"):  # only runs of patch "voucher-policy-order" (2016) hold a deposit
-            await self._project(deposit_refund_due_fen=int(self.voucher["deposit_fen"]))
-            await run_activity(NOTIFY, NotifyInput(
-                key=f"{self.case.case_id}.deposit_refund", subject="请退还服务费保证金",
-                body=f"服务券案件{self.case.case_id}已由企业撤回，请将其交付的保证金"
-                     f"{int(self.voucher['deposit_fen']) / 100:.2f}元退还企业（2016年办法第九条第（二）项）。",
-                kind="deposit_refund", case_id=self.case.case_id, roles=["operator"], at=workflow.now()))
+        await self._refund_deposit("已由企业撤回")
         await self._project(status="withdrawn", withdraw_reason=reason)
         await self.set_status("withdrawn", f"企业已撤回：{reason}", closed=True)
         await self._tell_parties("服务券申请已撤回", f"企业已撤回服务券案件（{reason}），相关资金已退回年度服务券资金。",

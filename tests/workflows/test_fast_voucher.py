@@ -69,6 +69,15 @@ def _waitlisted(inp: ApplyInput) -> FundResult:
     return FundResult(state="waitlisted", amount_fen=500_000, year=inp.at.astimezone(SHANGHAI).year)
 
 
+async def _replays_and_is_kept(h: Harness, case_id: str, name: str) -> None:
+    """The case's history (with its patch markers) replays; FLOW168_RECORD_HISTORIES=1 keeps it in tests/replay."""
+    history = await h.handle(case_id).fetch_history()
+    await Replayer(workflows=workflows(), data_converter=pydantic_data_converter).replay_workflow(history)
+    path = Path(__file__).parents[1] / "replay" / "histories" / f"VoucherWorkflow__{name}.json"
+    if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
+        path.write_text(history.to_json())
+
+
 def _fund_ops(f: FakeActivities, case_id: str) -> list[str]:
     return [i.op for i in f.inputs("voucher_fund_op", case_id)]
 
@@ -184,12 +193,7 @@ class TestFund:
         await f.task("voucher.first_review", later)
         await f.task("voucher.first_review", waiter)
         assert _fund_ops(f, waiter) == ["state"]
-        # The reserving case's history (with the patch marker) replays; FLOW168_RECORD_HISTORIES=1 keeps it.
-        history = await harness.handle(later).fetch_history()
-        await Replayer(workflows=workflows(), data_converter=pydantic_data_converter).replay_workflow(history)
-        path = Path(__file__).parents[1] / "replay" / "histories" / "VoucherWorkflow__reserve_promotes_v7.json"
-        if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
-            path.write_text(history.to_json())
+        await _replays_and_is_kept(harness, later, "reserve_promotes_v7")
 
     async def test_a_promotion_signalled_while_the_waitlisted_status_is_written_is_not_lost(
             self, harness: Harness) -> None:
@@ -308,6 +312,43 @@ class TestEachVersionRunsItsOwnOrder:
                                        "settled"]
         voucher = f.inputs("voucher_project", case_id)[-1].voucher
         assert (voucher["deposit_fen"], voucher["contract_no"]) == (500_000, f"{case_id}-HT")
+        # 003 art. 9(二), 10 and the 2016 contract: the deposit is paid over to the provider with the settlement
+        # (patch "voucher-deposit-settled")
+        assert voucher["deposit_paid_over_fen"] == 500_000 and "deposit_refund_due_fen" not in voucher
+        over = [i for i in f.inputs("notify", case_id) if i.kind == "deposit_paid_over"]
+        assert len(over) == 1 and over[0].roles == ["operator"] and "5000.00元" in over[0].body
+        await _replays_and_is_kept(harness, case_id, "deposit_settled_v7")
+
+    async def test_a_2016_voucher_that_expires_after_the_deposit_refunds_it(self, harness: Harness) -> None:
+        """003 art. 9(二): the deposit is the enterprise's money held for the provider; unused, it goes back."""
+        harness.fakes.returns("voucher_start", VoucherStarted(
+            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[],
+            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+        await harness.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
+        await harness.fakes.task("voucher.delivery", case_id)
+        await harness.env.sleep(timedelta(days=183))
+        assert await harness.result(case_id) == "expired"
+        refund = [i for i in harness.fakes.inputs("notify", case_id) if i.kind == "deposit_refund"]
+        assert len(refund) == 1 and "有效期届满" in refund[0].body and "5000.00元" in refund[0].body
+        assert harness.fakes.inputs("voucher_project", case_id)[-1].voucher["deposit_refund_due_fen"] == 500_000
+
+    async def test_a_2016_voucher_voided_after_the_deposit_refunds_it(self, harness: Harness) -> None:
+        """003 art. 9(二), 11(一): a fraud void ends the voucher unsettled; the operator is asked to return the deposit."""
+        harness.fakes.returns("voucher_start", VoucherStarted(
+            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
+            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
+        case_id = await _start(harness)
+        await _to_first_review(harness, case_id)
+        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+        await harness.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
+        await harness.fakes.task("voucher.delivery", case_id)
+        await harness.handle(case_id).signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="operator1"))
+        assert await harness.result(case_id) == "void"
+        refund = [i for i in harness.fakes.inputs("notify", case_id) if i.kind == "deposit_refund"]
+        assert len(refund) == 1 and "已作废" in refund[0].body and "5000.00元" in refund[0].body
 
     async def test_a_2016_withdrawal_after_the_deposit_asks_the_operator_to_refund_it(self, harness: Harness) -> None:
         harness.fakes.returns("voucher_start", VoucherStarted(
