@@ -137,6 +137,45 @@ def drawn_expert(browser: Any, base: str, case_id: str) -> Person:  # noqa: F811
     raise AssertionError(f"no expert holds the review of {case_id}")
 
 
+def admitted_provider(browser: Any, base: str, licence: Path, op: Person, dep: Person, item: str,  # noqa: F811
+                      description: str) -> Person:
+    """A provider registers, applies for admission with one service item and is admitted, all through the pages."""
+    prov_user, reg = register(browser, base, "provider")
+    op.decide(reg, "注册")
+    prov = Person(browser, base, prov_user, PASSWORD)
+    assert prov.page.url.endswith("/home")
+    prov.goto("/apply/provider_admission")
+    prov.page.check("input[name='f.categories'][value=credit]")
+    prov.page.fill("[name='f.service_items.0.name']", item)
+    prov.page.fill("[name='f.service_items.0.price_fen']", "3000")
+    prov.page.fill("[name='f.description']", description)
+    prov.page.set_input_files("input[name='files.materials']", str(licence))
+    for box in ("f.independent_legal_person", "f.pays_tax_in_ningxia"):  # 000 四: declared on the page, unticked at first
+        if prov.page.locator(f"input[name='{box}']").count():
+            prov.page.check(f"input[name='{box}']")
+    prov.page.click("form[action='/apply/provider_admission'] button[type=submit]")
+    prov.page.wait_for_url(re.compile(r"/cases/PA-"))
+    admission = prov.page.url.rsplit("/", 1)[-1]
+    op.decide(admission, "初审")
+    expert = drawn_expert(browser, base, admission)  # the panel of 000 四 names its expert
+    expert.decide(admission, "专家综合审定", fill=lambda p: (p.fill("[name='f.score']", "86"),
+                                                      p.fill("[name='f.opinion']", "服务能力较强"), declare(p)))
+    expert.close()
+    dep.decide(admission, "备案")
+    return prov
+
+
+def bid(prov: Person, case_id: str, amount: str, plan: str) -> None:
+    """A signed provider quotes on an open demand from its page."""
+    prov.goto("/voucher/demands")
+    form = prov.page.locator(f"form[action='/voucher/demands/{case_id}/bid']")
+    until(prov.page, lambda: form.count() > 0, what="the open demand")
+    form.locator("[name=amount]").fill(amount)
+    form.locator("[name=plan]").fill(plan)
+    form.locator("button[type=submit]").click()
+    prov.page.wait_for_url(re.compile(r"/voucher/my-bids$"))
+
+
 def test_a_provider_admitted_and_a_voucher_settled_by_the_pages(server: Server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     base = server.base
     files = {}
@@ -146,28 +185,9 @@ def test_a_provider_admitted_and_a_voucher_settled_by_the_pages(server: Server, 
     op1, op2 = Person(browser, base, "operator1"), Person(browser, base, "operator2")
     dep1, dep2 = Person(browser, base, "department1"), Person(browser, base, "department2")
 
-    # --- the provider registers and is admitted (签约服务机构准入) ---------------------------------------------
-    prov_user, reg = register(browser, base, "provider")
-    op1.decide(reg, "注册")
-    prov = Person(browser, base, prov_user, PASSWORD)
-    assert prov.page.url.endswith("/home")
-    prov.goto("/apply/provider_admission")
-    prov.page.check("input[name='f.categories'][value=credit]")
-    prov.page.fill("[name='f.service_items.0.name']", "企业信用评价")
-    prov.page.fill("[name='f.service_items.0.price_fen']", "3000")
-    prov.page.fill("[name='f.description']", "信用评价与信用修复")
-    prov.page.set_input_files("input[name='files.materials']", str(files["licence"]))
-    for box in ("f.independent_legal_person", "f.pays_tax_in_ningxia"):  # 000 四: declared on the page, unticked at first
-        if prov.page.locator(f"input[name='{box}']").count():
-            prov.page.check(f"input[name='{box}']")
-    prov.page.click("form[action='/apply/provider_admission'] button[type=submit]")
-    prov.page.wait_for_url(re.compile(r"/cases/PA-"))
-    admission = prov.page.url.rsplit("/", 1)[-1]
-    op1.decide(admission, "初审")
-    expert = drawn_expert(browser, base, admission)  # the panel of 000 四 names its expert
-    expert.decide(admission, "专家综合审定", fill=lambda p: (p.fill("[name='f.score']", "86"),
-                                                      p.fill("[name='f.opinion']", "服务能力较强"), declare(p)))
-    dep1.decide(admission, "备案")
+    # --- two providers register and are admitted (签约服务机构准入) -------------------------------------------
+    prov = admitted_provider(browser, base, files["licence"], op1, dep1, "企业信用评价", "信用评价与信用修复")
+    rival = admitted_provider(browser, base, files["licence"], op2, dep2, "信用评价报告", "信用报告与信用培训")
 
     # --- the enterprise registers and publishes its demand ---------------------------------------------------
     ent_user, reg = register(browser, base, "enterprise")
@@ -185,14 +205,9 @@ def test_a_provider_admitted_and_a_voucher_settled_by_the_pages(server: Server, 
     case_id = found.group(0)
     op1.decide(case_id, "需求审核")
 
-    # --- the provider bids; bidding closes on the simulated clock (the admin's page) --------------------------
-    prov.goto("/voucher/demands")
-    form = prov.page.locator(f"form[action='/voucher/demands/{case_id}/bid']")
-    until(prov.page, lambda: form.count() > 0, what="the open demand")
-    form.locator("[name=amount]").fill("6000")
-    form.locator("[name=plan]").fill("两周内完成信用评价并出具报告")
-    form.locator("button[type=submit]").click()
-    prov.page.wait_for_url(re.compile(r"/voucher/my-bids$"))
+    # --- both providers bid; bidding closes on the simulated clock (the admin's page) ------------------------
+    bid(prov, case_id, "6000", "两周内完成信用评价并出具报告")
+    bid(rival, case_id, "6800", "三周内完成信用评价，另附信用修复建议")
     admin = Person(browser, base, "admin")
     admin.goto("/admin")
     admin.page.fill("form[action='/admin/clock/advance'] input[name=days]", "12")
@@ -200,12 +215,13 @@ def test_a_provider_admitted_and_a_voucher_settled_by_the_pages(server: Server, 
 
     # --- the enterprise compares the bids and chooses one -----------------------------------------------------
     ent.own_step("选择服务机构报价")
-    assert ent.page.locator("#panel table.bids tbody tr").count() == 1
-    assert "6,000.00 元" in ent.page.locator("#panel").inner_text()
+    rows = ent.page.locator("#panel table.bids tbody tr")
+    assert rows.count() == 2
+    assert "6,000.00 元" in rows.nth(0).inner_text() and "6,800.00 元" in rows.nth(1).inner_text()  # lowest first
     if os.environ.get("FLOW168_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         ent.page.locator("#panel").screenshot(path=str(SHOTS / "bid_comparison.png"))
-    ent.page.click("#panel button:has-text('选择此报价')")
+    rows.nth(0).locator("button:has-text('选择此报价')").click()
     ent.page.wait_for_url(re.compile(r"/home$"))
     op1.decide(case_id, "审核定标")
 
@@ -244,7 +260,7 @@ def test_a_provider_admitted_and_a_voucher_settled_by_the_pages(server: Server, 
     ent.goto("/home")
     until(ent.page, lambda: "已结算" in ent.page.locator(f"[data-case='{case_id}']").inner_text(),
           what="the settlement")
-    for person in (op1, op2, dep1, dep2, expert, prov, ent, admin):
+    for person in (op1, op2, dep1, dep2, prov, rival, ent, admin):
         person.close()
 
 
