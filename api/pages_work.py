@@ -196,7 +196,8 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
                        files=_file_names(page, values, fields), panel=panel,
-                       one_comment=any(f.name == OPINION for f in fields), assignees=assignees, expert_scores=scores)
+                       one_comment=any(f.name == OPINION for f in fields), assignees=assignees, expert_scores=scores,
+                       guide_url=f"/public/guide/{spec.type}" if spec is not None and spec.guide else None)
 
 
 OPINION = "opinion"  # a form's own opinion field is the task's one comment box (no second 意见 box)

@@ -7,6 +7,7 @@ POST /api/cases: `applicant_roles` is empty."""
 from __future__ import annotations
 
 from forms.assessment import FORMS
+from processes.assessment_guide import GUIDE
 from processes.spec import NavLink, ProcessSpec, Singleton
 from workflows.assessment import SCHEDULE_ID, AssessmentScheduleWorkflow, AssessmentWorkflow, first_schedule_input
 
@@ -57,4 +58,5 @@ SPEC = ProcessSpec(
     page_routers=("api.pages_assessment:router",),
     public_tabs=(NavLink(href="/public/assessments", label="考核结果", roles=(), exact=True, order=50),),
     nav=(NavLink(href="/assessment", label="绩效考核", roles=("operator", "department"), order=40, active="/assessment"),),
+    guide=GUIDE,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from forms.window_onboarding import FORMS, WindowOnboardingForm
 from processes.spec import CaseAction, NavLink, ProcessSpec
+from processes.window_onboarding_guide import GUIDE
 from workflows.window_onboarding import WindowOnboardingWorkflow
 
 SPEC = ProcessSpec(
@@ -72,4 +73,5 @@ SPEC = ProcessSpec(
     nav=(
         NavLink(href="/apply/window", label="窗口平台接入", roles=("platform_org",), order=35),
     ),
+    guide=GUIDE,
 )
