@@ -230,8 +230,9 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     values = _merge_uploaded(values, uploaded, fields)
     if decision not in task.decisions:
         return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
-    if errors:
-        return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", errors=errors, values=values)
+    if errors:  # an error of the form as a whole (no input to mark red) is said at the top
+        return _render_task(page, task_id, status=422, error=errors.get("") or "请更正标红的项目后重新提交", errors=errors,
+                            values=values)
     if len(comment) > 5000:
         return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", values=values,
                             errors={"comment": "最多 5000 个字符"})
