@@ -151,6 +151,11 @@ async def connected(stack: Stack) -> tuple[dict[str, str], str]:
                            comment="同意" if passed else "接口未联通")
         assert r.status_code == 200, r.text
     await case_status(http, org, case_id, {"connected"})
+    # One notification per step (issue 15): each adaptation step told the builder once, worded by the step.
+    notes = [n for n in (await http.get("/api/notifications", headers=org, params={"limit": 200})).json()["items"]
+             if n.get("case_id") == case_id and ("改造" in n["subject"] + n["body"] or "验证未通过" in n["subject"])]
+    assert sorted(n["subject"] for n in notes) == ["轮到您办理：窗口平台软硬件改造"] * 2, [n["subject"] for n in notes]
+    assert any("接入验证未通过：服务数据接口未联通" in n["body"] for n in notes)
     return org, case_id
 
 
