@@ -158,6 +158,7 @@ async def test_the_correction_page_asks_functions_and_materials_by_name_and_subm
     assert not [n for n in form.textareas if n.startswith(("f.functions", "f.materials"))], form.textareas
     assert "files.materials.application_report" in form.files and "files.materials.licence" in form.files
     assert "信息服务" in page.text and "线下年服务企业数量" in page.text and "示范平台申请报告" in page.text
+    assert 'href="/public/guide/certification"' in page.text  # the task page links its process's 办事指南
     posted = dict(form.fields)
     assert posted["f.functions.information.smes_served_offline"] == "60"
     assert posted["f.materials.application_report"] == data["materials"]["application_report"]
