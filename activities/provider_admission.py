@@ -16,6 +16,7 @@ from db.certification import active_experts
 from db.engine import session_scope
 from db.models import Case, Organization, ProviderAdmissionSetting, User
 from documents import content
+from processes.provider_admission import title_detail
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
 from rules.policies import policy_for
@@ -140,8 +141,9 @@ class ProviderAdmissionActivities:
                 last = s.get(Case, org.signed_source) if org.signed_source else None
                 data = dict(last.data) if last is not None else {
                     "categories": list(org.categories), "service_items": [], "description": ""}
+                detail = title_detail(data, inp.at.astimezone(SHANGHAI).date())  # as an application's title
                 case = Case(id=case_id, type="provider_admission", status="submitted",
-                            title=f"签约服务机构年度复评：{org.name}", applicant=org.name,
+                            title=f"签约服务机构年度复评：{org.name}（{detail}）", applicant=org.name,
                             applicant_user_id=user.id if user else None, applicant_org_id=org.id, city=org.city,
                             policy_version=policy_for("provider_admission").code, data=data,
                             result={"renewal": True, "renewal_of": org.signed_source, "signed_until": org.signed_until.isoformat()

@@ -21,6 +21,7 @@ from workflows.types import (
     CloseTaskInput,
     NotifyInput,
     OpenTaskInput,
+    StepSpec,
     TaskOpened,
 )
 
@@ -65,7 +66,7 @@ class TaskActivities:
                              message=f"待办「{spec.title}」已生成", after={"role": spec.role, "due_at": due.isoformat()},
                              key=f"{inp.task_id}.opened")
             opened = TaskOpened(task_id=task.id, due_at=task.due_at, reminder_at=task.reminder_at)
-            tell = _your_turn(task, s.get(Case, inp.case_id), at=inp.at)
+            tell = _your_turn(task, s.get(Case, inp.case_id), at=inp.at, spec=inp.spec)
         if tell is not None and self.notifier is not None:
             self.notifier.notify(tell)  # keyed by the task: a retry of this activity sends nothing twice
         return opened
@@ -106,13 +107,20 @@ _LABELS = {"approve": "同意", "reject": "不同意", "return": "退回修改",
            "decline": "不推荐", "uphold": "异议成立", "dismiss": "异议不成立"}
 
 
-def _your_turn(task: Task, case: Case | None, *, at: datetime) -> NotifyInput | None:
-    """The message that a step is now the applicant's own (bidding closed, a return for correction, …)."""
-    if task.role not in APPLICANTS or task.org_id is None or task.status not in ("open", "claimed"):
+def _your_turn(task: Task, case: Case | None, *, at: datetime, spec: StepSpec | None = None) -> NotifyInput | None:
+    """The one message of a step that opens (issue 15): an applicant's step is now its own (bidding closed, a return
+    for correction, a self-report, …), worded by the step's `notice` when the workflow gives one; another role's
+    step only when the workflow gives a notice (e.g. the hub's own self-report when the bureau assesses it)."""
+    if task.status not in ("open", "claimed"):
+        return None
+    applicant = task.role in APPLICANTS and task.org_id is not None
+    notice, subject = (spec.notice, spec.notice_subject) if spec is not None else ("", "")
+    if not applicant and not notice:
         return None
     what = case.title if case is not None else task.case_id
-    return NotifyInput(key=f"{task.id}.your_turn", subject=f"轮到您办理：{task.title}",
-                       body=f"{what}（案件 {task.case_id}）需要您办理，请登录168平台在“我的办理”中办理",
+    return NotifyInput(key=f"{task.id}.your_turn",
+                       subject=f"轮到您办理：{task.title}" if applicant else subject or task.title,
+                       body=notice or f"{what}（案件 {task.case_id}）需要您办理，请登录168平台在“我的办理”中办理",
                        kind="your_turn", case_id=task.case_id, task_id=task.id, roles=[task.role], org_id=task.org_id,
                        due_at=task.due_at, at=at)
 

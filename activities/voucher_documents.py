@@ -12,7 +12,7 @@ from db.models import Case
 from documents import content
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
-from rules.voucher import CATEGORIES, POLICIES, voucher_valid_until
+from rules.voucher import CATEGORIES, POLICIES, policy_in_force, voucher_valid_until
 from workflows.types import DraftDocumentInput
 
 
@@ -67,7 +67,9 @@ def voucher_void_decision(_s: Session, case: Case, inp: DraftDocumentInput) -> A
         number=1, year=day.year, issued_on=day, voucher_no=v.get("voucher_no"), enterprise_name=case.applicant,
         provider_name=v.get("provider_name") or None, service_item=case.data.get("title", ""),
         voucher_amount_fen=int(amount) if amount else None, reason=str(inp.params.get("reason") or "弄虚作假"),
-        issuer="operator" if inp.params.get("by") == "operator" else "department")
+        # the operating unit's power (003 art. 11(1)); the department's own decision only when it voided the voucher
+        issuer="department" if inp.params.get("by") == "department" else "operator",
+        policy=case.policy_version or policy_in_force(on=case.created_at.astimezone(SHANGHAI).date()).code)
 
 
 VOUCHER_BUILDERS = {

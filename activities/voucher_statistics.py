@@ -20,7 +20,7 @@ from db.engine import session_scope
 from db.models import Case, FundReservation
 from documents import content
 from rules.calendar import SHANGHAI
-from rules.voucher import CATEGORIES
+from rules.voucher import CATEGORIES, policy_in_force
 from workflows.types import DocumentRef
 from workflows.voucher_types import NextReport, StatisticsDraftInput
 
@@ -40,14 +40,16 @@ def statistics_params(s: Session, *, year: int, month: int) -> dict:
     """The rows of the report (pure data, so the builder can be called from the document activity)."""
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     by_city: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    by_policy: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # the version each voucher runs under
     for case in s.exec(select(Case).where(Case.type == "voucher")):
         v = case.result.get("voucher", {})
         cat = CATEGORIES.get(case.data.get("category", ""), "其他")
         city = content.CITY_NAMES.get(case.city or "", case.city or "未知")
+        policy = case.policy_version or policy_in_force(on=case.created_at.astimezone(SHANGHAI).date()).code
         for key, idx, amount in (("issued_on", 0, v.get("amount_fen", 0)), ("settled_on", 2, v.get("settled_fen", 0))):
             if _in_month(v.get(key), year, month):
-                for table in (by_cat, by_city):
-                    row = table[cat if table is by_cat else city]
+                for table, label in ((by_cat, cat), (by_city, city), (by_policy, policy)):
+                    row = table[label]
                     row[idx] += 1
                     row[idx + 1] += int(amount or 0)
     providers = provider_service(s, year=year, month=month)
@@ -61,7 +63,7 @@ def statistics_params(s: Session, *, year: int, month: int) -> dict:
                    if r.state in ("reserved", "settled") and r.submitted_at < end)
         burn_down.append((f"{m}月", total - used))
     return {"by_category": by_cat, "by_city": by_city, "fund_total_fen": total, "burn_down": burn_down,
-            "providers": providers}
+            "providers": providers, "by_policy": by_policy}
 
 
 def provider_service(s: Session, *, year: int, month: int) -> dict[str, list[int]]:
@@ -112,7 +114,8 @@ class StatisticsActivities:
                 return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
             p = statistics_params(s, year=inp.year, month=inp.month)
             day = inp.at.astimezone(SHANGHAI).date()
-            doc = content.monthly_voucher_statistics(number=1, year=day.year, issued_on=day, **_builder_args(inp, p))
+            doc = content.monthly_voucher_statistics(number=1, year=day.year, issued_on=day, **_builder_args(inp, p),
+                                                     policy_in_force=policy_in_force(on=day).code)
             return store_document(s, self.store, doc, key=key, kind="monthly_voucher_statistics", case_id=None,
                                   at=inp.at)
 
@@ -127,4 +130,4 @@ def _builder_args(inp: StatisticsDraftInput, p: dict) -> dict:
                  for k, v in sorted(p.get("providers", {}).items())]
     return {"period_year": inp.year, "period_month": inp.month, "by_category": rows(p["by_category"]),
             "by_city": rows(p["by_city"]), "fund_total_fen": p["fund_total_fen"], "burn_down": p["burn_down"],
-            "providers": providers}
+            "providers": providers, "by_policy": rows(p.get("by_policy", {}))}

@@ -32,21 +32,15 @@ from api.services import public as public_service
 from api.throttle import client_address
 from db import certification as cert_repo
 from db import deadlines, users
-from forms.certification import MATERIALS, CallForm, CertificationForm
+from forms.certification import FUNCTION_FIGURES, MATERIALS, CallForm, CertificationForm
 from rules.calendar import SHANGHAI
-from rules.certification import FUNCTION_LABELS, FUNCTION_THRESHOLDS
+from rules.certification import FUNCTION_LABELS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-FIGURE_LABELS = {
-    "smes_served_offline": "线下年服务企业数量", "events": "年服务活动次数", "trainee_times": "年培训人次",
-    "financed_fen": "帮助中小企业融资总额", "new_guarantees_fen": "年新增担保额",
-    "free_diagnoses": "年公益性诊断咨询活动次数", "enterprise_times": "年服务企业家次",
-}
 # function -> its figures (union of the alternatives), with the label and whether it is money (元 on the page)
-FUNCTIONS = {name: [(k, FIGURE_LABELS.get(k, k), k.endswith("_fen"))
-                    for k in dict.fromkeys(k for alt in alts for k in alt)]
-             for name, alts in FUNCTION_THRESHOLDS.items()}
+FUNCTIONS = {name: [(k, label, k.endswith("_fen")) for k, label in figures.items()]
+             for name, figures in FUNCTION_FIGURES.items()}
 SCALARS = [f for f in form_fields(CertificationForm) if f.name not in ("functions", "materials")]
 
 # --- the yearly call ---------------------------------------------------------------------------------------------

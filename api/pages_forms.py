@@ -16,7 +16,7 @@ from api.pages_common import fmt_dt
 from forms.provider_admission import ServiceItem
 from forms.registration import OrgForm
 from forms.registry import forms
-from forms.uploads import BASIS_POINTS_FORMAT, FIGURE_MAP_FORMAT, SCORE_MAP_FORMAT, UPLOAD_FORMAT
+from forms.uploads import BASIS_POINTS_FORMAT, FIGURE_MAP_FORMAT, NAMED_MAP_FORMAT, SCORE_MAP_FORMAT, UPLOAD_FORMAT
 
 PREFIX = "f."
 LONG_TEXT = ("opinion", "description", "report", "plan", "reason", "comment", "summary")
@@ -32,7 +32,8 @@ class FormField:
     label: str
     kind: str  # text | textarea | integer | number | money | bool | select | checkboxes | lines | items | group | json
     #            | upload (one file: an upload id) | uploads (several) | map (one input per named criterion)
-    #            | percent (basis points asked in percent)
+    #            | percent (basis points asked in percent) | named (a map of named keys: one sub-field per key, the
+    #            blank ones left out)
     required: bool = False
     options: dict[str, str] = field(default_factory=dict)
     minimum: Any = None
@@ -81,6 +82,17 @@ def _field(schema: dict[str, Any], name: str, path: str, prop: dict[str, Any], r
         f.criteria = {str(c): str(c) for c in node.get("criteria", [])}
         f.minimum, f.maximum = values.get("minimum"), values.get("maximum")
         f.label = re.sub(r"（[^）]*[：:][^）]*）", "", f.label)
+        return f
+    if kind_of == "object" and fmt == NAMED_MAP_FORMAT:
+        extra = node.get("additionalProperties")
+        value = _resolve(schema, extra) if isinstance(extra, dict) else {}
+        subs = {str(k): v for k, v in node.get("sub") or []}
+        f.kind = "named"
+        for key, name in node.get("names") or []:
+            prop_k = {**value, "title": str(name)}
+            if key in subs:  # the key's own map is named too (e.g. a service function's figures)
+                prop_k.update(format=NAMED_MAP_FORMAT, names=subs[key])
+            f.sub.append(_field(schema, str(key), f"{path}.{key}", prop_k, False))
         return f
     if kind_of == "integer" and fmt == BASIS_POINTS_FORMAT:
         f.kind = "percent"
@@ -152,7 +164,7 @@ def walk(fields: list[FormField]) -> list[FormField]:
     out: list[FormField] = []
     for f in fields:
         out.append(f)
-        if f.kind == "group":
+        if f.kind in ("group", "named"):
             out.extend(walk(f.sub))
     return out
 
@@ -273,6 +285,9 @@ def parse_fields(fields: list[FormField], form: FormData, errors: dict[str, str]
                 data[short] = lines
         elif f.kind == "group":
             data[short] = parse_fields(f.sub, form, errors, remap)
+        elif f.kind == "named":  # the keys left blank are not in the map
+            named = parse_fields(f.sub, form, errors, remap)
+            data[short] = {k: v for k, v in named.items() if v not in ({}, [], None, "")}
         elif f.kind == "map":
             data[short] = _parse_map(f, form, key, errors, base)
         elif f.kind == "items":
@@ -343,7 +358,7 @@ def values_from_data(fields: list[FormField], data: dict[str, Any], *, base: str
         if short not in data or data[short] is None:
             continue
         value, key = data[short], PREFIX + base + f.name
-        if f.kind == "group" and isinstance(value, dict):
+        if f.kind in ("group", "named") and isinstance(value, dict):
             out.update(values_from_data(f.sub, value))
         elif f.kind == "items" and isinstance(value, list):
             for i, row in enumerate(value):

@@ -196,7 +196,8 @@ def _render_task(page: Page, task_id: str, *, status: int = 200, error: str = ""
     return page.render("task.html", status=status, task=task_json(task, now=page.now), case=case, fields=fields,
                        values=values, errors=errors or {}, error=error, blocked=blocked, item_rows=item_rows,
                        files=_file_names(page, values, fields), panel=panel,
-                       one_comment=any(f.name == OPINION for f in fields), assignees=assignees, expert_scores=scores)
+                       one_comment=any(f.name == OPINION for f in fields), assignees=assignees, expert_scores=scores,
+                       guide_url=f"/public/guide/{spec.type}" if spec is not None and spec.guide else None)
 
 
 OPINION = "opinion"  # a form's own opinion field is the task's one comment box (no second 意见 box)
@@ -229,8 +230,9 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     values = _merge_uploaded(values, uploaded, fields)
     if decision not in task.decisions:
         return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
-    if errors:
-        return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", errors=errors, values=values)
+    if errors:  # an error of the form as a whole (no input to mark red) is said at the top
+        return _render_task(page, task_id, status=422, error=errors.get("") or "请更正标红的项目后重新提交", errors=errors,
+                            values=values)
     if len(comment) > 5000:
         return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", values=values,
                             errors={"comment": "最多 5000 个字符"})

@@ -28,7 +28,7 @@ from bench.history import history_breakdown
 CITIES = ["yinchuan", "shizuishan", "wuzhong", "guyuan", "zhongwei"]
 STEPS = [
     ("operator", "provider_admission.operator_review", {}),
-    ("expert", "provider_admission.expert_review", {"score": 85, "opinion": "服务能力符合要求"}),
+    ("expert", "provider_admission.expert_review", {"score": 85, "opinion": "服务能力符合要求", "no_conflict": True}),
     ("department", "provider_admission.department_filing", {}),
 ]
 ACTIVITIES_PER_LIFECYCLE = 11  # set_status, 3 x (open_task, close_task), file_provider, draft_document, set_status, notify

@@ -23,6 +23,7 @@ from rules.assessment import (
     IndicatorSet,
     check_kind,
 )
+from rules.calendar import SHANGHAI
 
 CASE_TYPE = "assessment"
 PREFIX = "AS"
@@ -186,17 +187,22 @@ def open_campaign(s: Session, *, year: int, kind: str, opened_by: str, at: datet
                               opened_at=at, self_report_due=self_report_due)
     s.add(camp)
     s.flush()
+    from processes.registry import spec_of  # the process declares its case titles (ProcessSpec.title_detail)
+
+    spec = spec_of(CASE_TYPE)
     label = KIND_LABELS[kind]
     cases = []
     for subj in subjects:
+        data = {"campaign_id": camp.id, "year": year, "kind": kind, "subject_name": subj.name,
+                "subject_org_id": subj.org_id, "window_case_id": subj.window_case_id,
+                "indicator_version": version.version, "indicators": as_set(version).to_json(),
+                "self_report_due": self_report_due.isoformat() if self_report_due else None}
+        title = spec.case_title(subj.name, data, at.astimezone(SHANGHAI).date()) if spec is not None \
+            else f"{year}年度{label}绩效考核：{subj.name}"
         case = Case(id=f"{PREFIX}-{year}-{secrets.token_hex(5)}", type=CASE_TYPE, status="submitted",
-                    title=f"{year}年度{label}绩效考核：{subj.name}", applicant=subj.name, applicant_user_id=None,
+                    title=title, applicant=subj.name, applicant_user_id=None,
                     applicant_org_id=subj.org_id, city=subj.city, policy_version=f"indicators-{kind}-v{version.version}",
-                    data={"campaign_id": camp.id, "year": year, "kind": kind, "subject_name": subj.name,
-                          "subject_org_id": subj.org_id, "window_case_id": subj.window_case_id,
-                          "indicator_version": version.version, "indicators": as_set(version).to_json(),
-                          "self_report_due": self_report_due.isoformat() if self_report_due else None},
-                    result={}, created_at=at, updated_at=at)
+                    data=data, result={}, created_at=at, updated_at=at)
         s.add(case)
         cases.append(case)
     s.flush()

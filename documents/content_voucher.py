@@ -8,6 +8,7 @@ from documents.content_common import (
     ISSUERS,
     VOUCHER_RULES_2016,
     VOUCHER_RULES_2017,
+    cn_ordinal,
     fen_to_yuan_str,
     issuer_name,
     numbered_table,
@@ -319,6 +320,13 @@ def _stat_table(first_header: str, rows: Sequence[VoucherStatRow]) -> Table:
     )
 
 
+# What each policy version says about issuing, settling and reporting vouchers: a report cites the versions its
+# vouchers run under (003 art. 12: a case keeps the version in force when it was submitted).
+STATISTICS_BASIS = {"2016": f"{VOUCHER_RULES_2016}第十条、第十一条第（四）项",
+                    "2017": f"{VOUCHER_RULES_2017}“五、申领流程”“七、结算”"}
+POLICY_SHORT = {"2016": "2016年版办法（宁非公经发〔2016〕73号）", "2017": "2017年版办法（宁非公经发〔2017〕101号）"}
+
+
 def monthly_voucher_statistics(
     *,
     number: int,
@@ -332,17 +340,27 @@ def monthly_voucher_statistics(
     burn_down: Sequence[tuple[str, int]],
     cc: Sequence[str] = (),
     providers: Sequence[ProviderServiceRow] | None = None,
+    by_policy: Sequence[VoucherStatRow] = (),
+    policy_in_force: str = "2016",
 ) -> OfficialDocument:
     """The operator's monthly report of issuance and settlement by category and city, with the fund (003 art. 10),
-    and, when `providers` is given, the providers' service and the enterprises' satisfaction (003 art. 11(4))."""
+    and, when `providers` is given, the providers' service and the enterprises' satisfaction (003 art. 11(4)).
+
+    It cites the policy version each of the month's vouchers runs under (`by_policy`: one line per version code,
+    2016 → 003, 2017 → 000), each line of the 分政策版本 table with its own basis; a month without vouchers cites the
+    version in force on the report's day."""
     if not burn_down:
         raise ValueError("burn_down needs at least the current period")
+    unknown = {r.label for r in by_policy} - set(STATISTICS_BASIS) | ({policy_in_force} - set(STATISTICS_BASIS))
+    if unknown:
+        raise ValueError(f"unknown voucher policy {sorted(unknown)}; known: {', '.join(STATISTICS_BASIS)}")
     period = f"{period_year}年{period_month}月"
     total = _total(by_category)
     remaining = burn_down[-1][1]
+    cited = [r.label for r in sorted(by_policy, key=lambda r: r.label)] or [policy_in_force]
     blocks = [
         Paragraph(
-            text=f"根据{VOUCHER_RULES_2016}第十条、第十一条第（四）项规定，现将{period}服务券发放和结算情况"
+            text=f"根据{'和'.join(STATISTICS_BASIS[code] for code in cited)}规定，现将{period}服务券发放和结算情况"
             + ("及服务机构服务和企业满意度情况" if providers is not None else "") + "报告如下："
         ),
         Heading(level=1, text="一、总体情况"),
@@ -362,8 +380,20 @@ def monthly_voucher_statistics(
             rows=[[label, fen_to_yuan_str(left), per_cent(left, fund_total_fen)] for label, left in burn_down],
         ),
     ]
+    section = 5
+    if by_policy:  # each voucher under the version it runs under, with that version's articles
+        lines = sorted(by_policy, key=lambda r: r.label)
+        blocks.append(Heading(level=1, text=f"{cn_ordinal(section)}、分政策版本情况"))
+        blocks.append(Paragraph(text="；".join(
+            f"按{POLICY_SHORT[r.label]}办理的发放{r.issued_count}张、结算{r.settled_count}张，"
+            f"依据{STATISTICS_BASIS[r.label]}" for r in lines) + "。"))
+        blocks.append(Table(headers=["适用政策", "发放（张）", "发放金额", "结算（张）", "结算金额"],
+                            rows=[_stat_cells(VoucherStatRow(POLICY_SHORT[r.label], r.issued_count, r.issued_fen,
+                                                             r.settled_count, r.settled_fen)) for r in lines],
+                            col_widths_mm=[50.0, 18.0, 35.0, 18.0, 35.0]))
+        section += 1
     if providers is not None:  # 003 art. 11(4): 服务机构服务和企业需求满意度等情况
-        blocks.append(Heading(level=1, text="五、服务机构服务和企业满意度情况"))
+        blocks.append(Heading(level=1, text=f"{cn_ordinal(section)}、服务机构服务和企业满意度情况"))
         if providers:
             rated = [(r.satisfied, r.basic, r.unsatisfied) for r in providers]
             unsatisfied = sum(u for _, _, u in rated)
@@ -389,6 +419,9 @@ def monthly_voucher_statistics(
     )
 
 
+VOID_BASIS = {"2016": f"{VOUCHER_RULES_2016}第十一条第（一）项", "2017": f"{VOUCHER_RULES_2017}“六、使用规定”"}
+
+
 def voucher_void_decision(
     *,
     number: int,
@@ -401,11 +434,15 @@ def voucher_void_decision(
     voucher_amount_fen: int | None,
     reason: str,
     cc: Sequence[str] = (),
-    issuer: str = "department",
+    issuer: str = "operator",
+    policy: str = "2016",
 ) -> OfficialDocument:
-    """Decision voiding a voucher for collusion or falsification, with the sanctions of 003 art. 11(1). Issued by the
-    operator (运营单位可取消服务券的发放, 003 art. 11(1)) to the parties and reported to the department, or by the
-    department to the operator, which executes it."""
+    """Decision voiding a voucher for collusion or falsification, with the sanctions of the policy the voucher runs
+    under (2016: 003 art. 11(1); 2017: 000 六、使用规定). The operating unit's own document (运营单位可取消服务券的发放,
+    003 art. 11(1)) to the parties, the department informed (抄送); or, when the department voided it as the
+    supervising body, the department's to the operator, which executes it."""
+    if policy not in VOID_BASIS:
+        raise ValueError(f"unknown voucher policy {policy!r}; known: {', '.join(VOID_BASIS)}")
     operator = issuer_name("operator")
     subject = f"服务券{voucher_no}" if voucher_no else f"“{service_item}”服务券申请"
     amount = f"（面值{fen_to_yuan_str(voucher_amount_fen)}）" if voucher_amount_fen else ""
@@ -414,14 +451,15 @@ def voucher_void_decision(
         Paragraph(text=f"{enterprise_name}持有（申领）的{subject}{amount}，服务项目为“{service_item}”。"),
         Paragraph(text=f"经查，{sentence(reason)}"),
         Paragraph(
-            text=f"根据{VOUCHER_RULES_2016}第十一条第（一）项的规定，经研究，决定：{subject}作废，"
+            text=f"根据{VOID_BASIS[policy]}的规定，经研究，决定：{subject}作废，"
             "已预留或拨付的服务券资金退回年度服务券资金；"
             + (f"取消{provider_name}签约服务机构资格；" if provider_name else "")
             + f"{enterprise_name}及其责任人作为不良信用记入服务档案，不得再次申领服务券。"
         ),
         Paragraph(text=f"请{operator}在自治区中小企业公共服务平台上执行本决定，并告知{parties}。"
                   if issuer == "department"
-                  else f"本决定已在自治区中小企业公共服务平台上执行，并报{issuer_name('department')}。"),
+                  else f"本决定由{operator}依据上述规定作出，已在自治区中小企业公共服务平台上执行，"
+                  f"并告知{issuer_name('department')}。"),
     ]
     return official(
         kind="voucher_void_decision",

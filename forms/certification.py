@@ -8,9 +8,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from forms.review import no_conflict_field, refuse_declared_conflict
-from forms.uploads import UploadId, score_map
+from forms.uploads import UploadId, named_map, score_map
 from rules.certification import (
     DEFAULT_RELAXED_PCT,
+    FUNCTION_LABELS,
+    FUNCTION_THRESHOLDS,
     MATERIALS,
     MAX_RELAXED_PCT,
     MIN_RELAXED_PCT,
@@ -23,6 +25,15 @@ from rules.certification import (
 
 __all__ = ["MATERIALS"]  # 002 art. 11: the materials the applicant uploads (upload ids), with their Chinese names
 _NOT_FIGURES = ("materials", "audit_covers_service")
+
+# The figures a service function of art. 7 is judged by (the union of its alternatives), named for the web form.
+FIGURE_LABELS = {
+    "smes_served_offline": "线下年服务企业数量", "events": "年服务活动次数", "trainee_times": "年培训人次",
+    "financed_fen": "帮助中小企业融资总额", "new_guarantees_fen": "年新增担保额",
+    "free_diagnoses": "年公益性诊断咨询活动次数", "enterprise_times": "年服务企业家次",
+}
+FUNCTION_FIGURES = {name: {k: FIGURE_LABELS.get(k, k) for alt in alts for k in alt}
+                    for name, alts in FUNCTION_THRESHOLDS.items()}
 
 
 class CertificationForm(BaseModel):
@@ -41,8 +52,11 @@ class CertificationForm(BaseModel):
     public_benefit_share_pct: float = Field(ge=0, le=100, title="公益性或低收费服务占比（%）")
     staff_serving_smes: int = Field(ge=0, title="服务中小企业人员数")
     qualified_staff_share_pct: float = Field(ge=0, le=100, title="大专以上或中级以上职称人员占比（%）")
-    functions: dict[str, dict[str, int]] = Field(min_length=1, title="服务功能（第七条）")
-    materials: dict[str, UploadId] = Field(default_factory=dict, title="申报材料（第十一条）")
+    functions: dict[str, dict[str, int]] = Field(
+        min_length=1, title="服务功能（第七条，至少具备一项；填写具备的功能的各项数据）",
+        json_schema_extra=named_map(FUNCTION_LABELS, sub=FUNCTION_FIGURES))
+    materials: dict[str, UploadId] = Field(default_factory=dict, title="申报材料（第十一条）",
+                                           json_schema_extra=named_map(MATERIALS))
     audit_covers_service: bool = Field(default=False, title="上一年度审计报告已包含服务收支情况（第十一条（三））")
 
     @model_validator(mode="after")

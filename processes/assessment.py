@@ -7,7 +7,9 @@ POST /api/cases: `applicant_roles` is empty."""
 from __future__ import annotations
 
 from forms.assessment import FORMS
+from processes.assessment_guide import GUIDE
 from processes.spec import NavLink, ProcessSpec, Singleton
+from rules.assessment import KIND_LABELS
 from workflows.assessment import SCHEDULE_ID, AssessmentScheduleWorkflow, AssessmentWorkflow, first_schedule_input
 
 SPEC = ProcessSpec(
@@ -57,4 +59,7 @@ SPEC = ProcessSpec(
     page_routers=("api.pages_assessment:router",),
     public_tabs=(NavLink(href="/public/assessments", label="考核结果", roles=(), exact=True, order=50),),
     nav=(NavLink(href="/assessment", label="绩效考核", roles=("operator", "department"), order=40, active="/assessment"),),
+    guide=GUIDE,
+    # the year and the kind: one organisation may be assessed as a window and as a partner, every year
+    title_detail=lambda data, day: f"{data.get('year')}年度·{KIND_LABELS.get(str(data.get('kind')), '')}",
 )

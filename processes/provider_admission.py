@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from forms.provider_admission import FORMS, ProviderAdmissionForm
 from processes.provider_admission_guide import GUIDE
-from processes.spec import NavLink, ProcessSpec, Singleton
+from processes.spec import NavLink, ProcessSpec, Singleton, on_day
 from rules.provider import BASIS_ZH
+from rules.voucher import CATEGORIES
 from workflows.provider_admission import ProviderAdmissionWorkflow
 from workflows.provider_signing import SIGNING_ID, ProviderSigningWorkflow, first_sweep_input
+
+
+def title_detail(data: dict[str, Any], day: date) -> str:
+    """The categories applied for, how many service items, the day: two admissions of one provider tell apart."""
+    categories = "、".join(CATEGORIES.get(str(c), str(c)) for c in data.get("categories") or [])
+    items = len(data.get("service_items") or [])
+    return "·".join(p for p in (categories, f"{items}项服务" if items else "", on_day(day)) if p)
+
 
 SPEC = ProcessSpec(
     type="provider_admission",
@@ -54,4 +66,5 @@ SPEC = ProcessSpec(
     nav=(NavLink(href="/apply/provider_admission", label="准入申请", roles=("provider",), order=10,
                  active="/apply/provider_admission"),),
     guide=GUIDE,
+    title_detail=title_detail,
 )

@@ -24,6 +24,11 @@ Ref = str
 
 
 @cache
+def on_day(day: date) -> str:
+    """A date as titles show it: 2026年11月27日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def resolve(ref: Ref) -> Any:
     """The object a "module:attribute" reference names."""
     module, _, attr = ref.partition(":")
@@ -205,6 +210,11 @@ class ProcessSpec:
     # 2026年11月27日", added to the title in brackets.
     title_detail: Callable[[dict[str, Any], date], str] | None = None
     guide: Guide | None = None  # its 办事指南 (who, conditions, materials, steps, basis), if it has an application
+
+    def case_title(self, applicant: str, data: dict[str, Any], day: date) -> str:
+        """A new case's title: f"{title}：{applicant}", with its `title_detail` in brackets when it declares one."""
+        detail = self.title_detail(data, day) if self.title_detail else ""
+        return f"{self.title}：{applicant}" + (f"（{detail}）" if detail else "")
 
     @property
     def input_type(self) -> type[BaseModel]:

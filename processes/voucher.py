@@ -118,8 +118,9 @@ SPEC = ProcessSpec(
                    field_label="撤回理由", confirm="撤回后本案件即告结束，确定撤回吗？",
                    not_statuses=("in_service", "settling")),
         CaseAction(path="void", heading="作废服务券", button="作废服务券", roles=("operator", "department"),
-                   note="经查实恶意串通、弄虚作假的，由运营单位取消服务券（2016年办法第十一条第（一）项）：服务券作废，资金退回，"
-                        "服务机构取消签约资格并记入不良信用档案，企业及责任人分别记入不良信用档案，告知主管部门，起草作废决定。",
+                   note="经查实恶意串通、弄虚作假的，由运营单位取消服务券（2016年办法第十一条第（一）项；2017年办法“六、使用规定”）：服务券作废，资金退回，"
+                        "服务机构取消签约资格并记入不良信用档案，企业及责任人分别记入不良信用档案，告知主管部门，"
+                        "起草作废决定（按该券所属政策引用条款）。",
                    extra_field="responsible_person", extra_label="相关责任人姓名（记入不良信用档案）",
                    field_label="作废理由", confirm="作废后不可恢复，确定作废吗？"),
     ),

@@ -3,9 +3,21 @@ adaptation and connection, then the connected window's reports until it is disco
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from forms.window_onboarding import FORMS, WindowOnboardingForm
-from processes.spec import CaseAction, NavLink, ProcessSpec
+from processes.spec import CaseAction, NavLink, ProcessSpec, on_day
+from processes.window_onboarding_guide import GUIDE
 from workflows.window_onboarding import WindowOnboardingWorkflow
+
+
+def title_detail(data: dict[str, Any], day: date) -> str:
+    """The window's name, what it covers (shortened), the day: two applications of one builder tell apart."""
+    coverage = str(data.get("coverage_detail") or "")
+    coverage = coverage if len(coverage) <= 16 else coverage[:15] + "…"
+    return "·".join(p for p in (str(data.get("platform_name") or ""), coverage, on_day(day)) if p)
+
 
 SPEC = ProcessSpec(
     type="window_onboarding",
@@ -72,4 +84,6 @@ SPEC = ProcessSpec(
     nav=(
         NavLink(href="/apply/window", label="窗口平台接入", roles=("platform_org",), order=35),
     ),
+    guide=GUIDE,
+    title_detail=title_detail,
 )

@@ -121,14 +121,19 @@ class AssessmentWorkflow(CaseWorkflow):
         ind = indicator_set(prep.kind, prep.indicators)
         label = f"{prep.year}年度{KIND_LABELS[prep.kind]}绩效考核"
         await self.set_status("self_report", f"{label}：待考核对象自评")
-        await self._tell(f"{label}：请填报自评", "请在待办中填报各项指标的情况和自评总结，系统已知的数据已预填。",
-                         kind="self_report")
+        ask = "请在待办中填报各项指标的情况和自评总结，系统已知的数据已预填。"
+        # Patched "assessment-one-notice-per-step" (issue 15): the step's own notice is its one notification (the
+        # subject was told twice: this notice and the task's 轮到您办理).
+        one_notice = workflow.patched("assessment-one-notice-per-step")
+        if not one_notice:
+            await self._tell(f"{label}：请填报自评", ask, kind="self_report")
         own = {"role": SELF_ROLE[prep.kind], "org_id": prep.subject_org_id}
+        notice = {"notice_subject": f"{label}：请填报自评", "notice": f"{label}：{ask}"} if one_notice else {}
         report = await self.human_step(StepSpec(
             step="self_report", type="assessment.self_report", title=f"{label}自评", decisions=["submit"],
             form="assessment_self_report", summary=self_report_summary(prep, ind),
             due_at=prep.self_report_due, prefill={"figures": {**dict.fromkeys(ind.keys(), ""), **prep.figures}},
-            **own))
+            **own, **notice))
         await self.update_result({"self_report": {"figures": report.data.get("figures", {}),
                                             "summary": report.data.get("summary", "")}}, "考核对象已提交自评")
         await self.set_status("scoring", f"{label}：待评分")
@@ -189,11 +194,16 @@ class AssessmentWorkflow(CaseWorkflow):
                           params={"deadline": due.due_on, "problems": [self.result.get("opinion") or "考核得分未达到合格标准"]})
         await self.update_result({"rectification_due": due.due_on}, f"限期整改，{working_days}个工作日内（至{due.due_on}）")
         await self.set_status("rectifying", f"{label}不合格：限期整改至{due.due_on}")
-        await self._tell(f"{label}不合格：限期整改", f"请于{due.due_on}前完成整改并提交整改报告。", kind="rectification")
+        ask = f"请于{due.due_on}前完成整改并提交整改报告。"
+        one_notice = workflow.patched("assessment-one-notice-per-step")  # as the self-report's
+        if not one_notice:
+            await self._tell(f"{label}不合格：限期整改", ask, kind="rectification")
+        notice = {"notice_subject": f"{label}不合格：限期整改", "notice": f"{label}不合格，限期整改：{ask}"} \
+            if one_notice else {}
         await self.human_step(StepSpec(
             step="rectification", type="assessment.rectification", title=f"{label}：整改报告",
             role=SELF_ROLE[prep.kind], org_id=prep.subject_org_id, decisions=["submit"],
-            form="assessment_rectification", due_at=due.closes_at))
+            form="assessment_rectification", due_at=due.closes_at, **notice))
         await self.set_status("reassessment", "整改报告已提交，待复核")
         again = await self.human_step(StepSpec(
             step="reassessment", type="assessment.reassessment", title=f"{label}：整改复核",

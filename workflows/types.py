@@ -36,6 +36,10 @@ class StepSpec(BaseModel):
     due_at: datetime | None = None
     # The form's initial data (e.g. figures the system already knows), kept as the open task's data until decided.
     prefill: dict[str, Any] = Field(default_factory=dict)
+    # What the step's holder is told when it opens (issue 15: one notification per step): an applicant's step says
+    # 轮到您办理 with this text as its body; another role's step is told only when a notice is given (subject, body).
+    notice_subject: str = ""
+    notice: str = ""
 
 
 class OpenTaskInput(BaseModel):

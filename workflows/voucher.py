@@ -569,9 +569,15 @@ class VoucherWorkflow(CaseWorkflow):
         # Patched "voucher-void-informs-department" (issue 13, fidelity1): the operating unit voids under 003 art.
         # 11(1) and the department is informed (before: a department user voided and nobody else was told).
         if workflow.patched("voucher-void-informs-department"):
+            basis = "2016年办法第十一条第（一）项"
+            # Patched "voucher-void-notice-policy" (issue 15): the notice cites the policy the voucher runs under
+            # (a 2017 voucher: 2017年办法“六、使用规定”); before, 2016 for every voucher.
+            if workflow.patched("voucher-void-notice-policy") and self.policy is not None \
+                    and self.policy.policy == "2017":
+                basis = "2017年办法“六、使用规定”"
             await run_activity(NOTIFY, NotifyInput(
                 key=f"{self.case.case_id}.void.department", subject="服务券作废告知",
-                body=f"运营单位已依据2016年办法第十一条第（一）项作废服务券案件{self.case.case_id}：{reason}", kind="void",
+                body=f"运营单位已依据{basis}作废服务券案件{self.case.case_id}：{reason}", kind="void",
                 case_id=self.case.case_id, roles=["department"], at=workflow.now()))
 
     async def _withdrawn(self) -> None:

@@ -156,20 +156,29 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
             return await self._refused(outcome.upheld)
         # 接入: the builder adapts its software and hardware; the hub verifies the connection (art. 10).
         await self.set_status("adapting", "公示无异议，窗口平台进行软硬件改造")
-        await self.notify_applicant("窗口平台接入：公示无异议", "请按要求进行软硬件改造，并提交改造情况报告。", kind="adaptation")
+        # Patched "window-one-notice-per-step" (issue 15): the adaptation step's own notice is the builder's one
+        # notification (轮到您办理 with what it must do); before, a notice and the 轮到您办理 of the step.
+        one_notice = workflow.patched("window-one-notice-per-step")
+        notice = "窗口平台接入公示无异议：请按要求进行软硬件改造，并提交改造情况报告。"
+        if not one_notice:
+            await self.notify_applicant("窗口平台接入：公示无异议", "请按要求进行软硬件改造，并提交改造情况报告。",
+                                        kind="adaptation")
         reason = ""
         while True:
             await self.human_step(StepSpec(
                 step="adaptation", type=ADAPTATION, title="窗口平台软硬件改造", role="platform_org",
                 org_id=case.applicant_org_id, decisions=["submit"], form="window_onboarding_adaptation",
-                summary=f"上次接入验证未通过：{reason}" if reason else ""))
+                summary=f"上次接入验证未通过：{reason}" if reason else "", notice=notice if one_notice else ""))
             check = await self.human_step(StepSpec(
                 step="connection_check", type=CONNECTION_CHECK, title="窗口平台接入验证", role="operator",
                 decisions=["approve", "reject"], form="window_onboarding_connection_check"))
             if connection_passed(decision=check.decision, passed=check.data.get("passed")):
                 break
             reason = str(check.data.get("report") or check.comment or "未说明")
-            await self.notify_applicant("窗口平台接入验证未通过", f"{reason}。请完成改造后重新提交。", kind="connection_failed")
+            notice = f"窗口平台接入验证未通过：{reason}。请完成改造后重新提交。"
+            if not one_notice:
+                await self.notify_applicant("窗口平台接入验证未通过", f"{reason}。请完成改造后重新提交。",
+                                            kind="connection_failed")
         connected: Connected = await run_activity(CONNECT_WINDOW, ConnectInput(case_id=case.case_id,
                                                                                at=workflow.now()), Connected)
         await self.draft("cooperation_agreement", params={"connected_on": connected.connected_on.isoformat()})

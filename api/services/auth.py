@@ -18,8 +18,8 @@ from db import audit, users
 from db.models import Case, Organization, User
 from forms.registration import RegistrationForm
 from processes.registration import SPEC as REGISTRATION
+from rules.calendar import SHANGHAI
 from rules.registration import RegistrationRuleError, check_enterprise
-from rules.size_class import INDUSTRIES
 
 
 def authenticate(session: Session, *, username: str, password: str, now: datetime, window_s: int,
@@ -85,10 +85,10 @@ async def register(session: Session, engine: Engine, form: RegistrationForm, *, 
                 display_name=o.name, email=o.email, phone=o.phone, status="pending", created_at=now)
     session.add(user)
     session.flush()
+    data = {"kind": form.kind, "username": form.username, "org": o.model_dump(exclude={"email", "phone"})}
     case = Case(id=f"{REGISTRATION.prefix}-{now:%Y}-{secrets.token_hex(5)}", type="registration", status="submitted",
-                title=f"注册审核：{o.name}（{form.username}，{INDUSTRIES[o.industry]}）", applicant=o.name,
-                applicant_user_id=user.id, applicant_org_id=org.id, city=o.city,
-                data={"kind": form.kind, "username": form.username, "org": o.model_dump(exclude={"email", "phone"})},
+                title=REGISTRATION.case_title(o.name, data, now.astimezone(SHANGHAI).date()), applicant=o.name,
+                applicant_user_id=user.id, applicant_org_id=org.id, city=o.city, data=data,
                 created_at=now, updated_at=now)
     session.add(case)
     audit.record(session, action="registered", at=now, actor=form.username, case_id=case.id,

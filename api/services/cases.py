@@ -127,9 +127,8 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
                        params={"org": org.name, "case_type": case_type, "case_id": running.id})
     refuse_foreign_uploads(session, user, None, clean)
     result = resolve(spec.create_check)(session, user=user, org=org, data=clean, now=now) if spec.create_check else {}
-    detail = spec.title_detail(clean, now.astimezone(SHANGHAI).date()) if spec.title_detail else ""
     case = Case(id=f"{spec.prefix}-{now:%Y}-{secrets.token_hex(5)}", type=case_type, status="submitted",
-                title=f"{spec.title}：{org.name}" + (f"（{detail}）" if detail else ""), applicant=org.name,
+                title=spec.case_title(org.name, clean, now.astimezone(SHANGHAI).date()), applicant=org.name,
                 applicant_user_id=user.id, applicant_org_id=org.id, city=org.city, policy_version="",
                 data=clean, idempotency_key=idempotency_key, created_at=now, updated_at=now)
     case.result = result

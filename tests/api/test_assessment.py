@@ -472,3 +472,37 @@ class TestScope:
         mine = (await http.get("/api/tasks", headers=other, params={"type": "assessment.self_report",
                                                                     "case_id": case_id})).json()
         assert mine["items"] == []
+
+
+class TestOneNoticePerStep:
+    """Issue 15: the subject was told twice when its self-report opened (the assessment's own notice and the task's
+    轮到您办理): one notification per step, worded by the step; a non-applicant subject (the hub) still told once."""
+
+    @staticmethod
+    async def notes(stack: Stack, h: dict[str, str], case_id: str) -> list[dict[str, Any]]:
+        items = (await stack.http.get("/api/notifications", headers=h, params={"limit": 200})).json()["items"]
+        return [n for n in items if n.get("case_id") == case_id]
+
+    async def test_the_partner_is_told_once_per_step(self, stack: Stack) -> None:
+        h, _, _, case_id = await partner_case(stack)
+        await task_of(stack.http, h, "assessment.self_report", case_id)
+        notes = await wait_for(lambda: self.notes(stack, h, case_id), what="the self-report notice")
+        assert len(notes) == 1, [n["subject"] for n in notes]
+        assert notes[0]["subject"].startswith("轮到您办理：") and "自评" in notes[0]["subject"]
+        assert "系统已知的数据已预填" in notes[0]["body"]
+        await self_report(stack, h, case_id)
+        await scored(stack, case_id, {"smes_served": 30, "satisfaction": 20})
+        await task_of(stack.http, h, "assessment.rectification", case_id)
+        subjects = [n["subject"] for n in await self.notes(stack, h, case_id)]
+        assert len([s for s in subjects if "整改" in s]) == 1, subjects
+        (rectify,) = [n for n in await self.notes(stack, h, case_id) if "整改" in n["subject"]]
+        assert rectify["subject"].startswith("轮到您办理：") and "前完成整改并提交整改报告" in rectify["body"]
+        assert len([s for s in subjects if "结果" in s]) == 1  # the result notice is a notice of its own
+
+    async def test_the_hub_assessed_by_the_bureau_is_told_once(self, stack: Stack) -> None:
+        camp = await open_campaign(stack, "hub", None, user="department1")
+        (case,) = cases_of(stack, camp["id"])
+        op = await login(stack.http, "operator1")
+        await task_of(stack.http, op, "assessment.self_report", case.id)
+        notes = await wait_for(lambda: self.notes(stack, op, case.id), what="the hub's self-report notice")
+        assert [n["subject"] for n in notes] == [f"{case.data['year']}年度枢纽平台绩效考核：请填报自评"]

@@ -83,7 +83,7 @@ async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> 
     for n, expert in enumerate(case["result"]["experts"]):
         h = await login(http, expert)
         r = await complete(http, h, await task_of(http, h, "certification.expert_review", case_id),
-                           data={"score": 80 + n, "opinion": "材料齐全"})
+                           data={"score": 80 + n, "opinion": "材料齐全", "no_conflict": True})
         assert r.status_code == 200, r.text
     r = await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", case_id),
                        data={"passed": True, "report": "场地设施齐全"})
@@ -271,7 +271,7 @@ class TestBlindReview:
         experts = (await http.get(f"/api/cases/{case['id']}", headers=dep1)).json()["result"]["experts"]
         first, second = await login(http, experts[0]), await login(http, experts[1])
         task1 = await task_of(http, first, "certification.expert_review", case["id"])
-        r = await complete(http, first, task1, data={"score": 55, "opinion": "SECRET-OPINION"})
+        r = await complete(http, first, task1, data={"score": 55, "opinion": "SECRET-OPINION", "no_conflict": True})
         assert r.status_code == 200, r.text
         task2 = await task_of(http, second, "certification.expert_review", case["id"])
         assert (await http.get(f"/api/tasks/{task1['id']}", headers=second)).status_code == 404
@@ -309,7 +309,7 @@ class TestPanelResult:
         for expert, verdict in zip(experts, ["approve", "reject", "reject"], strict=True):
             h = await login(http, expert)
             r = await complete(http, h, await task_of(http, h, "certification.expert_review", case_id), verdict,
-                               data={"score": 70, "opinion": "意见"})
+                               data={"score": 70, "opinion": "意见", "no_conflict": True})
             assert r.status_code == 200, r.text
         r = await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", case_id),
                            data={"passed": True, "report": "场地设施齐全"})

@@ -78,3 +78,28 @@ def test_the_supervision_fee_is_asked_in_percent() -> None:
     data, errors = parse_form(fields, FormData([(PREFIX + "supervision_fee_bp", "4.5%")]), SettlementReviewForm)
     assert not errors and data["supervision_fee_bp"] == 450
     assert values_from_data(fields, {"supervision_fee_bp": 400})[PREFIX + "supervision_fee_bp"] == ["4"]
+
+
+def test_the_certification_functions_and_materials_are_named_inputs_not_json() -> None:
+    """The correction task's form (the application's own model): one fieldset per service function of art. 7 with its
+    figures (money in 元), one file picker per material of art. 11; the functions left blank are left out."""
+    from forms.certification import CertificationForm
+
+    fields = form_fields(CertificationForm)
+    assert not [f.name for f in walk(fields) if f.kind == "json"]
+    functions, materials = by_name(fields, "functions"), by_name(fields, "materials")
+    assert functions.kind == "named" and materials.kind == "named"
+    assert [s.name for s in functions.sub][:2] == ["functions.information", "functions.technology"]
+    assert by_name(fields, "functions.financing.financed_fen").kind == "money"
+    assert by_name(fields, "functions.training.trainee_times").kind == "integer"
+    assert [s.kind for s in materials.sub] == ["upload"] * 10
+    assert materials.sub[0].name == "materials.application_report" and materials.sub[0].label == "示范平台申请报告"
+    data = {"functions": {"training": {"trainee_times": 600}, "financing": {"events": 3, "financed_fen": 30_000_000}},
+            "materials": {"licence": "e" * 32}}
+    values = values_from_data(fields, data)
+    assert values[PREFIX + "functions.financing.financed_fen"] == ["300000.00"]
+    assert values[PREFIX + "materials.licence"] == ["e" * 32]
+    posted = FormData([(k, v[0]) for k, v in values.items()] + [(PREFIX + "functions.market.enterprise_times", "")])
+    parsed, _ = parse_form(fields, posted, CertificationForm, {"materials.application_report": ["f" * 32]})
+    assert parsed["functions"] == data["functions"]  # market left blank: not a function of this platform
+    assert parsed["materials"] == {"licence": "e" * 32, "application_report": "f" * 32}

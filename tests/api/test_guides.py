@@ -43,6 +43,8 @@ def test_templates_are_blank_forms_of_their_labels() -> None:
 @pytest.mark.parametrize(("template", "case_type"), [("apply_certification.html", "certification"),
                                                      ("apply_provider.html", "provider_admission"),
                                                      ("voucher_enterprise.html", "voucher"),
+                                                     ("apply_window.html", "window_onboarding"),
+                                                     ("assessment_campaigns.html", "assessment"),
                                                      ("certification_calls.html", "certification")])
 def test_application_forms_and_the_call_link_their_guide(template: str, case_type: str) -> None:
     assert f'href="/public/guide/{case_type}"' in (TEMPLATES / template).read_text()
@@ -60,3 +62,25 @@ async def test_guide_pages(stack: Stack) -> None:
     assert (await http.get("/public/guide/certification/templates/2.docx")).status_code == 404
     index = await http.get("/public/guide")
     assert all(f"/public/guide/{t}" in index.text for t in ("certification", "voucher", "provider_admission"))
+
+
+@pytest.mark.parametrize(("case_type", "article", "due", "template_label"), [
+    ("window_onboarding", "第十条", "40个工作日", "窗口平台名称"),  # 004 art. 10: 申报、审核、接入; adaptation
+    ("assessment", "第十三条", "15个工作日", "各项指标完成情况"),  # 004 art. 13: results; the self-report
+])
+async def test_window_and_assessment_guides_render_with_their_legal_basis(
+        stack: Stack, case_type: str, article: str, due: str, template_label: str) -> None:
+    """P4 and P5 declare their guides from seed 004 (art. 8-13) and 001 三(五): the page answers in Chinese with the
+    conditions, the steps' time limits from the spec and the legal basis naming the articles."""
+    page = await stack.http.get(f"/public/guide/{case_type}")
+    assert page.status_code == 200, page.text[:300]
+    text = page.text
+    assert "办事指南" in text and "申请条件" in text and "设定依据" in text
+    assert "《宁夏回族自治区中小企业公共服务平台网络运营管理暂行办法》" in text and article in text and due in text
+    assert f'data-guide="{case_type}"' in text and "下载模板" in text
+    r = await stack.http.get(f"/public/guide/{case_type}/templates/1.docx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    cells = [c.text for t in docx.Document(io.BytesIO(r.content)).tables for row in t.rows for c in row.cells]
+    assert template_label in cells
+    index = (await stack.http.get("/public/guide")).text
+    assert f"/public/guide/{case_type}" in index

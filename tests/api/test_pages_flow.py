@@ -245,7 +245,8 @@ class TestEveryPage:
             return await login(http, experts[0])
 
         for who, task_type, data in (("op", "provider_admission.operator_review", None),
-                                     ("expert", "provider_admission.expert_review", {"score": 88, "opinion": "服务能力较强"}),
+                                     ("expert", "provider_admission.expert_review", {"score": 88, "opinion": "服务能力较强",
+                                                                               "no_conflict": True}),
                                      ("dep", "provider_admission.department_filing", None)):
             h = op if who == "op" else dep if who == "dep" else await named_expert()
             assert (await complete(http, h, await task_of(http, h, task_type, case["id"]), data=data)).status_code == 200
@@ -296,7 +297,7 @@ class TestEveryPage:
             clients.setdefault(expert, await page_login(stack, expert, "demo168"))
             await crawler.crawl(case_id, pages)
             r = await complete(http, h, await task_of(http, h, "certification.expert_review", case_id),
-                               data={"score": 80 + n, "opinion": "材料齐全"})
+                               data={"score": 80 + n, "opinion": "材料齐全", "no_conflict": True})
             assert r.status_code == 200, r.text
         await crawler.crawl(case_id, pages)
         r = await complete(http, dep1, await task_of(http, dep1, "certification.onsite_inspection", case_id),

@@ -51,7 +51,7 @@ async def panel(stack: Stack, case_id: str, verdicts: tuple[str, ...] | None = N
     for expert, verdict in zip(experts, verdicts, strict=True):
         h = await login(http, expert)
         r = await complete(http, h, await task_of(http, h, "provider_admission.expert_review", case_id), verdict,
-                           data={"score": 88, "opinion": "服务能力较强"})
+                           data={"score": 88, "opinion": "服务能力较强", "no_conflict": True})
         assert r.status_code == 200, r.text
     return experts
 

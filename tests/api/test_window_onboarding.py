@@ -88,7 +88,8 @@ async def to_notice(stack: Stack, case_id: str, scores: tuple[int, ...] = (85, 7
             assert all(t["data"] == {} and t["decision"] is None for t in others)
             assert "experts" not in seen["result"] and "expert_panel" not in seen["result"]
         r = await complete(http, h, task, "approve" if score >= 60 else "reject",
-                           data={"score": score, "opinion": "服务能力较强"}, comment="" if score >= 60 else "场地偏小")
+                           data={"score": score, "opinion": "服务能力较强", "no_conflict": True},
+                           comment="" if score >= 60 else "场地偏小")
         assert r.status_code == 200, r.text
     dep = await login(http, "department1")
     bureau = await task_of(http, dep, "window_onboarding.bureau_approval", case_id)
@@ -150,6 +151,11 @@ async def connected(stack: Stack) -> tuple[dict[str, str], str]:
                            comment="同意" if passed else "接口未联通")
         assert r.status_code == 200, r.text
     await case_status(http, org, case_id, {"connected"})
+    # One notification per step (issue 15): each adaptation step told the builder once, worded by the step.
+    notes = [n for n in (await http.get("/api/notifications", headers=org, params={"limit": 200})).json()["items"]
+             if n.get("case_id") == case_id and ("改造" in n["subject"] + n["body"] or "验证未通过" in n["subject"])]
+    assert sorted(n["subject"] for n in notes) == ["轮到您办理：窗口平台软硬件改造"] * 2, [n["subject"] for n in notes]
+    assert any("接入验证未通过：服务数据接口未联通" in n["body"] for n in notes)
     return org, case_id
 
 
@@ -198,7 +204,7 @@ class TestApplication:
         for expert in (await case_of(stack, case["id"], op))["result"]["experts"]:
             h = await login(http, expert)
             r = await complete(http, h, await task_of(http, h, "window_onboarding.expert_assessment", case["id"]),
-                               "reject", data={"score": 40, "opinion": "服务产品不足"}, comment="不足")
+                               "reject", data={"score": 40, "opinion": "服务产品不足", "no_conflict": True}, comment="不足")
             assert r.status_code == 200
         done = await case_status(http, org, case["id"], {"rejected"})
         assert "专家评估未通过" in done["result"]["reason"]

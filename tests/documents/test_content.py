@@ -188,18 +188,68 @@ class TestVoucherVoidDecision:
     def test_names_the_voucher_the_sanctions_and_the_article(self):
         doc = factories.voucher_void_decision()
         text = text_of(doc)
-        assert doc.doc_number == "宁工信发〔2026〕4号"
+        assert doc.doc_number == "宁中小服发〔2026〕4号"  # the operating unit's power (003 art. 11(1))
         assert "服务券FWQ-2026-000123" in text and "3,000.00元" in text and "第十一条第（一）项" in text
         assert "取消宁夏向量信息技术有限公司签约服务机构资格" in text and "不良信用" in text
 
     def test_before_the_award_there_is_no_provider_and_no_voucher_number(self):
         text = text_of(factories.voucher_void_decision(voucher_no=None, provider_name=None, voucher_amount_fen=None))
-        operator_doc = factories.voucher_void_decision(issuer="operator")
-        assert operator_doc.issuer_code == "宁中小服发" and "报宁夏回族自治区工业和信息化厅" in text_of(operator_doc)
         assert "签约服务机构资格" not in text and "“信用评价服务”服务券申请" in text
+
+    def test_the_operator_issues_it_to_the_parties_and_informs_the_department(self):
+        """Issue 15: 003 art. 11(1) gives voiding for fraud to the operating unit, the department informed: the
+        operator's own document (its header, number, signature and 版记), sent to the parties, copied to the
+        department, never the department's (no instruction to the operator to execute it)."""
+        doc = factories.voucher_void_decision(issuer="operator")
+        text = text_of(doc)
+        assert doc.issuer_code == "宁中小服发" and doc.issuer_name == "宁夏回族自治区中小企业服务中心文件"
+        assert doc.signer == "宁夏回族自治区中小企业服务中心" and doc.printer == "宁夏回族自治区中小企业服务中心办公室"
+        assert doc.recipients == "银川市示例科技有限公司、宁夏向量信息技术有限公司："
+        assert "宁夏回族自治区工业和信息化厅" in doc.cc and "告知宁夏回族自治区工业和信息化厅" in text
+        assert "请宁夏回族自治区中小企业服务中心" not in text and "宁工信发" not in doc.doc_number
+        department = factories.voucher_void_decision(issuer="department")  # the supervising body voided it
+        assert department.issuer_code == "宁工信发" and "请宁夏回族自治区中小企业服务中心" in text_of(department)
+
+    def test_cites_the_policy_the_voucher_runs_under(self):
+        """A 2017 voucher is voided under 000 六、使用规定 (the 2017 policy), a 2016 one under 003 art. 11(1)."""
+        v2017 = text_of(factories.voucher_void_decision(policy="2017"))
+        assert "宁非公经发〔2017〕101号" in v2017 and "“六、使用规定”" in v2017
+        assert "2016〕73号" not in v2017 and "第十一条第（一）项" not in v2017
+        v2016 = text_of(factories.voucher_void_decision(policy="2016"))
+        assert "宁非公经发〔2016〕73号）第十一条第（一）项" in v2016 and "2017〕101号" not in v2016
+        with pytest.raises(ValueError, match="policy"):
+            factories.voucher_void_decision(policy="2019")
 
 
 class TestMonthlyVoucherStatistics:
+    def test_cites_the_policy_each_voucher_runs_under(self):
+        """Issue 15: the report cited the 2016 policy (003) for every voucher. Each version's vouchers are counted
+        with the articles of their own version: 2017 → 000 五、七; 2016 → 003 art. 10, 11(4)."""
+        row = content.VoucherStatRow
+        doc = content.monthly_voucher_statistics(
+            number=3, year=2026, issued_on=date(2026, 2, 3), period_year=2026, period_month=1,
+            by_category=[row("云服务", 3, 900000, 1, 300000)], by_city=[row("银川市", 3, 900000, 1, 300000)],
+            fund_total_fen=500000000, burn_down=[("1月", 499100000)],
+            by_policy=[row("2017", 2, 600000, 0, 0), row("2016", 1, 300000, 1, 300000)])
+        text = text_of(doc)
+        opening = doc.blocks[0].text  # type: ignore[union-attr]
+        assert "宁非公经发〔2016〕73号）第十条、第十一条第（四）项" in opening
+        assert "宁非公经发〔2017〕101号）“五、申领流程”“七、结算”" in opening
+        assert "分政策版本情况" in text
+        assert "按2017年版办法（宁非公经发〔2017〕101号）办理的发放2张、结算0张" in text
+        assert "按2016年版办法（宁非公经发〔2016〕73号）办理的发放1张、结算1张" in text
+        table = [b for b in doc.blocks if isinstance(b, Table)][-1]
+        assert table.rows[0][:2] == ["2016年版办法（宁非公经发〔2016〕73号）", "1"]
+        assert table.rows[1][:2] == ["2017年版办法（宁非公经发〔2017〕101号）", "2"]
+        only_2017 = text_of(content.monthly_voucher_statistics(
+            number=4, year=2026, issued_on=date(2026, 3, 3), period_year=2026, period_month=2, by_category=[],
+            by_city=[], fund_total_fen=500000000, burn_down=[("2月", 500000000)], by_policy=[row("2017", 1, 1, 0, 0)]))
+        assert "2017〕101号" in only_2017 and "2016〕73号" not in only_2017
+        empty = content.monthly_voucher_statistics(
+            number=5, year=2026, issued_on=date(2026, 4, 1), period_year=2026, period_month=3, by_category=[],
+            by_city=[], fund_total_fen=500000000, burn_down=[("3月", 500000000)], policy_in_force="2017")
+        assert "2017〕101号" in empty.blocks[0].text and "2016〕73号" not in text_of(empty)  # type: ignore[union-attr]
+
     def test_has_totals_and_fund_share(self):
         doc = factories.monthly_voucher_statistics()
         tables = [block for block in doc.blocks if isinstance(block, Table)]

@@ -73,7 +73,7 @@ def _signed_provider(base: str, category: str) -> Registered:
             "scope": "mine", "type": "provider_admission.expert_review", "case_id": case_id}).json()["items"]),
             {}).get("id"), what=f"{expert}'s panel task")
         r = ex.post(f"/api/tasks/{tid}/complete", json={"decision": "approve", "comment": "同意",
-                                                        "data": {"score": 90, "opinion": "同意"}})
+                                                        "data": {"score": 90, "opinion": "同意", "no_conflict": True}})
         assert r.status_code < 300, r.text
     _decide(base, "department1", case_id, "provider_admission.department_filing")
     wait_until(lambda: api.get(f"/api/cases/{case_id}").json()["status"] == "filed", what="the filing")

@@ -14,7 +14,7 @@ import os
 import pytest
 
 from tests.conftest import Stack
-from tests.helpers import complete, task_of
+from tests.helpers import complete, task_of, wait_for
 from tests.replay.test_replay import HISTORIES, replayer
 from tests.voucher.factories import MATERIALS, new_voucher, upload
 
@@ -50,7 +50,7 @@ async def test_voucher_history_replays(stack: Stack) -> None:
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
     """The patched paths: a fraud void that drafts its decision, and a withdrawal arriving with an activity's result
-    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v3 and
+    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v4 and
     VoucherWorkflow__withdrawn_v3."""
     voided = await new_voucher(stack)
     await voided.to_bidding()
@@ -59,13 +59,22 @@ async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
                               json={"reason": "虚构服务需求", "responsible_person": "李某"})
     assert r.status_code == 202, r.text
     assert "voucher_void_decision" in {d["kind"] for d in (await voided.status("void"))["documents"]}
+    dep = await voided.h("department1")  # told under the voucher's own policy (patch "voucher-void-notice-policy")
+
+    async def notices() -> list[dict]:
+        items = (await stack.http.get("/api/notifications", headers=dep, params={"limit": 200})).json()["items"]
+        return [n for n in items if n.get("case_id") == voided.case_id and n["subject"] == "服务券作废告知"]
+
+    told = await wait_for(notices, what="the department to be told of the void")
+    assert len(told) == 1 and "2017年办法“六、使用规定”" in told[0]["body"] and "2016年" not in told[0]["body"]
     withdrawn = await new_voucher(stack)
     await withdrawn.demand()
     r = await stack.http.post(f"/api/cases/{withdrawn.case_id}/withdraw", headers=withdrawn.ent,
                               json={"reason": "需求已自行解决"})
     assert r.status_code == 202, r.text
     await withdrawn.status("withdrawn")
-    for v, name in ((voided, "void_v3"), (withdrawn, "withdrawn_v3")):
+    # void_v4: "voucher-void-notice-policy" (issue 15); void_v3 keeps the history before it
+    for v, name in ((voided, "void_v4"), (withdrawn, "withdrawn_v3")):
         history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
         await replayer().replay_workflow(history)
         if os.environ.get("FLOW168_RECORD_HISTORIES"):
