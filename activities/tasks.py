@@ -111,7 +111,7 @@ def _your_turn(task: Task, case: Case | None, *, at: datetime, spec: StepSpec | 
     """The one message of a step that opens (issue 15): an applicant's step is now its own (bidding closed, a return
     for correction, a self-report, …), worded by the step's `notice` when the workflow gives one; another role's
     step only when the workflow gives a notice (e.g. the hub's own self-report when the bureau assesses it)."""
-    if task.status not in ("open", "claimed"):
+    if task.status not in ("open", "claimed") or (spec is not None and spec.quiet):
         return None
     applicant = task.role in APPLICANTS and task.org_id is not None
     notice, subject = (spec.notice, spec.notice_subject) if spec is not None else ("", "")

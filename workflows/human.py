@@ -237,8 +237,14 @@ class CaseWorkflow:
             if decision.decision != "return" or correction is None:
                 return decision
             await self.set_status("returned", f"退回修改：{decision.comment}")
-            await self.notify_applicant(f"{spec.title}：申请被退回修改", decision.comment, kind="returned")
-            await self.human_step(correction)
+            # Patched "return-one-notice" (issue 15): the return is the applicant's one message — with the reason
+            # and what to do — and the correction step opens without a second 轮到您办理 (before: both).
+            one_notice = workflow.patched("return-one-notice")
+            await self.notify_applicant(
+                f"{spec.title}：申请被退回修改",
+                f"退回理由：{decision.comment.rstrip('。.')}。请在“我的办理”中按意见修改后重新提交（{correction.title}）。"
+                if one_notice else decision.comment, kind="returned")
+            await self.human_step(correction.model_copy(update={"quiet": True}) if one_notice else correction)
             await self.set_status("in_review", "申请人已提交修改")
 
     async def _remind(self, task_id: str, pending: _Pending, *, overdue: bool) -> None:

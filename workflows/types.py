@@ -40,6 +40,8 @@ class StepSpec(BaseModel):
     # 轮到您办理 with this text as its body; another role's step is told only when a notice is given (subject, body).
     notice_subject: str = ""
     notice: str = ""
+    # Opened without its own 轮到您办理 because the workflow has just told the holder (a return for correction).
+    quiet: bool = False
 
 
 class OpenTaskInput(BaseModel):

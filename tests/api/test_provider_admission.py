@@ -107,6 +107,11 @@ class TestAdmission:
         assert (await complete(http, dep, t, "return", comment="请补充服务项目价格依据")).status_code == 200
         await case_status(http, prov, case["id"], {"returned"})
         fix = await task_of(http, prov, "provider_admission.correction", case["id"])
+        # Issue 15, patch "return-one-notice": the return is one message, with the reason and what to do
+        items = (await http.get("/api/notifications", headers=prov, params={"limit": 200})).json()["items"]
+        told = [n for n in items if n.get("case_id") == case["id"] and ("退回" in n["subject"] or "补正" in n["subject"])]
+        assert len(told) == 1, [n["subject"] for n in told]
+        assert "请补充服务项目价格依据" in told[0]["body"] and "重新提交" in told[0]["body"]
         bad = await complete(http, prov, fix, "submit", data={"categories": ["credit"], "service_items": []})
         assert bad.status_code == 422 and "data.service_items" in bad.json()["detail"]
         new = {**APPLICATION, "service_items": [{"name": "信用评价", "price_fen": 250000}]}

@@ -62,7 +62,7 @@ async def test_fresh_histories_replay(stack: Stack) -> None:
     await case_status(http, prov, case["id"], {"filed"})
     await case_status(http, op, reg.json()["case_id"], {"rejected"})
     for wf_id, name in ((reg.json()["case_id"], "RegistrationWorkflow__v1"),
-                        (case["id"], "ProviderAdmissionWorkflow__v2")):
+                        (case["id"], "ProviderAdmissionWorkflow__v3")):  # v3: patch return-one-notice
         history = await stack.client.get_workflow_handle(wf_id).fetch_history()
         await replayer().replay_workflow(history)
         path = HISTORIES / f"{name}.json"
