@@ -367,9 +367,9 @@ def _keep_last_row_with_next(docx: DocxDocument) -> None:
 
 def _keep_last_with_next(docx: DocxDocument) -> None:
     """Keep the last body paragraph whole and on the page of what follows (a 落款 never stands alone, §7.3.5)."""
-    paragraphs = docx.paragraphs
+    paragraphs = docx.element.body.findall(qn("w:p"))  # not docx.paragraphs: a wrapper for every paragraph, each call
     if paragraphs:
-        fmt = paragraphs[-1].paragraph_format
+        fmt = DocxParagraph(paragraphs[-1], docx._body).paragraph_format
         fmt.keep_with_next = True
         fmt.keep_together = True
 
