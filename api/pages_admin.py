@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api.deps import Year, require
+from api.deps import Year, in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageError, PageRoute, flash, fmt_dt, fmt_due, redirect, safe_next, text
@@ -49,7 +49,7 @@ async def _act(page: Page, back_default: str, done: str, call: Any) -> Response:
 
 
 @router.get("")
-async def admin_home(page: LoginPageDep, idle_days: Annotated[int | None, Query(ge=1, le=3650)] = None) -> Response:
+def admin_home(page: LoginPageDep, idle_days: Annotated[int | None, Query(ge=1, le=3650)] = None) -> Response:
     days = idle_days if idle_days and 0 < idle_days < 3650 else page.request.app.state.settings.idle_case_days
     data = service.stuck(page.session, page.me, now=page.now, idle_days=days)
     staff = page.session.exec(select(User).where(User.status == "active", col(User.role).in_(
@@ -196,7 +196,7 @@ def _render_calendar(page: Page, year: int, data: dict[str, Any] | None, *, stat
     )
 
 
-async def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]:
+def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]:
     try:
         return public_service.calendar_year(page.session, year), ""
     except ApiError as exc:
@@ -204,11 +204,11 @@ async def _year_data(page: Page, year: int) -> tuple[dict[str, Any] | None, str]
 
 
 @router.get("/calendar/{year}")
-async def calendar_page(year: Year, page: LoginPageDep) -> Response:
+def calendar_page(year: Year, page: LoginPageDep) -> Response:
     require(page.me, "admin")
     if not 1900 <= year <= 2200:
         raise PageError(f"{year} 年不在可查看的范围内", 404)
-    data, error = await _year_data(page, year)
+    data, error = _year_data(page, year)
     return _render_calendar(page, year, data, error=error)
 
 
@@ -234,5 +234,6 @@ async def calendar_enter(year: Year, page: LoginPageDep) -> Response:
             flash(page.request, f"已录入 {year} 年节假日安排（{len(holidays)} 个节假日、{len(makeup)} 个调休上班日），"
                                 f"重新计算了 {out.get('recomputed_tasks', 0)} 个任务的办理期限")
             return redirect(f"/admin/calendar/{year}")
-    data, _ = await _year_data(page, year)
-    return _render_calendar(page, year, data, status=422, error=problem, holidays=raw_h, makeup=raw_m)
+    data, _ = await in_thread(page.session, _year_data, page, year)
+    return await in_thread(page.session, _render_calendar, page, year, data, status=422, error=problem, holidays=raw_h,
+                           makeup=raw_m)

@@ -35,7 +35,7 @@ def _year(page: Page, raw: str = "") -> int:
 
 
 @router.get("/assessment")
-async def campaigns_page(page: LoginPageDep, year: str = "") -> Response:
+def campaigns_page(page: LoginPageDep, year: str = "") -> Response:
     require(page.me, "operator", "department")
     y = _year(page, year)
     items = service.list_campaigns(page.session, page.me, year=y)["items"]
@@ -63,7 +63,7 @@ async def open_campaign(page: LoginPageDep) -> Response:
 
 
 @router.get("/assessment/campaigns/{campaign_id}")
-async def campaign_page(campaign_id: RowId, page: LoginPageDep) -> Response:
+def campaign_page(campaign_id: RowId, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
     camp = service.get_campaign(page.session, page.me, campaign_id)
     total = max(1, sum(camp["cases"]["ratings"].values()))
@@ -81,7 +81,7 @@ async def bulletin(campaign_id: RowId, page: LoginPageDep) -> Response:
 
 
 @router.get("/assessment/indicators/{kind}")
-async def indicators_page(kind: str, page: LoginPageDep) -> Response:
+def indicators_page(kind: str, page: LoginPageDep) -> Response:
     require(page.me, "operator", "department")
     current = service.get_indicators(page.session, page.me, kind)
     lines = "\n".join(f"{i['key']},{i['name']},{i['weight']:g}" for i in current["indicators"])
@@ -114,7 +114,7 @@ async def save_indicators(kind: str, page: LoginPageDep) -> Response:
 
 
 @router.get("/public/assessments")
-async def public_page(page: PageDep, year: str = "", kind: str = "") -> Response:
+def public_page(page: PageDep, year: str = "", kind: str = "") -> Response:
     y = _year(page, year) if year else None
     k = kind if kind in KINDS else None
     result = service.public_results(page.session, year=y, kind=k)

@@ -30,12 +30,12 @@ REG_FIELDS = ("kind", "username", "name", "uscc", "city", "size", "employees", "
 
 
 @router.get("/")
-async def home(page: PageDep) -> Response:
+def home(page: PageDep) -> Response:
     return page.render("home.html")
 
 
 @router.get("/login")
-async def login_form(page: PageDep, next: str = "") -> Response:
+def login_form(page: PageDep, next: str = "") -> Response:
     if page.user is not None:
         return redirect(safe_next(next, "/home" if page.user.role in APPLICANTS else "/inbox"))
     return page.render("login.html", next=safe_next(next, ""), username="")
@@ -79,7 +79,7 @@ def _register_page(page: Any, *, values: dict[str, Any], errors: dict[str, str],
 
 
 @router.get("/register")
-async def register_form(page: PageDep) -> Response:
+def register_form(page: PageDep) -> Response:
     return _register_page(page, values={"kind": "enterprise", "categories": [], "legal_person": True}, errors={})
 
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import throttle
-from api.deps import require
+from api.deps import in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, posted_materials, redirect, safe_next, text
@@ -46,8 +46,8 @@ SCALARS = [f for f in form_fields(CertificationForm) if f.name not in ("function
 # --- the yearly call ---------------------------------------------------------------------------------------------
 
 
-async def _render_calls(page: Page, *, values: dict[str, str] | None = None, error: str = "",
-                        status: int = 200) -> Response:
+def _render_calls(page: Page, *, values: dict[str, str] | None = None, error: str = "",
+                  status: int = 200) -> Response:
     page.session.expire_all()
     calls = service.list_calls(page.session, now=page.now)
     year = page.now.astimezone(SHANGHAI).year
@@ -57,13 +57,17 @@ async def _render_calls(page: Page, *, values: dict[str, str] | None = None, err
 
 
 @router.get("/certification/calls")
-async def calls_page(page: LoginPageDep) -> Response:
+def calls_page(page: LoginPageDep) -> Response:
     require(page.me, "department", "operator", "admin")
-    return await _render_calls(page)
+    return _render_calls(page)
 
 
 @router.post("/certification/calls")
 async def open_call(page: LoginPageDep) -> Response:
+    return await in_thread(page.session, _open_call, page)
+
+
+def _open_call(page: Page) -> Response:
     require(page.me, "department")
     form = page.posted
     values = {k: text(form, k, 300) for k in ("year", "deadline", "title", "experts", "expiry_reminder_days",
@@ -78,12 +82,12 @@ async def open_call(page: LoginPageDep) -> Response:
         labels = {"year": "年度", "deadline": "截止日期", "title": "通知标题", "experts": "评审专家人数",
                   "expiry_reminder_days": "称号到期前提醒", "relaxed_pct": "适当放宽的标准"}
         problems = [f"{labels.get(k, k)}：{v}" for k, v in model_errors(exc).items()]
-        return await _render_calls(page, values=values, error="；".join(problems), status=422)
+        return _render_calls(page, values=values, error="；".join(problems), status=422)
     try:
         call = service.call_json(service.open_call(page.session, page.me, body, now=page.now), now=page.now)
     except ApiError as exc:
         page.session.rollback()
-        return await _render_calls(page, values=values, error=say(exc), status=exc.status)
+        return _render_calls(page, values=values, error=say(exc), status=exc.status)
     flash(page.request, f"已发布「{call['title']}」，截止于 {call['deadline']} 24:00")
     return redirect("/certification/calls")
 
@@ -135,7 +139,7 @@ def _current_call(page: Page) -> dict[str, Any] | None:
 
 
 @router.get("/apply/certification")
-async def apply_form(page: LoginPageDep) -> Response:
+def apply_form(page: LoginPageDep) -> Response:
     require(page.me, "platform_org")
     org = users.org(page.session, page.me.org_id)
     values = {PREFIX + "city": [org.city]} if org is not None and org.city else {}
@@ -168,16 +172,16 @@ async def apply(page: LoginPageDep) -> Response:
             else:
                 errors.setdefault(path, message)
     if errors or general:
-        return _render_apply(page, values=values, errors=errors, idem=idem, materials=materials, status=422,
-                             error=general or "请更正标红的项目后重新提交")
+        return await in_thread(page.session, _render_apply, page, values=values, errors=errors, idem=idem,
+                               materials=materials, status=422, error=general or "请更正标红的项目后重新提交")
     page.release()  # the uploads are kept even if the application is refused
     try:
         case = await case_service.submit(page.session, page.engine, page.me, case_type="certification", data=data,
                                          now=page.now, idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
-        return _render_apply(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
-                             error=say(exc))
+        return await in_thread(page.session, _render_apply, page, values=values, errors={}, idem=idem,
+                               materials=materials, status=exc.status, error=say(exc))
     flash(page.request, f"示范平台申报已提交，案件编号 {case.id}")
     return redirect(f"/cases/{case.id}")
 
@@ -186,7 +190,7 @@ async def apply(page: LoginPageDep) -> Response:
 
 
 @router.get("/public/notices")
-async def notices(page: PageDep, q: str = "") -> Response:
+def notices(page: PageDep, q: str = "") -> Response:
     result = public_service.notices(page.session, q=q.strip()[:100] or None)
     items = []
     for d in result["items"]:

@@ -26,7 +26,7 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import pages_i18n as i18n
-from api.deps import NowDep, SessionDep
+from api.deps import NowDep, SessionDep, in_thread
 from api.error_messages import say
 from api.errors import ApiError
 from api.services import files as file_service
@@ -319,14 +319,19 @@ def _page_user(request: Request, session: Session) -> User | None:
     return user
 
 
-async def get_page(request: Request, session: SessionDep, now: NowDep) -> Page:
-    """The page context; for a POST the CSRF token is checked first (403 otherwise), and the form kept."""
-    form = await check_csrf(request) if request.method not in ("GET", "HEAD") else None
+def _user_and_unread(request: Request, session: Session) -> tuple[User | None, int]:
+    """The logged-in user and the header's count of unread messages (through the notification service)."""
     user = _page_user(request, session)
+    unread = int(notifications(session, user, unread=True, limit=1)["total"]) if user is not None else 0
+    return user, unread
+
+
+async def get_page(request: Request, session: SessionDep, now: NowDep) -> Page:
+    """The page context; for a POST the CSRF token is checked first (403 otherwise), and the form kept. The user and
+    the unread count are read in the thread pool, off the event loop (issue 12)."""
+    form = await check_csrf(request) if request.method not in ("GET", "HEAD") else None
+    user, unread = await in_thread(session, _user_and_unread, request, session)
     request.state.page_user = user
-    unread = 0
-    if user is not None:  # the header's count, through the notification service
-        unread = int(notifications(session, user, unread=True, limit=1)["total"])
     return Page(request=request, session=session, now=now, user=user, form=form, unread=unread)
 
 

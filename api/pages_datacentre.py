@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
-from api.pages_common import LoginPageDep, PageError, PageRoute, flash, redirect, text
+from api.pages_common import LoginPageDep, Page, PageError, PageRoute, flash, redirect, text
 from api.services import datacentre as service
 from api.services import platform_export as export_service
 from rules.calendar import SHANGHAI
@@ -45,7 +45,7 @@ def _guard(call: Any) -> Any:
 
 
 @router.get("")
-async def dashboard(page: LoginPageDep) -> Response:
+def dashboard(page: LoginPageDep) -> Response:
     q = page.request.query_params
     local = page.now.astimezone(SHANGHAI)
     year = _int(q.get("year"), 2000, 2200) or local.year
@@ -57,7 +57,7 @@ async def dashboard(page: LoginPageDep) -> Response:
 
 
 @router.get("/service-levels")
-async def levels_page(page: LoginPageDep) -> Response:
+def levels_page(page: LoginPageDep) -> Response:
     q = page.request.query_params
     by = q.get("by") if q.get("by") in ("type", "person", "city") else "type"
     data = _guard(lambda: service.levels(page.session, page.me, by=by, start=_date(q.get("start")),  # type: ignore[arg-type]
@@ -66,7 +66,7 @@ async def levels_page(page: LoginPageDep) -> Response:
 
 
 @router.get("/reporting")
-async def reporting(page: LoginPageDep) -> Response:
+def reporting(page: LoginPageDep) -> Response:
     data = _guard(lambda: export_service.history(page.session, page.me))
     local = page.now.astimezone(SHANGHAI)
     prev = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
@@ -76,6 +76,10 @@ async def reporting(page: LoginPageDep) -> Response:
 
 @router.post("/reporting")
 async def send(page: LoginPageDep) -> Response:
+    return await in_thread(page.session, _send, page)
+
+
+def _send(page: Page) -> Response:
     require(page.me, "department")  # the role before the form: a refused role learns nothing of the input
     year, month = _int(text(page.posted, "year", 4), 2000, 2200), _int(text(page.posted, "month", 2), 1, 12)
     if year is None or month is None:

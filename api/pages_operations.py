@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, PageError, PageRoute, text
@@ -29,7 +29,7 @@ def _filter(params: Any) -> tuple[service.CaseFilter, str]:
         return service.CaseFilter(), "；".join(pydantic_zh(dict(e)) for e in exc.errors())
 
 
-async def _render(page: Any, *, results: dict[str, Any] | None = None, error: str = "", status: int = 200) -> Response:
+def _render(page: Any, *, results: dict[str, Any] | None = None, error: str = "", status: int = 200) -> Response:
     f, problem = _filter(page.request.query_params)
     found = service.find_cases(page.session, page.me, f, now=page.now)
     steps = sorted({t["type"] for c in found["items"] for t in c["open_tasks"]})
@@ -38,9 +38,9 @@ async def _render(page: Any, *, results: dict[str, Any] | None = None, error: st
 
 
 @router.get("/cases")
-async def cases_page(page: LoginPageDep) -> Response:
+def cases_page(page: LoginPageDep) -> Response:
     require(page.me, "admin")
-    return await _render(page)
+    return _render(page)
 
 
 @router.post("/cases/batch")
@@ -56,13 +56,14 @@ async def batch(page: LoginPageDep) -> Response:
         page.release()
         out = await service.batch(page.session, page.engine.client, page.me, body, now=page.now)
     except ValidationError as exc:
-        return await _render(page, error="未执行：" + "；".join(pydantic_zh(dict(e)) for e in exc.errors()), status=422)
+        return await in_thread(page.session, _render, page, status=422,
+                               error="未执行：" + "；".join(pydantic_zh(dict(e)) for e in exc.errors()))
     except ApiError as exc:
-        return await _render(page, error=f"未执行：{say(exc)}", status=exc.status)
+        return await in_thread(page.session, _render, page, error=f"未执行：{say(exc)}", status=exc.status)
     for r in out["results"]:
         if not r["ok"]:
             r["message"] = say(ApiError(r["detail"], code=r["code"], params=r.get("params")))
-    return await _render(page, results=out)
+    return await in_thread(page.session, _render, page, results=out)
 
 
 @router.get("/workflow-problems")

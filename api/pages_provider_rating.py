@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, text
@@ -28,7 +28,7 @@ def _render(page: Page, *, error: str = "", year: str = "", status: int = 200) -
 
 
 @router.get("/provider-ratings")
-async def ratings_page(page: LoginPageDep) -> Response:
+def ratings_page(page: LoginPageDep) -> Response:
     require(page.me, "operator", "department", "admin")
     return _render(page)
 
@@ -40,11 +40,11 @@ async def open_rating(page: LoginPageDep) -> Response:
     try:
         body = RatingCaseForm(year=year or None)  # type: ignore[arg-type]
     except ValidationError:
-        return _render(page, error="评级年度：请输入2016至2100之间的年份", year=year, status=422)
+        return await in_thread(page.session, _render, page, error="评级年度：请输入2016至2100之间的年份", year=year, status=422)
     try:
         case = await service.open_rating(page.session, page.engine, page.me, body, now=page.now)
     except ApiError as exc:
         page.session.rollback()
-        return _render(page, error=say(exc), year=year, status=exc.status)
+        return await in_thread(page.session, _render, page, error=say(exc), year=year, status=exc.status)
     flash(page.request, f"已开展{body.year}年度签约服务机构评级排名，案件编号 {case.id}")
     return redirect(f"/cases/{case.id}")

@@ -28,7 +28,7 @@ def _q(value: str) -> str | None:
 
 
 @router.get("/providers")
-async def providers(page: PageDep, q: str = "", category: str = "", city: str = "") -> Response:
+def providers(page: PageDep, q: str = "", category: str = "", city: str = "") -> Response:
     result = service.providers(page.session, q=_q(q), category=category or None, city=city or None,
                                limit=500, offset=0)
     return page.render("public_providers.html", items=result["items"], total=result["total"], cities=CITIES,
@@ -36,14 +36,14 @@ async def providers(page: PageDep, q: str = "", category: str = "", city: str = 
 
 
 @router.get("/platforms")
-async def platforms(page: PageDep, q: str = "") -> Response:
+def platforms(page: PageDep, q: str = "") -> Response:
     result = service.platforms(page.session, q=_q(q))
     return page.render("public_platforms.html", items=result["items"], total=result["total"], cities=CITIES,
                        filters={"q": q})
 
 
 @router.get("/notices/{doc_id}")
-async def notice(doc_id: str, page: PageDep) -> Response:
+def notice(doc_id: str, page: PageDep) -> Response:
     """One public notice on the page: its text and list, its period and how to object, the objection form."""
     item = service.notice(page.session, doc_id)
     deadline = deadlines.deadline(page.session, item["case_id"], "public_notice") if item.get("case_id") else None
@@ -53,7 +53,7 @@ async def notice(doc_id: str, page: PageDep) -> Response:
 
 
 @router.get("/objections")
-async def objection_lookup(page: PageDep, receipt: str = "", phone: str = "") -> Response:
+def objection_lookup(page: PageDep, receipt: str = "", phone: str = "") -> Response:
     """The objector looks up what became of the objection: receipt number and the phone given when filing."""
     found, error = None, None
     if receipt or phone:
@@ -66,18 +66,18 @@ async def objection_lookup(page: PageDep, receipt: str = "", phone: str = "") ->
 
 
 @router.get("/guide")
-async def guides(page: PageDep) -> Response:
+def guides(page: PageDep) -> Response:
     return page.render("public_guide.html", guide=None, items=guide_service.index())
 
 
 @router.get("/guide/{case_type}")
-async def guide(case_type: str, page: PageDep) -> Response:
+def guide(case_type: str, page: PageDep) -> Response:
     """A process's 办事指南: who may apply, conditions, materials (templates), steps and time limits, legal basis."""
     return page.render("public_guide.html", guide=guide_service.guide(case_type), items=guide_service.index())
 
 
 @router.get("/guide/{case_type}/templates/{number}.docx")
-async def guide_template(case_type: str, number: int) -> Response:
+def guide_template(case_type: str, number: int) -> Response:
     filename, data = guide_service.template(case_type, number)
     return Response(data, media_type=DOCX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

@@ -22,7 +22,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.deps import Year, require
+from api.deps import Year, in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, submit_and_return, text, validation_zh
@@ -56,8 +56,8 @@ def _year(page: Page) -> int:
 # --- enterprise ------------------------------------------------------------------------------------------------
 
 
-async def _render_enterprise(page: Page, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                             error: str = "", status: int = 200) -> Response:
+def _render_enterprise(page: Page, *, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                       error: str = "", status: int = 200) -> Response:
     page.session.expire_all()
     found, total = case_service.listing(page.session, page.me, type="voucher", limit=200, offset=0)
     result = {"items": [case_json(c) for c in found], "total": total}
@@ -79,9 +79,9 @@ async def _render_enterprise(page: Page, *, values: dict[str, str] | None = None
 
 
 @router.get("/voucher")
-async def enterprise_page(page: LoginPageDep) -> Response:
+def enterprise_page(page: LoginPageDep) -> Response:
     require(page.me, "enterprise")
-    return await _render_enterprise(page)
+    return _render_enterprise(page)
 
 
 @router.post("/voucher/demands")
@@ -98,20 +98,21 @@ async def publish_demand(page: LoginPageDep) -> Response:
     if budget is None or budget <= 0:
         errors["budget"] = "请输入预算金额（元，大于 0，最多两位小数）"
     if errors:
-        return await _render_enterprise(page, values=values, errors=errors, error="请更正标红的项目后重新提交",
-                                        status=422)
+        return await in_thread(page.session, _render_enterprise, page, values=values, errors=errors,
+                               error="请更正标红的项目后重新提交", status=422)
     data = {"category": values["category"], "title": values["title"], "description": values["description"],
             "budget_fen": budget}
     try:
         VoucherDemandForm.model_validate(data)
     except ValidationError as exc:
-        return await _render_enterprise(page, values=values, error="请求无效：" + validation_zh(exc), status=422)
+        return await in_thread(page.session, _render_enterprise, page, values=values,
+                               error="请求无效：" + validation_zh(exc), status=422)
     page.release()  # the uploads are kept even if the application is refused
     try:
         case = await case_service.submit(page.session, page.engine, page.me, case_type="voucher", data=data,
                                          now=page.now, idempotency_key=values["idem"] or None)
     except ApiError as exc:
-        return await _render_enterprise(page, values=values, error=say(exc), status=exc.status)
+        return await in_thread(page.session, _render_enterprise, page, values=values, error=say(exc), status=exc.status)
     flash(page.request, f"服务需求已提交，案件编号 {case.id}，运营单位审核后发布")
     return redirect("/voucher")
 
@@ -120,7 +121,7 @@ async def publish_demand(page: LoginPageDep) -> Response:
 
 
 @router.get("/voucher/demands")
-async def demands_page(page: LoginPageDep) -> Response:
+def demands_page(page: LoginPageDep) -> Response:
     require(page.me, "provider", "operator", "department")
     result = service.open_demands(page.session, page.me)
     mine: set[str] = set()
@@ -133,6 +134,10 @@ async def demands_page(page: LoginPageDep) -> Response:
 
 @router.post("/voucher/demands/{case_id}/bid")
 async def bid(case_id: str, page: LoginPageDep) -> Response:
+    return await in_thread(page.session, _bid, case_id, page)
+
+
+def _bid(case_id: str, page: Page) -> Response:
     require(page.me, "provider")
     form = page.posted
     amount = parse_yuan(text(form, "amount", 30))
@@ -155,7 +160,7 @@ async def bid(case_id: str, page: LoginPageDep) -> Response:
 
 
 @router.get("/voucher/my-bids")
-async def my_bids_page(page: LoginPageDep) -> Response:
+def my_bids_page(page: LoginPageDep) -> Response:
     result = service.my_bids(page.session, page.me)
     items = []
     for b in result["items"]:
@@ -170,7 +175,7 @@ async def my_bids_page(page: LoginPageDep) -> Response:
 
 
 @router.get("/voucher/contracts/{case_id}")
-async def contract_page(case_id: str, page: LoginPageDep) -> Response:
+def contract_page(case_id: str, page: LoginPageDep) -> Response:
     detail = service.contract(page.session, page.me, case_id, now=page.now)
     voucher = (detail.get("result") or {}).get("voucher", {})
     return page.render("voucher_contract.html", case=detail, voucher=voucher, status_text=status_label(detail["status"]),
@@ -197,7 +202,7 @@ def choose_bid_panel(page: Page, task: Any, case: dict[str, Any] | None) -> dict
 
 
 @router.get("/voucher/fund")
-async def fund_page(page: LoginPageDep, year: str = "") -> Response:
+def fund_page(page: LoginPageDep, year: str = "") -> Response:
     require(page.me, "operator", "department", "admin")
     y = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else _year(page)
     fund = service.budget(page.session, page.me, y)

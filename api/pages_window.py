@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, posted_materials, redirect, safe_next, text
@@ -75,7 +75,7 @@ def _render(page: Page, *, values: dict[str, list[str]], errors: dict[str, str],
 
 
 @router.get("/apply/window")
-async def apply_form(page: LoginPageDep) -> Response:
+def apply_form(page: LoginPageDep) -> Response:
     require(page.me, "platform_org")
     return _render(page, values={}, errors={}, idem=secrets.token_urlsafe(16))
 
@@ -92,16 +92,16 @@ async def apply(page: LoginPageDep) -> Response:
     errors.update(form_errors)
     data["materials"] = materials
     if errors:
-        return _render(page, values=values, errors=errors, idem=idem, materials=materials, status=422,
-                       error="请更正标红的项目后重新提交")
+        return await in_thread(page.session, _render, page, values=values, errors=errors, idem=idem, materials=materials,
+                               status=422, error="请更正标红的项目后重新提交")
     page.release()
     try:
         case = await case_service.submit(page.session, page.engine, page.me, case_type="window_onboarding", data=data,
                                          now=page.now, idempotency_key=idem)
     except ApiError as exc:
         page.session.rollback()
-        return _render(page, values=values, errors={}, idem=idem, materials=materials, status=exc.status,
-                       error=say(exc))
+        return await in_thread(page.session, _render, page, values=values, errors={}, idem=idem, materials=materials,
+                               status=exc.status, error=say(exc))
     flash(page.request, f"窗口平台接入申请已提交，案件编号 {case.id}")
     return redirect("/apply/window")
 
@@ -113,7 +113,7 @@ class _WithoutMaterials(WindowOnboardingForm):
 
 
 @router.get("/public/windows")
-async def windows(page: PageDep, q: str = "", city: str = "") -> Response:
+def windows(page: PageDep, q: str = "", city: str = "") -> Response:
     result = service.public_windows(page.session, q=q.strip()[:100] or None, city=city if city in CITIES else None,
                                     limit=200, offset=0)
     return page.render("public_windows.html", items=result["items"], total=result["total"], cities=CITIES,

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageRoute, flash, redirect, safe_next, text
@@ -91,7 +91,7 @@ def _merge_uploaded(values: dict[str, list[str]], uploaded: dict[str, list[str]]
 
 
 @router.get("/home")
-async def applicant_home(page: LoginPageDep) -> Response:
+def applicant_home(page: LoginPageDep) -> Response:
     """The applicant's cases with their progress and what it must do now (officials go to their inbox)."""
     if page.me.role not in APPLICANTS:
         return redirect("/inbox")
@@ -102,8 +102,8 @@ async def applicant_home(page: LoginPageDep) -> Response:
 
 
 @router.get("/inbox")
-async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case_id: str = "", overdue: str = "",
-                p: int = 1) -> Response:
+def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case_id: str = "", overdue: str = "",
+          p: int = 1) -> Response:
     tab = tab if tab in ("available", "mine") else "available"
     mine_types = task_repo.types_for(page.session, page.me)  # an applicant is not offered the officials' task types
     filters: dict[str, Any] = {"type": type.strip()[:100] or None, "case_id": case_id.strip()[:100] or None,
@@ -122,6 +122,10 @@ async def inbox(page: LoginPageDep, tab: str = "available", type: str = "", case
 
 @router.post("/tasks/{task_id}/claim")
 async def claim(task_id: str, page: LoginPageDep) -> Response:
+    return await in_thread(page.session, _claim, task_id, page)
+
+
+def _claim(task_id: str, page: Page) -> Response:
     back = safe_next(text(page.posted, "back", 2000), "/inbox")
     try:
         task = task_json(task_service.claim(page.session, page.me, task_id, now=page.now), now=page.now)
@@ -134,6 +138,10 @@ async def claim(task_id: str, page: LoginPageDep) -> Response:
 
 @router.post("/tasks/{task_id}/unclaim")
 async def unclaim(task_id: str, page: LoginPageDep) -> Response:
+    return await in_thread(page.session, _unclaim, task_id, page)
+
+
+def _unclaim(task_id: str, page: Page) -> Response:
     back = safe_next(text(page.posted, "back", 2000), "/inbox?tab=mine")
     try:
         task = task_json(task_service.unclaim(page.session, page.me, task_id, now=page.now), now=page.now)
@@ -208,14 +216,14 @@ def routes_status(status: str) -> str:
 
 
 @router.get("/tasks/{task_id}")
-async def task_page(task_id: str, page: LoginPageDep) -> Response:
+def task_page(task_id: str, page: LoginPageDep) -> Response:
     return _render_task(page, task_id)
 
 
 @router.post("/tasks/{task_id}/complete")
 async def complete(task_id: str, page: LoginPageDep) -> Response:
     form = page.posted
-    task = task_service.load(page.session, page.me, task_id)
+    task = await in_thread(page.session, task_service.load, page.session, page.me, task_id)
     title = task.title
     model = form_model(task.form)
     values = values_from_form(form)
@@ -229,22 +237,24 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
     errors.update(upload_errors)
     values = _merge_uploaded(values, uploaded, fields)
     if decision not in task.decisions:
-        return _render_task(page, task_id, status=422, error="请点击一个办理结果按钮提交", errors=errors, values=values)
+        return await in_thread(page.session, _render_task, page, task_id, status=422, error="请点击一个办理结果按钮提交",
+                               errors=errors, values=values)
     if errors:  # an error of the form as a whole (no input to mark red) is said at the top
-        return _render_task(page, task_id, status=422, error=errors.get("") or "请更正标红的项目后重新提交", errors=errors,
-                            values=values)
+        return await in_thread(page.session, _render_task, page, task_id, status=422,
+                               error=errors.get("") or "请更正标红的项目后重新提交", errors=errors, values=values)
     if len(comment) > 5000:
-        return _render_task(page, task_id, status=422, error="请更正标红的项目后重新提交", values=values,
-                            errors={"comment": "最多 5000 个字符"})
+        return await in_thread(page.session, _render_task, page, task_id, status=422, error="请更正标红的项目后重新提交",
+                               values=values, errors={"comment": "最多 5000 个字符"})
     try:
         await task_service.complete(page.session, page.engine.client, page.me, task_id, decision=decision,
                                     comment=comment, data=data, now=page.now)
     except ApiError as exc:
         message = say(exc)
         if exc.code == "reason_required":
-            return _render_task(page, task_id, status=exc.status, error="请填写理由后重新提交",
-                                errors={"comment": message, OPINION: message}, values=values)
-        return _render_task(page, task_id, status=exc.status, error=message, values=values)
+            return await in_thread(page.session, _render_task, page, task_id, status=exc.status,
+                                   error="请填写理由后重新提交", errors={"comment": message, OPINION: message}, values=values)
+        return await in_thread(page.session, _render_task, page, task_id, status=exc.status, error=message,
+                               values=values)
     flash(page.request, f"已办理「{title}」：{DECISIONS.get(decision, decision)}")
     return redirect("/home" if page.me.role in APPLICANTS else "/inbox")
 
@@ -253,8 +263,8 @@ async def complete(task_id: str, page: LoginPageDep) -> Response:
 
 
 @router.get("/cases")
-async def cases(page: LoginPageDep, type: str = "", status: str = "", city: str = "", q: str = "",
-                p: int = 1) -> Response:
+def cases(page: LoginPageDep, type: str = "", status: str = "", city: str = "", q: str = "",
+          p: int = 1) -> Response:
     args: dict[str, Any] = {"type": type or None, "status": status or None, "city": city or None,
                             "q": q.strip()[:100] or None}
     total = case_service.listing(page.session, page.me, limit=1, offset=0, **args)[1]
@@ -265,7 +275,7 @@ async def cases(page: LoginPageDep, type: str = "", status: str = "", city: str 
 
 
 @router.get("/cases/{case_id}")
-async def case_page(case_id: str, page: LoginPageDep) -> Response:
+def case_page(case_id: str, page: LoginPageDep) -> Response:
     detail = case_service.view(page.session, page.me, case_id, now=page.now)
     return page.render("case.html", case=_with_links(page, detail))
 
@@ -281,7 +291,7 @@ def _render_apply(page: Page, *, values: dict[str, list[str]], errors: dict[str,
 
 
 @router.get("/apply/provider_admission")
-async def apply_form(page: LoginPageDep) -> Response:
+def apply_form(page: LoginPageDep) -> Response:
     require(page.me, "provider")
     return _render_apply(page, values={}, errors={}, idem=secrets.token_urlsafe(16))
 
@@ -300,13 +310,15 @@ async def apply(page: LoginPageDep) -> Response:
     errors.update(upload_errors)
     values = _merge_uploaded(values, uploaded, fields)
     if errors:
-        return _render_apply(page, values=values, errors=errors, idem=idem, status=422, error="请更正标红的项目后重新提交")
+        return await in_thread(page.session, _render_apply, page, values=values, errors=errors, idem=idem, status=422,
+                               error="请更正标红的项目后重新提交")
     page.release()  # the uploads are kept even if the application is refused
     try:
         case = await case_service.submit(page.session, page.engine, page.me, case_type="provider_admission", data=data,
                                          now=page.now, idempotency_key=idem)
     except ApiError as exc:
-        return _render_apply(page, values=values, errors={}, idem=idem, status=exc.status, error=say(exc))
+        return await in_thread(page.session, _render_apply, page, values=values, errors={}, idem=idem,
+                               status=exc.status, error=say(exc))
     flash(page.request, f"准入申请已提交，案件编号 {case.id}")
     return redirect(f"/cases/{case.id}")
 
@@ -315,13 +327,17 @@ async def apply(page: LoginPageDep) -> Response:
 
 
 @router.get("/notifications")
-async def notifications(page: LoginPageDep, unread: str = "") -> Response:
+def notifications(page: LoginPageDep, unread: str = "") -> Response:
     result = public_service.notifications(page.session, page.me, unread=bool(unread), limit=200)
     return page.render("notifications.html", items=result["items"], total=result["total"], only_unread=bool(unread))
 
 
 @router.post("/notifications/read")
 async def notifications_read(page: LoginPageDep) -> Response:
+    return await in_thread(page.session, _notifications_read, page)
+
+
+def _notifications_read(page: Page) -> Response:
     result = public_service.notifications(page.session, page.me, unread=True, limit=500)
     for n in result["items"]:
         public_service.mark_read(page.session, page.me, n["id"], now=page.now)

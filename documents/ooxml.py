@@ -4,6 +4,8 @@ from datetime import date
 from io import BytesIO
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
+from docx.document import Document as DocxDocument
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.table import Table as DocxTable
@@ -169,18 +171,39 @@ def _font_table_with_fallbacks(blob: bytes, fallbacks: dict[str, str]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def repack(data: bytes, *, stamp: date, font_fallbacks: dict[str, str]) -> bytes:
-    """Rewrite the .docx zip with fixed entry times so equal input gives equal bytes."""
-    # python-docx stamps every zip entry with the current time; the document's own date replaces it.
-    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    out = BytesIO()
-    with ZipFile(BytesIO(data)) as src, ZipFile(out, "w", ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            blob = src.read(info.filename)
-            if info.filename == "word/fontTable.xml":
-                blob = _font_table_with_fallbacks(blob, font_fallbacks)
-            entry = ZipInfo(info.filename, date_time=date_time)
-            entry.compress_type = ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, blob)
-    return out.getvalue()
+class _StampedZip:
+    """python-docx's physical package writer, with fixed entry times and the font table's fallbacks added."""
+
+    def __init__(self, *, stamp: date, font_fallbacks: dict[str, str]) -> None:
+        # python-docx stamps every zip entry with the current time; the document's own date replaces it.
+        self._date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
+        self._font_fallbacks = font_fallbacks
+        self.out = BytesIO()
+        self._zip = ZipFile(self.out, "w", ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        name = pack_uri.membername
+        if name == "word/fontTable.xml":
+            blob = _font_table_with_fallbacks(blob, self._font_fallbacks)
+        entry = ZipInfo(name, date_time=self._date_time)
+        entry.compress_type = ZIP_DEFLATED
+        entry.external_attr = 0o644 << 16
+        self._zip.writestr(entry, blob)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def package_bytes(document: DocxDocument, *, stamp: date, font_fallbacks: dict[str, str]) -> bytes:
+    """The .docx bytes of a python-docx document, written once with fixed entry times so equal input gives equal
+    bytes (what `document.save` followed by a rewrite of the zip gave, without writing and reading the zip twice)."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    # PackageWriter.write with its zip writer replaced by _StampedZip (its three steps, in its order).
+    writer = _StampedZip(stamp=stamp, font_fallbacks=font_fallbacks)
+    PackageWriter._write_content_types_stream(writer, package.parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, package.parts)
+    writer.close()
+    return writer.out.getvalue()

@@ -3,6 +3,7 @@
 import dataclasses
 import re
 from datetime import datetime
+from functools import cache
 from io import BytesIO
 from typing import Any, NamedTuple
 
@@ -107,13 +108,7 @@ def _scrubbed(value: Any) -> Any:
 def render_docx(doc: Document) -> bytes:
     """Render an official or form document to .docx bytes; the same document always gives the same bytes."""
     doc = _scrubbed(doc)
-    docx = new_docx()
-    _setup_page(docx)
-    _setup_styles(docx)
-    if isinstance(doc, FormDocument) and doc.landscape:
-        _setup_certificate_page(docx)
-    else:
-        _setup_footers(docx)
+    docx = new_docx(BytesIO(_base_docx(landscape=isinstance(doc, FormDocument) and doc.landscape)))
     if isinstance(doc, OfficialDocument):
         _render_head(docx, doc)
     else:
@@ -123,9 +118,40 @@ def render_docx(doc: Document) -> bytes:
         _render_signoff(docx, doc)
         _render_record(docx, doc)
     _set_properties(docx, doc)
+    return ooxml.package_bytes(docx, stamp=doc.date, font_fallbacks=FONT_FALLBACKS)
+
+
+@cache
+def _base_docx(*, landscape: bool) -> bytes:
+    """The styled, paged, empty document every draft starts from, built once per process.
+
+    Setting up the ~20 GB styles in python-docx's default template (~160 styles, searched linearly by name) and the
+    footers cost more than most documents' content; a draft opens these bytes instead, which gives the same XML."""
+    docx = new_docx()
+    _setup_page(docx)
+    _setup_styles(docx)
+    if landscape:
+        _setup_certificate_page(docx)
+    else:
+        _setup_footers(docx)
     buffer = BytesIO()
     docx.save(buffer)
-    return ooxml.repack(buffer.getvalue(), stamp=doc.date, font_fallbacks=FONT_FALLBACKS)
+    return buffer.getvalue()
+
+
+@cache
+def _style_ids() -> dict[str, str]:
+    """The w:styleId of each GB style in the base document."""
+    styles = new_docx(BytesIO(_base_docx(landscape=False))).styles
+    return {name: styles[name].style_id for name in _STYLES}
+
+
+def _add_styled(container, style: str) -> DocxParagraph:
+    """`container.add_paragraph(style=style)` without python-docx's per-call lookups (by name, then of the default
+    paragraph style, each a scan of the ~160 styles): the paragraph gets the style's id directly, the same XML."""
+    paragraph = container.add_paragraph()
+    paragraph._p.style = _style_ids()[style]
+    return paragraph
 
 
 def _set_run_font(run: Run, *, east_asia: str, size_pt: float, bold: bool = False, color: str | None = None) -> None:
@@ -217,7 +243,7 @@ def _setup_footers(docx: DocxDocument) -> None:
 def _para(container, text: str, *, style: str, color: str | None = None, bold: bool = False) -> DocxParagraph:
     """Add a paragraph of one run in a GB style, the run's fonts set explicitly."""
     spec = _STYLES[style]
-    paragraph = container.add_paragraph(style=style)
+    paragraph = _add_styled(container, style)
     run = paragraph.add_run(text)
     _set_run_font(run, east_asia=spec.font, size_pt=spec.size_pt, bold=bold, color=color)
     return paragraph
@@ -226,7 +252,7 @@ def _para(container, text: str, *, style: str, color: str | None = None, bold: b
 def _blank(container, lines: int = 1) -> None:
     """Add empty body lines (GB/T 9704 spaces elements by whole lines: 空一行, 空二行)."""
     for _ in range(lines):
-        container.add_paragraph(style="GB Plain")
+        _add_styled(container, "GB Plain")
 
 
 def _width(text: str) -> float:
@@ -313,7 +339,7 @@ def _render_table(docx: DocxDocument, block: Table) -> None:
             cell.width = Mm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             paragraph = cell.paragraphs[0]
-            paragraph.style = docx.styles["GB Table"]
+            paragraph._p.style = _style_ids()["GB Table"]
             # Short values (names, numbers) sit centred as in printed forms; running text reads better left.
             if not is_header and ("\n" in value or _width(value) > 16):
                 paragraph.alignment = _JUSTIFY
@@ -341,9 +367,9 @@ def _keep_last_row_with_next(docx: DocxDocument) -> None:
 
 def _keep_last_with_next(docx: DocxDocument) -> None:
     """Keep the last body paragraph whole and on the page of what follows (a 落款 never stands alone, §7.3.5)."""
-    paragraphs = docx.paragraphs
+    paragraphs = docx.element.body.findall(qn("w:p"))  # not docx.paragraphs: a wrapper for every paragraph, each call
     if paragraphs:
-        fmt = paragraphs[-1].paragraph_format
+        fmt = DocxParagraph(paragraphs[-1], docx._body).paragraph_format
         fmt.keep_with_next = True
         fmt.keep_together = True
 
@@ -373,7 +399,7 @@ def _render_record(docx: DocxDocument, doc: OfficialDocument) -> None:
     lines.append(f"\u3000{doc.printer}\t{format_cn_date(doc.print_date)}印发")
     end = pagination.signoff_position(doc, title_lines=len(break_title(doc.title)))
     for _ in range(pagination.record_page(end, record_lines=len(lines)) - end.page):
-        docx.add_paragraph(style="GB Plain").paragraph_format.page_break_before = True
+        _add_styled(docx, "GB Plain").paragraph_format.page_break_before = True
     # One framed paragraph, its lines broken: LibreOffice drops a frame of several bordered paragraphs to the top
     # of the page, so the thin rule between 抄送 and 印发 is not drawn (the thick rules above and below are).
     paragraph = _para(docx, "\n".join(lines), style="GB Record")
