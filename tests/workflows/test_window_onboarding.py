@@ -233,6 +233,8 @@ class Run:
         await self.panel((80, "approve"), (70, "approve"), (50, "reject"))
         await self.decide("bureau_approval", "approve", actor="department1")
         await self.status("public_notice")
+        # the status is written before the notice opens: wait for its period too (a race seen once under load)
+        await self.until(lambda: self.case_id in self.fakes.periods, "the notice period")
 
 
 async def sleep(client: Client, delta: timedelta) -> None:
