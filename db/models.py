@@ -326,6 +326,10 @@ class CertificationCall(SQLModel, table=True):
     opened_at: datetime = _ts()
     # 002 art. 6 "可适当放宽": relaxed conditions are checked against this share (%) of the normal figure.
     relaxed_pct: int = 80
+    # 002 art. 12: the year's 拟认定名单, published once (when no case of the year is still before the decision):
+    # when, and the cases it lists (null: not yet published).
+    list_published_at: datetime | None = _ts(nullable=True)
+    list_case_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Objection(SQLModel, table=True):
