@@ -20,7 +20,7 @@ from db.models import Case
 from rules.calendar import SHANGHAI
 from rules.calendar import end_of_day_utc as end_of
 from rules.certification import expiry_reminder_days, valid_until
-from rules.certification_lists import BatchCase, candidates, granted, list_ready, notices_over
+from rules.certification_lists import BatchCase, batch_key, candidates, granted, list_ready, notices_over
 from rules.policies import policy_for
 from workflows.certification_types import (
     BatchDoc,
@@ -103,23 +103,27 @@ class CertificationActivities:
             call = repo.call_of_year(s, int(year)) if year else None
             if call is None:  # a case without a call (before calls existed) is its own list, as before
                 return ListState(year=None, published=True, case_ids=[case.id] if inp.candidate else [])
-            if call.list_published_at is not None:
-                listed = list(call.list_case_ids or [])
-                if inp.candidate and case.id not in listed:  # cannot happen by the rule; never lose a candidate
-                    call.list_case_ids = listed = [*listed, case.id]
-                return ListState(year=call.year, published=True, case_ids=listed)
+            rounds = [list(r) for r in (call.list_case_ids or [])]
+            for n, listed in enumerate(rounds, start=1):
+                if case.id in listed:  # published already (a retry, a recheck)
+                    return ListState(year=call.year, published=True, case_ids=listed, round=n)
+            done = {i for r in rounds for i in r}
             batch = [BatchCase(c.id, "listed" if (c.id == case.id and inp.candidate) else c.status,
-                               c.closed_at is not None) for c in repo.batch_cases(s, call.year)]
+                               c.closed_at is not None) for c in repo.batch_cases(s, call.year) if c.id not in done]
             leaving = None if inp.candidate else case.id
             batch = [b for b in batch if b.case_id != leaving]
             if not list_ready(batch):
                 return ListState(year=call.year, published=False)
             listed = candidates(batch)
-            call.list_published_at, call.list_case_ids = inp.at, listed
+            rounds.append(listed)
+            call.list_case_ids = rounds
+            call.list_published_at = call.list_published_at or inp.at
+            n = len(rounds)
             audit.record(s, action="certification_list", at=inp.at, case_id=case.id,
-                         message=f"{call.year}年度示范平台拟认定名单公示（{len(listed)}家）",
-                         after={"year": call.year, "case_ids": listed}, key=f"certification.{call.year}.list")
-            return ListState(year=call.year, published=True, case_ids=listed)
+                         message=f"{call.year}年度示范平台拟认定名单{'' if n == 1 else f'（第{n}批，补充）'}公示"
+                                 f"（{len(listed)}家）",
+                         after={"year": call.year, "round": n, "case_ids": listed}, key=f"certification.{call.year}.list.{n}")
+            return ListState(year=call.year, published=True, case_ids=listed, round=n)
 
     @activity.defn(name="draft_certification_batch_document")
     def draft_certification_batch_document(self, inp: BatchDocInput) -> BatchDoc:
@@ -156,9 +160,12 @@ class CertificationActivities:
                 ref = store_document(s, self.store, batch_city_summary(rows, year=call.year, city=case.city, day=day),
                                      key=key, kind="city_summary", case_id=None, at=inp.at)
                 return _doc(ref)
-            listed_ids = list(call.list_case_ids or [])
-            listed = [c for c in (s.get(Case, i) for i in listed_ids) if c is not None]
-            key = f"certification.{call.year}.{inp.kind}"
+            rounds = [list(r) for r in (call.list_case_ids or [])]
+            n = next((k for k, r in enumerate(rounds, start=1) if case.id in r), 0)
+            if n == 0:
+                return BatchDoc()
+            listed = [c for c in (s.get(Case, i) for i in rounds[n - 1]) if c is not None]
+            key = batch_key(call.year, inp.kind, n)
             existing = doc_repo.by_key(s, key)
             if existing is not None:
                 return BatchDoc(id=existing.id, doc_number=existing.doc_number)

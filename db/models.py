@@ -326,10 +326,11 @@ class CertificationCall(SQLModel, table=True):
     opened_at: datetime = _ts()
     # 002 art. 6 "可适当放宽": relaxed conditions are checked against this share (%) of the normal figure.
     relaxed_pct: int = 80
-    # 002 art. 12: the year's 拟认定名单, published once (when no case of the year is still before the decision):
-    # when, and the cases it lists (null: not yet published).
+    # 002 art. 12: the year's 拟认定名单, published when no case of the year is still before the decision: when, and
+    # the cases it lists as rounds (null: not yet published). One round when the department decides after the call
+    # closed; a case decided after the list was out (it applied later) is published in a supplementary round.
     list_published_at: datetime | None = _ts(nullable=True)
-    list_case_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    list_case_ids: list[list[str]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Objection(SQLModel, table=True):

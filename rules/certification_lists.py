@@ -57,3 +57,8 @@ def notices_over(listed: Iterable[BatchCase]) -> bool:
 def granted(listed: Iterable[BatchCase]) -> list[str]:
     """The listed cases granted the title (002 art. 13), in case order."""
     return sorted(c.case_id for c in listed if c.status in DECIDED)
+
+
+def batch_key(year: int, kind: str, round_no: int = 1) -> str:
+    """The key of a yearly list document: certification.<year>.<kind>; a supplementary round's ends .r<n>."""
+    return f"certification.{year}.{kind}" + (f".r{round_no}" if round_no > 1 else "")

@@ -90,6 +90,7 @@ class ListState(BaseModel):
     year: int | None = None
     published: bool = False
     case_ids: list[str] = Field(default_factory=list)
+    round: int = 1  # 1: the year's list; 2…: a supplementary list of cases decided after it was out
 
 
 class ListPublished(BaseModel):
