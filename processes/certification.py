@@ -63,7 +63,6 @@ SPEC = ProcessSpec(
     messages={
         "certification_materials_missing": "申报材料不齐（办法第十一条），缺少：{missing}",
         "certification_material_unknown": "申报材料“{material}”不是您上传的文件，请先上传",
-        "certification_list_not_ready": "{year}年度拟认定名单尚不能公示：以下平台仍在评审中（第十二条）：{pending}",
         "certification_list_empty": "{year}年度没有待公示的拟认定平台",
         "certification_list_published": "{year}年度拟认定名单已公示，本年度申报已结束",
         "call_not_found": "{year}年度尚未发布申报通知",

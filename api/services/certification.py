@@ -287,7 +287,8 @@ def year_view(session: Session, user: User, year: int, *, now: datetime) -> dict
         "year": year, "call": call_json(call, now=now),
         "list_published_at": iso(call.list_published_at) if call.list_published_at else None,
         "rounds": rounds,
-        "list_ready": lists.list_ready(states),
+        "list_ready": lists.list_ready(states),  # the last case decided: it publishes by itself
+        "candidates": lists.candidates(states),  # waiting for the list (the department may publish it now)
         "pending": [c.id for c in shown if c.id in lists.pending(states)],
         "cases": [{"case_id": c.id, "title": c.title, "platform_name": c.data.get("platform_name") or c.applicant,
                    "applicant": c.applicant, "city": c.city, "city_name": CITIES.get(c.city or "", c.city or ""),
@@ -301,39 +302,32 @@ def year_view(session: Session, user: User, year: int, *, now: datetime) -> dict
 
 
 async def publish_list(session: Session, client: Client, user: User, year: int, *, now: datetime) -> dict[str, Any]:
-    """The department publishes the year's 拟认定名单 (002 art. 12) when the batch's last case did not (a case
-    ended by an admin, a lost signal): only when no case of the year is still in review; idempotent (a second
-    call tells the listed cases again)."""
+    """The department publishes the year's 拟认定名单 (002 art. 12: it fixes the list) with the candidates waiting
+    now, without waiting for the cases still in review (they come in a supplementary list when decided; the list is
+    published by itself when the year's last case is decided). Idempotent: with no new candidate it tells the
+    listed cases again (a lost signal); 409 when nothing is or was listed."""
     require(user, "department")
     call = repo.call_of_year(session, year)
     if call is None:
         raise NotFound(f"no call of {year}", code="call_not_found", params={"year": year})
     rounds = [list(r) for r in (call.list_case_ids or [])]
     done = {i for r in rounds for i in r}
-    cases = repo.batch_cases(session, year)
-    states = [b for b in _batch_states(cases) if b.case_id not in done]
-    if lists.candidates(states) or not rounds:
-        waiting = lists.pending(states)
-        if waiting:
-            titles = {c.id: c.data.get("platform_name") or c.applicant for c in cases}
-            raise Conflict(f"the list of {year} waits for cases still in review: {', '.join(waiting)} (002 art. 12)",
-                           code="certification_list_not_ready",
-                           params={"year": year, "pending": "、".join(str(titles[i]) for i in waiting)})
-        listed = lists.candidates(states)
-        if not listed:
-            raise Conflict(f"no platform of {year} waits for the list", code="certification_list_empty",
-                           params={"year": year})
-        rounds.append(listed)
+    states = [b for b in _batch_states(repo.batch_cases(session, year)) if b.case_id not in done]
+    fresh = lists.candidates(states)
+    if fresh:
+        rounds.append(fresh)
         call.list_case_ids, call.list_published_at = rounds, call.list_published_at or now
         audit.record(session, action="certification_list", at=now, actor=user.username,
-                     message=f"{year}年度示范平台拟认定名单公示（{len(listed)}家）",
-                     after={"year": year, "round": len(rounds), "case_ids": listed},
+                     message=f"{year}年度示范平台拟认定名单公示（{len(fresh)}家）",
+                     after={"year": year, "round": len(rounds), "case_ids": fresh, "pending": lists.pending(states)},
                      key=f"certification.{year}.list.{len(rounds)}")
-    listed = [i for r in rounds for i in r]
+    elif not rounds:
+        raise Conflict(f"no platform of {year} waits for the list", code="certification_list_empty",
+                       params={"year": year})
     session.commit()
-    for listed_round in rounds:
-        message = ListPublished(year=year, case_ids=listed_round)
-        for case_id in listed_round:
+    for listed in rounds:
+        message = ListPublished(year=year, case_ids=listed)
+        for case_id in listed:
             case = session.get(Case, case_id)
             if case is not None and case.status == lists.LISTED:
                 await case_signal(client, case_id=case_id, signal=CertificationWorkflow.list_published, arg=message)
