@@ -72,6 +72,23 @@ async def apply(stack: Stack, city: str = "yinchuan", **over: Any) -> tuple[dict
 async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> dict[str, Any]:
     """Recommendation, precheck, three blind expert reviews, on-site inspection, decision: into the notice."""
     http = stack.http
+    await walk_to_decision(stack, case_id, city)
+    dep1 = await login(http, "department1")
+    await publish_year_list(stack, case_id)
+    await case_status(http, dep1, case_id, {"public_notice"})
+
+    async def published() -> dict[str, Any] | None:
+        case = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        kinds = {d["kind"] for d in case["documents"]}
+        return case if "public_notice" in kinds and any(d["name"] == "public_notice" for d in case["deadlines"]) \
+            else None
+
+    return await wait_for(published, what="the public notice")
+
+
+async def walk_to_decision(stack: Stack, case_id: str, city: str = "yinchuan") -> None:
+    """Recommendation, precheck, three blind expert reviews, on-site inspection, the decision approves."""
+    http = stack.http
     bureau = await login(http, f"city_{city}")
     r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case_id),
                        "recommend", data={"opinion": "运营规范，业绩突出", "scores": {"运营情况": 90, "服务业绩": 88}})
@@ -90,16 +107,6 @@ async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> 
     assert r.status_code == 200, r.text
     r = await complete(http, dep2, await task_of(http, dep2, "certification.decision", case_id))
     assert r.status_code == 200, r.text
-    await publish_year_list(stack, case_id)
-    await case_status(http, dep1, case_id, {"public_notice"})
-
-    async def published() -> dict[str, Any] | None:
-        case = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
-        kinds = {d["kind"] for d in case["documents"]}
-        return case if "public_notice" in kinds and any(d["name"] == "public_notice" for d in case["deadlines"]) \
-            else None
-
-    return await wait_for(published, what="the public notice")
 
 
 async def publish_year_list(stack: Stack, case_id: str) -> None:
