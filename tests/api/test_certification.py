@@ -263,7 +263,9 @@ class TestGrant:
         assert case["valid_until"] == (granted_on.replace(year=granted_on.year + 3) - timedelta(days=1)).isoformat()
         assert {"public_notice", "validity"} <= {d["name"] for d in case["deadlines"]}
         notices = (await stack.http.get("/api/public/notices")).json()
-        assert case_id in [n["case_id"] for n in notices["items"]]
+        # 002 art. 12: the notice is the year's list (no case id); the case's view shows it.
+        mine = next(d["id"] for d in case["documents"] if d["kind"] == "public_notice")
+        assert mine in [n["id"] for n in notices["items"] if n["case_id"] is None]
         register = (await stack.http.get("/api/public/platforms", params={"q": case["applicant"]})).json()
         assert [p["valid_until"] for p in register["items"]] == [case["valid_until"]]
         scores = sorted(r["score"] for r in case["result"]["expert_reviews"])
