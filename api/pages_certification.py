@@ -26,6 +26,7 @@ from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, posted_materials, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
+from api.pages_public import notice_targets
 from api.services import cases as case_service
 from api.services import certification as service
 from api.services import files as file_service
@@ -200,7 +201,7 @@ async def notices(page: PageDep, q: str = "") -> Response:
     for d in result["items"]:
         deadline = deadlines.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None
         is_open = deadline is not None and page.now < deadline.closes_at
-        targets = service.list_notice_targets(page.session, d["id"], now=page.now) if not d.get("case_id") else []
+        targets = notice_targets(page.session, d["id"], now=page.now) if not d.get("case_id") else []
         closes = deadline.closes_at if deadline is not None else max((t["closes_at"] for t in targets), default=None)
         items.append({**d, "open": is_open, "closes_at": closes, "targets": targets,
                       "idem": secrets.token_urlsafe(12)})

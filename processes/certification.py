@@ -23,6 +23,7 @@ SPEC = ProcessSpec(
     # The case view adds the year's documents that concern the case (the 拟认定名单, the certification notice, its
     # city's summary report; 002 art. 10, 12, 13).
     redact="api.services.certification:case_view",
+    notice_targets="api.services.certification:list_notice_targets",
     due_days={
         "certification.city_recommendation": 15,
         "certification.correction": 10,

@@ -36,8 +36,10 @@ async def _docs(stack: Stack, h: dict[str, str], case_id: str) -> dict[str, dict
 async def test_002_art_10_12_13_one_list_one_certification_notice_one_city_summary(stack: Stack) -> None:
     http = stack.http
     dep = await login(http, "department1")
-    _, a = await apply(stack, "zhongwei")
-    org_b, b = await apply(stack, "zhongwei")
+    _, created = await apply(stack, "zhongwei")
+    a = await _case(stack, dep, created["id"])
+    org_b, created = await apply(stack, "zhongwei")
+    b = await _case(stack, dep, created["id"])
     name_a, name_b = a["data"]["platform_name"], b["data"]["platform_name"]
     year = a["result"]["call_year"]
 
@@ -99,7 +101,8 @@ async def test_002_art_10_12_13_one_list_one_certification_notice_one_city_summa
 
 async def test_002_art_10_a_city_bureau_sees_its_own_citys_part(stack: Stack) -> None:
     http = stack.http
-    _, case = await apply(stack, "guyuan")
+    _, created = await apply(stack, "guyuan")
+    case = await _case(stack, await login(http, "department1"), created["id"])
     bureau = await login(http, "city_guyuan")
     r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case["id"]),
                        "recommend", data={"opinion": "同意推荐", "scores": {"运营情况": 90}})
