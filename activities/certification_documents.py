@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from db import certification as cert_repo
 from db import documents as doc_repo
 from db.models import Case, Document
 from documents import content
@@ -15,6 +16,7 @@ from documents.content_platform import city_summary_report
 from documents.model import CERTIFICATE_SERIES, format_certificate_no
 from processes.spec import WorkerContext, WorkerParts
 from rules.calendar import SHANGHAI
+from rules.certification_lists import batch_key
 from rules.cities import CITIES
 from rules.policies import PolicyError, policy, policy_for
 from workflows.types import DraftDocumentInput
@@ -83,11 +85,21 @@ def certificate(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
 def revocation_decision(s: Session, case: Case, inp: DraftDocumentInput) -> Any:
     p, day = inp.params, _day(inp)
     notice = s.exec(select(Document).where(Document.case_id == case.id,
-                                           Document.kind == "certification_notice")).first()
+                                           Document.kind == "certification_notice")).first() or _yearly_notice(s, case)
     return content.revocation_decision(
         number=1, year=day.year, issued_on=day, platform_name=_name(case), operator_org=case.applicant,
         reason=str(p.get("reason") or "违法违规"), ground=p.get("ground", "violation"),
         certified_doc_number=notice.doc_number if notice else None, rules_title=_basis(case))
+
+
+def _yearly_notice(s: Session, case: Case) -> Document | None:
+    """The year's certification notice that named the case (002 art. 13), if it was certified in a yearly list."""
+    year = case.result.get("call_year")
+    call = cert_repo.call_of_year(s, int(year)) if year else None
+    for n, listed in enumerate((call.list_case_ids or []) if call is not None else [], start=1):
+        if case.id in listed:
+            return doc_repo.by_key(s, batch_key(call.year, "certification_notice", n))  # type: ignore[union-attr]
+    return None
 
 
 def assessment_result_notice(s: Session, case: Case, inp: DraftDocumentInput) -> Any:

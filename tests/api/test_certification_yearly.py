@@ -98,6 +98,13 @@ async def test_002_art_10_12_13_one_list_one_certification_notice_one_city_summa
     assert cert["id"] in [d["id"] for d in published["items"]]
     assert (await http.get(cert["url"])).status_code == 200  # anyone may download it
 
+    # 002 art. 17: a revocation cites the year's certification notice that granted the title.
+    r = await http.post(f"/api/cases/{a['id']}/revoke", headers=await login(http, "department2"),
+                        json={"reason": "虚报服务业绩"})
+    assert r.status_code == 200, r.text
+    revocation = await wait_for(lambda: _kind(stack, dep, a["id"], "revocation_decision"), what="the revocation")
+    assert cert["doc_number"] and cert["doc_number"] in _text(stack, revocation["id"])
+
 
 async def test_002_art_10_a_city_bureau_sees_its_own_citys_part(stack: Stack) -> None:
     http = stack.http
