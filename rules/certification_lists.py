@@ -20,6 +20,9 @@ from dataclasses import dataclass
 LISTED = "listed"
 # Out of its notice: the title is granted (and may since have run out), or the case was closed (e.g. objection upheld).
 DECIDED = frozenset({"granted", "expired", "revoked"})
+# Past the department's decision: waiting for the list, in a notice (e.g. a case that ran before the yearly lists and
+# publishes its own), or out of it.
+PAST_DECISION = frozenset({LISTED, "public_notice"}) | DECIDED
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class BatchCase:
 def pending(cases: Iterable[BatchCase], *, leaving: str | None = None) -> list[str]:
     """The cases still before the decision (002 art. 12 fixes the list only after every review of the year);
     `leaving`, a case that is just leaving the batch, is not waited for."""
-    return [c.case_id for c in cases if c.case_id != leaving and not c.closed and c.status != LISTED]
+    return [c.case_id for c in cases if c.case_id != leaving and not c.closed and c.status not in PAST_DECISION]
 
 
 def candidates(cases: Iterable[BatchCase]) -> list[str]:

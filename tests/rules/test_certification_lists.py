@@ -49,3 +49,9 @@ class TestCertificationNotice:
 def test_002_art_12_13_document_keys_are_the_years() -> None:
     assert batch_key(2026, "public_notice") == "certification.2026.public_notice"
     assert batch_key(2026, "certification_notice", 2) == "certification.2026.certification_notice.r2"
+
+
+def test_002_art_12_a_case_in_its_own_notice_is_past_the_decision() -> None:
+    """A case that ran before the yearly lists (its own notice) does not hold the year's list."""
+    batch = [case("A", "listed"), case("B", "public_notice")]
+    assert pending(batch) == [] and list_ready(batch) and candidates(batch) == ["A"]
