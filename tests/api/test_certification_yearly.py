@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from db.models import Document
 from tests.api.test_certification import apply, deadline, publish_year_list, sleep_past, walk_to_decision
+from tests.api.test_pages_flow import page_login
 from tests.conftest import Stack
 from tests.helpers import case_status, complete, login, task_of, wait_for
 
@@ -60,6 +61,8 @@ async def test_002_art_10_12_13_one_list_one_certification_notice_one_city_summa
     view = (await http.get(f"/api/certification/years/{year}", headers=dep)).json()
     rounds = [r for r in view["rounds"] if a["id"] in r]
     assert rounds and b["id"] in rounds[0], view["rounds"]  # one list with both
+    page = await (await page_login(stack, "department1", "demo168")).get(f"/certification/years/{year}")
+    assert page.status_code == 200 and name_a in page.text and name_b in page.text and "拟认定名单公示" in page.text
     summary = next(s for s in view["city_summaries"] if s["city"] == "zhongwei")
     assert summary["platforms"] >= 2 and {name_a, name_b} <= set(_text(stack, summary["id"]).split("\n"))
 
