@@ -450,7 +450,7 @@ class BadCreditRecord(SQLModel, table=True):
 
 class ProviderAdmissionSetting(SQLModel, table=True):
     """The operator's settings of provider admission (one row, id 1; none = the defaults): the size of the blind
-    expert panel of 000 四 "组织专家综合审定" (the seed fixes no number; 3 by default)."""
+    expert panel of 000 四 "组织专家综合审定" (the seed fixes no number; 1 by default, DEFAULT_PANEL)."""
 
     id: int = Field(default=1, primary_key=True)
     experts: int = 1
