@@ -23,7 +23,9 @@ from workflows.voucher_types import ApplyInput, FundOpInput, FundResult
 
 
 def year_cap_fen(year: int) -> int:
-    """The yearly per-enterprise cap of the policy in force in that year (003 art. 6; 000 二)."""
+    """The yearly per-enterprise cap of the policy in force in that year (003 art. 6; 000 二): the fund year's ledger
+    is kept under it; an application of an older policy (a 2016 case reserved in 2017) is served only under its own
+    policy's cap (its amount by `compute_voucher_amount`, its promotion by the ledger's per-application cap)."""
     return policy_in_force(on=date(year, 12, 31)).per_enterprise_year_cap_fen
 
 
@@ -63,7 +65,7 @@ class FundActivities:
                 change = fund_repo.reserve(
                     s, year=year, case_id=case.id, enterprise_org_id=org.id or 0, amount_fen=amount.amount_fen,
                     specialized=specialized, credit_rating=rating, submitted_at=inp.at,
-                    cap_fen=policy.per_enterprise_year_cap_fen, at=inp.at,
+                    cap_fen=year_cap_fen(year), case_cap_fen=policy.per_enterprise_year_cap_fen, at=inp.at,
                     priority_reason=priority_reason(specialized=specialized, credit_rating=rating))
             except RuleViolation as exc:
                 return FundResult(ok=False, reason=exc.message)

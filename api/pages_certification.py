@@ -4,6 +4,8 @@
   /apply/certification            platform_org: the application (figures, functions of art. 7, materials of art. 11)
   /public/notices                 the public notices, with a real-name objection form on each notice still open
   /cases/{case_id}/revoke         department: revoke a granted title (the form is on the case page)
+  /certification/years/{year}     staff: the year's batch, its 拟认定名单 and documents; department: publish the list
+  /public/notices/list/objection  an objection to one platform of a yearly list (the platform chosen on the form)
 The /public/notices route here is installed before pages_public's, so it serves that path.
 """
 
@@ -24,6 +26,7 @@ from api.error_messages import say
 from api.errors import ApiError
 from api.pages_common import LoginPageDep, Page, PageDep, PageRoute, flash, posted_materials, redirect, safe_next, text
 from api.pages_forms import PREFIX, form_fields, model_errors, parse_fields, parse_yuan, values_from_form
+from api.pages_public import notice_targets
 from api.services import cases as case_service
 from api.services import certification as service
 from api.services import files as file_service
@@ -196,9 +199,21 @@ def notices(page: PageDep, q: str = "") -> Response:
     for d in result["items"]:
         deadline = deadlines.deadline(page.session, d["case_id"], "public_notice") if d.get("case_id") else None
         is_open = deadline is not None and page.now < deadline.closes_at
-        items.append({**d, "open": is_open, "closes_at": deadline.closes_at if deadline is not None else None,
+        targets = notice_targets(page.session, d["id"], now=page.now) if not d.get("case_id") else []
+        closes = deadline.closes_at if deadline is not None else max((t["closes_at"] for t in targets), default=None)
+        items.append({**d, "open": is_open, "closes_at": closes, "targets": targets,
                       "idem": secrets.token_urlsafe(12)})
     return page.render("public_notices_objection.html", items=items, total=result["total"], filters={"q": q})
+
+
+@router.post("/public/notices/list/objection")
+async def list_objection(page: PageDep) -> Response:
+    """An objection to one platform of a year's 拟认定名单: objections stay per platform (002 art. 12)."""
+    case_id = text(page.posted, "case_id", 64)
+    if not case_id:
+        flash(page.request, "异议未提交：请选择异议针对的平台", "error")
+        return redirect("/public/notices")
+    return await objection(case_id, page)
 
 
 @router.post("/public/notices/{case_id}/objection")
@@ -237,6 +252,30 @@ async def objection(case_id: str, page: PageDep) -> Response:
     flash(page.request, f"异议已收到，回执编号 {filed['receipt']}。工信厅将进行调查核实；请凭回执编号和联系电话在"
                         "「异议查询」查看处理结果。")
     return redirect(f"/public/objections?receipt={filed['receipt']}")
+
+
+# --- the year's batch (002 art. 10, 12, 13) ----------------------------------------------------------------------------
+
+
+@router.get("/certification/years/{year}")
+async def year_page(year: int, page: LoginPageDep) -> Response:
+    view = service.year_view(page.session, page.me, year, now=page.now)
+    return page.render("certification_year.html", batch=view)
+
+
+@router.post("/certification/years/{year}/list")
+async def publish_list(year: int, page: LoginPageDep) -> Response:
+    require(page.me, "department")
+    back = f"/certification/years/{year}"
+    page.release()
+    try:
+        view = await service.publish_list(page.session, page.engine.client, page.me, year, now=page.now)
+    except ApiError as exc:
+        page.session.rollback()
+        flash(page.request, "名单未公示：" + say(exc), "error")
+        return redirect(back)
+    flash(page.request, f"已公示{year}年度拟认定名单（{sum(1 for c in view['cases'] if c['listed'])}家）")
+    return redirect(back)
 
 
 # --- revocation --------------------------------------------------------------------------------------------------------

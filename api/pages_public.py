@@ -4,6 +4,7 @@ an objection by its receipt number."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter
@@ -48,8 +49,19 @@ def notice(doc_id: str, page: PageDep) -> Response:
     item = service.notice(page.session, doc_id)
     deadline = deadlines.deadline(page.session, item["case_id"], "public_notice") if item.get("case_id") else None
     is_open = deadline is not None and page.now < deadline.closes_at
-    return page.render("public_notice.html", notice=item, open=is_open,
-                       closes_at=deadline.closes_at if deadline is not None else None, idem=secrets.token_urlsafe(12))
+    targets = [] if item.get("case_id") else notice_targets(page.session, doc_id, now=page.now)
+    closes = deadline.closes_at if deadline is not None else max((t["closes_at"] for t in targets), default=None)
+    return page.render("public_notice.html", notice=item, open=is_open, targets=targets, closes_at=closes,
+                       idem=secrets.token_urlsafe(12))
+
+
+def notice_targets(session: Any, doc_id: str, *, now: Any) -> list[dict[str, Any]]:
+    """The cases a notice of several cases lists whose own notice is open (each process's `notice_targets`)."""
+    from processes.registry import specs
+    from processes.spec import resolve
+
+    return [t for spec in specs().values() if spec.notice_targets
+            for t in resolve(spec.notice_targets)(session, doc_id, now=now)]
 
 
 @router.get("/objections")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
+from fastapi.responses import FileResponse
 
 from api import throttle
 from api.deps import NowDep, SessionDep, UserDep
@@ -63,3 +64,23 @@ async def objection(case_id: str, body: Objection, request: Request, session: Se
 async def revoke(case_id: str, body: Revoke, request: Request, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The department revokes a granted title with a reason (002 art. 17); the decision is drafted."""
     return await service.revoke(session, request.app.state.temporal, user, case_id, body)
+
+
+@router.get("/certification/years/{year}")
+async def year_batch(year: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    """A year's batch (002 art. 10, 12, 13): its cases, the 拟认定名单 and what it waits for, the year's documents."""
+    return service.year_view(session, user, year, now=now)
+
+
+@router.post("/certification/years/{year}/list")
+async def publish_list(year: int, request: Request, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+    """The department publishes the year's 拟认定名单 once no case of the year is in review (002 art. 12)."""
+    return await service.publish_list(session, request.app.state.temporal, user, year, now=now)
+
+
+@router.get("/certification/years/{year}/documents/{doc_id}")
+async def year_document(year: int, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+    """A yearly document: a city's summary report for the department and that city's bureau, the notices for staff."""
+    d = service.year_document(session, user, year, doc_id)
+    return FileResponse(d.path, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        filename=d.filename)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from db.models import Case, CertificationCall, Document, Objection, User
+from db.models import Case, CertificationCall, Document, Objection, Task, User
 
 
 def call_of_year(s: Session, year: int) -> CertificationCall | None:
@@ -47,3 +47,24 @@ def titles_of(s: Session, *, org_id: int | None) -> list[Case]:
     """The organisation's certification cases whose title is held now."""
     return list(s.exec(select(Case).where(Case.type == "certification", Case.applicant_org_id == org_id,
                                           Case.status == "granted")))
+
+
+def batch_cases(s: Session, year: int) -> list[Case]:
+    """The certification cases of one call year (002 art. 14: one review a year), in case order."""
+    rows = s.exec(select(Case).where(Case.type == "certification").order_by(col(Case.id)))
+    return [c for c in rows if str(c.result.get("call_year", "")) == str(year)]
+
+
+def recommendations(s: Session, case_ids: list[str]) -> dict[str, Task]:
+    """The city bureau's completed recommendation (decision recommend) of each of the cases that has one."""
+    if not case_ids:
+        return {}
+    rows = s.exec(select(Task).where(col(Task.case_id).in_(case_ids), Task.type == "certification.city_recommendation",
+                                     Task.status == "completed", Task.decision == "recommend"))
+    return {t.case_id: t for t in rows}
+
+
+def batch_documents(s: Session, year: int) -> list[Document]:
+    """The yearly documents of a batch (key certification.<year>.*), oldest first."""
+    return list(s.exec(select(Document).where(col(Document.key).startswith(f"certification.{year}."))
+                       .order_by(col(Document.created_at), col(Document.key))))

@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from db.models import FundReservation, FundYear
+from db.models import Case, FundReservation, FundYear
 from rules.fund import FundError, FundLedger, WaitEntry, priority_key
+from rules.voucher import POLICIES
 
 DEFAULT_TOTAL_FEN = 5_000_000 * 100  # 000 六(二): 每年500万
 OPEN = ("reserved", "waitlisted")
@@ -49,15 +50,31 @@ def _rows(s: Session, year: int) -> dict[str, FundReservation]:
     return {r.case_id: r for r in s.exec(select(FundReservation).where(FundReservation.year == year))}
 
 
-def _ledger(fund: FundYear, rows: dict[str, FundReservation], cap_fen: int) -> FundLedger:
+def policy_caps(s: Session, case_ids: list[str]) -> dict[str, int]:
+    """The yearly cap of the policy each case runs under (003 art. 6: 5,000 元; 000 二: 10,000 元)."""
+    if not case_ids:
+        return {}
+    rows = s.exec(select(Case.id, Case.policy_version).where(col(Case.id).in_(case_ids)))
+    return {cid: POLICIES[v].per_enterprise_year_cap_fen for cid, v in rows if v in POLICIES}
+
+
+def _waiting(rows: dict[str, FundReservation]) -> list[str]:
+    return [cid for cid, r in rows.items() if r.state == "waitlisted"]
+
+
+def _ledger(fund: FundYear, rows: dict[str, FundReservation], cap_fen: int,
+            caps: dict[str, int] | None = None) -> FundLedger:
+    """The year's ledger under the fund year's cap; each waiting application keeps its own policy's (`caps`)."""
     ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
+    caps = caps or {}
     for r in rows.values():
         who = str(r.enterprise_org_id)
         if r.state == "reserved":
             ledger.reservations[r.case_id] = (who, r.amount_fen)
         elif r.state == "waitlisted":
             ledger.waitlist[r.case_id] = WaitEntry(enterprise=who, amount_fen=r.amount_fen,
-                                                   key=(r.priority_group, r.submitted_at, r.seq))
+                                                   key=(r.priority_group, r.submitted_at, r.seq),
+                                                   cap_fen=caps.get(r.case_id))
         elif r.state == "settled":
             ledger.settled[r.case_id] = (who, r.settled_fen)
         else:
@@ -90,11 +107,11 @@ def enterprise_used_fen(s: Session, *, year: int, enterprise_org_id: int, exclud
 
 def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amount_fen: int, specialized: bool,
             credit_rating: str | None, submitted_at: datetime, cap_fen: int, at: datetime,
-            priority_reason: str | None = None) -> FundChange:
+            priority_reason: str | None = None, case_cap_fen: int | None = None) -> FundChange:
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
     fund = lock_year(s, year=year, at=at)
     rows = _rows(s, year)
-    ledger = _ledger(fund, rows, cap_fen)
+    ledger = _ledger(fund, rows, cap_fen, policy_caps(s, _waiting(rows)))
     existing = rows.get(case_id)
     if existing is not None:
         if existing.state not in OPEN:
@@ -102,7 +119,8 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
         return FundChange(state=existing.state)
     seq = max((r.seq for r in rows.values()), default=0) + 1
     key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
-    state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key)
+    state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key,
+                                 cap_fen=case_cap_fen)
     s.add(FundReservation(case_id=case_id, year=year, enterprise_org_id=enterprise_org_id, amount_fen=amount_fen,
                           state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at,
                           priority_reason=priority_reason if key[0] == 0 else None))
@@ -113,7 +131,7 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
 def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any) -> FundChange:
     fund = lock_year(s, year=year, at=at)
     rows = _rows(s, year)
-    ledger = _ledger(fund, rows, cap_fen)
+    ledger = _ledger(fund, rows, cap_fen, policy_caps(s, _waiting(rows)))
     freed, state = op(ledger, fund, rows)
     _write_back(s, ledger, rows, at)
     return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)

@@ -326,6 +326,11 @@ class CertificationCall(SQLModel, table=True):
     opened_at: datetime = _ts()
     # 002 art. 6 "可适当放宽": relaxed conditions are checked against this share (%) of the normal figure.
     relaxed_pct: int = 80
+    # 002 art. 12: the year's 拟认定名单, published when no case of the year is still before the decision: when, and
+    # the cases it lists as rounds (null: not yet published). One round when the department decides after the call
+    # closed; a case decided after the list was out (it applied later) is published in a supplementary round.
+    list_published_at: datetime | None = _ts(nullable=True)
+    list_case_ids: list[list[str]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Objection(SQLModel, table=True):
@@ -445,7 +450,7 @@ class BadCreditRecord(SQLModel, table=True):
 
 class ProviderAdmissionSetting(SQLModel, table=True):
     """The operator's settings of provider admission (one row, id 1; none = the defaults): the size of the blind
-    expert panel of 000 四 "组织专家综合审定" (the seed fixes no number; 3 by default)."""
+    expert panel of 000 四 "组织专家综合审定" (the seed fixes no number; 1 by default, DEFAULT_PANEL)."""
 
     id: int = Field(default=1, primary_key=True)
     experts: int = 1

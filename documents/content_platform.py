@@ -112,6 +112,40 @@ def public_notice(
     )
 
 
+def city_summary_report(
+    *,
+    number: int,
+    year: int,
+    call_year: int,
+    city: str,
+    issued_on: date,
+    platforms: Sequence[tuple[str, str, str]],
+) -> OfficialDocument:
+    """A city bureau's one summary report (汇总报告) of the platforms it recommends in a year's call: (platform,
+    operator, the bureau's score) rows; each platform's 推荐表 and materials go with it (002 art. 9-10)."""
+    if city not in CITY_NAMES:
+        raise ValueError(f"unknown city {city!r}; known: {', '.join(CITY_NAMES)}")
+    if not platforms:
+        raise ValueError("a summary report lists at least one recommended platform")
+    blocks = [
+        Paragraph(
+            text=f"根据{PLATFORM_RULES}第九条、第十条，我局对本地区申报{call_year}年度{TITLE}的单位的运营情况、"
+            f"服务业绩、满意度等进行了测评，现推荐以下{len(platforms)}家平台，各平台的推荐表及申请材料附后。"
+        ),
+        numbered_table(["平台名称", "运营单位", "测评得分"], [list(entry) for entry in platforms]),
+    ]
+    return official(
+        kind="city_summary",
+        issuer=city,
+        number=number,
+        year=year,
+        title=f"关于推荐{call_year}年度{TITLE}的汇总报告",
+        recipients="自治区工业和信息化厅：",
+        blocks=blocks,
+        issued_on=issued_on,
+    )
+
+
 def certification_notice(
     *,
     number: int,

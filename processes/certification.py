@@ -20,6 +20,10 @@ SPEC = ProcessSpec(
     task_checks={"certification.correction": "api.services.certification:check_correction",
                  "certification.decision": "api.services.certification:check_decision"},
     derived=derived,
+    # The case view adds the year's documents that concern the case (the 拟认定名单, the certification notice, its
+    # city's summary report; 002 art. 10, 12, 13).
+    redact="api.services.certification:case_view",
+    notice_targets="api.services.certification:list_notice_targets",
     due_days={
         "certification.city_recommendation": 15,
         "certification.correction": 10,
@@ -42,8 +46,9 @@ SPEC = ProcessSpec(
             "panel_result": "评审组结论", "approvals": "同意票数", "rejections": "不同意票数", "mean_score": "平均分",
             "rule": "计票规则", "size": "评审组人数", "basis": "依据", "departs_from_panel": "未按评审组结论决定",
             "departure_reason": "不按评审组结论的理由"},
-    statuses={"public_notice": "公示中", "granted": "已认定", "expired": "已到期", "revoked": "已撤销"},
-    status_tones={"granted": "ok", "revoked": "bad", "expired": "bad", "public_notice": "warn"},
+    statuses={"listed": "拟认定·待名单公示", "public_notice": "公示中",
+              "granted": "已认定", "expired": "已到期", "revoked": "已撤销"},
+    status_tones={"granted": "ok", "revoked": "bad", "expired": "bad", "public_notice": "warn", "listed": "warn"},
     task_types={
         "certification.city_recommendation": "示范平台认定·市工信局测评推荐",
         "certification.correction": "示范平台认定·补正申请",
@@ -59,9 +64,13 @@ SPEC = ProcessSpec(
     messages={
         "certification_materials_missing": "申报材料不齐（办法第十一条），缺少：{missing}",
         "certification_material_unknown": "申报材料“{material}”不是您上传的文件，请先上传",
+        "certification_list_empty": "{year}年度没有待公示的拟认定平台",
+        "certification_list_published": "{year}年度拟认定名单已公示，本年度申报已结束",
+        "call_not_found": "{year}年度尚未发布申报通知",
     },
     deadlines={"public_notice": "公示期", "validity": "有效期", "annual_report": "年度报告"},
-    documents={"recommendation_form": "测评推荐表", "public_notice": "公示", "certification_notice": "认定通知",
+    documents={"recommendation_form": "测评推荐表", "city_summary": "市工信局推荐汇总报告",
+               "public_notice": "公示", "certification_notice": "认定通知",
                "certificate": "示范平台证书", "revocation_decision": "撤销决定",
                "assessment_result_notice": "年度考核结果通知"},
     # Published results (002 art. 13, 17, 19): listed at /api/public/certification/documents, anyone may download.

@@ -190,6 +190,10 @@ class ProcessSpec:
     # After an admin terminated a case (its workflow is gone): give back what the process held, e.g. a voucher's
     # fund reservation. async fn(session, client, case, *, now).
     on_terminate: Ref | None = None
+    # A public notice document of several cases (no case id, e.g. certification's yearly 拟认定名单): the cases it
+    # lists whose own notice is still open, each taking objections: fn(session, doc_id, *, now) -> [{"case_id", "name",
+    # "closes_at"}] (empty for a document that is not the process's).
+    notice_targets: Ref | None = None
     # Document kinds published to everyone (besides every process's public notice): anyone may download them.
     public_documents: tuple[str, ...] = ()
     # Per task type, a panel of the task page: fn(page, task, case) -> {"template": name, "replaces_form": bool, …}

@@ -64,6 +64,9 @@ class WaitEntry:
     enterprise: str
     amount_fen: int
     key: PriorityKey
+    # The yearly cap of the policy the application runs under (003 art. 6: 5,000 元; 000 二: 10,000 元), when it is
+    # below the ledger's (the fund year's policy): the application is served only while its enterprise stays under it.
+    cap_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -164,13 +167,15 @@ class FundLedger:
 
     # ---- changing
 
-    def reserve(self, *, case_id: str, enterprise: str, amount_fen: int, key: PriorityKey) -> ReserveState:
+    def reserve(self, *, case_id: str, enterprise: str, amount_fen: int, key: PriorityKey,
+                cap_fen: int | None = None) -> ReserveState:
         """The state `admit` gives the case (use `admit` where the other waiting cases' fate matters)."""
-        return self.admit(case_id=case_id, enterprise=enterprise, amount_fen=amount_fen, key=key)[0]
+        return self.admit(case_id=case_id, enterprise=enterprise, amount_fen=amount_fen, key=key, cap_fen=cap_fen)[0]
 
-    def admit(self, *, case_id: str, enterprise: str, amount_fen: int,
-              key: PriorityKey) -> tuple[ReserveState, FreedResult]:
+    def admit(self, *, case_id: str, enterprise: str, amount_fen: int, key: PriorityKey,
+              cap_fen: int | None = None) -> tuple[ReserveState, FreedResult]:
         """Hold money for a voucher application, or queue it; repeating the same call returns the state it has.
+        `cap_fen`: the yearly cap of the application's own policy when it is below the ledger's.
 
         A new reservation can promote others (003 art. 11(3), 000 六(二)): once this enterprise's waiting application
         no longer fits under its yearly cap, it stops holding up the queue, and whoever is behind it and fits is
@@ -187,7 +192,7 @@ class FundLedger:
             return current, FreedResult(freed_fen=0)
         if current is not None:
             raise FundError("case_closed", f"case {case_id} is already {current}")
-        entry = WaitEntry(enterprise=enterprise, amount_fen=amount, key=key)
+        entry = WaitEntry(enterprise=enterprise, amount_fen=amount, key=key, cap_fen=cap_fen)
         why = self._never_fits(entry)
         if why is not None:
             raise FundError(why[0], why[1])
@@ -248,9 +253,13 @@ class FundLedger:
         self.closed[case_id] = as_state
         return self._rebalance(freed_fen=freed)
 
+    def _cap(self, entry: WaitEntry) -> int:
+        """The yearly cap an application is served under: its policy's, never above the ledger's."""
+        return min(entry.cap_fen, self.per_enterprise_cap_fen) if entry.cap_fen else self.per_enterprise_cap_fen
+
     def _never_fits(self, entry: WaitEntry) -> tuple[str, str] | None:
         """Why an application can never be served (settled money never comes back), or None."""
-        cap_left = self.per_enterprise_cap_fen - self._enterprise_settled_fen(entry.enterprise)
+        cap_left = self._cap(entry) - self._enterprise_settled_fen(entry.enterprise)
         if entry.amount_fen > cap_left:
             return ("exceeds_enterprise_cap", f"{entry.amount_fen} fen exceeds what {entry.enterprise} can still "
                     f"receive this year ({cap_left} fen)")
@@ -272,7 +281,7 @@ class FundLedger:
         remaining = self.remaining_fen
         for cid in self.waitlist_order():
             entry = self.waitlist[cid]
-            if used.get(entry.enterprise, 0) + entry.amount_fen > self.per_enterprise_cap_fen:
+            if used.get(entry.enterprise, 0) + entry.amount_fen > self._cap(entry):
                 continue  # waits for its own enterprise's other vouchers, without holding up the queue
             if entry.amount_fen > remaining:
                 break  # first come first served: nobody behind may take the money first

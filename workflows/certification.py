@@ -25,17 +25,26 @@ with workflow.unsafe.imports_passed_through():
     from rules.certification import PUBLIC_NOTICE_WORKING_DAYS, annual_rating_outcome, expert_panel_result
     from rules.panel import departs
     from workflows.certification_types import (
+        DRAFT_BATCH_DOCUMENT,
         GRANT_CERTIFICATION,
+        JOIN_LIST,
+        LIST_SIGNAL,
         PREPARE_CERTIFICATION,
+        BatchDoc,
+        BatchDocInput,
         CertificationRun,
         CertificationState,
         Granted,
         GrantInput,
+        ListInput,
+        ListPublished,
+        ListState,
         Prepared,
         PrepareInput,
         RevokeInput,
         RevokeResult,
     )
+    from workflows.notice_types import NoticePeriod
     from workflows.types import (
         DecisionInput,
         StepSpec,
@@ -45,6 +54,10 @@ with workflow.unsafe.imports_passed_through():
 REVIEW = ["approve", "reject", "return"]
 EXPIRY_REMINDER_DAYS = [180, 30]
 RATING_ZH = {"excellent": "优秀", "qualified": "合格", "failed": "不合格"}
+# Patched "certification-yearly-lists" (002 art. 10, 12, 13): the year's one 拟认定名单 notice, one certification
+# notice and one city summary report per city, instead of one of each per case.
+YEARLY_LISTS = "certification-yearly-lists"
+LIST_RECHECK = timedelta(days=1)  # a waiting candidate asks again whether its list is out (a lost signal)
 
 
 @workflow.defn
@@ -58,6 +71,8 @@ class CertificationWorkflow(NoticeWorkflow):
         self._revoked = False
         self._tasks: list[asyncio.Task[None]] = []
         self._cycle_task: asyncio.Task[None] | None = None
+        self._yearly = False
+        self._list: ListPublished | None = None
 
     @workflow.run
     async def run(self, case: CertificationRun) -> str:
@@ -75,6 +90,12 @@ class CertificationWorkflow(NoticeWorkflow):
         return await self._life(state)
 
     # --- messages ---------------------------------------------------------------------------------
+
+    @workflow.signal(name=LIST_SIGNAL)
+    def list_published(self, published: ListPublished) -> None:
+        """The year's 拟认定名单 is published (by the batch's last decision, or the department's page)."""
+        if self._list is None:
+            self._list = published
 
     @workflow.update
     async def revoke(self, inp: RevokeInput) -> RevokeResult:
@@ -104,8 +125,11 @@ class CertificationWorkflow(NoticeWorkflow):
             form="certification_recommendation"))
         await self.draft("recommendation_form", issuer=case.city or "department",
                           params={"recommended": rec.decision == "recommend", **rec.data})
+        self._yearly = workflow.patched(YEARLY_LISTS)
         if rec.decision == "decline":
             return await self._rejected("市工信局不予推荐", rec)
+        if self._yearly:  # the city's summary report of the year, redrawn with this platform in it (art. 9-10)
+            await self._batch_document("city_summary")
         correction = StepSpec(step="correction", type="certification.correction", title="补正示范平台认定申请",
                               role="platform_org", org_id=case.applicant_org_id, decisions=["submit"],
                               form="certification")
@@ -147,24 +171,31 @@ class CertificationWorkflow(NoticeWorkflow):
                                      "认定决定与专家组评审结论不一致，已记录理由")
         if decision.decision == "reject":
             return await self._rejected("认定未通过", decision)
+        if self._yearly:
+            await self._await_list()
         await self.set_status("public_notice", f"拟认定名单公示{PUBLIC_NOTICE_WORKING_DAYS}个工作日")
         outcome = await self.public_notice(working_days=PUBLIC_NOTICE_WORKING_DAYS)
         if outcome.upheld is not None:
             await self.close_case("rejected", outcome.upheld, result={"reason": outcome.upheld},
                                   cancel_reason="公示异议成立", tell=("示范平台认定：未通过", outcome.upheld))
+            if self._yearly:  # perhaps the last of the year's list out of its notice (art. 13)
+                await self._batch_document("certification_notice")
             return None
         granted: Granted = await run_activity(GRANT_CERTIFICATION, GrantInput(case_id=case.case_id,
                                                                               at=workflow.now()), Granted)
         dates = {"notice_starts_on": outcome.period.starts_on.isoformat(),
                  "notice_ends_on": outcome.period.ends_on.isoformat(),
                  "valid_from": granted.granted_on.isoformat(), "valid_until": granted.valid_until.isoformat()}
-        await self.draft("certification_notice", params=dates)
+        if not self._yearly:
+            await self.draft("certification_notice", params=dates)
         await self.draft("certificate", params=dates)
         # The application is closed at the grant (the title lives on in this workflow): it is not an idle case,
         # and the holder may apply again in the year the title expires (002 art. 17).
         await self.set_status("granted", f"授予示范平台称号，有效期至{granted.valid_until.isoformat()}", closed=True,
                               result={"granted_on": granted.granted_on.isoformat(),
                                       "valid_until": granted.valid_until.isoformat()})
+        if self._yearly:  # the year's certification notice, drafted by the last of the list out of its notice
+            await self._batch_document("certification_notice")
         await self.notify_applicant("示范平台认定：已授予称号",
                                     f"有效期至{granted.valid_until.isoformat()}。", kind="result")
         return CertificationState(
@@ -182,7 +213,58 @@ class CertificationWorkflow(NoticeWorkflow):
     async def _rejected(self, what: str, decision: DecisionInput) -> None:
         reason = f"{what}：{decision.comment}".rstrip("：")
         await self.close_case("rejected", reason, result={"reason": reason}, tell=("示范平台认定：未通过", reason))
+        if self._yearly:  # leaving the year's batch may make its list ready (the rest were waiting for this one)
+            state: ListState = await run_activity(JOIN_LIST, ListInput(case_id=self._case_id, at=workflow.now(),
+                                                                       candidate=False), ListState)
+            await self._announce(state)
         return None
+
+    # --- the year's lists (002 art. 10, 12, 13) -----------------------------------------------------------------
+
+    async def _await_list(self) -> None:
+        """Wait, as a candidate, for the year's 拟认定名单: published by the batch's last case to leave the review
+        (this one, or another that then signals) or from the department's page."""
+        await self.set_status("listed", "已列入拟认定名单，待本年度名单统一公示")
+        state: ListState = await run_activity(JOIN_LIST, ListInput(case_id=self._case_id, at=workflow.now()),
+                                              ListState)
+        while not state.published and self._list is None:
+            try:
+                await workflow.wait_condition(lambda: self._list is not None, timeout=LIST_RECHECK)
+            except TimeoutError:
+                state = await run_activity(JOIN_LIST, ListInput(case_id=self._case_id, at=workflow.now()),
+                                           ListState)
+        if state.published:
+            await self._announce(state)
+
+    async def _announce(self, state: ListState) -> None:
+        """The list is out: tell the other waiting candidates (a case already past it ignores the signal)."""
+        if not state.published:
+            return
+        for other in state.case_ids:
+            if other == self._case_id:
+                continue
+            try:
+                await workflow.get_external_workflow_handle(other).signal(
+                    LIST_SIGNAL, ListPublished(year=state.year, case_ids=state.case_ids))
+            except Exception:  # a case ended meanwhile (terminated): nothing to tell
+                workflow.logger.info("certification list: %s is not running", other)
+
+    async def _batch_document(self, kind: str, params: dict[str, object] | None = None) -> BatchDoc:
+        doc: BatchDoc = await run_activity(DRAFT_BATCH_DOCUMENT, BatchDocInput(
+            case_id=self._case_id, kind=kind, at=workflow.now(), params=params or {}), BatchDoc)
+        return doc
+
+    async def draft_notice(self, name: str, period: NoticePeriod, working_days: int) -> None:
+        """The year's one 拟认定名单 notice (art. 12) instead of the case's own; a case without a call year (none
+        is found) drafts its own as before."""
+        if not self._yearly:
+            await super().draft_notice(name, period, working_days)
+            return
+        doc = await self._batch_document("public_notice", {
+            "starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
+            "working_days": working_days})
+        if doc.id is None:
+            await super().draft_notice(name, period, working_days)
 
     # --- the title's life: one run per yearly cycle ---------------------------------------------------
 

@@ -106,9 +106,7 @@ class NoticeWorkflow(CaseWorkflow):
             OPEN_NOTICE, OpenNoticeInput(case_id=self._case_id, name=name, working_days=working_days,
                                          at=workflow.now()), NoticePeriod)
         self._notice, self._notice_open, self._upheld = period, True, None
-        await self.draft("public_notice", key=name, params={
-            "starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
-            "working_days": working_days})
+        await self.draft_notice(name, period, working_days)
         reviews: list[asyncio.Task[None]] = []
         while self._upheld is None:
             while len(reviews) < len(self._objections):
@@ -147,6 +145,13 @@ class NoticeWorkflow(CaseWorkflow):
         self._notice_open = False
         await run_activity(CLOSE_NOTICE, NoticeRef(case_id=self._case_id, name=name, at=workflow.now()))
         return NoticeOutcome(period=self._notice, objections=len(self._objections), upheld=self._upheld)
+
+    async def draft_notice(self, name: str, period: NoticePeriod, working_days: int) -> None:
+        """Draft the notice's document: the case's own by default; a process publishing one list for many cases
+        (certification's yearly 拟认定名单) drafts the list instead."""
+        await self.draft("public_notice", key=name, params={
+            "starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
+            "working_days": working_days})
 
     async def _review_objection(self, objection_id: int, objection: ObjectionInput) -> None:
         """The department investigates one objection: uphold stops the case, dismiss lets the notice run on."""

@@ -15,20 +15,23 @@ from api.deps import page, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.services import objections
 from api.views import document_json, iso
-from api.workflows import case_update, committed
+from api.workflows import case_signal, case_update, committed
 from db import audit, deadlines
 from db import certification as repo
-from db.models import Case, CertificationCall, Organization, Task, Upload, User
+from db.models import Case, CertificationCall, Document, Organization, Task, Upload, User
 from db.models import Objection as ObjectionRow
 from forms.certification import MATERIALS, CallForm, eligibility, materials_missing
 from processes.certification import SPEC as CERTIFICATION
+from rules import certification_lists as lists
 from rules import panel
 from rules.calendar import SHANGHAI
 from rules.calendar import end_of_day_utc as end_of
 from rules.certification import DEFAULT_RELAXED_PCT, expiry_reminder_days
+from rules.certification_lists import batch_key
+from rules.cities import CITIES
 from rules.policies import policy_for
 from workflows.certification import CertificationWorkflow
-from workflows.certification_types import RevokeInput, RevokeResult
+from workflows.certification_types import ListPublished, RevokeInput, RevokeResult
 from workflows.notice_types import ObjectionFiled, ObjectionInput
 from workflows.public_notice import NoticeWorkflow
 
@@ -238,3 +241,149 @@ async def revoke(session: Session, client: Client, user: User, case_id: str, bod
     case = session.get(Case, case_id)
     assert case is not None
     return {"case_id": case_id, "status": done.status, "reason": body.reason}
+
+
+# --- the year's lists (002 art. 10, 12, 13) ------------------------------------------------------------------------
+
+STAFF = ("department", "city_bureau", "operator", "admin")
+
+
+def _batch_states(cases: list[Case]) -> list[lists.BatchCase]:
+    return [lists.BatchCase(c.id, c.status, c.closed_at is not None) for c in cases]
+
+
+def _city_summaries(docs: list[Document], city: str | None = None) -> list[dict[str, Any]]:
+    """The newest summary report of each city (it is redrawn as the city recommends more platforms)."""
+    latest: dict[str, tuple[int, Document]] = {}
+    for d in docs:
+        parts = d.key.split(".")  # certification.<year>.city_summary.<city>.<n>
+        if d.kind != "city_summary" or len(parts) != 5 or (city is not None and parts[3] != city):
+            continue
+        n = int(parts[4]) if parts[4].isdigit() else 0
+        if parts[3] not in latest or n > latest[parts[3]][0]:
+            latest[parts[3]] = (n, d)
+    return [{**document_json(d), "city": c, "city_name": CITIES.get(c, c), "platforms": n,
+             "url": f"/api/certification/years/{d.key.split('.')[1]}/documents/{d.id}"}
+            for c, (n, d) in sorted(latest.items())]
+
+
+def year_view(session: Session, user: User, year: int, *, now: datetime) -> dict[str, Any]:
+    """A year's batch (002 art. 12-14): its cases, whether the 拟认定名单 is out and what it waits for, the year's
+    notice, certification notice and the cities' summary reports. A city bureau sees its own city's part."""
+    require(user, "department", "city_bureau", "operator", "admin")
+    call = repo.call_of_year(session, year)
+    if call is None:
+        raise NotFound(f"no call of {year}", code="call_not_found", params={"year": year})
+    city = user.city if user.role == "city_bureau" else None
+    cases = repo.batch_cases(session, year)
+    rounds = [list(r) for r in (call.list_case_ids or [])]
+    listed = {i for r in rounds for i in r}
+    states = [b for b in _batch_states(cases) if b.case_id not in listed]
+    docs = repo.batch_documents(session, year)
+    notices = [d for d in docs if d.kind == "public_notice"]
+    granted = [d for d in docs if d.kind == "certification_notice"]
+    shown = [c for c in cases if city is None or c.city == city]
+    return {
+        "year": year, "call": call_json(call, now=now),
+        "list_published_at": iso(call.list_published_at) if call.list_published_at else None,
+        "rounds": rounds,
+        "list_ready": lists.list_ready(states),  # the last case decided: it publishes by itself
+        "candidates": lists.candidates(states),  # waiting for the list (the department may publish it now)
+        "pending": [c.id for c in shown if c.id in lists.pending(states)],
+        "cases": [{"case_id": c.id, "title": c.title, "platform_name": c.data.get("platform_name") or c.applicant,
+                   "applicant": c.applicant, "city": c.city, "city_name": CITIES.get(c.city or "", c.city or ""),
+                   "status": c.status, "status_label": CERTIFICATION.statuses.get(c.status, c.status),
+                   "listed": c.id in listed or c.status == lists.LISTED} for c in shown],
+        # The year's list notice and certification notice (a supplementary round's after them, 002 art. 12-13).
+        "public_notices": [document_json(d) for d in notices],
+        "certification_notices": [document_json(d) for d in granted],
+        "city_summaries": _city_summaries(docs, city),
+    }
+
+
+async def publish_list(session: Session, client: Client, user: User, year: int, *, now: datetime) -> dict[str, Any]:
+    """The department publishes the year's 拟认定名单 (002 art. 12: it fixes the list) with the candidates waiting
+    now, without waiting for the cases still in review (they come in a supplementary list when decided; the list is
+    published by itself when the year's last case is decided). Idempotent: with no new candidate it tells the
+    listed cases again (a lost signal); 409 when nothing is or was listed."""
+    require(user, "department")
+    call = repo.call_of_year(session, year)
+    if call is None:
+        raise NotFound(f"no call of {year}", code="call_not_found", params={"year": year})
+    rounds = [list(r) for r in (call.list_case_ids or [])]
+    done = {i for r in rounds for i in r}
+    states = [b for b in _batch_states(repo.batch_cases(session, year)) if b.case_id not in done]
+    fresh = lists.candidates(states)
+    if fresh:
+        rounds.append(fresh)
+        call.list_case_ids, call.list_published_at = rounds, call.list_published_at or now
+        audit.record(session, action="certification_list", at=now, actor=user.username,
+                     message=f"{year}年度示范平台拟认定名单公示（{len(fresh)}家）",
+                     after={"year": year, "round": len(rounds), "case_ids": fresh, "pending": lists.pending(states)},
+                     key=f"certification.{year}.list.{len(rounds)}")
+    elif not rounds:
+        raise Conflict(f"no platform of {year} waits for the list", code="certification_list_empty",
+                       params={"year": year})
+    session.commit()
+    for listed in rounds:
+        message = ListPublished(year=year, case_ids=listed)
+        for case_id in listed:
+            case = session.get(Case, case_id)
+            if case is not None and case.status == lists.LISTED:
+                await case_signal(client, case_id=case_id, signal=CertificationWorkflow.list_published, arg=message)
+    return year_view(session, user, year, now=now)
+
+
+def year_document(session: Session, user: User, year: int, doc_id: str) -> Document:
+    """A yearly document of certification: the list notices for anyone, a city's summary report for the
+    department and that city's bureau (404 otherwise)."""
+    d = session.get(Document, doc_id)
+    missing = NotFound(f"no document {doc_id} of {year}", code="document_not_found", params={"document_id": doc_id})
+    if d is None or not d.key.startswith(f"certification.{year}."):
+        raise missing
+    if d.kind == "city_summary":
+        require(user, "department", "city_bureau", "operator", "admin")
+        if user.role == "city_bureau" and d.key.split(".")[3:4] != [user.city]:
+            raise missing
+    return d
+
+
+def case_view(session: Session, user: User, case: Case, detail: dict[str, Any]) -> dict[str, Any]:
+    """The case's own view with the year's documents that concern it: the 拟认定名单 notice once the case is on it,
+    the certification notice once it names it, and (for staff) its city's summary report (002 art. 10, 12, 13)."""
+    year = case.result.get("call_year")
+    call = repo.call_of_year(session, int(year)) if year else None
+    if call is None:
+        return detail
+    docs = {d.key: d for d in repo.batch_documents(session, call.year)}
+    extra: list[dict[str, Any]] = []
+    for n, listed in enumerate(call.list_case_ids or [], start=1):
+        if case.id not in listed:
+            continue
+        kinds = ["public_notice"] + (["certification_notice"] if case.status in lists.DECIDED else [])
+        extra += [document_json(docs[k]) for k in (batch_key(call.year, kind, n) for kind in kinds) if k in docs]
+    if user.role in STAFF and case.city:
+        extra += [{k: v for k, v in s.items() if k not in ("city", "city_name", "platforms")}
+                  for s in _city_summaries(list(docs.values()), case.city)]
+    have = {d["id"] for d in detail.get("documents", [])}
+    return {**detail, "documents": [*detail.get("documents", []), *(d for d in extra if d["id"] not in have)]}
+
+
+def list_notice_targets(session: Session, doc_id: str, *, now: datetime) -> list[dict[str, Any]]:
+    """The platforms of a year's 拟认定名单 notice whose own notice period is still open (each takes objections
+    separately, 002 art. 12); none for any other document."""
+    d = session.get(Document, doc_id)
+    parts = d.key.split(".") if d is not None else []
+    if d is None or d.kind != "public_notice" or len(parts) not in (3, 4) or parts[0] != "certification":
+        return []
+    call = repo.call_of_year(session, int(parts[1])) if parts[1].isdigit() else None
+    n = int(parts[3][1:]) if len(parts) == 4 and parts[3][1:].isdigit() else 1
+    rounds = (call.list_case_ids or []) if call is not None else []
+    targets = []
+    for case_id in rounds[n - 1] if 0 < n <= len(rounds) else []:
+        case = session.get(Case, case_id)
+        notice = deadlines.deadline(session, case_id, "public_notice")
+        if case is not None and notice is not None and now < notice.closes_at:
+            targets.append({"case_id": case_id, "name": case.data.get("platform_name") or case.applicant,
+                            "closes_at": notice.closes_at})
+    return targets

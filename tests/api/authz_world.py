@@ -194,6 +194,7 @@ async def build_world(stack: Stack) -> World:
                 ("D_notice", "public_notice", w.ids["C"], None),
                 ("D_cert", "certification_notice", w.ids["C"], None),
                 ("D_stat", "monthly_voucher_statistics", None, None),
+                ("D_summary", "city_summary", None, f"certification.{year}.city_summary.yinchuan.0"),
                 ("D_bulletin", "assessment_result_bulletin", None, f"assessment-bulletin.{camp.year}.{camp.kind}")):
             doc_id = f"authz-{key}-{uuid.uuid4().hex[:6]}"
             path = docs / f"{doc_id}.docx"

@@ -72,6 +72,23 @@ async def apply(stack: Stack, city: str = "yinchuan", **over: Any) -> tuple[dict
 async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> dict[str, Any]:
     """Recommendation, precheck, three blind expert reviews, on-site inspection, decision: into the notice."""
     http = stack.http
+    await walk_to_decision(stack, case_id, city)
+    dep1 = await login(http, "department1")
+    await publish_year_list(stack, case_id)
+    await case_status(http, dep1, case_id, {"public_notice"})
+
+    async def published() -> dict[str, Any] | None:
+        case = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
+        kinds = {d["kind"] for d in case["documents"]}
+        return case if "public_notice" in kinds and any(d["name"] == "public_notice" for d in case["deadlines"]) \
+            else None
+
+    return await wait_for(published, what="the public notice")
+
+
+async def walk_to_decision(stack: Stack, case_id: str, city: str = "yinchuan") -> None:
+    """Recommendation, precheck, three blind expert reviews, on-site inspection, the decision approves."""
+    http = stack.http
     bureau = await login(http, f"city_{city}")
     r = await complete(http, bureau, await task_of(http, bureau, "certification.city_recommendation", case_id),
                        "recommend", data={"opinion": "运营规范，业绩突出", "scores": {"运营情况": 90, "服务业绩": 88}})
@@ -90,15 +107,16 @@ async def walk_to_notice(stack: Stack, case_id: str, city: str = "yinchuan") -> 
     assert r.status_code == 200, r.text
     r = await complete(http, dep2, await task_of(http, dep2, "certification.decision", case_id))
     assert r.status_code == 200, r.text
-    await case_status(http, dep1, case_id, {"public_notice"})
 
-    async def published() -> dict[str, Any] | None:
-        case = (await http.get(f"/api/cases/{case_id}", headers=dep1)).json()
-        kinds = {d["kind"] for d in case["documents"]}
-        return case if "public_notice" in kinds and any(d["name"] == "public_notice" for d in case["deadlines"]) \
-            else None
 
-    return await wait_for(published, what="the public notice")
+async def publish_year_list(stack: Stack, case_id: str) -> None:
+    """002 art. 12: an approved case waits for the year's 拟认定名单. Other cases of the year left in review by
+    other tests would hold it: the department publishes the list with the candidates waiting now."""
+    dep = await login(stack.http, "department1")
+    case = await case_status(stack.http, dep, case_id, {"listed", "public_notice"})
+    if case["status"] == "listed":
+        r = await stack.http.post(f"/api/certification/years/{case['result']['call_year']}/list", headers=dep)
+        assert r.status_code == 200, r.text
 
 
 async def sleep_past(stack: Stack, closes_at: str, extra: timedelta = timedelta(hours=1)) -> None:
@@ -245,7 +263,9 @@ class TestGrant:
         assert case["valid_until"] == (granted_on.replace(year=granted_on.year + 3) - timedelta(days=1)).isoformat()
         assert {"public_notice", "validity"} <= {d["name"] for d in case["deadlines"]}
         notices = (await stack.http.get("/api/public/notices")).json()
-        assert case_id in [n["case_id"] for n in notices["items"]]
+        # 002 art. 12: the notice is the year's list (no case id); the case's view shows it.
+        mine = next(d["id"] for d in case["documents"] if d["kind"] == "public_notice")
+        assert mine in [n["id"] for n in notices["items"] if n["case_id"] is None]
         register = (await stack.http.get("/api/public/platforms", params={"q": case["applicant"]})).json()
         assert [p["valid_until"] for p in register["items"]] == [case["valid_until"]]
         scores = sorted(r["score"] for r in case["result"]["expert_reviews"])
@@ -321,6 +341,7 @@ class TestPanelResult:
         assert r.status_code == 422 and r.json()["code"] == "panel_departure_reason_required", r.text
         r = await complete(http, dep2, task, "approve", data={"departure_reason": "实地考察表明服务业绩突出"})
         assert r.status_code == 200, r.text
+        await publish_year_list(stack, case_id)
         await case_status(http, dep1, case_id, {"public_notice"})
         result = (await http.get(f"/api/cases/{case_id}", headers=dep2)).json()["result"]
         assert result["departs_from_panel"] is True and result["departure_reason"] == "实地考察表明服务业绩突出"

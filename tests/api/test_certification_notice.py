@@ -94,7 +94,9 @@ class TestNoticePeriod:
         assert (closes.hour, closes.minute) == (0, 0)  # 24:00 of the last working day
         last_day = (closes - timedelta(microseconds=1)).date()
         items = (await stack.http.get("/api/public/notices", params={"q": "示范平台"})).json()["items"]
-        doc = next(n for n in items if n["case_id"] == case["id"])
+        # 002 art. 12: the year's list notice (no case id), the one the case's view shows
+        mine = next(d["id"] for d in notice["documents"] if d["kind"] == "public_notice")
+        doc = next(n for n in items if n["id"] == mine and n["case_id"] is None)
         dep = await login(stack.http, "department1")
         body = (await stack.http.get(doc["url"], headers=dep)).content
         text = "".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
@@ -147,9 +149,10 @@ class TestNoticePagesAndReceipts:
 
         http = stack.http
         org, case = await apply(stack)
-        await walk_to_notice(stack, case["id"])
+        notice = await walk_to_notice(stack, case["id"])
         notices = (await http.get("/api/public/notices")).json()["items"]
-        (doc,) = [d for d in notices if d["case_id"] == case["id"]]
+        mine = next(d["id"] for d in notice["documents"] if d["kind"] == "public_notice")
+        (doc,) = [d for d in notices if d["id"] == mine]  # the year's list notice (002 art. 12)
         public = httpx.AsyncClient(transport=http._transport, base_url="http://flow168.test", timeout=60)
         page = await public.get(f"/public/notices/{doc['id']}")
         assert page.status_code == 200
@@ -158,8 +161,10 @@ class TestNoticePagesAndReceipts:
         assert "公示期为" in page.text and "异议" in page.text and "<table" in page.text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]  # type: ignore[index]
         idem = re.search(r'name="idem" value="([^"]+)"', page.text)[1]  # type: ignore[index]
-        r = await public.post(f"/public/notices/{case['id']}/objection",
-                              data={"csrf_token": token, "idem": idem, "back": f"/public/notices/{doc['id']}", **OBJECTOR},
+        assert f'<option value="{case["id"]}"' in page.text  # objections to one platform of the list
+        r = await public.post("/public/notices/list/objection",
+                              data={"csrf_token": token, "idem": idem, "back": f"/public/notices/{doc['id']}",
+                                    "case_id": case["id"], **OBJECTOR},
                               files={"evidence": ("证明.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
                                                   "application/pdf")})
         assert r.status_code == 303, r.text[:500]

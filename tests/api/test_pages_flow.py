@@ -257,7 +257,7 @@ class TestEveryPage:
             f"{k}: {sorted(w)[:3]}" for k, w in sorted(crawler.found.items()))
 
     async def test_a_certification_every_page_at_every_status(self, stack: Stack) -> None:
-        from tests.api.test_certification import apply, deadline, sleep_past
+        from tests.api.test_certification import apply, deadline, publish_year_list, sleep_past
         from tests.helpers import case_status, complete, wait_for
 
         http = stack.http
@@ -306,6 +306,7 @@ class TestEveryPage:
         await crawler.crawl(case_id, pages)
         assert (await complete(http, dep2, await task_of(http, dep2, "certification.decision", case_id))
                 ).status_code == 200
+        await publish_year_list(stack, case_id)
         await case_status(http, dep1, case_id, {"public_notice"})
 
         async def published() -> dict[str, Any] | None:

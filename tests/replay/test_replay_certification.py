@@ -40,9 +40,10 @@ async def test_certification_runs_replay_across_continue_as_new(stack: Stack) ->
 
     # application, first year (continued as new), second year (running)
     histories = await wait_for(handed_over, what="the hand-over to the second year")
-    # apply_v2: the panel's result by rule and the decision form (patch "certification-panel-result"); the _v1
-    # files (recorded before it) are kept and still replay.
-    for name, history in (("apply_v2", histories[0]), ("first_year_v1", histories[1])):
+    # apply_v2: the panel's result by rule and the decision form (patch "certification-panel-result"); apply_v3:
+    # the year's lists (patch "certification-yearly-lists": the city summary, waiting as a listed candidate, the
+    # year's notice and certification notice, 002 art. 10, 12, 13). The older files are kept and still replay.
+    for name, history in (("apply_v3", histories[0]), ("first_year_v1", histories[1])):
         await replayer().replay_workflow(history)
         path = HISTORIES / f"CertificationWorkflow__{name}.json"
         if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():

@@ -224,6 +224,10 @@ class FakeActivities:
         add(ct.PREPARE_CERTIFICATION, ct.PrepareInput,
             ct.Prepared(experts=["expert1", "expert2", "expert3"], platform_name="测试示范平台", applicant="宁夏测试有限公司"))
         add(ct.GRANT_CERTIFICATION, ct.GrantInput, self._grant)
+        # The year's list: a case alone in its batch is its own list (published at once).
+        add(ct.JOIN_LIST, ct.ListInput,
+            lambda i: ct.ListState(year=2026, published=True, case_ids=[i.case_id] if i.candidate else []))
+        add(ct.DRAFT_BATCH_DOCUMENT, ct.BatchDocInput, lambda i: ct.BatchDoc(id=f"batch-{i.kind}", doc_number=None))
         add(vt.VOUCHER_START, vt.VoucherStartInput,
             vt.VoucherStarted(policy="2017", policy_title="宁非公经发〔2017〕101号", bidding_working_days=5,
                               expiry_reminder_days=[30, 7], supervision_fee_bp=300))

@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from tests.workflows.harness import Harness
 from workflows.certification import CertificationWorkflow
-from workflows.certification_types import CertificationRun
+from workflows.certification_types import CertificationRun, ListInput, ListState
 from workflows.notice_types import ObjectionFiled, ObjectionInput
 
 pytestmark = pytest.mark.workflow
@@ -45,8 +45,8 @@ async def _to_notice(h: Harness, case_id: str) -> None:
     decision = await h.fakes.task("certification.decision", case_id)
     assert decision.excluded_users == ["department1"]  # four-eyes: not the precheck's reviewer
     await h.decide(decision, "approve", "department2")
-    # The notice is drafted once the workflow holds its period: objections are accepted from then on.
-    await h.fakes.call("draft_document", case_id, lambda i: i.kind == "public_notice")
+    # The year's list notice is drafted once the workflow holds its period: objections are accepted from then on.
+    await h.fakes.call("draft_certification_batch_document", case_id, lambda i: i.kind == "public_notice")
 
 
 def _objection(reason: str = "该平台服务人员数量不实") -> ObjectionInput:
@@ -129,7 +129,7 @@ class TestApplication:
         decision = await f.task("certification.decision", case_id)
         assert decision.spec.form == "certification_decision"
         await harness.decide(decision, "approve", "department2", data={"departure_reason": "实地考察服务业绩突出"})
-        await f.call("draft_document", case_id, lambda i: i.kind == "public_notice")
+        await f.call("draft_certification_batch_document", case_id, lambda i: i.kind == "public_notice")
         recorded = f.inputs("update_case_result", case_id)[-1].result
         assert recorded == {"departs_from_panel": True, "departure_reason": "实地考察服务业绩突出"}
 
@@ -155,7 +155,11 @@ class TestPublicNotice:
         assert f.statuses(case_id)[-2:] == ["public_notice", "rejected"]
         assert "经核实属实" in f.inputs("set_case_status", case_id)[-1].message
         assert "cancel_tasks" in f.names(case_id) and "grant_certification" not in f.names(case_id)
-        assert f.drafted(case_id) == ["recommendation_form", "public_notice"]
+        assert f.drafted(case_id) == ["recommendation_form"]
+        # 002 art. 12-13: the list documents are the year's; the last case out of its notice asks for the
+        # certification notice (drafted only if the year's list has a granted platform).
+        assert [i.kind for i in f.inputs("draft_certification_batch_document", case_id)] == [
+            "city_summary", "public_notice", "certification_notice"]
 
     async def test_a_dismissed_objection_lets_the_notice_close_and_the_title_be_granted(self, harness: Harness) -> None:
         case_id = await _start(harness)
@@ -171,9 +175,72 @@ class TestPublicNotice:
         assert f.inputs("decide_objection", case_id)[0].decision == "dismiss"
         names = f.names(case_id)
         assert names.index("close_public_notice") < names.index("grant_certification")
-        assert f.drafted(case_id) == ["recommendation_form", "public_notice", "certification_notice", "certificate"]
+        assert f.drafted(case_id) == ["recommendation_form", "certificate"]
+        assert [i.kind for i in f.inputs("draft_certification_batch_document", case_id)] == [
+            "city_summary", "public_notice", "certification_notice"]
+        assert f.statuses(case_id).index("listed") < f.statuses(case_id).index("public_notice")
         assert f.notified(case_id)[-1] == "result"
         with pytest.raises(WorkflowUpdateFailedError) as late:
             await handle.execute_update(CertificationWorkflow.file_objection, _objection("迟到的异议"))
         assert isinstance(late.value.cause, ApplicationError) and late.value.cause.type == "NoticeClosed"
         assert await handle.query(CertificationWorkflow.current_status) == "granted"
+
+
+class TestYearlyList:
+    """002 art. 12: one 拟认定名单 for the year's candidates; objections stay per platform (each case keeps its own
+    notice period and objection tasks)."""
+
+    @staticmethod
+    def _batch(harness: Harness, *case_ids: str) -> dict[str, str]:
+        batch = dict.fromkeys(case_ids, "review")
+
+        def join(i: ListInput) -> ListState:
+            batch[i.case_id] = "listed" if i.candidate else "left"
+            if all(v != "review" for v in batch.values()):
+                return ListState(year=2026, published=True, case_ids=sorted(k for k, v in batch.items() if v == "listed"))
+            return ListState(year=2026, published=False)
+
+        harness.fakes.returns("join_certification_list", join)
+        return batch
+
+    @staticmethod
+    async def _to_decision(h: Harness, case_id: str) -> None:
+        await _to_precheck(h, case_id)
+        await h.step("certification.precheck", "approve", "department1", case_id=case_id)
+        for task in await h.fakes.tasks_of(REVIEW, 3, case_id):
+            await h.decide(task, "approve", task.spec.assignee or "", data={"score": 90, "opinion": "同意"})
+        await h.step("certification.onsite_inspection", "approve", "department1", case_id=case_id,
+                     data={"passed": True})
+        await h.step("certification.decision", "approve", "department2", case_id=case_id)
+
+    async def test_002_art_12_the_list_waits_for_the_last_case_of_the_year(self, harness: Harness) -> None:
+        a, b = await _start(harness), await _start(harness)
+        self._batch(harness, a, b)
+        f = harness.fakes
+        await self._to_decision(harness, a)
+        await f.call("set_case_status", a, lambda i: i.status == "listed")
+        await f.call("join_certification_list", a)
+        assert f.inputs("open_public_notice", a) == []  # b is still in review: no list yet
+        await self._to_decision(harness, b)
+        # b's decision completes the batch: b publishes the list and signals a; both notices open.
+        await f.call("draft_certification_batch_document", b, lambda i: i.kind == "public_notice")
+        await f.call("draft_certification_batch_document", a, lambda i: i.kind == "public_notice")
+        assert f.inputs("open_public_notice", a) and f.inputs("open_public_notice", b)
+        assert "public_notice" not in f.drafted(a) + f.drafted(b)  # no per-case notice any more
+        # Objections stay per platform: one filed against a opens a's investigation only.
+        await harness.handle(a).execute_update(CertificationWorkflow.file_objection, _objection())
+        await f.task("notice.objection_review", a)
+        assert f.open_tasks("notice.objection_review", b) == []
+
+    async def test_002_art_12_a_rejected_last_case_releases_the_list(self, harness: Harness) -> None:
+        a, b = await _start(harness), await _start(harness)
+        batch = self._batch(harness, a, b)
+        f = harness.fakes
+        await self._to_decision(harness, a)
+        await f.call("join_certification_list", a)
+        await harness.step("certification.city_recommendation", "decline", "city_yinchuan", case_id=b,
+                           data={"score": 40})
+        assert await harness.result(b) == "rejected"
+        assert batch[b] == "left"
+        await f.call("draft_certification_batch_document", a, lambda i: i.kind == "public_notice")
+        assert f.statuses(a)[-2:] == ["listed", "public_notice"]
