@@ -180,7 +180,10 @@ class TestFund:
         """003 art. 11(3) / 000 六(二): a reservation can promote an earlier waiter (patch
         "voucher-reserve-tells-promoted"); the promoted case is signalled and goes on to its first review."""
         f = harness.fakes
-        f.returns("voucher_reserve_fund", _waitlisted)
+        # waitlisted in next year's fund, so its year-end lapse is a year away whatever the shared test clock says
+        # (other tests leap it by months; the later case's bidding leaps 8 more days)
+        f.returns("voucher_reserve_fund", lambda inp: FundResult(state="waitlisted", amount_fen=500_000,
+                                                                 year=inp.at.astimezone(SHANGHAI).year + 1))
         waiter = await _start(harness)
         await _to_first_review(harness, waiter)
         await f.call("set_case_status", waiter, lambda i: i.status == "waitlisted")
