@@ -9,9 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from db.models import Organization, User
-from rules.calendar import SHANGHAI
 from rules.cities import CITIES
-from rules.provider import term_ends
 
 DEMO_PASSWORD = "demo168"
 PROVIDERS_2019 = Path(__file__).parent / "seed_data" / "providers_2019.json"
@@ -38,21 +36,12 @@ def seed_demo(session: Session, *, password_hash: str, now: datetime) -> int:
         session.add(User(username=str(u["username"]), password_hash=password_hash, role=str(u["role"]), city=u["city"],
                          display_name=str(u["name"]), status="active", created_at=now))
         added += 1
-    # 000 四 每年经过评审: the seeded roster is signed for one term from the day it is loaded, so the yearly round
-    # re-reviews it like any other signed provider (before: no term, so it was never re-reviewed nor ended).
-    until = term_ends(start=now.astimezone(SHANGHAI).date())
-    seeded = session.exec(select(Organization).where(Organization.signed_source == "seed:2019")).all()
-    for org in seeded:
-        if org.signed and org.signed_until is None:
-            org.signed_until = until
-            session.add(org)
-    names = {org.name for org in seeded}
+    names = set(session.exec(select(Organization.name).where(Organization.signed_source == "seed:2019")).all())
     for e in json.loads(PROVIDERS_2019.read_text(encoding="utf-8")):
         if e["name"] in names:
             continue
         session.add(Organization(kind="provider", name=e["name"], city=e.get("city"), categories=[e["category"]],
-                                 signed=True, signed_at=now, signed_source="seed:2019", signed_until=until,
-                                 created_at=now))
+                                 signed=True, signed_at=now, signed_source="seed:2019", created_at=now))
         names.add(e["name"])
         added += 1
     session.flush()

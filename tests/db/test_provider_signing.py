@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from activities.provider_admission import ProviderAdmissionActivities
 from db.models import Case, Organization, User
@@ -90,25 +90,3 @@ def test_a_connected_window_is_signed_by_rule(engine: Engine) -> None:
     with Session(engine) as s:
         assert s.get(Organization, org_id).signed is False  # type: ignore[union-attr]
 
-
-def test_the_seeded_roster_is_signed_for_one_term(engine: Engine) -> None:
-    """000 四 每年经过评审: the 2019 roster loaded by the seed gets a year's term from the loading day (and a row
-    loaded before terms existed gets one too), so the yearly round re-reviews it like any signed provider."""
-    from db.seed import PROVIDERS_2019, seed_demo
-    from rules.provider import term_ends
-
-    loaded = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # 2026-11-28 in Shanghai
-    with Session(engine) as s:
-        old = Organization(kind="provider", name=f"宁夏旧名录{uuid.uuid4().hex[:8]}有限公司", categories=["credit"],
-                           signed=True, signed_source="seed:2019", created_at=loaded)
-        s.add(old)
-        s.commit()
-        old_id = old.id
-        seed_demo(s, password_hash="x", now=loaded)
-        s.commit()
-        refreshed = s.get(Organization, old_id)
-        assert refreshed is not None and refreshed.signed_until == term_ends(start=date(2026, 11, 28))
-        assert refreshed.signed_until == date(2027, 11, 30)
-        roster = __import__("json").loads(PROVIDERS_2019.read_text(encoding="utf-8"))
-        one = s.exec(select(Organization).where(Organization.name == roster[0]["name"])).first()
-        assert one is not None and one.signed_until is not None
