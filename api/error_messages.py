@@ -44,7 +44,6 @@ MESSAGES: dict[str, str] = {
     "task_not_found": "没有任务 {task_id}",
     "task_not_open": "该任务{task_status}，不能再操作",
     "panel_seat_taken": "您已是本案件专家评审组成员，每位专家只能承担一个评审席位",
-    "no_conflict_required": "评分前须声明与申报单位不存在利益冲突；如有利益冲突请回避，由管理员改派",
     "named_task_not_released": "该任务是指定由您办理的，不能释放；如确实无法办理，请联系系统管理员改派",
     "upload_of_other_case": "文件 {upload_id} 已用于另一案件，请为本案件重新上传",
     "not_a_finite_number": "{field} 必须是有限的数字（不接受 NaN 或无穷大）",

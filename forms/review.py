@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
@@ -22,12 +21,6 @@ def refuse_declared_conflict(cls: type, v: bool | None) -> bool | None:
         raise ValueError("declare that you have no conflict of interest with the applicant before scoring; "
                          "an expert with a conflict recuses and the task is reassigned")
     return v
-
-
-def declaration_missing(form: type[BaseModel], data: Mapping[str, Any]) -> bool:
-    """Whether a scoring form asks the expert's declaration and the validated data does not give it as true: the
-    service refuses it (the page's unticked box is refused by the validator above, an API client's omission here)."""
-    return NO_CONFLICT in form.model_fields and data.get(NO_CONFLICT) is not True
 
 
 class ReviewForm(BaseModel):

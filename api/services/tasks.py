@@ -18,7 +18,7 @@ from db import cases as case_repo
 from db import tasks as task_repo
 from db.models import Case, Task, TimelineEvent, User
 from forms.registry import form_model
-from forms.review import NO_CONFLICT, ReviewForm, declaration_missing
+from forms.review import ReviewForm
 from forms.text import clean_text
 from processes.registry import by_task_type, needs_reason
 from workflows.types import DecisionInput
@@ -122,10 +122,6 @@ def prepare_completion(session: Session, user: User, task_id: str, *, decision: 
         clean = clean_text(form.model_validate(data).model_dump(mode="json", exclude_unset=form is ReviewForm))
     except ValidationError as exc:
         raise Invalid(validation_detail(exc, "data"), code="validation_failed") from None
-    if declaration_missing(form, clean):  # every expert scoring form: declared before scoring, whoever the client
-        raise Invalid(f"data.{NO_CONFLICT}: declare that you have no conflict of interest with the applicant before "
-                      "scoring (true); an expert with a conflict recuses and an administrator reassigns the task",
-                      code="no_conflict_required", params={"field": NO_CONFLICT})
     spec = by_task_type(task.type)
     # The process's own check of the validated data (e.g. a corrected application by the rules of submission).
     check = spec.check(task.type) if spec else None
