@@ -193,7 +193,12 @@ async def setup(st: SimStack, n: int) -> dict[str, Any]:
     t = time.perf_counter()
     advanced = 0
     for _ in range(15):  # bidding lasts some working days; a long holiday may be in the way
-        await st.advance(4)
+        try:
+            await st.advance(4)
+        except BenchError as exc:  # 503 clock_advance_incomplete: the test server dropped the long call; go on
+            if "clock_advance_incomplete" not in str(exc):
+                raise
+            print(f"  (clock advance incomplete, continuing: {str(exc)[:120]})", flush=True)
         advanced += 4
         c = await wait_status(st, ids, {"choosing", "choose_bid", "awarding"}, 2)
         if c.get("bidding", 0) == 0:
