@@ -54,8 +54,7 @@ class CertificationActivities:
             experts = case.result.get("experts")
             if not experts:
                 pool = repo.active_experts(s)
-                year = case.result.get("call_year")
-                call = repo.call_of_year(s, int(year)) if year else None
+                call = repo.call_of_case(s, case)
                 n = min(call.experts if call else DEFAULT_EXPERTS, len(pool))
                 if n == 0:
                     raise ApplicationError("there is no active expert to review the application", type="RuleViolation")
@@ -99,8 +98,7 @@ class CertificationActivities:
             case = s.get(Case, inp.case_id)
             if case is None:
                 raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
-            year = case.result.get("call_year")
-            call = repo.call_of_year(s, int(year)) if year else None
+            call = repo.call_of_case(s, case)
             if call is None:  # a case without a call (before calls existed) is its own list, as before
                 return ListState(year=None, published=True, case_ids=[case.id] if inp.candidate else [])
             rounds = [list(r) for r in (call.list_case_ids or [])]
@@ -142,8 +140,7 @@ class CertificationActivities:
             case = s.get(Case, inp.case_id)
             if case is None:
                 raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
-            year = case.result.get("call_year")
-            call = repo.call_of_year(s, int(year)) if year else None
+            call = repo.call_of_case(s, case)
             if call is None:
                 return BatchDoc()
             day = inp.at.astimezone(SHANGHAI).date()
@@ -203,7 +200,5 @@ def _has(cal: object, year: int) -> bool:
 
 def _reminders(s: Session, case_id: str) -> list[int]:
     """The expiry reminder days of the call the case applied under (002 art. 17; 180 and 30 by default)."""
-    case = s.get(Case, case_id)
-    year = case.result.get("call_year") if case is not None else None
-    call = repo.call_of_year(s, int(year)) if year else None
+    call = repo.call_of_case(s, s.get(Case, case_id))
     return list(expiry_reminder_days(call.expiry_reminder_days if call else None))

@@ -13,6 +13,12 @@ def call_of_year(s: Session, year: int) -> CertificationCall | None:
     return s.exec(select(CertificationCall).where(CertificationCall.year == year)).first()
 
 
+def call_of_case(s: Session, case: Case | None) -> CertificationCall | None:
+    """The call a certification case applied under (its `result.call_year`); None for a case from before calls."""
+    year = case.result.get("call_year") if case is not None else None
+    return call_of_year(s, int(year)) if year else None
+
+
 def latest_call(s: Session, *, now: datetime) -> CertificationCall | None:
     """The newest call opened by now (its deadline may have passed)."""
     return s.exec(select(CertificationCall).where(CertificationCall.opened_at <= now)

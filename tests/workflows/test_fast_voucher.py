@@ -38,6 +38,10 @@ from workflows.voucher_types import (
 
 pytestmark = pytest.mark.workflow
 
+# The 2016 version's own order (003 art. 9-10): contract first, the operator alone, the deposit.
+POLICY_2016 = VoucherStarted(policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5,
+                             expiry_reminder_days=[30, 7], supervision_fee_bp=300, department_reviews=False,
+                             contract_before_application=True, deposit=True)
 BIDDING_OVER = timedelta(days=8)  # the fake bidding closes 7 days after it opens
 CONTRACT = 1_000_000  # fen; the fake fund reserves half of it
 
@@ -76,6 +80,17 @@ async def _replays_and_is_kept(h: Harness, case_id: str, name: str) -> None:
     path = Path(__file__).parents[1] / "replay" / "histories" / f"VoucherWorkflow__{name}.json"
     if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
         path.write_text(history.to_json())
+
+
+async def _deposited(h: Harness, policy: VoucherStarted) -> str:
+    """A 2016 voucher issued and its deposit paid (003 art. 9(二)); the provider's delivery step is open."""
+    h.fakes.returns("voucher_start", policy)
+    case_id = await _start(h)
+    await _to_first_review(h, case_id)
+    await h.step("voucher.first_review", "approve", "operator1", case_id=case_id)
+    await h.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
+    await h.fakes.task("voucher.delivery", case_id)
+    return case_id
 
 
 def _fund_ops(f: FakeActivities, case_id: str) -> list[str]:
@@ -287,9 +302,7 @@ class TestEachVersionRunsItsOwnOrder:
     deposit. The 2017 version keeps 000 五-七 (test_the_whole_walk_to_the_settlement). Patch "voucher-policy-order"."""
 
     async def test_the_2016_order(self, harness: Harness) -> None:
-        harness.fakes.returns("voucher_start", VoucherStarted(
-            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
-            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
+        harness.fakes.returns("voucher_start", POLICY_2016)
         case_id = await _start(harness)
         await _to_first_review(harness, case_id)
         f = harness.fakes
@@ -324,14 +337,7 @@ class TestEachVersionRunsItsOwnOrder:
 
     async def test_a_2016_voucher_that_expires_after_the_deposit_refunds_it(self, harness: Harness) -> None:
         """003 art. 9(二): the deposit is the enterprise's money held for the provider; unused, it goes back."""
-        harness.fakes.returns("voucher_start", VoucherStarted(
-            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[],
-            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
-        case_id = await _start(harness)
-        await _to_first_review(harness, case_id)
-        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
-        await harness.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
-        await harness.fakes.task("voucher.delivery", case_id)
+        case_id = await _deposited(harness, POLICY_2016.model_copy(update={"expiry_reminder_days": []}))
         await harness.env.sleep(timedelta(days=183))
         assert await harness.result(case_id) == "expired"
         refund = [i for i in harness.fakes.inputs("notify", case_id) if i.kind == "deposit_refund"]
@@ -340,28 +346,14 @@ class TestEachVersionRunsItsOwnOrder:
 
     async def test_a_2016_voucher_voided_after_the_deposit_refunds_it(self, harness: Harness) -> None:
         """003 art. 9(二), 11(一): a fraud void ends the voucher unsettled; the operator is asked to return the deposit."""
-        harness.fakes.returns("voucher_start", VoucherStarted(
-            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
-            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
-        case_id = await _start(harness)
-        await _to_first_review(harness, case_id)
-        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
-        await harness.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
-        await harness.fakes.task("voucher.delivery", case_id)
+        case_id = await _deposited(harness, POLICY_2016)
         await harness.handle(case_id).signal(VoucherWorkflow.void, VoidRequest(reason="虚假合同", actor="operator1"))
         assert await harness.result(case_id) == "void"
         refund = [i for i in harness.fakes.inputs("notify", case_id) if i.kind == "deposit_refund"]
         assert len(refund) == 1 and "已作废" in refund[0].body and "5000.00元" in refund[0].body
 
     async def test_a_2016_withdrawal_after_the_deposit_asks_the_operator_to_refund_it(self, harness: Harness) -> None:
-        harness.fakes.returns("voucher_start", VoucherStarted(
-            policy="2016", policy_title="宁非公经发〔2016〕73号", bidding_working_days=5, expiry_reminder_days=[30, 7],
-            supervision_fee_bp=300, department_reviews=False, contract_before_application=True, deposit=True))
-        case_id = await _start(harness)
-        await _to_first_review(harness, case_id)
-        await harness.step("voucher.first_review", "approve", "operator1", case_id=case_id)
-        await harness.step("voucher.deposit", "submit", "operator2", case_id=case_id, data={"deposit_fen": 500_000})
-        await harness.fakes.task("voucher.delivery", case_id)
+        case_id = await _deposited(harness, POLICY_2016)
         await harness.handle(case_id).execute_update(VoucherWorkflow.withdraw,
                                                      WithdrawRequest(reason="不再需要", actor="ent_a"))
         assert await harness.result(case_id) == "withdrawn"
