@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from db import audit
 from db import documents as doc_repo
-from db.engine import session_scope
+from db.engine import reader, session_scope
 from db.models import Case, Document
 from documents.model import OfficialDocument
 from documents.render import render_docx
@@ -40,25 +40,58 @@ class DocumentActivities:
 
     @activity.defn(name="draft_document")
     def draft_document(self, inp: DraftDocumentInput) -> DocumentRef:
-        with session_scope(self.engine) as s:
-            existing = doc_repo.by_key(s, inp.key)
-            if existing is not None:
-                return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
-            case = s.get(Case, inp.case_id)
-            builder = (self.by_type.get(case.type, {}).get(inp.kind) or self.builders.get(inp.kind)) if case else None
-            if case is None or builder is None:
-                raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
-            doc = builder(s, case, inp)
-            return store_document(s, self.store, doc, key=inp.key, kind=inp.kind, case_id=case.id, at=inp.at)
+        """Build and render the document in a read-only transaction, then number and record it in a short writing
+        one: on SQLite the write lock is not held while python-docx renders (issue 12). An official document is
+        rendered with the number its issuer's counter would give next; if another draft took that number meanwhile,
+        it is rendered again with the new one (the last try renders inside the writing transaction)."""
+        for attempt in range(_OPTIMISTIC_TRIES + 1):
+            with Session(reader(self.engine), expire_on_commit=False) as r:
+                existing = doc_repo.by_key(r, inp.key)
+                if existing is not None:
+                    return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
+                case = r.get(Case, inp.case_id)
+                builder = (self.by_type.get(case.type, {}).get(inp.kind) or self.builders.get(inp.kind)) if case else None
+                if case is None or builder is None:
+                    raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
+                doc = builder(r, case, inp)
+                if isinstance(doc, OfficialDocument):
+                    doc = dataclasses.replace(doc, number=doc_repo.peek_number(r, issuer_code=doc.issuer_code,
+                                                                               year=doc.year))
+                r.commit()
+            last = attempt == _OPTIMISTIC_TRIES
+            rendered = None if last else render_docx(doc)
+            try:
+                with session_scope(self.engine) as s:
+                    existing = doc_repo.by_key(s, inp.key)
+                    if existing is not None:  # another attempt of this activity stored it meanwhile
+                        return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
+                    return store_document(s, self.store, doc, key=inp.key, kind=inp.kind, case_id=inp.case_id,
+                                          at=inp.at, rendered=rendered)
+            except _NumberTaken:
+                continue
+        raise AssertionError("unreachable: the last try renders inside the transaction")
+
+
+_OPTIMISTIC_TRIES = 3
+
+
+class _NumberTaken(Exception):
+    """The number a document was rendered with was taken by another draft before this one was recorded."""
 
 
 def store_document(s: Session, store: Path, doc: Any, *, key: str, kind: str, case_id: str | None,
-                   at: datetime) -> DocumentRef:
-    """Number (official documents), render, write and record one document inside the caller's transaction."""
+                   at: datetime, rendered: bytes | None = None) -> DocumentRef:
+    """Number (official documents), render, write and record one document inside the caller's transaction.
+
+    `rendered`: the document already rendered (outside the transaction) with `doc.number` for an official document;
+    used only if the issuer's counter gives that same number now, else `_NumberTaken` is raised (rolled back)."""
     if isinstance(doc, OfficialDocument):
         # The number is taken inside this transaction: if anything below fails it is rolled back, no gap.
-        doc = dataclasses.replace(doc, number=doc_repo.next_number(s, issuer_code=doc.issuer_code, year=doc.year))
-    data = render_docx(doc)
+        number = doc_repo.next_number(s, issuer_code=doc.issuer_code, year=doc.year)
+        if rendered is not None and number != doc.number:
+            raise _NumberTaken(number)
+        doc = dataclasses.replace(doc, number=number)
+    data = rendered if rendered is not None else render_docx(doc)
     digest = hashlib.sha256(data).hexdigest()
     doc_id = secrets.token_hex(16)
     path = store / f"{doc_id}.docx"

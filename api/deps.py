@@ -24,9 +24,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     blocked by the next request waiting for it.
     """
     engine = request.app.state.engine
-    # A GET only reads: on SQLite its transaction takes no write lock (issue 12).
-    with session_scope(reader(engine) if request.method in ("GET", "HEAD") else engine) as session:
-        yield session
+    if request.method in ("GET", "HEAD"):
+        # A GET only reads: on SQLite its transaction takes no write lock (issue 12).
+        with session_scope(reader(engine)) as session:
+            yield session
+        return
+    # A write's commit runs in the thread pool: a route that only added rows (an upload) takes SQLite's write lock in
+    # that commit, and waiting for it on the event loop would stall every other request of this process (issue 12).
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                await run_in_threadpool(session.commit)
+        except BaseException:
+            session.rollback()
+            raise
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from api.deps import NowDep, SessionDep, UserDep, Year
+from api.deps import NowDep, SessionDep, UserDep, Year, in_thread
 from api.services import voucher as service
 from api.services.files import DOCX
 from api.services.voucher import BidIn, BudgetIn, PolicySettingsIn, VoidIn, WithdrawIn, bid_json
@@ -20,7 +20,7 @@ __all__ = ["BidIn", "BudgetIn", "PolicySettingsIn", "VoidIn", "WithdrawIn", "rou
 @router.post("/cases/{case_id}/bids", status_code=201)
 async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Signed providers of the demand's category bid while bidding is open (000 五.3)."""
-    return bid_json(service.bid(session, user, case_id, body, now=now))
+    return bid_json(await in_thread(session, service.bid, session, user, case_id, body, now=now))
 
 
 @router.get("/cases/{case_id}/bids")

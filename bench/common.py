@@ -109,8 +109,15 @@ def group_pids(pgid: int) -> list[int]:
 
 
 def process_name(pid: int) -> str:
+    """The process's name; a flow168 Python process is told apart by its role (python:web, python:worker, ...)."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+        if name.startswith("python"):
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            role = "web" if b"--web" in args else "worker" if any(a.endswith(b"worker.py") for a in args) \
+                else "launcher" if any(a.endswith(b"launcher.py") for a in args) else ""
+            return f"{name}:{role}" if role else name
+        return name
     except OSError:
         return "?"
 

@@ -40,6 +40,10 @@ from bench.voucher_rush import MATERIALS, PDF, complete, statuses
 from db.models import Case, Task
 
 CONTRACT_FEN = 600_000
+POLL_S = float(os.environ.get("BENCH_POLL_S", "0.25"))
+PHASES: Counter[str] = Counter()  # seconds spent per kind of wait, summed over the lifecycles (choose..settled)
+
+
 UPDATES = ("demand_review", "choose_bid", "award_review", "apply", "first_review", "final_review", "delivery",
            "confirm", "settlement_review", "settlement_approval")
 
@@ -54,7 +58,7 @@ async def task_id(st: SimStack, case_id: str, task_type: str, timeout: float = 3
             s.commit()
         if found:
             return str(found)
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(POLL_S)
     raise BenchError(f"no open {task_type} on {case_id} after {timeout:.0f}s")
 
 
@@ -66,7 +70,7 @@ async def case_in(st: SimStack, case_id: str, wanted: set[str], timeout: float =
             s.commit()
         if status in wanted:
             return str(status)
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(POLL_S)
     raise BenchError(f"{case_id} not in {wanted} after {timeout:.0f}s")
 
 
@@ -79,7 +83,12 @@ async def upload(st: SimStack, user: str, name: str) -> str:
 
 async def step(st: SimStack, user: str, case_id: str, kind: str, decision: str = "approve",
                data: dict[str, Any] | None = None) -> None:
-    await complete(st, user, await task_id(st, case_id, f"voucher.{kind}"), decision, data or {})
+    t0 = time.perf_counter()
+    tid = await task_id(st, case_id, f"voucher.{kind}")
+    t1 = time.perf_counter()
+    await complete(st, user, tid, decision, data or {})
+    PHASES["wait for task"] += t1 - t0
+    PHASES["complete"] += time.perf_counter() - t1
 
 
 async def until_bid(st: SimStack, ent: str, prov: str) -> tuple[str, str]:
@@ -103,18 +112,26 @@ async def after_bidding(st: SimStack, ent: str, prov: str, case_id: str, bid_id:
     """Choose, award, apply with materials, two reviews, delivery, confirmation, settlement."""
     await step(st, ent, case_id, "choose_bid", "submit", {"bid_id": int(bid_id)})
     await step(st, "operator1", case_id, "award_review")
+    t0 = time.perf_counter()
     materials = {m: await upload(st, ent, m) for m in MATERIALS}
+    PHASES["uploads"] += time.perf_counter() - t0
     await step(st, ent, case_id, "apply", "submit", {"contract_amount_fen": CONTRACT_FEN, "materials": materials})
     await step(st, "operator1", case_id, "first_review")
     await step(st, "department1", case_id, "final_review")
+    t0 = time.perf_counter()
     await case_in(st, case_id, {"issued"})
+    t1 = time.perf_counter()
     proof, invoice = await upload(st, prov, "completion"), await upload(st, prov, "invoice")
+    PHASES["wait for status"] += t1 - t0
+    PHASES["uploads"] += time.perf_counter() - t1
     await step(st, prov, case_id, "delivery", "submit",
                {"completion_proof": proof, "invoice": invoice, "paid_fen": CONTRACT_FEN // 2})
     await step(st, ent, case_id, "confirm", "submit", {"satisfaction": "satisfied"})
     await step(st, "operator1", case_id, "settlement_review", data={})
     await step(st, "department1", case_id, "settlement_approval")
+    t0 = time.perf_counter()
     await case_in(st, case_id, {"settled"})
+    PHASES["wait for status"] += time.perf_counter() - t0
 
 
 async def counts(client: Client, case_id: str) -> dict[str, int]:
@@ -194,6 +211,9 @@ def report(r: dict[str, Any]) -> None:
           f"{r['advance_s']:.1f} s")
     print(f"  whole run              {e:7.1f} s = {n / e:.2f} lifecycles/s = {n * shape['updates'] / e:.1f} Updates/s")
     print(f"  choose..settled wall   p50 {pct(r['walls'], 50):.1f} s   p95 {pct(r['walls'], 95):.1f} s per lifecycle")
+    total = sum(PHASES.values())
+    print("  where a lifecycle waits (its steps after the demand): " + ", ".join(
+        f"{k} {v / n:.1f} s ({100 * v / total:.0f} %)" for k, v in PHASES.most_common()) + f" per lifecycle; poll {POLL_S} s")
     print(f"  final status           {r['status']}; HTTP 5xx retried: {r['server_errors']}")
     print(f"  one voucher's history  {shape['activities']} activities, {shape['updates']} Updates, "
           f"{shape['timers']} timers, {shape['events']} events")
@@ -208,6 +228,7 @@ def report(r: dict[str, Any]) -> None:
     per_bare = (bare["cpu_server_s"] + bare["cpu_python_s"]) / bare["n"]
     print(f"  CPU per lifecycle      flow168 {python / n:.2f} s Python (web + workers) + {server / n:.2f} s server; "
           f"bare {bare['cpu_python_s'] / bare['n']:.2f} s Python + {bare['cpu_server_s'] / bare['n']:.2f} s server")
+    print("  CPU per lifecycle by process: " + ", ".join(f"{k} {v / n:.2f} s" for k, v in sorted(cpu.items())))
     print(f"  CPU ratio bare / flow168 {per_bare / ((python + server) / n):.2f} (load during the run {r['load_run']}; "
           f"WORKERS={os.environ.get('WORKERS', 'default')})")
 

@@ -22,6 +22,13 @@ def next_number(session: Session, *, issuer_code: str, year: int) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def peek_number(session: Session, *, issuer_code: str, year: int) -> int:
+    """The number `next_number` would take now (read only; another writer may take it first)."""
+    last = session.exec(select(DocCounter.last_number).where(DocCounter.issuer_code == issuer_code,
+                                                             DocCounter.year == year)).first()
+    return int(last or 0) + 1
+
+
 def by_key(session: Session, key: str) -> Document | None:
     return session.exec(select(Document).where(Document.key == key)).first()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +31,8 @@ def make_engine(url: str, **kw: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        gate = _WriteGate()
+
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
             # Take the write lock at BEGIN: read-then-write transactions would otherwise deadlock. A session bound
@@ -37,14 +40,50 @@ def make_engine(url: str, **kw: Any) -> Engine:
             # never wait for the writer).
             if conn.get_execution_options().get(READ_ONLY):
                 conn.exec_driver_sql("BEGIN")
-            else:
+                return
+            gate.enter(conn.info)
+            try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                gate.leave(conn.info)
+                raise
+
+        # The writer leaves the gate when its transaction ends, however it ends (a connection returned to the pool
+        # with its transaction still open is rolled back there without a "rollback" event: checkin covers it).
+        event.listen(engine, "commit", lambda conn: gate.leave(conn.info))
+        event.listen(engine, "rollback", lambda conn: gate.leave(conn.info))
+        event.listen(engine.pool, "checkin", lambda _dbapi, record: gate.leave(record.info) if record else None)
+        event.listen(engine.pool, "invalidate", lambda _dbapi, record, _exc: gate.leave(record.info))
 
         engine.dialect._json_serializer = _json_dumps  # type: ignore[attr-defined]
         return engine
     if "poolclass" not in kw:
         kw.update(pool_size=10, max_overflow=20)
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps, **kw)
+
+
+class _WriteGate:
+    """One writer at a time within this process, in arrival order, before SQLite's own write lock (issue 12).
+
+    SQLite lets a writer that finds the lock taken sleep and retry (1, 2, 5, … up to 100 ms between tries), so with
+    dozens of threads of one process writing, the lock sits free while they sleep and a waiter can lose every race
+    for seconds. Threads of one process queue here instead and the next goes the moment the previous commits; only
+    one writer per process meets SQLite's lock. A writer that waits longer than `timeout` goes on to SQLite's lock
+    (whose own timeout then answers "database is locked", 503 `database_busy`), so no wait here is unbounded."""
+
+    KEY = "flow168_write_gate"
+
+    def __init__(self, timeout: float = 15.0) -> None:
+        self.lock = threading.Lock()
+        self.timeout = timeout
+
+    def enter(self, info: dict[str, Any]) -> None:
+        if not info.get(self.KEY) and self.lock.acquire(timeout=self.timeout):
+            info[self.KEY] = True
+
+    def leave(self, info: dict[str, Any]) -> None:
+        if info.pop(self.KEY, False):
+            self.lock.release()
 
 
 READ_ONLY = "flow168_read_only"

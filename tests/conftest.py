@@ -133,7 +133,7 @@ async def build_stack(env: WorkflowEnvironment, engine: Engine, db_url: str, dat
                       clock: Any = None) -> AsyncIterator[Stack]:
     """Worker on a uuid task queue plus the app, on one Temporal environment."""
     settings = Settings(data_dir=data_dir, database_url=db_url, clock="simulated", task_queue=f"tq-{uuid.uuid4()}",
-                        secret_key="test-secret-key-0123456789abcdef", demo=False,
+                        secret_key="test-secret-key-0123456789abcdef", demo=False, worker_sandbox=True,
                         # every test client comes from one address: the per-address limits are tested on their own
                         registrations_per_address_per_hour=100_000, objections_per_address_per_hour=100_000)
     worker = build_worker(env.client, engine=engine, settings=settings)

@@ -13,10 +13,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound, validation_detail
 from api.views import case_detail
-from api.workflows import committed, start_case
+from api.workflows import start_case
 from db import audit, users
 from db import cases as case_repo
 from db.models import Case, Organization, User
@@ -95,7 +95,17 @@ def listing(session: Session, user: User, *, type: str | None = None, status: st
 async def submit(session: Session, engine: Engine, user: User, *, case_type: str, data: dict[str, Any],
                  now: datetime, idempotency_key: str | None = None) -> Case:
     """Submit an application: the process's form and checks, the case row, then its workflow (after the commit).
-    The same Idempotency-Key returns the case created first."""
+    The same Idempotency-Key returns the case created first. The database work runs in the thread pool (issue 12)."""
+    case = await in_thread(session, _submitted, session, user, case_type=case_type, data=data, now=now,
+                           idempotency_key=idempotency_key)
+    await start_case(engine.client, engine.task_queue, case, user)
+    return case
+
+
+def _submitted(session: Session, user: User, *, case_type: str, data: dict[str, Any], now: datetime,
+               idempotency_key: str | None) -> Case:
+    """`submit`'s database part: the case created first with this Idempotency-Key, or a new one written with its
+    uploads and audit entry."""
     spec = spec_of(case_type)
     if spec is None or not spec.applicant_roles or spec.case_form is None:
         open_types = ", ".join(t for t, sp in specs().items() if sp.applicant_roles)
@@ -106,7 +116,6 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
         prior = session.exec(select(Case).where(Case.applicant_user_id == user.id,
                                                 Case.idempotency_key == idempotency_key)).first()
         if prior is not None:
-            await committed(session, lambda: start_case(engine.client, engine.task_queue, prior, user))
             return prior
     refuse_non_finite(data)
     try:
@@ -137,7 +146,6 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
     case_repo.attach_uploads(session, user, case.id, clean)
     audit.record(session, action="submitted", at=now, actor=user.username, case_id=case.id,
                  message=f"{org.name}提交{spec.title}", after={"data": clean})
-    await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
     return case
 
 

@@ -16,6 +16,7 @@ from api.workflows import committed, decide
 from db import audit
 from db import cases as case_repo
 from db import tasks as task_repo
+from db.engine import reader
 from db.models import Case, Task, TimelineEvent, User
 from forms.registry import form_model
 from forms.review import ReviewForm
@@ -136,9 +137,11 @@ def prepare_completion(session: Session, user: User, task_id: str, *, decision: 
 
 
 def reload(session: Session, task: Task) -> Task:
-    """The task as it is after the decision."""
-    session.expire_all()
-    return session.get(Task, task.id) or task
+    """The task as it is after the decision, read without SQLite's write lock (a read-only session; issue 12)."""
+    with Session(reader(session.get_bind()), expire_on_commit=False) as read:
+        found = read.get(Task, task.id)
+        read.commit()
+    return found or task
 
 
 async def complete(session: Session, client: Client, user: User, task_id: str, *, decision: str, comment: str,

@@ -141,3 +141,20 @@ class TestImageAndCompose:
         for name in ("TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_API_KEY", "METRICS_TOKEN"):
             assert name in env
         assert compose["services"]["api"]["environment"]["DEMO"].endswith("false}")
+
+
+class TestWorkflowRunner:
+    """Issue 12: the workers of `make run` run workflow code without Temporal's sandbox (its per-payload cost was ~20 %
+    of a worker's CPU); the tests' workers and the replay of every recorded history keep it."""
+
+    def test_workers_run_without_the_sandbox_by_default(self) -> None:
+        from temporalio.worker import UnsandboxedWorkflowRunner
+
+        assert isinstance(worker.workflow_runner(settings()), UnsandboxedWorkflowRunner)
+
+    def test_worker_sandbox_turns_it_on(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+        monkeypatch.setenv("WORKER_SANDBOX", "true")
+        assert isinstance(worker.workflow_runner(Settings(secret_key="test-secret-key-0123456789abcdef")),
+                          SandboxedWorkflowRunner)
