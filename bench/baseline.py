@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio import activity, workflow
@@ -121,6 +122,14 @@ class BareLifecycleWorkflow:
         return i
 
 
+def _runner() -> Any:
+    """The workflow runner flow168's workers use (WORKER_SANDBOX), so the bare engine runs under the same one."""
+    from settings import Settings
+    from worker import workflow_runner
+
+    return workflow_runner(Settings(secret_key="bench-" + "0" * 32))
+
+
 async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activities: int,
                               updates: int) -> dict[str, float]:
     """`n` bare lifecycles on an existing server (`client`), `concurrency` at once; returns the figures."""
@@ -148,8 +157,9 @@ async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activ
             assert await handle.result() == updates
             walls.append(time.perf_counter() - t0)
 
+    # The same workflow runner as flow168's workers (settings.worker_sandbox, default off): like against like.
     async with Worker(client, task_queue=queue, workflows=[BareLifecycleWorkflow],
-                      activities=[acts.open_step, acts.close_step]):
+                      activities=[acts.open_step, acts.close_step], workflow_runner=_runner()):
         t0 = time.perf_counter()
         await asyncio.gather(*(one(f"{queue}-{i}") for i in range(n)))
         elapsed = time.perf_counter() - t0
@@ -194,7 +204,7 @@ async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup
         queue = f"bench-{uuid.uuid4().hex[:8]}"
         acts = BaselineActivities()
         worker = Worker(client, task_queue=queue, workflows=[BaselineWorkflow],
-                        activities=[acts.open_step, acts.close_step])
+                        activities=[acts.open_step, acts.close_step], workflow_runner=_runner())
         sem = asyncio.Semaphore(concurrency)
         upd: list[float] = []
         wall: list[float] = []

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.models import Case, FundReservation, FundYear
 from rules.fund import FundError, FundLedger, WaitEntry, priority_key
@@ -46,23 +48,42 @@ def lock_year(s: Session, *, year: int, at: datetime) -> FundYear:
     return row
 
 
-def _rows(s: Session, year: int) -> dict[str, FundReservation]:
-    return {r.case_id: r for r in s.exec(select(FundReservation).where(FundReservation.year == year))}
+@dataclass(slots=True)
+class _Row:
+    """One reservation as the ledger needs it: read with one plain query (no ORM objects: a year holds thousands, and
+    every change reads them all under the lock; issue 12), with the yearly cap of the case's policy."""
+
+    case_id: str
+    enterprise_org_id: int
+    amount_fen: int
+    settled_fen: int
+    state: str
+    priority_group: int
+    submitted_at: datetime
+    seq: int
+    policy_version: str | None
 
 
-def policy_caps(s: Session, case_ids: list[str]) -> dict[str, int]:
-    """The yearly cap of the policy each case runs under (003 art. 6: 5,000 元; 000 二: 10,000 元)."""
-    if not case_ids:
-        return {}
-    rows = s.exec(select(Case.id, Case.policy_version).where(col(Case.id).in_(case_ids)))
-    return {cid: POLICIES[v].per_enterprise_year_cap_fen for cid, v in rows if v in POLICIES}
+_COLUMNS = ("case_id", "enterprise_org_id", "amount_fen", "settled_fen", "state", "priority_group", "submitted_at",
+            "seq")
 
 
-def _waiting(rows: dict[str, FundReservation]) -> list[str]:
-    return [cid for cid, r in rows.items() if r.state == "waitlisted"]
+def _rows(s: Session, year: int) -> dict[str, _Row]:
+    table = FundReservation.__table__  # type: ignore[attr-defined]
+    cases = Case.__table__  # type: ignore[attr-defined]
+    stmt = (sa_select(*(table.c[c] for c in _COLUMNS), cases.c.policy_version)
+            .select_from(table.outerjoin(cases, cases.c.id == table.c.case_id)).where(table.c.year == year))
+    return {r[0]: _Row(*r) for r in s.execute(stmt)}
 
 
-def _ledger(fund: FundYear, rows: dict[str, FundReservation], cap_fen: int,
+def _caps(rows: dict[str, _Row]) -> dict[str, int]:
+    """The waiting applications' own yearly caps, by the policy each case runs under (003 art. 6: 5,000 元;
+    000 二: 10,000 元)."""
+    return {cid: POLICIES[r.policy_version].per_enterprise_year_cap_fen for cid, r in rows.items()
+            if r.state == "waitlisted" and r.policy_version in POLICIES}
+
+
+def _ledger(fund: FundYear, rows: dict[str, _Row], cap_fen: int,
             caps: dict[str, int] | None = None) -> FundLedger:
     """The year's ledger under the fund year's cap; each waiting application keeps its own policy's (`caps`)."""
     ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
@@ -82,15 +103,22 @@ def _ledger(fund: FundYear, rows: dict[str, FundReservation], cap_fen: int,
     return ledger
 
 
-def _write_back(s: Session, ledger: FundLedger, rows: dict[str, FundReservation], at: datetime) -> None:
+def _write_back(s: Session, ledger: FundLedger, rows: dict[str, _Row], at: datetime) -> None:
+    """Write the rows whose state the ledger changed (plain UPDATEs), and let the session forget any reservation it
+    had loaded: they are read again from the database."""
+    table = FundReservation.__table__  # type: ignore[attr-defined]
     for case_id, row in rows.items():
         state = ledger.state(case_id=case_id)
         if state is not None and state != row.state:
-            row.state, row.updated_at = state, at
+            values: dict[str, Any] = {"state": state, "updated_at": at}
             if state == "settled":
-                row.settled_fen = ledger.settled[case_id][1]
-            s.add(row)
+                values["settled_fen"] = ledger.settled[case_id][1]
+            s.execute(update(table).where(table.c.case_id == case_id).values(**values))
+            row.state = state
     s.flush()
+    for obj in list(s.identity_map.values()):
+        if isinstance(obj, FundReservation):
+            s.expire(obj)
 
 
 def enterprise_used_fen(s: Session, *, year: int, enterprise_org_id: int, excluding: str | None = None) -> int:
@@ -111,7 +139,7 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
     fund = lock_year(s, year=year, at=at)
     rows = _rows(s, year)
-    ledger = _ledger(fund, rows, cap_fen, policy_caps(s, _waiting(rows)))
+    ledger = _ledger(fund, rows, cap_fen, _caps(rows))
     existing = rows.get(case_id)
     if existing is not None:
         if existing.state not in OPEN:
@@ -131,7 +159,7 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
 def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any) -> FundChange:
     fund = lock_year(s, year=year, at=at)
     rows = _rows(s, year)
-    ledger = _ledger(fund, rows, cap_fen, policy_caps(s, _waiting(rows)))
+    ledger = _ledger(fund, rows, cap_fen, _caps(rows))
     freed, state = op(ledger, fund, rows)
     _write_back(s, ledger, rows, at)
     return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)
@@ -141,7 +169,7 @@ def close(s: Session, *, year: int, case_id: str, as_state: str, cap_fen: int, a
           only_waitlisted: bool = False) -> FundChange:
     """Release (rejection, withdrawal, a lapsed waitlist place) or void (expiry, fraud) a case's money exactly once,
     and promote. `only_waitlisted` refuses under the lock when the case has been promoted meanwhile."""
-    def op(ledger: FundLedger, _fund: FundYear, rows: dict[str, FundReservation]) -> Any:
+    def op(ledger: FundLedger, _fund: FundYear, rows: dict[str, _Row]) -> Any:
         row = rows.get(case_id)
         if row is None or row.state not in OPEN:
             raise FundError("already_closed", f"case {case_id} holds no reservation")
@@ -155,15 +183,16 @@ def close(s: Session, *, year: int, case_id: str, as_state: str, cap_fen: int, a
 
 def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int, at: datetime) -> FundChange:
     """Lower a reservation (first review), returning the difference to the fund and promoting."""
-    def op(ledger: FundLedger, fund: FundYear, rows: dict[str, FundReservation]) -> Any:
+    def op(ledger: FundLedger, fund: FundYear, rows: dict[str, _Row]) -> Any:
         row = rows.get(case_id)
         if row is None or row.state != "reserved":
             raise FundError("not_reserved", f"case {case_id} holds no reservation to lower")
         if not 0 < amount_fen <= row.amount_fen:
             raise FundError("amount_raised", f"{amount_fen} fen is not a lowering of {row.amount_fen} fen")
         freed_fen = row.amount_fen - amount_fen
-        row.amount_fen, row.updated_at = amount_fen, at
-        s.add(row)
+        row.amount_fen = amount_fen
+        table = FundReservation.__table__  # type: ignore[attr-defined]
+        s.execute(update(table).where(table.c.case_id == case_id).values(amount_fen=amount_fen, updated_at=at))
         ledger.reservations[case_id] = (str(row.enterprise_org_id), amount_fen)
         freed = ledger.set_total(total_fen=fund.total_fen)  # same total: promotes whoever now fits
         return type(freed)(freed_fen=freed_fen, promoted=freed.promoted, dropped=freed.dropped), "reserved"
@@ -173,7 +202,7 @@ def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int,
 
 def settle(s: Session, *, year: int, case_id: str, settled_fen: int, cap_fen: int, at: datetime) -> FundChange:
     """Pay out a reserved voucher once; the difference to its reservation returns to the fund."""
-    def op(ledger: FundLedger, _fund: FundYear, _rows: dict[str, FundReservation]) -> Any:
+    def op(ledger: FundLedger, _fund: FundYear, _rows: dict[str, _Row]) -> Any:
         return ledger.settle(case_id=case_id, settled_fen=settled_fen), "settled"
 
     return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
@@ -181,7 +210,7 @@ def settle(s: Session, *, year: int, case_id: str, settled_fen: int, cap_fen: in
 
 def set_total(s: Session, *, year: int, total_fen: int, cap_fen: int, actor: str, at: datetime) -> FundChange:
     """Change a year's fund (admin); never below what is reserved and settled; a raise promotes the waitlist."""
-    def op(ledger: FundLedger, fund: FundYear, _rows: dict[str, FundReservation]) -> Any:
+    def op(ledger: FundLedger, fund: FundYear, _rows: dict[str, _Row]) -> Any:
         freed = ledger.set_total(total_fen=total_fen)
         fund.total_fen, fund.updated_by, fund.updated_at = total_fen, actor, at
         s.add(fund)
