@@ -12,6 +12,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from google.protobuf.duration_pb2 import Duration
 from pydantic import BaseModel
 from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
@@ -82,6 +83,11 @@ class BareLifecycleInput(BaseModel):
     key: str
     activities: int
     updates: int
+    # Issue 12's "same counts" include the timers: with `timers` > `updates`, each wait races a due-date timer the
+    # decision cancels (as flow168's task deadlines), the wait after the first decision is a `bidding_days` timer the
+    # clock must be advanced past (as the voucher's bidding), and the rest are timers started and cancelled.
+    timers: int = 0
+    bidding_days: int = 7
 
 
 @workflow.defn(name="BenchBareLifecycle")
@@ -102,6 +108,9 @@ class BareLifecycleWorkflow:
         self.key = inp.key
         outside = max(inp.activities - inp.updates, inp.updates)
         slots = inp.updates + 1
+        timed = inp.timers > inp.updates
+        spare = [asyncio.ensure_future(workflow.sleep(timedelta(days=365)))
+                 for _ in range(max(inp.timers - inp.updates - 1, 0))]
         for i in range(slots):
             count = outside // slots + (1 if i < outside % slots else 0)
             for j in range(count):
@@ -110,7 +119,12 @@ class BareLifecycleWorkflow:
                                                 f"{inp.key}:{i}" if last else inp.key, start_to_close_timeout=TIMEOUT)
             if i < inp.updates:
                 self.waiting = i
-                await workflow.wait_condition(lambda i=i: i in self.decided)
+                await workflow.wait_condition(lambda i=i: i in self.decided,
+                                              timeout=timedelta(days=30) if timed else None)
+                if timed and i == 0:
+                    await workflow.sleep(timedelta(days=inp.bidding_days))
+        for timer in spare:
+            timer.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return len(self.decided)
 
@@ -131,12 +145,18 @@ def _runner() -> Any:
 
 
 async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activities: int,
-                              updates: int) -> dict[str, float]:
-    """`n` bare lifecycles on an existing server (`client`), `concurrency` at once; returns the figures."""
+                              updates: int, timers: int = 0) -> dict[str, float]:
+    """`n` bare lifecycles on an existing server (`client`), `concurrency` at once; returns the figures.
+
+    With `timers` > `updates` (bench.voucher_life: the voucher's own counts) it runs as the voucher benchmark does:
+    every lifecycle to its first decision, then the time-skipping server's clock advanced 4 days at a time (a second
+    apart, as bench.voucher_life advances flow168's) until every bidding timer has fired, then the rest, timed from
+    the first start to the last result."""
     import time
     import uuid
 
-    from temporalio.client import Client
+    from temporalio.api.testservice.v1 import SleepRequest
+    from temporalio.client import Client, WorkflowHandle
     from temporalio.worker import Worker
 
     assert isinstance(client, Client)
@@ -144,28 +164,60 @@ async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activ
     acts = BaselineActivities()
     sem = asyncio.Semaphore(concurrency)
     walls: list[float] = []
+    timed = timers > updates
+    started: dict[str, tuple[WorkflowHandle[Any, Any], float]] = {}
 
-    async def one(key: str) -> None:
+    async def decide(handle: WorkflowHandle[Any, Any], key: str, steps: range) -> None:
+        for i in steps:
+            await asyncio.wait_for(acts.expect(f"{key}:{i}").wait(), 300)
+            await handle.execute_update(BareLifecycleWorkflow.decide, i, id=f"u{i}")
+
+    async def first(key: str) -> None:
         async with sem:
             t0 = time.perf_counter()
             handle = await client.start_workflow(BareLifecycleWorkflow.run, BareLifecycleInput(
-                key=key, activities=activities, updates=updates), id=key, task_queue=queue,
-                execution_timeout=timedelta(minutes=30))
-            for i in range(updates):
-                await asyncio.wait_for(acts.expect(f"{key}:{i}").wait(), 120)
-                await handle.execute_update(BareLifecycleWorkflow.decide, i, id=f"u{i}")
-            assert await handle.result() == updates
-            walls.append(time.perf_counter() - t0)
+                key=key, activities=activities, updates=updates, timers=timers), id=key, task_queue=queue,
+                execution_timeout=timedelta(days=400))
+            started[key] = (handle, t0)
+            await decide(handle, key, range(0, 1 if timed else updates))
+            if not timed:
+                await finish(key)
 
+    async def finish(key: str) -> None:
+        handle, t0 = started[key]
+        assert await handle.result() == updates
+        walls.append(time.perf_counter() - t0)
+
+    async def rest(key: str) -> None:
+        async with sem:
+            await decide(started[key][0], key, range(1, updates))
+            await finish(key)
+
+    keys = [f"{queue}-{i}" for i in range(n)]
     # The same workflow runner as flow168's workers (settings.worker_sandbox, default off): like against like.
     async with Worker(client, task_queue=queue, workflows=[BareLifecycleWorkflow],
                       activities=[acts.open_step, acts.close_step], workflow_runner=_runner()):
         t0 = time.perf_counter()
-        await asyncio.gather(*(one(f"{queue}-{i}") for i in range(n)))
+        await asyncio.gather(*(first(k) for k in keys))
+        if timed:
+            advanced = 0
+            while not all(acts.expect(f"{k}:1").is_set() for k in keys) and advanced < 60:
+                await client.test_service.unlock_time_skipping_with_sleep(
+                    SleepRequest(duration=Duration(seconds=4 * 86400)), timeout=timedelta(minutes=10))
+                advanced += 4
+                await asyncio.sleep(1)
+            await asyncio.gather(*(rest(k) for k in keys))
         elapsed = time.perf_counter() - t0
+    shape: dict[str, int] = {}
+    async for e in client.get_workflow_handle(keys[0]).fetch_history_events():  # one bare history's own counts
+        kind = e.WhichOneof("attributes") or "?"
+        shape[kind] = shape.get(kind, 0) + 1
     from bench.common import pct
     return {"n": n, "elapsed_s": elapsed, "per_s": n / elapsed, "updates_per_s": n * updates / elapsed,
-            "wall_p50_s": pct(walls, 50), "wall_p95_s": pct(walls, 95)}
+            "wall_p50_s": pct(walls, 50), "wall_p95_s": pct(walls, 95),
+            "activities": shape.get("activity_task_scheduled_event_attributes", 0),
+            "updates": shape.get("workflow_execution_update_accepted_event_attributes", 0),
+            "timers": shape.get("timer_started_event_attributes", 0)}
 
 
 async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup: int = 10,

@@ -192,7 +192,7 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
         shape = await counts(client, next(iter(ids)))
         server0, own0 = server_cpu(st), time.process_time()
         bare = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
-                                         updates=shape["updates"])
+                                         updates=shape["updates"], timers=shape["timers"])
         bare["cpu_server_s"] = server_cpu(st) - server0
         bare["cpu_python_s"] = time.process_time() - own0
         return {"n": n, "concurrency": concurrency, "boot_s": st.boot_s, "elapsed_s": elapsed, "bids_s": t_bids,
@@ -217,10 +217,12 @@ def report(r: dict[str, Any]) -> None:
     print(f"  final status           {r['status']}; HTTP 5xx retried: {r['server_errors']}")
     print(f"  one voucher's history  {shape['activities']} activities, {shape['updates']} Updates, "
           f"{shape['timers']} timers, {shape['events']} events")
-    print(f"bare engine, same server, same counts ({shape['activities']} activities, {shape['updates']} Updates), "
-          f"{bare['n']} at once-limit {r['concurrency']}:")
+    print(f"bare engine, same server, same counts ({shape['activities']} activities, {shape['updates']} Updates, "
+          f"{shape['timers']} timers, the clock advanced past its bidding timer as above), {bare['n']} at "
+          f"once-limit {r['concurrency']}:")
     print(f"  whole run              {bare['elapsed_s']:7.1f} s = {bare['per_s']:.2f} lifecycles/s = "
           f"{bare['updates_per_s']:.1f} Updates/s; wall p50 {bare['wall_p50_s']:.1f} s")
+    print(f"  one bare history       {bare['activities']} activities, {bare['updates']} Updates, {bare['timers']} timers")
     print(f"  ratio voucher / bare   {(n / e) / bare['per_s']:.2f}")
     cpu = r["cpu"]
     server = sum(v for k, v in cpu.items() if k.startswith("temporal"))
