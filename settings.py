@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = 32
     worker_activity_threads: int = 32
     # Run workflow code in Temporal's sandbox (WORKER_SANDBOX). The sandbox re-checks every workflow for
-    # non-deterministic calls at run time but costs the worker ~20 % of its CPU (it compiles and runs code in the
+    # non-deterministic calls at run time but costs the worker ~12 % of its CPU (it compiles and runs code in the
     # sandbox for every payload it converts). The tests and the replay of every recorded history run sandboxed, so a
     # non-deterministic call fails CI; the workers `make run` starts run without it (README, "Process layout").
     worker_sandbox: bool = False

@@ -77,7 +77,7 @@ def build_worker(client: Client, *, engine: Engine, settings: Settings, task_que
 
 def workflow_runner(settings: Settings) -> WorkflowRunner:
     """Temporal's sandbox when WORKER_SANDBOX is set (the tests set it), else workflow code runs as it is (issue 12:
-    the sandbox costs the worker ~20 % of its CPU; every recorded history is replayed sandboxed in the tests)."""
+    the sandbox costs the worker ~12 % of its CPU; every recorded history is replayed sandboxed in the tests)."""
     return SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
 
 

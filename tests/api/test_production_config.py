@@ -144,7 +144,7 @@ class TestImageAndCompose:
 
 
 class TestWorkflowRunner:
-    """Issue 12: the workers of `make run` run workflow code without Temporal's sandbox (its per-payload cost was ~20 %
+    """Issue 12: the workers of `make run` run workflow code without Temporal's sandbox (its per-payload cost was ~12 %
     of a worker's CPU); the tests' workers and the replay of every recorded history keep it."""
 
     def test_workers_run_without_the_sandbox_by_default(self) -> None:
