@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from db import deadlines
@@ -37,23 +37,22 @@ def may_bid_on(org: Organization | None, case: Case) -> bool:
 
 
 def provider_ratings(session: Session, org_id: int) -> dict[str, int]:
-    """How the provider's past voucher services were rated: counts per satisfaction."""
-    ids = [b.case_id for b in session.exec(select(Bid).where(Bid.provider_org_id == org_id, Bid.status == "chosen"))]
-    counts: Counter[str] = Counter()
-    if ids:
-        for case in session.exec(select(Case).where(col(Case.id).in_(ids))):
-            rating = case.result.get("voucher", {}).get("satisfaction")
-            if rating:
-                counts[rating] += 1
-    return dict(counts)
+    """How the provider's past voucher services were rated: counts per satisfaction.
+
+    Counted in the database (one grouped query): the bid comparison asks this for every bid, and loading each won
+    case's row into Python made a page of a provider with 2,000 won vouchers cost ~0.35 s per bid."""
+    rating = col(Case.result)[("voucher", "satisfaction")].as_string()
+    rows = session.exec(select(rating, func.count()).select_from(Bid).join(Case, col(Case.id) == col(Bid.case_id))
+                        .where(Bid.provider_org_id == org_id, Bid.status == "chosen", rating.is_not(None))
+                        .group_by(rating)).all()
+    return {str(r): int(n) for r, n in rows if r}
 
 
 def provider_completed(session: Session, org_id: int) -> int:
-    """How many voucher services the provider has completed (won and settled)."""
-    ids = [b.case_id for b in session.exec(select(Bid).where(Bid.provider_org_id == org_id, Bid.status == "chosen"))]
-    if not ids:
-        return 0
-    return len(session.exec(select(Case.id).where(col(Case.id).in_(ids), Case.status == "settled")).all())
+    """How many voucher services the provider has completed (won and settled): one count in the database."""
+    return int(session.exec(select(func.count()).select_from(Bid).join(Case, col(Case.id) == col(Bid.case_id))
+                            .where(Bid.provider_org_id == org_id, Bid.status == "chosen",
+                                   Case.status == "settled")).one())
 
 
 def open_voucher_for_item(session: Session, *, org_id: int, category: str, excluding: str | None = None) -> Case | None:
