@@ -43,32 +43,31 @@ class DocumentActivities:
         """Build and render the document in a read-only transaction, then number and record it in a short writing
         one: on SQLite the write lock is not held while python-docx renders (issue 12). An official document is
         rendered with the number its issuer's counter would give next; if another draft took that number meanwhile,
-        it is rendered again with the new one (the last try renders inside the writing transaction)."""
+        it is rendered again with the next one (the last try renders inside the writing transaction)."""
+        with Session(reader(self.engine), expire_on_commit=False) as r:
+            existing = doc_repo.by_key(r, inp.key)
+            if existing is not None:
+                return ref_of(existing)
+            case = r.get(Case, inp.case_id)
+            builder = (self.by_type.get(case.type, {}).get(inp.kind) or self.builders.get(inp.kind)) if case else None
+            if case is None or builder is None:
+                raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
+            doc = builder(r, case, inp)
+            if isinstance(doc, OfficialDocument):
+                doc = dataclasses.replace(doc, number=doc_repo.peek_number(r, issuer_code=doc.issuer_code,
+                                                                           year=doc.year))
+            r.commit()
         for attempt in range(_OPTIMISTIC_TRIES + 1):
-            with Session(reader(self.engine), expire_on_commit=False) as r:
-                existing = doc_repo.by_key(r, inp.key)
-                if existing is not None:
-                    return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
-                case = r.get(Case, inp.case_id)
-                builder = (self.by_type.get(case.type, {}).get(inp.kind) or self.builders.get(inp.kind)) if case else None
-                if case is None or builder is None:
-                    raise ApplicationError(f"cannot draft {inp.kind} for case {inp.case_id}", type="RuleViolation")
-                doc = builder(r, case, inp)
-                if isinstance(doc, OfficialDocument):
-                    doc = dataclasses.replace(doc, number=doc_repo.peek_number(r, issuer_code=doc.issuer_code,
-                                                                               year=doc.year))
-                r.commit()
-            last = attempt == _OPTIMISTIC_TRIES
-            rendered = None if last else render_docx(doc)
+            rendered = None if attempt == _OPTIMISTIC_TRIES else render_docx(doc)
             try:
                 with session_scope(self.engine) as s:
                     existing = doc_repo.by_key(s, inp.key)
                     if existing is not None:  # another attempt of this activity stored it meanwhile
-                        return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
+                        return ref_of(existing)
                     return store_document(s, self.store, doc, key=inp.key, kind=inp.kind, case_id=inp.case_id,
                                           at=inp.at, rendered=rendered)
-            except _NumberTaken:
-                continue
+            except _NumberTaken as taken:  # rolled back: the counter's next number is the one it gave
+                doc = dataclasses.replace(doc, number=taken.number)
         raise AssertionError("unreachable: the last try renders inside the transaction")
 
 
@@ -77,6 +76,15 @@ _OPTIMISTIC_TRIES = 3
 
 class _NumberTaken(Exception):
     """The number a document was rendered with was taken by another draft before this one was recorded."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def ref_of(doc: Document) -> DocumentRef:
+    """The reference a workflow keeps of a stored document."""
+    return DocumentRef(id=doc.id, doc_number=doc.doc_number, sha256=doc.sha256)
 
 
 def store_document(s: Session, store: Path, doc: Any, *, key: str, kind: str, case_id: str | None,

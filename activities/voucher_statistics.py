@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
-from activities.documents import store_document
+from activities.documents import ref_of, store_document
 from db import documents as doc_repo
 from db import fund as fund_repo
 from db.calendar import load_calendar
@@ -116,7 +116,7 @@ class StatisticsActivities:
         with session_scope(self.engine) as s:
             existing = doc_repo.by_key(s, key)
             if existing is not None:
-                return DocumentRef(id=existing.id, doc_number=existing.doc_number, sha256=existing.sha256)
+                return ref_of(existing)
             day = inp.at.astimezone(SHANGHAI).date()
             doc = content.monthly_voucher_statistics(number=1, year=day.year, issued_on=day, **_builder_args(inp, p),
                                                      policy_in_force=policy_in_force(on=day).code)

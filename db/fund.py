@@ -68,11 +68,13 @@ _COLUMNS = ("case_id", "enterprise_org_id", "amount_fen", "settled_fen", "state"
             "seq")
 
 
+_TABLE = FundReservation.__table__  # type: ignore[attr-defined]
+
+
 def _rows(s: Session, year: int) -> dict[str, _Row]:
-    table = FundReservation.__table__  # type: ignore[attr-defined]
     cases = Case.__table__  # type: ignore[attr-defined]
-    stmt = (sa_select(*(table.c[c] for c in _COLUMNS), cases.c.policy_version)
-            .select_from(table.outerjoin(cases, cases.c.id == table.c.case_id)).where(table.c.year == year))
+    stmt = (sa_select(*(_TABLE.c[c] for c in _COLUMNS), cases.c.policy_version)
+            .select_from(_TABLE.outerjoin(cases, cases.c.id == _TABLE.c.case_id)).where(_TABLE.c.year == year))
     return {r[0]: _Row(*r) for r in s.execute(stmt)}
 
 
@@ -106,14 +108,13 @@ def _ledger(fund: FundYear, rows: dict[str, _Row], cap_fen: int,
 def _write_back(s: Session, ledger: FundLedger, rows: dict[str, _Row], at: datetime) -> None:
     """Write the rows whose state the ledger changed (plain UPDATEs), and let the session forget any reservation it
     had loaded: they are read again from the database."""
-    table = FundReservation.__table__  # type: ignore[attr-defined]
     for case_id, row in rows.items():
         state = ledger.state(case_id=case_id)
         if state is not None and state != row.state:
             values: dict[str, Any] = {"state": state, "updated_at": at}
             if state == "settled":
                 values["settled_fen"] = ledger.settled[case_id][1]
-            s.execute(update(table).where(table.c.case_id == case_id).values(**values))
+            s.execute(update(_TABLE).where(_TABLE.c.case_id == case_id).values(**values))
             row.state = state
     s.flush()
     for obj in list(s.identity_map.values()):
@@ -191,8 +192,7 @@ def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int,
             raise FundError("amount_raised", f"{amount_fen} fen is not a lowering of {row.amount_fen} fen")
         freed_fen = row.amount_fen - amount_fen
         row.amount_fen = amount_fen
-        table = FundReservation.__table__  # type: ignore[attr-defined]
-        s.execute(update(table).where(table.c.case_id == case_id).values(amount_fen=amount_fen, updated_at=at))
+        s.execute(update(_TABLE).where(_TABLE.c.case_id == case_id).values(amount_fen=amount_fen, updated_at=at))
         ledger.reservations[case_id] = (str(row.enterprise_org_id), amount_fen)
         freed = ledger.set_total(total_fen=fund.total_fen)  # same total: promotes whoever now fits
         return type(freed)(freed_fen=freed_fen, promoted=freed.promoted, dropped=freed.dropped), "reserved"
