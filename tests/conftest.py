@@ -3,6 +3,7 @@ Temporal test server for the session, a worker on a uuid task queue, and the API
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -39,6 +40,53 @@ PG_URL = os.environ.get("FLOW168_TEST_DATABASE_URL")
 hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", derandomize=False, database=None, max_examples=2000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+# FLOW168_TEST_WORKFLOW_CACHE=0 runs the tests' workers without a sticky cache: every workflow task replays its
+# whole history, as after an eviction under load. It found a proposal lost at a window's connection (issue 12).
+WORKFLOW_CACHE = int(os.environ.get("FLOW168_TEST_WORKFLOW_CACHE",
+                                Settings.model_fields["worker_max_cached_workflows"].default))
+
+WORKER_WARNINGS = "worker-warnings.log"
+# Workflow tasks that fail on purpose in the tests (the failure-handling tests' broken workflow).
+EXPECTED_FAILURES = ("Flow168BrokenForTest",)
+
+
+class _FailedActivations(logging.Handler):
+    """Writes each workflow task that failed (an exception in workflow code, a non-determinism) to a file the
+    session's summary prints: such a task is retried, and on the time-skipping server it holds the clock, so a later
+    test times out far from the cause."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(logging.WARNING)
+        self.path = path
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if "Failed activation" in msg and not any(x in msg for x in EXPECTED_FAILURES):
+            with self.path.open("a") as f:
+                f.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')}: {msg[:300]}\n"
+                        f"{self.format(record).splitlines()[-1][:300]}\n")
+
+
+def _warnings_file(factory: pytest.TempPathFactory) -> Path:
+    base = factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / WORKER_WARNINGS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _watch_workflow_tasks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    handler = _FailedActivations(_warnings_file(tmp_path_factory))
+    logging.getLogger("temporalio").addHandler(handler)
+    yield
+    logging.getLogger("temporalio").removeHandler(handler)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    factory = getattr(config, "_tmp_path_factory", None)
+    path = factory.getbasetemp() / WORKER_WARNINGS if factory is not None else None
+    if path is not None and path.exists():
+        terminalreporter.section("workflow tasks that failed (unexpectedly)")
+        terminalreporter.write(path.read_text())
 
 
 def _fresh_pg(url: str) -> tuple[str, Any]:
@@ -134,6 +182,7 @@ async def build_stack(env: WorkflowEnvironment, engine: Engine, db_url: str, dat
     """Worker on a uuid task queue plus the app, on one Temporal environment."""
     settings = Settings(data_dir=data_dir, database_url=db_url, clock="simulated", task_queue=f"tq-{uuid.uuid4()}",
                         secret_key="test-secret-key-0123456789abcdef", demo=False, worker_sandbox=True,
+                        worker_max_cached_workflows=WORKFLOW_CACHE,
                         # every test client comes from one address: the per-address limits are tested on their own
                         registrations_per_address_per_hour=100_000, objections_per_address_per_hour=100_000)
     worker = build_worker(env.client, engine=engine, settings=settings)

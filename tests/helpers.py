@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from google.protobuf.duration_pb2 import Duration
 from temporalio.api.testservice.v1 import SleepRequest
+from temporalio.service import RPCError, RPCStatusCode
 
 from rules.uscc import ALPHABET
 
@@ -113,7 +114,20 @@ async def leap(stack: Any, delta: timedelta) -> None:
     """Skip the test server's time forward (nothing if `delta` is not positive). Unlike `env.sleep` the call gets
     a deadline of its own: waking many open cases on a shared server can take longer than the default, while a server
     whose time-skipping lock has leaked (temporalio/sdk-java#1138) sleeps in real time and should fail the test."""
-    if delta > timedelta(0):
-        seconds = int(delta.total_seconds())
-        req = SleepRequest(duration=Duration(seconds=seconds, nanos=int((delta.total_seconds() - seconds) * 1e9)))
-        await stack.client.test_service.unlock_time_skipping_with_sleep(req, timeout=LEAP_TIMEOUT)
+    if delta <= timedelta(0):
+        return
+    target = await stack.env.get_current_time() + delta
+    for attempt in (1, 2):
+        left = target - await stack.env.get_current_time()
+        if left <= timedelta(0):
+            return  # a call cut off by the transport may still have slept on the server
+        seconds = int(left.total_seconds())
+        req = SleepRequest(duration=Duration(seconds=seconds, nanos=int((left.total_seconds() - seconds) * 1e9)))
+        try:
+            await stack.client.test_service.unlock_time_skipping_with_sleep(req, timeout=LEAP_TIMEOUT)
+            return
+        except RPCError as exc:
+            # A connection dropped mid-call ("h2 protocol error") is tried once more for what is left; a deadline
+            # means the server's clock did not move (something holds it) and fails the test.
+            if attempt == 2 or exc.status == RPCStatusCode.DEADLINE_EXCEEDED or "Timeout" in exc.message:
+                raise

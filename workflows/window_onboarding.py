@@ -83,6 +83,11 @@ class WindowOnboardingWorkflow(NoticeWorkflow):
                 return self.status
 
             async def connected(state: WindowState = state) -> WindowRun:
+                # Patched "window-carry-early-proposals" (issue 12): a partner may propose an agreement as soon as the
+                # case row says connected, before this run hands over; the proposal goes on to the first connected
+                # year (before, it was lost with this run and its task never opened).
+                if workflow.patched("window-carry-early-proposals"):
+                    state.agreements = list(self._proposals)
                 return case.model_copy(update={"state": state})
 
             await self.hand_over(connected, ended=lambda: self._disconnect is not None)

@@ -78,7 +78,12 @@ async def test_002_art_10_12_13_one_list_one_certification_notice_one_city_summa
     public = (await http.get("/api/public/notices")).json()["items"]
     assert na["id"] in [n["id"] for n in public]
 
-    # Objections stay per platform: one against B is investigated (and upheld) on B alone.
+    # Objections stay per platform: one against B is investigated (and upheld) on B alone. The list is one document
+    # for both, and each case opens its own period as it joins the list: wait for B's before objecting.
+    async def in_notice(case_id: str) -> bool:
+        return deadline_names(await _case(stack, dep, case_id)) == {"public_notice"}
+
+    await wait_for(lambda: in_notice(b["id"]), what="b's notice period")
     r = await http.post(f"/api/cases/{b['id']}/objections",
                         json={"name": "李四", "contact": "13900000000", "reason": "服务人员数量不实"})
     assert r.status_code == 201, r.text

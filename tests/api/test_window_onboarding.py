@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from db.models import Case
+from db.models import Case, WindowAgreement
 from tests.api.test_window_pages import page_login
 from tests.conftest import Stack, own_stack_fixture
 from tests.helpers import case_status, complete, leap, login, register_approved, task_of, wait_for
@@ -126,8 +126,9 @@ async def past(stack: Stack, when: datetime | str, extra: timedelta = timedelta(
     await stack.http.get("/healthz")
 
 
-async def connected(stack: Stack) -> tuple[dict[str, str], str]:
-    """A window walked to `connected`, with one failed connection check on the way."""
+async def connected(stack: Stack, before_connection: Any = None) -> tuple[dict[str, str], str]:
+    """A window walked to `connected`, with one failed connection check on the way (`before_connection(case_id)` is
+    awaited just before the passing check is decided)."""
     http = stack.http
     org, case = await apply(stack)
     case_id = case["id"]
@@ -141,6 +142,8 @@ async def connected(stack: Stack) -> tuple[dict[str, str], str]:
         r = await complete(http, org, task, "submit", data={"report": "已完成软硬件改造与数据接口对接"}, comment="")
         assert r.status_code == 200, r.text
         check = await task_of(http, op, "window_onboarding.connection_check", case_id)
+        if passed and before_connection is not None:
+            await before_connection(case_id)
         if not passed:  # the hub's task page renders its form
             browser = await page_login(stack, "operator2", "demo168")
             got = await browser.get(f"/tasks/{check['id']}")
@@ -362,6 +365,39 @@ class TestAgreements:
             return (await http.get(f"/api/windows/{a}/agreements")).json()["items"][0]["status"] == "ended"
 
         await wait_for(ended, what="the agreement to end with the withdrawal")
+
+
+    async def test_a_proposal_made_as_the_window_connects_opens_in_its_first_year(self, stack: Stack) -> None:
+        """Issue 12: a partner may propose as soon as the case row says connected, before the application run hands
+        over to the first connected year; the proposal goes on with it (it was lost, and its task never opened).
+        The signal is sent just before the connection, so it is always in the application run."""
+        from workflows.window_onboarding import WindowOnboardingWorkflow
+        from workflows.window_types import AgreementProposal
+
+        http = stack.http
+        _, a = await connected(stack)
+
+        async def propose(b: str) -> None:
+            with Session(stack.engine) as s:
+                row = WindowAgreement(proposer_case_id=a, partner_case_id=b, scope="共享服务资源", proposed_by="t",
+                                      proposed_at=await stack.clock.now())
+                s.add(row)
+                s.commit()
+                assert row.id is not None
+                proposal = AgreementProposal(agreement_id=row.id, proposer_case_id=a, proposer_name="甲窗口",
+                                             scope=row.scope)
+            await stack.client.get_workflow_handle(b).signal(WindowOnboardingWorkflow.propose_agreement, proposal)
+
+        b_org, b = await connected(stack, before_connection=propose)
+        task = await task_of(http, b_org, "window_onboarding.agreement", b)
+        assert "共享服务资源" in task["summary"]
+        assert (await complete(http, b_org, task, "accept", comment="")).status_code == 200
+
+        async def signed() -> bool:
+            items = (await http.get(f"/api/windows/{b}/agreements")).json()["items"]
+            return bool(items) and items[0]["status"] == "accepted"
+
+        await wait_for(signed, what="the agreement accepted in the first connected year")
 
 
 class TestRevokedByTheAssessment:
