@@ -13,6 +13,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -156,6 +157,20 @@ def _add_styled(container, style: str) -> DocxParagraph:
 
 def _set_run_font(run: Run, *, east_asia: str, size_pt: float, bold: bool = False, color: str | None = None) -> None:
     """Set a run's font in every script slot (python-docx alone sets only the Latin name) and its size."""
+    if run._r.rPr is None:
+        # A new run: its properties written in schema order at once, the same XML python-docx's setters give
+        # (each of them scans for its place among ~40 possible siblings: a seventh of a draft's time, issue 12).
+        rpr = OxmlElement("w:rPr")
+        rfonts = OxmlElement("w:rFonts")
+        ooxml.set_fonts(rfonts, east_asia)
+        rpr.append(rfonts)
+        if bold:
+            rpr.append(OxmlElement("w:b"))
+        if color is not None:
+            rpr.append(OxmlElement("w:color", {qn("w:val"): RGBColor.from_string(color).__str__()}))
+        rpr.append(OxmlElement("w:sz", {qn("w:val"): str(int(Pt(size_pt).pt * 2))}))
+        run._r.insert(0, rpr)
+        return
     ooxml.set_fonts(run._r.get_or_add_rPr().get_or_add_rFonts(), east_asia)
     run.font.size = Pt(size_pt)
     if bold:
