@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatabl
 # whole history, as after an eviction under load. It found a proposal lost at a window's connection (issue 12).
 WORKFLOW_CACHE = int(os.environ.get("FLOW168_TEST_WORKFLOW_CACHE",
                                 Settings.model_fields["worker_max_cached_workflows"].default))
+
+# A Temporal server started by a test gets this long to answer (the SDK's default, 5 s, is too short on a loaded
+# 2-core machine: the dev server once missed it there while the other test process was busy).
+SERVER_STARTUP = timedelta(seconds=60)
 
 WORKER_WARNINGS = "worker-warnings.log"
 # Workflow tasks that fail on purpose in the tests (the failure-handling tests' broken workflow).
@@ -149,7 +154,8 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping Temporal test server of its own (its clock starts at the real time and only moves forward)."""
     path = shutil.which("temporal-test-server") or str(BIN / "temporal-test-server")
     e = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path,
-                                                      data_converter=pydantic_data_converter)
+                                                      data_converter=pydantic_data_converter,
+                                                      test_server_startup_timeout=SERVER_STARTUP)
     try:
         yield e
     finally:
@@ -235,7 +241,8 @@ async def dev_stack(engine: Engine, db_url: str, data_dir: Path) -> AsyncIterato
     """The same system on a Temporal dev server (it has reset, listing and search attributes)."""
     path = shutil.which("temporal") or str(BIN / "temporal")
     e = await WorkflowEnvironment.start_local(dev_server_existing_path=path, data_converter=pydantic_data_converter,
-                                              dev_server_log_level="error")
+                                              dev_server_log_level="error",
+                                              dev_server_startup_timeout=SERVER_STARTUP)
     async with build_stack(e, engine, db_url, data_dir, clock=RealClock()) as st:
         yield st
     await e.shutdown()
