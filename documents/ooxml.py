@@ -187,9 +187,10 @@ class _StampedZip:
             blob = _font_table_with_fallbacks(blob, self._font_fallbacks)
         entry = ZipInfo(name, date_time=self._date_time)
         entry.compress_type = ZIP_DEFLATED
-        # Level 1: a document's parts are small XML; the default level (6) took an eighth of a draft's time (issue 12).
         entry.external_attr = 0o644 << 16
-        self._zip.writestr(entry, blob, compresslevel=1)  # an entry's level is its own, not the ZipFile's
+        # Level 1 (an entry takes its own level, not the ZipFile's): a document's parts are small XML, and the default
+        # level took an eighth of a draft's time (issue 12).
+        self._zip.writestr(entry, blob, compresslevel=1)
 
     def close(self) -> None:
         self._zip.close()

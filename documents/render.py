@@ -167,7 +167,7 @@ def _set_run_font(run: Run, *, east_asia: str, size_pt: float, bold: bool = Fals
         if bold:
             rpr.append(OxmlElement("w:b"))
         if color is not None:
-            rpr.append(OxmlElement("w:color", {qn("w:val"): RGBColor.from_string(color).__str__()}))
+            rpr.append(OxmlElement("w:color", {qn("w:val"): str(RGBColor.from_string(color))}))
         rpr.append(OxmlElement("w:sz", {qn("w:val"): str(int(Pt(size_pt).pt * 2))}))
         run._r.insert(0, rpr)
         return

@@ -366,7 +366,6 @@ class TestAgreements:
 
         await wait_for(ended, what="the agreement to end with the withdrawal")
 
-
     async def test_a_proposal_made_as_the_window_connects_opens_in_its_first_year(self, stack: Stack) -> None:
         """Issue 12: a partner may propose as soon as the case row says connected, before the application run hands
         over to the first connected year; the proposal goes on with it (it was lost, and its task never opened).
