@@ -88,6 +88,9 @@ class BareLifecycleInput(BaseModel):
     # clock must be advanced past (as the voucher's bidding), and the rest are timers started and cancelled.
     timers: int = 0
     bidding_days: int = 7
+    # Run the activities as local activities (in the workflow task, as flow168 runs its own since issue 12's fifth
+    # round); False is the issue's baseline, every activity a regular one.
+    local: bool = False
 
 
 @workflow.defn(name="BenchBareLifecycle")
@@ -101,27 +104,30 @@ class BareLifecycleWorkflow:
     def __init__(self) -> None:
         self.key = ""
         self.waiting = -1
+        self.local = False
         self.decided: set[int] = set()
 
     @workflow.run
     async def run(self, inp: BareLifecycleInput) -> int:
         self.key = inp.key
+        self.local = inp.local
         outside = max(inp.activities - inp.updates, inp.updates)
         slots = inp.updates + 1
-        timed = inp.timers > inp.updates
+        timed = inp.timers >= inp.updates > 0  # each wait races its due-date timer
+        bidding = inp.timers > inp.updates and inp.bidding_days > 0
         spare = [asyncio.ensure_future(workflow.sleep(timedelta(days=365)))
-                 for _ in range(max(inp.timers - inp.updates - 1, 0))]
+                 for _ in range(max(inp.timers - inp.updates - (1 if bidding else 0), 0))]
         for i in range(slots):
             count = outside // slots + (1 if i < outside % slots else 0)
             for j in range(count):
                 last = i < inp.updates and j == count - 1
-                await workflow.execute_activity("bench_open_step" if last else "bench_close_step",
-                                                f"{inp.key}:{i}" if last else inp.key, start_to_close_timeout=TIMEOUT)
+                await self._activity("bench_open_step" if last else "bench_close_step",
+                                     f"{inp.key}:{i}" if last else inp.key)
             if i < inp.updates:
                 self.waiting = i
                 await workflow.wait_condition(lambda i=i: i in self.decided,
                                               timeout=timedelta(days=30) if timed else None)
-                if timed and i == 0:
+                if bidding and i == 0:
                     await workflow.sleep(timedelta(days=inp.bidding_days))
         for timer in spare:
             timer.cancel()
@@ -131,9 +137,14 @@ class BareLifecycleWorkflow:
     @workflow.update
     async def decide(self, i: int) -> int:
         await workflow.wait_condition(lambda: self.waiting == i)
-        await workflow.execute_activity("bench_close_step", self.key, start_to_close_timeout=TIMEOUT)
+        await self._activity("bench_close_step", self.key)
         self.decided.add(i)
         return i
+
+    async def _activity(self, name: str, arg: str) -> str:
+        if self.local:
+            return str(await workflow.execute_local_activity(name, arg, start_to_close_timeout=TIMEOUT))
+        return str(await workflow.execute_activity(name, arg, start_to_close_timeout=TIMEOUT))
 
 
 def _runner() -> Any:
@@ -145,7 +156,8 @@ def _runner() -> Any:
 
 
 async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activities: int,
-                              updates: int, timers: int = 0) -> dict[str, float]:
+                              updates: int, timers: int = 0, bidding_days: int = 7,
+                              local: bool = False) -> dict[str, float]:
     """`n` bare lifecycles on an existing server (`client`), `concurrency` at once; returns the figures.
 
     With `timers` > `updates` (bench.voucher_life: the voucher's own counts) it runs as the voucher benchmark does:
@@ -164,7 +176,7 @@ async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activ
     acts = BaselineActivities()
     sem = asyncio.Semaphore(concurrency)
     walls: list[float] = []
-    timed = timers > updates
+    timed = timers > updates and bidding_days > 0  # a bidding wait: the driver advances the clock past it
     started: dict[str, tuple[WorkflowHandle[Any, Any], float]] = {}
 
     async def decide(handle: WorkflowHandle[Any, Any], key: str, steps: range) -> None:
@@ -176,7 +188,8 @@ async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activ
         async with sem:
             t0 = time.perf_counter()
             handle = await client.start_workflow(BareLifecycleWorkflow.run, BareLifecycleInput(
-                key=key, activities=activities, updates=updates, timers=timers), id=key, task_queue=queue,
+                key=key, activities=activities, updates=updates, timers=timers, bidding_days=bidding_days, local=local), id=key,
+                task_queue=queue,
                 execution_timeout=timedelta(days=400))
             started[key] = (handle, t0)
             await decide(handle, key, range(0, 1 if timed else updates))
@@ -208,16 +221,12 @@ async def run_bare_lifecycles(client: object, *, n: int, concurrency: int, activ
                 await asyncio.sleep(1)
             await asyncio.gather(*(rest(k) for k in keys))
         elapsed = time.perf_counter() - t0
-    shape: dict[str, int] = {}
-    async for e in client.get_workflow_handle(keys[0]).fetch_history_events():  # one bare history's own counts
-        kind = e.WhichOneof("attributes") or "?"
-        shape[kind] = shape.get(kind, 0) + 1
     from bench.common import pct
+    from bench.history import shape_of
+
+    shape = await shape_of(client, keys[0])  # one bare history's own counts
     return {"n": n, "elapsed_s": elapsed, "per_s": n / elapsed, "updates_per_s": n * updates / elapsed,
-            "wall_p50_s": pct(walls, 50), "wall_p95_s": pct(walls, 95),
-            "activities": shape.get("activity_task_scheduled_event_attributes", 0),
-            "updates": shape.get("workflow_execution_update_accepted_event_attributes", 0),
-            "timers": shape.get("timer_started_event_attributes", 0)}
+            "wall_p50_s": pct(walls, 50), "wall_p95_s": pct(walls, 95), **shape}
 
 
 async def run_baseline(*, workflows: int, concurrency: int, workdir: str, warmup: int = 10,

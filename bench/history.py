@@ -71,3 +71,69 @@ async def history_breakdown(address: str, case_ids: list[str]) -> dict[str, Any]
         "count": {k: len(v) / len(case_ids) for k, v in run.items()},
         "per_case_p50_ms": {k: pct(v, 50) for k, v in per_case.items()},
     }
+
+
+async def update_breakdown(client: Any, case_id: str, update_id: str) -> dict[str, float]:
+    """Where one Update's time went, from its case's history (ms): the workflow task that accepted it (its wait for a
+    worker and its run, from the task scheduled before the acceptance), then from acceptance to completion: the
+    activities' waits for a worker and runs, the workflow tasks' waits and runs, and the whole."""
+    from temporalio.api.enums.v1 import EventType as E
+
+    out: dict[str, float] = defaultdict(float)
+    wft_scheduled: dict[int, float] = {}
+    wft_started: dict[int, float] = {}
+    act_scheduled: dict[int, float] = {}
+    act_started: dict[int, float] = {}
+    last_wft: tuple[float, float] | None = None  # (scheduled, started) of the latest workflow task
+    accepted_at: float | None = None
+    async for e in client.get_workflow_handle(case_id).fetch_history_events():
+        t = _ms(e.event_time)
+        if e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            wft_scheduled[e.event_id] = t
+        elif e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            sid = e.workflow_task_started_event_attributes.scheduled_event_id
+            wft_started[sid] = t
+            last_wft = (wft_scheduled[sid], t)
+            if accepted_at is not None:
+                out["after: workflow task wait"] += t - wft_scheduled[sid]
+        elif e.event_type == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and accepted_at is not None:
+            sid = e.workflow_task_completed_event_attributes.scheduled_event_id
+            out["after: workflow task run"] += t - wft_started[sid]
+        elif e.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            attrs = e.workflow_execution_update_accepted_event_attributes
+            if attrs.accepted_request.meta.update_id == update_id and last_wft is not None:
+                accepted_at = t
+                out["accepting task: wait for a worker"] = last_wft[1] - last_wft[0]
+                out["accepting task: run"] = t - last_wft[1]
+        elif e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            act_scheduled[e.event_id] = t
+        elif e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            act_started[e.activity_task_started_event_attributes.scheduled_event_id] = t
+        elif e.event_type == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED and accepted_at is not None:
+            sid = e.activity_task_completed_event_attributes.scheduled_event_id
+            if act_scheduled.get(sid, 0) >= accepted_at:
+                out["after: activity wait"] += act_started[sid] - act_scheduled[sid]
+                out["after: activity run"] += t - act_started[sid]
+        elif e.event_type == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED and accepted_at is not None:
+            out["accepted -> completed"] = t - accepted_at
+            break
+    return dict(out)
+
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker Temporal's SDK core records for a local activity
+
+
+async def shape_of(client: Any, workflow_id: str, run_id: str | None = None) -> dict[str, int]:
+    """What one run of a workflow did, from its history: activities (regular ones and local ones, the latter seen as
+    markers), of which local, Updates, timers and events."""
+    c: dict[str, int] = defaultdict(int)
+    async for e in client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history_events():
+        kind = e.WhichOneof("attributes") or "?"
+        c[kind] += 1
+        c["events"] += 1
+        if kind == "marker_recorded_event_attributes" and \
+                e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER:
+            c["local"] += 1
+    return {"activities": c["activity_task_scheduled_event_attributes"] + c["local"], "local_activities": c["local"],
+            "updates": c["workflow_execution_update_accepted_event_attributes"],
+            "timers": c["timer_started_event_attributes"], "events": c["events"]}

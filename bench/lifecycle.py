@@ -246,6 +246,9 @@ async def run_lifecycles(*, lifecycles: int, concurrency: int, serial: int, work
         address = _temporal_address(work)
         for r in (one_by_one, together):
             r["history"] = await history_breakdown(address, r["case_ids"]) if address and r["case_ids"] else {}
+        if address and together["case_ids"]:
+            together["bare"] = await same_counts_baseline(address, together["case_ids"][0], n=lifecycles,
+                                                          concurrency=concurrency)
         return {
             "database": "PostgreSQL" if database_url else "SQLite",
             "boot_s": boot_s,
@@ -267,6 +270,26 @@ async def run_lifecycles(*, lifecycles: int, concurrency: int, serial: int, work
         log.close()
 
 
+async def same_counts_baseline(address: str, case_id: str, *, n: int, concurrency: int) -> dict[str, Any]:
+    """The bare engine on the stack's own Temporal server, doing what one finished case's history shows (its
+    activities, Updates and due-date timers, as no-ops: bench.baseline.BareLifecycleWorkflow), `n` times,
+    `concurrency` at once, right after flow168's run: like against like, in the same run (issue 12)."""
+    from temporalio.client import Client
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from bench.baseline import run_bare_lifecycles
+    from bench.history import shape_of
+
+    client = await Client.connect(address, data_converter=pydantic_data_converter)
+    shape = await shape_of(client, case_id)
+    kw: dict[str, Any] = {"n": n, "concurrency": concurrency, "activities": shape["activities"],
+                          "updates": shape["updates"], "timers": shape["timers"], "bidding_days": 0}
+    bare = await run_bare_lifecycles(client, **kw)
+    local = await run_bare_lifecycles(client, **kw, local=True) if shape["local_activities"] else None
+    return {**bare, "local": local, "case_activities": shape["activities"], "case_local": shape["local_activities"],
+            "case_updates": shape["updates"], "case_timers": shape["timers"]}
+
+
 def print_run(r: dict[str, Any], baseline: dict[str, float] | None) -> None:
     """One measured run (serial or concurrent) of part 2."""
     print(f"{r['completed']}/{r['lifecycles']} lifecycles, {r['concurrency']} at a time, in {r['elapsed_s']:.2f} s"
@@ -284,6 +307,17 @@ def print_run(r: dict[str, Any], baseline: dict[str, float] | None) -> None:
         print(f"  per update          {r['lifecycles_per_s'] * UPDATES_PER_LIFECYCLE / wf:.3f} "
               f"({UPDATES_PER_LIFECYCLE} updates + {ACTIVITIES_PER_LIFECYCLE} activities per lifecycle, vs 1 + 2)")
         print(f"  per activity        {r['lifecycles_per_s'] * ACTIVITIES_PER_LIFECYCLE / (wf * 2):.3f}")
+    bare = r.get("bare")
+    if bare:
+        print(f"  bare engine, same server, same counts ({bare['case_activities']} activities, {bare['case_updates']} "
+              f"Updates, {bare['case_timers']} timers), {bare['n']} at {r['concurrency']} at a time: "
+              f"{bare['per_s']:.2f} lifecycles/s")
+        if r["lifecycles_per_s"] > 0:
+            print(f"  ratio to it         {r['lifecycles_per_s'] / bare['per_s']:.3f} (issue 12's like-for-like ratio; "
+                  f"flow168 ran {bare['case_local']} of its activities as local ones, the bare engine none)")
+        if bare.get("local") and r["lifecycles_per_s"] > 0:
+            print(f"  the same with local activities: {bare['local']['per_s']:.2f} lifecycles/s; ratio "
+                  f"{r['lifecycles_per_s'] / bare['local']['per_s']:.3f}")
     mean_total = r["phase_mean_s"].get("total", 0.0) or 1.0
     if r["completed"]:
         print("  where one lifecycle's time goes (per phase: p50, mean, share of the mean lifecycle):")

@@ -109,6 +109,10 @@ def summary(m: dict[str, Any], base: dict[str, Any] | None, stacks: list[dict[st
             if base and r["lifecycles_per_s"] > 0:
                 rows.append((name, "ratio to bare engine: per workflow / per update",
                              f"{r['lifecycles_per_s'] / wf:.3f} / {r['lifecycles_per_s'] * 3 / wf:.3f}"))
+            if r.get("bare") and r["lifecycles_per_s"] > 0:
+                rows.append((name, "ratio to a bare lifecycle with the same counts",
+                             f"{r['lifecycles_per_s'] / r['bare']['per_s']:.3f} "
+                             f"({r['lifecycles_per_s']:.2f} / {r['bare']['per_s']:.2f})"))
             if r["server_errors"] or r["ended_409"] or r["unfinished"]:
                 rows.append((name, "HTTP 5xx / spurious 409 / unfinished",
                              f"{r['server_errors']} / {r['ended_409']} / {r['unfinished']}"))

@@ -35,6 +35,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
 from bench.common import banner, cpu_by_name, kill_all, loadavg, machine, pct
+from bench.history import shape_of
 from bench.simstack import SimStack, staff_tokens
 from bench.voucher_rush import MATERIALS, PDF, complete, statuses
 from db.models import Case, Task
@@ -135,14 +136,8 @@ async def after_bidding(st: SimStack, ent: str, prov: str, case_id: str, bid_id:
 
 
 async def counts(client: Client, case_id: str) -> dict[str, int]:
-    """Activities, Updates, timers and events in one finished voucher's history."""
-    c: Counter[str] = Counter()
-    async for e in client.get_workflow_handle(case_id).fetch_history_events():
-        c[e.WhichOneof("attributes") or "?"] += 1
-        c["events"] += 1
-    return {"activities": c["activity_task_scheduled_event_attributes"],
-            "updates": c["workflow_execution_update_accepted_event_attributes"],
-            "timers": c["timer_started_event_attributes"], "events": c["events"]}
+    """Activities (of which local), Updates, timers and events in one finished voucher's history."""
+    return await shape_of(client, case_id)
 
 
 def server_cpu(st: SimStack) -> float:
@@ -195,6 +190,14 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
                                          updates=shape["updates"], timers=shape["timers"])
         bare["cpu_server_s"] = server_cpu(st) - server0
         bare["cpu_python_s"] = time.process_time() - own0
+        if shape["local_activities"]:
+            # flow168 runs its activities as local ones: the bare engine doing the same, like for like in mechanism.
+            server0, own0 = server_cpu(st), time.process_time()
+            local = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
+                                              updates=shape["updates"], timers=shape["timers"], local=True)
+            local["cpu_server_s"] = server_cpu(st) - server0
+            local["cpu_python_s"] = time.process_time() - own0
+            bare["local"] = local
         return {"n": n, "concurrency": concurrency, "boot_s": st.boot_s, "elapsed_s": elapsed, "bids_s": t_bids,
                 "advance_s": t_adv, "advanced_days": advanced, "walls": walls, "status": dict(statuses(st, ids)),
                 "server_errors": st.api.server_errors - err0, "requests": st.api.requests, "shape": shape,
@@ -215,15 +218,21 @@ def report(r: dict[str, Any]) -> None:
     print("  where a lifecycle waits (its steps after the demand): " + ", ".join(
         f"{k} {v / n:.1f} s ({100 * v / total:.0f} %)" for k, v in PHASES.most_common()) + f" per lifecycle; poll {POLL_S} s")
     print(f"  final status           {r['status']}; HTTP 5xx retried: {r['server_errors']}")
-    print(f"  one voucher's history  {shape['activities']} activities, {shape['updates']} Updates, "
-          f"{shape['timers']} timers, {shape['events']} events")
+    print(f"  one voucher's history  {shape['activities']} activities ({shape['local_activities']} of them local), "
+          f"{shape['updates']} Updates, {shape['timers']} timers, {shape['events']} events")
     print(f"bare engine, same server, same counts ({shape['activities']} activities, {shape['updates']} Updates, "
           f"{shape['timers']} timers, the clock advanced past its bidding timer as above), {bare['n']} at "
           f"once-limit {r['concurrency']}:")
     print(f"  whole run              {bare['elapsed_s']:7.1f} s = {bare['per_s']:.2f} lifecycles/s = "
           f"{bare['updates_per_s']:.1f} Updates/s; wall p50 {bare['wall_p50_s']:.1f} s")
     print(f"  one bare history       {bare['activities']} activities, {bare['updates']} Updates, {bare['timers']} timers")
-    print(f"  ratio voucher / bare   {(n / e) / bare['per_s']:.2f}")
+    print(f"  ratio voucher / bare   {(n / e) / bare['per_s']:.2f} (the issue's baseline: every activity a regular one)")
+    local = bare.get("local")
+    if local:
+        print(f"the same bare lifecycles with every activity a local one: {local['per_s']:.2f} lifecycles/s; "
+              f"CPU {local['cpu_python_s'] / local['n']:.2f} s Python + {local['cpu_server_s'] / local['n']:.2f} s "
+              f"server per lifecycle")
+        print(f"  ratio voucher / bare with local activities {(n / e) / local['per_s']:.2f}")
     cpu = r["cpu"]
     server = sum(v for k, v in cpu.items() if k.startswith("temporal"))
     python = sum(v for k, v in cpu.items() if not k.startswith("temporal"))

@@ -33,6 +33,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
 from bench.common import banner, kill_all, machine, pct
+from bench.history import update_breakdown
 from bench.simstack import SimStack, staff_tokens
 from db.models import Case, FundReservation, Task
 
@@ -264,12 +265,15 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
         lat: list[float] = []
         errors: list[str] = []
 
+        lat_of: dict[str, float] = {}
+
         async def apply(ent: str) -> None:
             cid = case_of[ent]
             async with sem:
                 try:
-                    lat.append(await complete(st, ent, tasks[cid], "submit",
-                                              {"contract_amount_fen": CONTRACT_FEN, "materials": mats[ent]}))
+                    lat_of[cid] = await complete(st, ent, tasks[cid], "submit",
+                                                 {"contract_amount_fen": CONTRACT_FEN, "materials": mats[ent]})
+                    lat.append(lat_of[cid])
                 except BenchError as exc:
                     errors.append(str(exc))
 
@@ -286,6 +290,14 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
         # Issue 12: the bare engine's update rate on the same server, in the same run (start + 2 activities + 1
         # Update per workflow, as bench/baseline.py), at the same concurrency.
         client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=pydantic_data_converter)
+        # Where the slowest and the fastest twentieth of the applications spent their time, from their histories.
+        ranked = sorted(lat_of, key=lat_of.__getitem__)
+        tail = max(len(ranked) // 20, 1)
+        where = {}
+        for label, group in (("slowest", ranked[-tail:]), ("fastest", ranked[:tail])):
+            parts = [await update_breakdown(client, cid, tasks[cid]) for cid in group]
+            where[label] = {"request_ms": 1000 * sum(lat_of[c] for c in group) / len(group),
+                            **{k: sum(p.get(k, 0.0) for p in parts) / len(parts) for k in {k for p in parts for k in p}}}
         bare = await run_bare_lifecycles(client, n=min(n, 500), concurrency=concurrency, activities=2, updates=1)
         baseline = bare["updates_per_s"]
         per_ent: Counter[int] = Counter()
@@ -300,7 +312,7 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict
             "status": dict(statuses(st, ids)),
             "decided": decided, "fund": fund,
             "ledger_states": dict(Counter(r.state for r in rows)),
-            "cap_max_fen": max(per_ent.values(), default=0), "baseline": round(baseline, 1),
+            "cap_max_fen": max(per_ent.values(), default=0), "baseline": round(baseline, 1), "where": where,
         }
     finally:
         await st.stop()
@@ -331,6 +343,9 @@ def report(r: dict[str, Any]) -> None:
           f"<= total {f['total_fen'] / 100:,.0f}: {'OK' if ok else 'BROKEN'}; waitlist {len(f['waitlist'])}")
     print(f"  per-enterprise cap    max per enterprise {r['cap_max_fen'] / 100:,.0f} CNY <= {CAP_FEN / 100:,.0f}: "
           f"{'OK' if r['cap_max_fen'] <= CAP_FEN else 'BROKEN'}")
+    for label, w in r.get("where", {}).items():
+        print(f"  the {label} twentieth, mean ms: request {w['request_ms']:.0f}; " + ", ".join(
+            f"{k} {v:.0f}" for k, v in sorted(w.items()) if k != "request_ms"))
     rate = len(lat) / r["accepted_s"]
     print(f"  vs bare engine        {rate / r['baseline']:.2f} ({rate:.1f} applications/s / {r['baseline']} updates/s "
           "of the bare workflow on the same server, same run, same concurrency)")

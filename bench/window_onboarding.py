@@ -32,7 +32,7 @@ from bench.certification_life import advance_until, case_json, wait_all
 from bench.client import BenchError
 from bench.common import banner, kill_all, machine, pct
 from bench.simstack import CITIES, SimStack, staff_tokens
-from bench.voucher_life import counts, upload
+from bench.voucher_life import upload
 from bench.voucher_rush import complete, statuses
 from db.models import Task
 
@@ -141,18 +141,10 @@ async def run(n: int, workdir: Path) -> dict[str, Any]:
 
 
 async def counts_of(client: Client, case_id: str, run_id: str | None) -> dict[str, int]:
-    """Activities, Updates, timers and events of one run of the case's workflow."""
-    if not run_id:
-        return await counts(client, case_id)
-    from collections import Counter
+    """Activities (of which local), Updates, timers and events of one run of the case's workflow."""
+    from bench.history import shape_of
 
-    c: Counter[str] = Counter()
-    async for e in client.get_workflow_handle(case_id, run_id=run_id).fetch_history_events():
-        c[e.WhichOneof("attributes") or "?"] += 1
-        c["events"] += 1
-    return {"activities": c["activity_task_scheduled_event_attributes"],
-            "updates": c["workflow_execution_update_accepted_event_attributes"],
-            "timers": c["timer_started_event_attributes"], "events": c["events"]}
+    return await shape_of(client, case_id, run_id)
 
 
 def report(r: dict[str, Any]) -> None:

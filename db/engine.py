@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakValueDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -31,7 +36,7 @@ def make_engine(url: str, **kw: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-        gate = _WriteGate()
+        gate = _write_gate(_database_file(url))
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
@@ -62,28 +67,188 @@ def make_engine(url: str, **kw: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps, **kw)
 
 
+class _FifoLock:
+    """A lock its waiters get in the order they asked for it (`threading.Lock` promises no order: under a queue of
+    dozens of writers, an unlucky one waited many times longer than the rest)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        if waiter.acquire(timeout=timeout):
+            return True  # handed over by `release`
+        with self._mutex:
+            try:
+                self._waiters.remove(waiter)
+            except ValueError:
+                return True  # handed over just as the wait ran out
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()  # the next waiter holds it now
+            else:
+                self._held = False
+
+
 class _WriteGate:
-    """One writer at a time within this process, in arrival order, before SQLite's own write lock (issue 12).
+    """One writer at a time, in this process and across the processes sharing the file, before SQLite's write lock.
 
     SQLite lets a writer that finds the lock taken sleep and retry (1, 2, 5, … up to 100 ms between tries), so with
-    dozens of threads of one process writing, the lock sits free while they sleep and a waiter can lose every race
-    for seconds. Threads of one process queue here instead and the next goes the moment the previous commits; only
-    one writer per process meets SQLite's lock. A writer that waits longer than `timeout` goes on to SQLite's lock
-    (whose own timeout then answers "database is locked", 503 `database_busy`), so no wait here is unbounded."""
+    dozens of threads writing, the lock sits free while they sleep and a waiter can lose every race for seconds
+    (issue 12). Threads of one process queue on a lock here, and the next goes the moment the previous commits.
+    Processes (the web app and the workers) then queue on an advisory lock of a file beside the database
+    (`<db>-writegate`, `flock`, tried every 0.2–2 ms): its holder lets go when its transaction ends, and the kernel
+    lets go for a holder that dies (kill -9 included), so only one writer at a time ever meets SQLite's lock. A writer that waits
+    longer than `timeout` in all goes on to SQLite's lock (whose own timeout then answers "database is locked", 503
+    `database_busy`), so no wait here is unbounded."""
 
     KEY = "flow168_write_gate"
+    FILE_KEY = "flow168_write_gate_file"
 
-    def __init__(self, timeout: float = 15.0) -> None:
-        self.lock = threading.Lock()
+    def __init__(self, path: str | None = None, timeout: float = 15.0) -> None:
+        self.lock = _FifoLock()
         self.timeout = timeout
+        self.path = path
+        self.fd = self.wait_fd = -1
+        self.left_at = 0.0
+        self._open()
+
+    def _open(self) -> None:
+        if self.path is None:
+            return
+        try:
+            self.fd = os.open(self.path + "-writegate", os.O_RDWR | os.O_CREAT, 0o644)
+            self.wait_fd = os.open(self.path + "-writegate-waiting", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            self._close()  # a read-only directory: SQLite's own lock still serialises the writers
+
+    def _after_fork(self) -> None:
+        """A forked child gets its own lock and its own open file (a shared one would share the held lock)."""
+        self.lock = _FifoLock()
+        self._close()
+        self._open()
+
+    def _close(self) -> None:
+        for fd in (self.fd, self.wait_fd):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.fd = self.wait_fd = -1
+
+    def __del__(self) -> None:
+        self._close()
 
     def enter(self, info: dict[str, Any]) -> None:
-        if not info.get(self.KEY) and self.lock.acquire(timeout=self.timeout):
-            info[self.KEY] = True
+        if info.get(self.KEY):
+            return
+        end = time.monotonic() + self.timeout
+        if not self.lock.acquire(timeout=self.timeout):
+            return
+        info[self.KEY] = True
+        if self.fd >= 0 and self._take_file(end):
+            info[self.FILE_KEY] = True
+
+    def _take_file(self, end: float) -> bool:
+        """The file lock, taken in turn with the other processes: a process whose writer let go of it a moment ago
+        waits (up to 10 ms) while another process's writer is waiting, so one busy process cannot keep it from the
+        others (with plain tries, its next writer always won, and the others' writers waited for seconds)."""
+        waiting = False
+        try:
+            if time.monotonic() - self.left_at < 0.002:
+                deferred = 0
+                while deferred < 10 and self._others_waiting():  # (not announced itself: it would see its own)
+                    time.sleep(0.001)
+                    deferred += 1
+            pause = 0.0002
+            while True:
+                try:
+                    fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= end:
+                        return False
+                    if not waiting:
+                        waiting = self._announce()
+                    time.sleep(pause)
+                    pause = min(pause * 1.5, 0.001)
+        except OSError:
+            return False
+        finally:
+            if waiting:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(self.wait_fd, fcntl.LOCK_UN)
+
+    def _announce(self) -> bool:
+        """Say this process is waiting: a shared lock on the second file, held while it waits."""
+        if self.wait_fd < 0:
+            return False
+        fcntl.flock(self.wait_fd, fcntl.LOCK_SH)  # blocks only for the instant another process looks (below)
+        return True
+
+    def _others_waiting(self) -> bool:
+        """Whether another process is waiting for the file lock (holds the second file shared)."""
+        if self.wait_fd < 0:
+            return False
+        try:
+            fcntl.flock(self.wait_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self.wait_fd, fcntl.LOCK_UN)
+        return False
 
     def leave(self, info: dict[str, Any]) -> None:
+        if info.pop(self.FILE_KEY, False):
+            with contextlib.suppress(OSError):
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            self.left_at = time.monotonic()
         if info.pop(self.KEY, False):
             self.lock.release()
+
+
+_GATES: WeakValueDictionary[str, _WriteGate] = WeakValueDictionary()
+_GATES_LOCK = threading.Lock()
+
+
+def _write_gate(path: str | None) -> _WriteGate:
+    """The gate of one database file, shared by every engine of this process on that file (an in-memory database
+    gets its own, with no file)."""
+    if path is None:
+        return _WriteGate()
+    with _GATES_LOCK:
+        gate = _GATES.get(path)
+        if gate is None:
+            gate = _GATES[path] = _WriteGate(path)
+        return gate
+
+
+def _reopen_gates() -> None:
+    for gate in list(_GATES.values()):
+        gate._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reopen_gates)
+
+
+def _database_file(url: str) -> str | None:
+    """The file of a SQLite URL, or None for an in-memory database."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file::memory:"):
+        return None
+    return str(Path(name).resolve())
 
 
 READ_ONLY = "flow168_read_only"

@@ -94,3 +94,181 @@ def test_writers_of_one_process_queue_at_the_gate(tmp_path: Path) -> None:
         xs = [r[0] for r in s.connection().execute(text("SELECT x FROM t ORDER BY x"))]
     assert xs == list(range(320))
     engine.dispose()
+
+
+_HOLDER = """
+import sys
+from sqlalchemy import text
+from sqlmodel import Session
+from db.engine import make_engine
+engine = make_engine(sys.argv[1])
+s = Session(engine)
+s.connection().execute(text("INSERT INTO t VALUES (100)"))
+print("held", flush=True)
+sys.stdin.readline()
+s.commit()
+print("done", flush=True)
+"""
+
+_WRITER = """
+import sys
+from sqlalchemy import text
+from sqlmodel import Session
+from db.engine import make_engine
+engine = make_engine(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    with Session(engine) as s:
+        n = s.connection().execute(text("SELECT count(*) FROM t")).scalar()
+        s.connection().execute(text("INSERT INTO t VALUES (:x)"), {"x": n})
+        s.commit()
+"""
+
+
+def _python(code: str, *args: str, **kw: Any) -> Any:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=root, text=True, **kw)
+
+
+def _file_gate_taken(db: Path) -> bool:
+    import fcntl
+    import os
+
+    fd = os.open(f"{db}-writegate", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+@pytest.mark.parametrize("end", ["commit", "kill -9"])
+def test_processes_queue_at_the_gate_file(tmp_path: Path, end: str) -> None:
+    """Issue 12: the web app and the workers are separate processes; a writer of one waits at the file beside the
+    database while another process writes, and goes on the moment that one commits, or is killed."""
+    import subprocess
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = tmp_path / "p.db"
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (x INTEGER)"))
+    holder = _python(_HOLDER, f"sqlite:///{db}", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdin is not None
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert _file_gate_taken(db)
+
+        def write() -> float:
+            with Session(engine) as s:
+                s.connection().execute(text("INSERT INTO t VALUES (1)"))
+                s.commit()
+            return time.monotonic()
+
+        with ThreadPoolExecutor(1) as pool:
+            wrote = pool.submit(write)
+            time.sleep(0.5)
+            assert not wrote.done()  # waiting for the other process
+            released = time.monotonic()
+            if end == "commit":
+                holder.stdin.write("\n")
+                holder.stdin.flush()
+                assert holder.stdout.readline().strip() == "done"
+            else:
+                holder.kill()
+            assert wrote.result(timeout=10) - released < 2
+        assert not _file_gate_taken(db)
+    finally:
+        holder.kill()
+        holder.wait()
+    with Session(engine) as s:
+        xs = sorted(r[0] for r in s.connection().execute(text("SELECT x FROM t")))
+    assert xs == ([1, 100] if end == "commit" else [1])  # a killed writer's transaction is rolled back
+    engine.dispose()
+
+
+def test_writers_of_three_processes_all_get_through(tmp_path: Path) -> None:
+    """Three processes writing read-then-insert transactions at once: no "database is locked", each saw the last."""
+    db = tmp_path / "m.db"
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (x INTEGER)"))
+    procs = [_python(_WRITER, f"sqlite:///{db}", "60") for _ in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    with Session(engine) as s:
+        xs = [r[0] for r in s.connection().execute(text("SELECT x FROM t ORDER BY x"))]
+    assert xs == list(range(180))
+    engine.dispose()
+
+
+_LOOP = """
+import sys, threading, time
+from sqlalchemy import text
+from sqlmodel import Session
+from db.engine import make_engine
+engine = make_engine(sys.argv[1])
+threads, end, count = int(sys.argv[2]), time.monotonic() + float(sys.argv[3]), [0]
+def loop():
+    while time.monotonic() < end:
+        with Session(engine) as s:
+            s.connection().execute(text("INSERT INTO t VALUES (1)"))
+            time.sleep(0.001)  # a transaction that does a little work
+            s.commit()
+        count[0] += 1
+ts = [threading.Thread(target=loop) for _ in range(threads)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(count[0])
+"""
+
+
+def test_a_busy_process_does_not_keep_the_lock_from_another(tmp_path: Path) -> None:
+    """Issue 12: a worker with eight writing threads and the web app with one take turns at the file lock. (With only
+    SQLite's lock between them, the busy process's writer slept in SQLite's retries while the other kept taking the
+    lock: it got an eighth of the writes and waited up to 2.4 s.)"""
+    import subprocess
+
+    db = tmp_path / "f.db"
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (x INTEGER)"))
+    busy = _python(_LOOP, f"sqlite:///{db}", "8", "3", stdout=subprocess.PIPE)
+    lone = _python(_LOOP, f"sqlite:///{db}", "1", "3", stdout=subprocess.PIPE)
+    counts = [int(p.communicate(timeout=60)[0]) for p in (busy, lone)]
+    assert min(counts) >= 0.25 * sum(counts), counts
+    engine.dispose()
+
+
+def test_writers_of_a_process_go_in_the_order_they_came() -> None:
+    """The process's own queue is first come, first served, and a wait that runs out leaves the queue."""
+    import threading
+    import time
+
+    from db.engine import _FifoLock
+
+    lock = _FifoLock()
+    assert lock.acquire(timeout=1)
+    order: list[int] = []
+
+    def writer(i: int) -> None:
+        assert lock.acquire(timeout=10)
+        order.append(i)
+        lock.release()
+
+    threads = []
+    for i in range(6):
+        threads.append(threading.Thread(target=writer, args=(i,)))
+        threads[-1].start()
+        time.sleep(0.05)  # each is waiting before the next comes
+    assert not lock.acquire(timeout=0.05)  # a latecomer whose wait runs out …
+    lock.release()
+    for t in threads:
+        t.join(10)
+    assert order == list(range(6))
+    assert lock.acquire(timeout=1)  # … is not in the queue any more, and the lock is free
+    lock.release()
