@@ -69,8 +69,20 @@ class _Pending:
     changed: bool = False
 
 
+# Issue 12: from this patch on, a case runs its activities as local activities (in the workflow task, on the worker
+# that holds the case: no task queue, no extra workflow task per activity), except `open_task`, which stays a regular
+# activity: an admin's move-back finds the step's reset point by its scheduled event and input (api/services/
+# operations.py). Local activities are retried as regular ones (RETRY) and are idempotent like every activity.
+LOCAL_ACTIVITIES = "local-activities"
+REGULAR_ACTIVITIES = frozenset({OPEN_TASK})
+
+
 async def run_activity(name: str, arg: Any, result_type: type | None = None) -> Any:
     """Run one of flow168's activities with the project's timeout and retry policy."""
+    if name not in REGULAR_ACTIVITIES and workflow.patched(LOCAL_ACTIVITIES):
+        return await workflow.execute_local_activity(
+            name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
+        )
     return await workflow.execute_activity(
         name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY
     )

@@ -205,6 +205,22 @@ def _payload_json(payloads: Any) -> list[Any]:
     return out
 
 
+LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker Temporal's SDK records for a local activity
+
+
+def local_activity(e: Any) -> tuple[str, str] | None:
+    """A local activity's (type, failure message) from its marker event, or None for any other event. A case runs
+    its activities as local ones since patch "local-activities" (workflows/human.py): no scheduled event, a marker."""
+    if e.event_type != EventType.EVENT_TYPE_MARKER_RECORDED:
+        return None
+    m = e.marker_recorded_event_attributes
+    if m.marker_name != LOCAL_ACTIVITY_MARKER:
+        return None
+    data = _payload_json(m.details["data"]) if "data" in m.details else []
+    kind = str(data[0].get("activity_type", "")) if data and isinstance(data[0], dict) else ""
+    return kind, m.failure.message if m.HasField("failure") else ""
+
+
 async def _reset_point(client: Client, case_id: str, step: str) -> tuple[int, str, list[str]]:
     """The workflow task that last opened `step`, the run id, and the activities scheduled after it."""
     handle = client.get_workflow_handle(case_id)
@@ -225,7 +241,10 @@ async def _reset_point(client: Client, case_id: str, step: str) -> tuple[int, st
     for e in events:
         if e.event_id <= point[0]:
             continue
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        local = local_activity(e)
+        if local is not None:
+            later.append(local[0])
+        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             later.append(e.activity_task_scheduled_event_attributes.activity_type.name)
         elif e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
             later.append("child_workflow")
@@ -359,6 +378,7 @@ _LABELS = {
     "TIMER_FIRED": "定时器触发", "WORKFLOW_EXECUTION_SIGNALED": "收到信号",
     "WORKFLOW_EXECUTION_UPDATE_ACCEPTED": "收到办理结果", "WORKFLOW_EXECUTION_UPDATE_COMPLETED": "办理结果已处理",
     "START_CHILD_WORKFLOW_EXECUTION_INITIATED": "启动子流程", "WORKFLOW_EXECUTION_CONTINUED_AS_NEW": "流程续期",
+    "LOCAL_ACTIVITY": "执行步骤", "LOCAL_ACTIVITY_FAILED": "步骤失败",
 }
 
 
@@ -385,10 +405,15 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
     try:
         async for e in client.get_workflow_handle(case_id).fetch_history_events():
             name = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")
+            local = local_activity(e)
+            if local is not None:
+                name = "LOCAL_ACTIVITY_FAILED" if local[1] else "LOCAL_ACTIVITY"
             if name not in _LABELS:
                 continue
             what = ""
-            if name == "ACTIVITY_TASK_SCHEDULED":
+            if local is not None:
+                what = f"{local[0]}: {local[1]}" if local[1] else local[0]
+            elif name == "ACTIVITY_TASK_SCHEDULED":
                 what = e.activity_task_scheduled_event_attributes.activity_type.name
             elif name == "ACTIVITY_TASK_FAILED":
                 what = e.activity_task_failed_event_attributes.failure.message
@@ -405,7 +430,7 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
             events.append({"id": e.event_id, "at": e.event_time.ToDatetime().isoformat() + "Z", "type": name,
                            "label": _LABELS[name], "detail": what[:500],
                            "problem": name in ("WORKFLOW_TASK_FAILED", "ACTIVITY_TASK_FAILED", "WORKFLOW_EXECUTION_FAILED",
-                                               "ACTIVITY_TASK_TIMED_OUT")})
+                                               "ACTIVITY_TASK_TIMED_OUT", "LOCAL_ACTIVITY_FAILED")})
     except RPCError as exc:  # no run (a case from before the engine's retention) or the engine is unreachable
         if exc.status != RPCStatusCode.NOT_FOUND:
             error = exc.message

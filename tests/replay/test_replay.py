@@ -61,8 +61,8 @@ async def test_fresh_histories_replay(stack: Stack) -> None:
     await complete(http, dep, await task_of(http, dep, "provider_admission.department_filing", case["id"]))
     await case_status(http, prov, case["id"], {"filed"})
     await case_status(http, op, reg.json()["case_id"], {"rejected"})
-    for wf_id, name in ((reg.json()["case_id"], "RegistrationWorkflow__v1"),
-                        (case["id"], "ProviderAdmissionWorkflow__v3")):  # v3: patch return-one-notice
+    for wf_id, name in ((reg.json()["case_id"], "RegistrationWorkflow__v2"),
+                        (case["id"], "ProviderAdmissionWorkflow__v4")):  # v3: return-one-notice; v4: local-activities
         history = await stack.client.get_workflow_handle(wf_id).fetch_history()
         await replayer().replay_workflow(history)
         path = HISTORIES / f"{name}.json"

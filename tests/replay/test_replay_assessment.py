@@ -36,5 +36,6 @@ async def test_revoked_and_supported_replay(stack: Stack) -> None:
         history = await stack.client.get_workflow_handle(case_id).fetch_history()
         await replayer().replay_workflow(history)
         if os.environ.get("FLOW168_RECORD_HISTORIES"):
-            # v2: "assessment-one-notice-per-step" (issue 15); the v1 files keep the histories before it
-            (HISTORIES / f"AssessmentWorkflow__{name}_v2.json").write_text(history.to_json())
+            # v2: "assessment-one-notice-per-step" (issue 15); v3: "local-activities" (issue 12); the older files keep
+            # the histories before them
+            (HISTORIES / f"AssessmentWorkflow__{name}_v3.json").write_text(history.to_json())

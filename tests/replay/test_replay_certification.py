@@ -42,8 +42,9 @@ async def test_certification_runs_replay_across_continue_as_new(stack: Stack) ->
     histories = await wait_for(handed_over, what="the hand-over to the second year")
     # apply_v2: the panel's result by rule and the decision form (patch "certification-panel-result"); apply_v3:
     # the year's lists (patch "certification-yearly-lists": the city summary, waiting as a listed candidate, the
-    # year's notice and certification notice, 002 art. 10, 12, 13). The older files are kept and still replay.
-    for name, history in (("apply_v3", histories[0]), ("first_year_v1", histories[1])):
+    # year's notice and certification notice, 002 art. 10, 12, 13); apply_v4 and first_year_v2: local activities
+    # (patch "local-activities", issue 12). The older files are kept and still replay.
+    for name, history in (("apply_v4", histories[0]), ("first_year_v2", histories[1])):
         await replayer().replay_workflow(history)
         path = HISTORIES / f"CertificationWorkflow__{name}.json"
         if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
@@ -52,7 +53,7 @@ async def test_certification_runs_replay_across_continue_as_new(stack: Stack) ->
 
 async def test_revoked_title_replays(stack: Stack) -> None:
     """The patched stop ("certification-stop-reliably"): a revocation cancels the yearly cycle and the expiry watch
-    and waits until both have ended. Recorded as CertificationWorkflow__revoked_v2."""
+    and waits until both have ended. Recorded as CertificationWorkflow__revoked_v3."""
     from tests.helpers import case_status, login
 
     org, case_id = await granted(stack)
@@ -63,6 +64,6 @@ async def test_revoked_title_replays(stack: Stack) -> None:
     assert all(t["status"] != "open" for t in done["tasks"])
     history = (await runs(stack, case_id))[-1]
     await replayer().replay_workflow(history)
-    path = HISTORIES / "CertificationWorkflow__revoked_v2.json"
+    path = HISTORIES / "CertificationWorkflow__revoked_v3.json"
     if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
         path.write_text(history.to_json())

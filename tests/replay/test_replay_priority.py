@@ -1,5 +1,6 @@
 """Replay of the priority verification workflow (003 art. 11(3)): a declaration verified by the operator.
-FLOW168_RECORD_HISTORIES=1 writes tests/replay/histories/PriorityVerificationWorkflow__v1.json."""
+FLOW168_RECORD_HISTORIES=1 writes tests/replay/histories/PriorityVerificationWorkflow__v2.json (v1: before patch
+"local-activities", issue 12)."""
 
 from __future__ import annotations
 
@@ -28,4 +29,4 @@ async def test_fresh_priority_history_replays(stack: Stack) -> None:
     history = await stack.client.get_workflow_handle(case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "PriorityVerificationWorkflow__v1.json").write_text(history.to_json())
+        (HISTORIES / "PriorityVerificationWorkflow__v2.json").write_text(history.to_json())

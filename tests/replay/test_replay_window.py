@@ -57,8 +57,8 @@ async def test_window_runs_replay_across_continue_as_new(stack: Stack) -> None:
         await replayer().replay_workflow(history)
         if os.environ.get("FLOW168_RECORD_HISTORIES"):
             # apply_v2: "window-one-notice-per-step" (issue 15) runs in the application; apply_v3:
-            # "window-carry-early-proposals" (issue 12) at the connection; the older files keep the runs before them
-            # (the connected years did not change, so their v1 files are written only when missing)
-            path = HISTORIES / f"WindowOnboardingWorkflow__{name}_{'v3' if name == 'apply' else 'v1'}.json"
+            # "window-carry-early-proposals" (issue 12) at the connection; apply_v4 and the v2 files: local activities
+            # (patch "local-activities", issue 12); the older files keep the runs before them
+            path = HISTORIES / f"WindowOnboardingWorkflow__{name}_{'v4' if name == 'apply' else 'v2'}.json"
             if name == "apply" or not path.exists():
                 path.write_text(history.to_json())

@@ -60,7 +60,7 @@ async def test_proposal_review_notice_then_effect(harness: Harness) -> None:
     assert f.statuses(case_id) == ["in_review", "returned", "public_notice", "published"]
     history = await harness.handle(case_id).fetch_history()
     await replayer().replay_workflow(history)
-    path = HISTORIES / "ProviderRatingWorkflow__v1.json"
+    path = HISTORIES / "ProviderRatingWorkflow__v2.json"
     if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
         path.write_text(history.to_json())
 

@@ -69,6 +69,9 @@ class TestMoveBack:
         assert hist["temporal_ui"] == f"http://temporal-ui.test/namespaces/default/workflows/{case['id']}/history"
         assert hist["events"][0]["type"] == "WORKFLOW_EXECUTION_STARTED"
         assert any(e["detail"] == "open_task" for e in hist["events"])
+        # since patch "local-activities" the other activities are local ones, named from their markers
+        assert any(e["type"] == "LOCAL_ACTIVITY" and e["detail"] == "close_task" and e["label"] == "执行步骤"
+                   for e in hist["events"])
 
 
 class TestWorkflowProblems:

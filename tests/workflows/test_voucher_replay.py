@@ -1,9 +1,10 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
-FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v6.json (then review the diff). The
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v8.json (then review the diff). The
 older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
 v3 before "voucher-fund-signal-kept", v4 (and void_v2, withdrawn_v2) before "voucher-policy-order",
 "voucher-category-confirmed", "voucher-void-informs-department" and "voucher-payout-reconciled"; v5 has the first
-three, v5_payout the last alone, v6 all four; running cases of those versions must still replay.
+three, v5_payout the last alone, v6 all four; running cases of those versions must still replay. v8 (and void_v5,
+withdrawn_v4, v8_2016) run their activities as local activities (patch "local-activities", issue 12).
 VoucherWorkflow__v5_2016.json (without the payout patch) and __v6_2016.json are runs under the 2016 version's own
 order (003 art. 9-10)."""
 
@@ -48,13 +49,13 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v6.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v8.json").write_text(history.to_json())
 
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
     """The patched paths: a fraud void that drafts its decision, and a withdrawal arriving with an activity's result
-    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v4 and
-    VoucherWorkflow__withdrawn_v3."""
+    (right after the demand), which the process must not swallow. Recorded as VoucherWorkflow__void_v5 and
+    VoucherWorkflow__withdrawn_v4."""
     voided = await new_voucher(stack)
     await voided.to_bidding()
     op = await voided.h("operator1")  # 003 art. 11(1): the operating unit voids, the department is informed
@@ -77,7 +78,7 @@ async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
     assert r.status_code == 202, r.text
     await withdrawn.status("withdrawn")
     # void_v4: "voucher-void-notice-policy" (issue 15); void_v3 keeps the history before it
-    for v, name in ((voided, "void_v4"), (withdrawn, "withdrawn_v3")):
+    for v, name in ((voided, "void_v5"), (withdrawn, "withdrawn_v4")):
         history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
         await replayer().replay_workflow(history)
         if os.environ.get("FLOW168_RECORD_HISTORIES"):
@@ -113,4 +114,4 @@ async def test_voucher_2016_order_history_replays(stack: Stack) -> None:
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v6_2016.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v8_2016.json").write_text(history.to_json())
