@@ -185,6 +185,9 @@ class _StampedZip:
         name = pack_uri.membername
         if name == "word/fontTable.xml":
             blob = _font_table_with_fallbacks(blob, self._font_fallbacks)
+        self.write_member(name, blob)
+
+    def write_member(self, name: str, blob: bytes) -> None:
         entry = ZipInfo(name, date_time=self._date_time)
         entry.compress_type = ZIP_DEFLATED
         entry.external_attr = 0o644 << 16
@@ -209,3 +212,99 @@ def package_bytes(document: DocxDocument, *, stamp: date, font_fallbacks: dict[s
     PackageWriter._write_parts(writer, package.parts)
     writer.close()
     return writer.out.getvalue()
+
+
+class PackageTemplate:
+    """A parsed base document that drafts reuse one after another (issue 12): opening the base .docx parsed its ~10
+    parts every time, a third of a draft. A draft starts from a fresh copy of the template's main document part and
+    core properties (the only parts rendering changes; a copy of an empty body costs microseconds), and its package
+    is written with the other parts' bytes as written once (serialising them was a fifth of a draft).
+
+    One draft at a time per template (`TemplatePool` lends them out). The bytes are those of a draft that opened the
+    base document itself (tests/documents: every sample document, in any order)."""
+
+    def __init__(self, blob: bytes, *, font_fallbacks: dict[str, str]) -> None:
+        from copy import deepcopy
+
+        from docx import Document as open_docx
+
+        docx = open_docx(BytesIO(blob))
+        self._part = docx.part
+        self._core = self._part.package._core_properties_part
+        self._body = deepcopy(self._part._element)
+        self._core_element = deepcopy(self._core._element)
+        self._rels = len(self._part.rels)
+        self._font_fallbacks = font_fallbacks
+        package = self._part.package
+        for part in package.parts:
+            part.before_marshal()
+        # Every member of the package in PackageWriter's order; None where a draft's own bytes go.
+        recorder = _Recorder(font_fallbacks)
+        PackageWriter._write_content_types_stream(recorder, package.parts)
+        PackageWriter._write_pkg_rels(recorder, package.rels)
+        PackageWriter._write_parts(recorder, package.parts)
+        live = {self._part.partname.membername, self._core.partname.membername}
+        self._members = [(name, None if name in live else data) for name, data in recorder.members]
+
+    def fresh(self) -> DocxDocument:
+        """The base document with an empty body again (and the base's core properties)."""
+        from copy import deepcopy
+
+        self._part._element = deepcopy(self._body)
+        self._core._element = deepcopy(self._core_element)
+        return DocxDocument(self._part._element, self._part)
+
+    def package_bytes(self, *, stamp: date) -> bytes:
+        """The draft's .docx bytes (as `package_bytes` would write them)."""
+        if len(self._part.rels) != self._rels:
+            # A draft related a new part (an image, a link): nothing does yet. The parts' bytes recorded here would
+            # be stale, so write the package whole; `TemplatePool` drops this template afterwards.
+            current = DocxDocument(self._part._element, self._part)
+            return package_bytes(current, stamp=stamp, font_fallbacks=self._font_fallbacks)
+        writer = _StampedZip(stamp=stamp, font_fallbacks={})
+        live = {self._part.partname.membername: self._part, self._core.partname.membername: self._core}
+        for name, data in self._members:
+            writer.write_member(name, live[name].blob if data is None else data)
+        writer.close()
+        return writer.out.getvalue()
+
+    @property
+    def intact(self) -> bool:
+        return len(self._part.rels) == self._rels
+
+
+class _Recorder:
+    """Takes what PackageWriter writes, member by member (the font table with its fallbacks, as _StampedZip)."""
+
+    def __init__(self, font_fallbacks: dict[str, str]) -> None:
+        self.members: list[tuple[str, bytes]] = []
+        self._font_fallbacks = font_fallbacks
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        name = pack_uri.membername
+        if name == "word/fontTable.xml":
+            blob = _font_table_with_fallbacks(blob, self._font_fallbacks)
+        self.members.append((name, blob))
+
+
+class TemplatePool:
+    """Templates of one base document, one per draft in progress (the activity threads draft side by side)."""
+
+    def __init__(self, blob: bytes, *, font_fallbacks: dict[str, str]) -> None:
+        import queue
+
+        self._blob = blob
+        self._font_fallbacks = font_fallbacks
+        self._idle: queue.SimpleQueue[PackageTemplate] = queue.SimpleQueue()
+
+    def take(self) -> PackageTemplate:
+        import queue
+
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return PackageTemplate(self._blob, font_fallbacks=self._font_fallbacks)
+
+    def give_back(self, template: PackageTemplate) -> None:
+        if template.intact:
+            self._idle.put(template)

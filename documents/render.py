@@ -109,17 +109,28 @@ def _scrubbed(value: Any) -> Any:
 def render_docx(doc: Document) -> bytes:
     """Render an official or form document to .docx bytes; the same document always gives the same bytes."""
     doc = _scrubbed(doc)
-    docx = new_docx(BytesIO(_base_docx(landscape=isinstance(doc, FormDocument) and doc.landscape)))
-    if isinstance(doc, OfficialDocument):
-        _render_head(docx, doc)
-    else:
-        _render_form_head(docx, doc)
-    _render_blocks(docx, doc.blocks)
-    if isinstance(doc, OfficialDocument):
-        _render_signoff(docx, doc)
-        _render_record(docx, doc)
-    _set_properties(docx, doc)
-    return ooxml.package_bytes(docx, stamp=doc.date, font_fallbacks=FONT_FALLBACKS)
+    pool = _templates(landscape=isinstance(doc, FormDocument) and doc.landscape)
+    template = pool.take()
+    try:
+        docx = template.fresh()
+        if isinstance(doc, OfficialDocument):
+            _render_head(docx, doc)
+        else:
+            _render_form_head(docx, doc)
+        _render_blocks(docx, doc.blocks)
+        if isinstance(doc, OfficialDocument):
+            _render_signoff(docx, doc)
+            _render_record(docx, doc)
+        _set_properties(docx, doc)
+        return template.package_bytes(stamp=doc.date)
+    finally:
+        pool.give_back(template)
+
+
+@cache
+def _templates(*, landscape: bool) -> ooxml.TemplatePool:
+    """The parsed base documents drafts start from (`ooxml.PackageTemplate`), one per draft in progress."""
+    return ooxml.TemplatePool(_base_docx(landscape=landscape), font_fallbacks=FONT_FALLBACKS)
 
 
 @cache
