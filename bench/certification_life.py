@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.certification_life --quick    # 10
 
 1. `-c` certifications at once, each: platform_org applies -> city recommendation -> precheck -> 3 blind expert
-   reviews -> on-site inspection -> decision -> public notice; then the clock is advanced once past every notice
+   reviews -> on-site inspection -> decision -> the year's list (002 art. 12: published by the last decided case, or
+   by the department for the candidates waiting) -> public notice; then the clock is advanced once past every notice
    (5 working days) and the run ends when all read `granted`. Printed: lifecycles/s and the ratio to the bare engine.
 2. One certification's full life, alone: apply -> grant -> 3 yearly cycles (summary, city report, rating; the clock
    advanced 31 days at a time until each summary task opens) -> the clock past the validity -> `expired`.
@@ -45,6 +46,20 @@ def application(city: str) -> dict[str, Any]:
         "service_orgs_aggregated": 4, "public_benefit_share_pct": 30, "staff_serving_smes": 25,
         "qualified_staff_share_pct": 80, "functions": {"information": {"smes_served_offline": 60, "events": 6}},
     }
+
+
+async def materials(st: SimStack, org_user: str) -> dict[str, str]:
+    """Every material of 002 art. 11, uploaded by the applicant (a tiny PDF each)."""
+    from forms.certification import MATERIALS
+
+    out = {}
+    for key in MATERIALS:
+        r = await st.api.call("POST", "/api/uploads", org_user,
+                              files={"file": (f"{key}.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+        if r.status_code != 201:
+            raise BenchError(f"upload {key} as {org_user}: {r.status_code} {r.text[:300]}")
+        out[key] = str(r.json()["id"])
+    return out
 
 
 def _open_task(st: SimStack, task_type: str, case_id: str, assignee: str | None) -> str | None:
@@ -97,8 +112,9 @@ async def ensure_call(st: SimStack) -> None:
 
 async def to_notice(st: SimStack, org_user: str, city: str) -> tuple[str, datetime]:
     """Apply and walk the case into its public notice; returns the case id and when the notice closes."""
+    data = {**application(city), "materials": await materials(st, org_user)}
     r = await st.api.call("POST", "/api/cases", org_user, headers={"Idempotency-Key": uuid.uuid4().hex},
-                          json={"type": "certification", "data": application(city)})
+                          json={"type": "certification", "data": data})
     if r.status_code != 201:
         raise BenchError(f"apply as {org_user}: {r.status_code} {r.text[:300]}")
     cid = str(r.json()["id"])
@@ -112,6 +128,17 @@ async def to_notice(st: SimStack, org_user: str, city: str) -> tuple[str, dateti
     await complete(st, "department1", await task_id(st, "certification.onsite_inspection", cid), "approve",
                    {"passed": True, "report": "场地设施齐全"})
     await complete(st, "department2", await task_id(st, "certification.decision", cid), "approve", {})
+    # 002 art. 12: an approved platform waits for the year's 拟认定名单 (`listed`). The last case of the year to be
+    # decided publishes it; a case still waiting a moment later goes out in a (supplementary) list the department
+    # publishes, as an official would with the candidates waiting then.
+    case = await wait_case(st, cid, "the decision", lambda c: c["status"] in ("listed", "public_notice"))
+    if case["status"] == "listed":
+        await asyncio.sleep(2)
+        case = await wait_case(st, cid, "the decision", lambda c: c["status"] in ("listed", "public_notice"))
+    if case["status"] == "listed":
+        r = await st.api.call("POST", f"/api/certification/years/{case['result']['call_year']}/list", "department1")
+        if r.status_code != 200 and r.json().get("code") != "certification_list_empty":  # another published it
+            raise BenchError(f"publish the list of {cid}: {r.status_code} {r.text[:300]}")
     case = await wait_case(st, cid, "public notice", lambda c: c["status"] == "public_notice" and any(
         d["name"] == "public_notice" for d in c["deadlines"]))
     closes = next(d for d in case["deadlines"] if d["name"] == "public_notice")["closes_at"]

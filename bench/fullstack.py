@@ -22,6 +22,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from api.security import hash_password, issue_token
+from api.services.operations import local_activity
 from bench.client import Api, new_uscc
 from bench.common import BIN, ROOT, free_port, kill_group, spawn
 from db.engine import make_engine, reader
@@ -167,7 +168,7 @@ def duplicates(st: Stack, case_ids: list[str]) -> dict[str, list[Any]]:
 
 
 async def history_shapes(st: Stack, case_ids: list[str], *, settle_s: float = 90.0) -> Counter[tuple[Any, ...]]:
-    """Each case's workflow status and the activity types it scheduled (with counts), as comparable shapes. A case
+    """Each case's workflow status and the activity types it ran (with counts; regular and local), as comparable shapes. A case
     whose row is final may still have its last workflow task to run (after a kill -9 it waits for the dead worker's
     sticky queue to time out): each is given up to `settle_s` to close before its status is read."""
     client = await st.temporal()
@@ -181,7 +182,10 @@ async def history_shapes(st: Stack, case_ids: list[str], *, settle_s: float = 90
             desc = await handle.describe()
         acts: Counter[str] = Counter()
         async for ev in handle.fetch_history_events():
-            if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            local = local_activity(ev)  # a local activity leaves a marker, once, however often it was tried
+            if local is not None:
+                acts[local[0]] += 1
+            elif ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 acts[ev.activity_task_scheduled_event_attributes.activity_type.name] += 1
         shapes[(desc.status, tuple(sorted(acts.items())))] += 1
     return shapes

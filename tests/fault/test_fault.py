@@ -54,7 +54,8 @@ async def test_kill9_every_worker_with_50_cases_in_flight(stack: Stack) -> None:
         old = stack.kill9(*(n for n in stack.pids() if n.startswith("worker")))
         killed += len(old)
         await stack.wait_restarted(old)
-    # A killed worker's running activities are retried after their 60 s start-to-close timeout.
+    # A killed worker's open_task (a regular activity) is retried after its 60 s start-to-close timeout; its cases'
+    # local activities run again in their workflow task on the other worker.
     results = await asyncio.wait_for(asyncio.gather(*runs), timeout=max(120.0, bound_s()))
     case_ids = [cid for cid, _ in results]
     assert killed == 4 and len(set(case_ids)) == IN_FLIGHT
