@@ -120,19 +120,16 @@ async def update_breakdown(client: Any, case_id: str, update_id: str) -> dict[st
     return dict(out)
 
 
-LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker Temporal's SDK core records for a local activity
-
-
 async def shape_of(client: Any, workflow_id: str, run_id: str | None = None) -> dict[str, int]:
     """What one run of a workflow did, from its history: activities (regular ones and local ones, the latter seen as
     markers), of which local, Updates, timers and events."""
+    from api.services.operations import local_activity
+
     c: dict[str, int] = defaultdict(int)
     async for e in client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history_events():
-        kind = e.WhichOneof("attributes") or "?"
-        c[kind] += 1
+        c[e.WhichOneof("attributes") or "?"] += 1
         c["events"] += 1
-        if kind == "marker_recorded_event_attributes" and \
-                e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER:
+        if local_activity(e) is not None:
             c["local"] += 1
     return {"activities": c["activity_task_scheduled_event_attributes"] + c["local"], "local_activities": c["local"],
             "updates": c["workflow_execution_update_accepted_event_attributes"],
