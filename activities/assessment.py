@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import assessment as repo
 from db import audit, users
 from db.calendar import load_calendar
@@ -51,7 +51,7 @@ class AssessmentActivities:
     engine: Engine
     timer: bool = True  # the long-running schedule's timer opens the campaigns (simulated clock); else a Schedule
 
-    @activity.defn(name="assessment_prepare")
+    @defn(name="assessment_prepare")
     def prepare(self, inp: PrepareInput) -> Prepared:
         """The campaign's indicator version and the figures the system knows, kept in the case's result once."""
         with session_scope(self.engine) as s:
@@ -69,7 +69,7 @@ class AssessmentActivities:
                             rectification_working_days=repo.settings(s).rectification_working_days,
                             self_report_due=datetime.fromisoformat(due) if due else None)
 
-    @activity.defn(name="assessment_rectification_due")
+    @defn(name="assessment_rectification_due")
     def rectification_due(self, inp: RectificationInput) -> RectificationDue:
         """24:00 of the N-th working day after the notice (a retry keeps the first computation)."""
         with session_scope(self.engine) as s:
@@ -84,7 +84,7 @@ class AssessmentActivities:
             last = (row.closes_at.astimezone(SHANGHAI) - timedelta(microseconds=1)).date()
             return RectificationDue(closes_at=row.closes_at, due_on=last.isoformat(), confirmed=row.confirmed)
 
-    @activity.defn(name="assessment_revoke_subject")
+    @defn(name="assessment_revoke_subject")
     def revoke_subject(self, inp: RevokeSubjectInput) -> None:
         """A partner loses its signed status (it leaves the public providers and can no longer bid)."""
         with session_scope(self.engine) as s:
@@ -95,7 +95,7 @@ class AssessmentActivities:
             if row is not None:
                 row.open = False
 
-    @activity.defn(name="assessment_opening_at")
+    @defn(name="assessment_opening_at")
     def opening_at(self, inp: OpeningInput) -> Opening:
         with session_scope(self.engine) as s:
             st = repo.settings(s)
@@ -103,7 +103,7 @@ class AssessmentActivities:
             return Opening(opens_at=datetime.combine(day, time(9), tzinfo=SHANGHAI), kinds=list(st.schedule_kinds),
                            timer=self.timer)
 
-    @activity.defn(name="assessment_open_scheduled")
+    @defn(name="assessment_open_scheduled")
     def open_scheduled(self, inp: OpenScheduledInput) -> OpenedCampaigns:
         """Open the year's campaign of each kind unless it is open already (idempotent: a second firing, a retry or a
         race with the hub's own opening opens nothing twice); return the cases still to start."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit, deadlines
 from db import tasks as task_repo
 from db.calendar import load_calendar
@@ -23,7 +23,7 @@ class CaseActivities:
 
     engine: Engine
 
-    @activity.defn(name="set_case_status")
+    @defn(name="set_case_status")
     def set_case_status(self, inp: CaseStatusInput) -> None:
         """Project the workflow's status into the case row and its timeline."""
         with session_scope(self.engine) as s:
@@ -42,13 +42,13 @@ class CaseActivities:
                          before={"status": before}, after={"status": inp.status},
                          key=f"{inp.case_id}.status.{before}.{inp.status}.{inp.at.isoformat()}")
 
-    @activity.defn(name="cancel_tasks")
+    @defn(name="cancel_tasks")
     def cancel_tasks(self, inp: CancelTasksInput) -> None:
         """Cancel every open task of a case (it was terminated or decided elsewhere)."""
         with session_scope(self.engine) as s:
             task_repo.cancel_open_tasks(s, case_id=inp.case_id, reason=inp.reason, at=inp.at)
 
-    @activity.defn(name="set_deadline")
+    @defn(name="set_deadline")
     def set_deadline(self, inp: SetDeadlineInput) -> None:
         """A deadline fixed by a rule (end of year, end of February, end of validity)."""
         with session_scope(self.engine) as s:
@@ -60,7 +60,7 @@ class CaseActivities:
             deadlines.upsert_deadline(s, case_id=inp.case_id, name=inp.name, event_at=event_at, closes_at=inp.closes_at,
                                  working_days=None, confirmed=confirmed, open=inp.open)
 
-    @activity.defn(name="update_case_result")
+    @defn(name="update_case_result")
     def update_case_result(self, inp: ResultInput) -> None:
         with session_scope(self.engine) as s:
             case = s.get(Case, inp.case_id)

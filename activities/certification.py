@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit, deadlines
 from db import certification as repo
 from db import documents as doc_repo
@@ -42,7 +42,7 @@ class CertificationActivities:
     engine: Engine
     store: Path = field(default_factory=lambda: Path("documents"))
 
-    @activity.defn(name="prepare_certification")
+    @defn(name="prepare_certification")
     def prepare_certification(self, inp: PrepareInput) -> Prepared:
         """Name the experts once (the call's number, default 3), spread over the pool by the case id."""
         with session_scope(self.engine) as s:
@@ -66,7 +66,7 @@ class CertificationActivities:
             return Prepared(experts=list(experts), platform_name=case.data.get("platform_name", case.applicant),
                             applicant=case.applicant)
 
-    @activity.defn(name="grant_certification")
+    @defn(name="grant_certification")
     def grant_certification(self, inp: GrantInput) -> Granted:
         """The title runs 3 years from the grant (002 art. 17); kept as the case's `validity` deadline."""
         with session_scope(self.engine) as s:
@@ -89,7 +89,7 @@ class CertificationActivities:
 
     # --- the year's lists (002 art. 10, 12, 13) ----------------------------------------------------------------
 
-    @activity.defn(name="join_certification_list")
+    @defn(name="join_certification_list")
     def join_certification_list(self, inp: ListInput) -> ListState:
         """The case joins (candidate) or leaves its year's batch; the list is published the moment no case of the
         year is still before the decision (rules.certification_lists.list_ready). Idempotent: once published, the
@@ -123,7 +123,7 @@ class CertificationActivities:
                          after={"year": call.year, "round": n, "case_ids": listed}, key=f"certification.{call.year}.list.{n}")
             return ListState(year=call.year, published=True, case_ids=listed, round=n)
 
-    @activity.defn(name="draft_certification_batch_document")
+    @defn(name="draft_certification_batch_document")
     def draft_certification_batch_document(self, inp: BatchDocInput) -> BatchDoc:
         """Draft the year's document once (keyed by the year; a retry or another case of the batch finds it):
         the 拟认定名单 notice, a city's summary report (one version per number of recommended platforms: it is

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit
 from db import documents as doc_repo
 from db.engine import reader, session_scope
@@ -38,7 +38,7 @@ class DocumentActivities:
     # case type -> kind -> builder: a kind several processes draft (e.g. the public notice) is built by the case's own.
     by_type: dict[str, dict[str, Builder]] = field(default_factory=dict)
 
-    @activity.defn(name="draft_document")
+    @defn(name="draft_document")
     def draft_document(self, inp: DraftDocumentInput) -> DocumentRef:
         """Build and render the document in a read-only transaction, then number and record it in a short writing
         one: on SQLite the write lock is not held while python-docx renders (issue 12). An official document is

@@ -8,8 +8,8 @@ from datetime import date
 
 from sqlalchemy import Engine
 from sqlmodel import select
-from temporalio import activity
 
+from activities.definition import defn
 from activities.voucher import load_case
 from db import audit
 from db import fund as fund_repo
@@ -33,7 +33,7 @@ def year_cap_fen(year: int) -> int:
 class FundActivities:
     engine: Engine
 
-    @activity.defn(name="voucher_reserve_fund")
+    @defn(name="voucher_reserve_fund")
     def reserve(self, inp: ApplyInput) -> FundResult:
         """The amount (ratio, per-item cap, what is left of the yearly cap) and its reservation, atomically."""
         with session_scope(self.engine) as s:
@@ -81,7 +81,7 @@ class FundActivities:
             return FundResult(state=change.state, amount_fen=amount.amount_fen, limited_by=list(amount.limited_by),
                               year=year, promoted=list(change.promoted))
 
-    @activity.defn(name="voucher_fund_op")
+    @defn(name="voucher_fund_op")
     def op(self, inp: FundOpInput) -> FundResult:
         """release | void | lapse | lower | settle | state; a repeated call after success reports the state it left.
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
-from temporalio import activity
 
 from activities.channels import Mailer, SmsSender
+from activities.definition import defn
 from db import users
 from db.engine import reader, session_scope
 from db.models import Notification, User
@@ -25,7 +25,7 @@ class NotifyActivities:
     mailer: Mailer | None
     sms: SmsSender | None
 
-    @activity.defn(name="notify")
+    @defn(name="notify")
     def notify(self, inp: NotifyInput) -> int:
         """Returns how many messages the outbox holds for this key (a retry adds none)."""
         body = inp.body

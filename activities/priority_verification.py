@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit
 from db.engine import session_scope
 from db.models import Case, Organization
@@ -19,7 +19,7 @@ from workflows.priority_verification_types import PriorityRecordInput
 class PriorityActivities:
     engine: Engine
 
-    @activity.defn(name="priority_record")
+    @defn(name="priority_record")
     def record(self, inp: PriorityRecordInput) -> None:
         """Set the organisation's verified flags from the declaration (or the operator's correction); idempotent."""
         with session_scope(self.engine) as s:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit
 from db.certification import active_experts
 from db.engine import session_scope
@@ -40,7 +40,7 @@ def panel_size(s: Session) -> int:
 class ProviderAdmissionActivities:
     engine: Engine
 
-    @activity.defn(name="prepare_provider_panel")
+    @defn(name="prepare_provider_panel")
     def prepare_provider_panel(self, inp: PanelInput) -> Panel:
         """Name the blind panel once (the setting's number, default 3), spread over the pool by the case id; the
         case records the policy version it runs under (003, with 000 四)."""
@@ -63,7 +63,7 @@ class ProviderAdmissionActivities:
                              key=f"{case.id}.experts")
             return Panel(experts=list(experts))
 
-    @activity.defn(name="file_provider")
+    @defn(name="file_provider")
     def file_provider(self, inp: FileProviderInput) -> None:
         """List the provider as signed (seed 003 art. 8): its categories come from the admission case."""
         with session_scope(self.engine) as s:
@@ -87,7 +87,7 @@ class ProviderAdmissionActivities:
                          after={"signed": True, "categories": org.categories, "signed_until": until.isoformat()},
                          key=f"{case.id}.filed")
 
-    @activity.defn(name="provider_signing_sweep")
+    @defn(name="provider_signing_sweep")
     def provider_signing_sweep(self, inp: SweepAt) -> Swept:
         """The 1st of a month (000 四 每年经过评审): end the terms that ended, sign connected window platforms by rule and
         end that status for windows that left; in the round month open a re-review case for every provider whose

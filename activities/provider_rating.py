@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit
 from db.models import Bid, Case, Organization
 from db.users import unsign_provider
@@ -65,7 +65,7 @@ def _rating(d: dict[str, Any]) -> Rating:
 class ProviderRatingActivities:
     engine: Engine
 
-    @activity.defn(name="propose_provider_rating")
+    @defn(name="propose_provider_rating")
     def propose_provider_rating(self, inp: RatingStep) -> RatingCount:
         """The proposal from the year's vouchers (003 art. 11(2)); computed once (a retry keeps the first)."""
         from db.engine import session_scope
@@ -83,7 +83,7 @@ class ProviderRatingActivities:
                              key=f"{case.id}.proposed")
             return RatingCount(providers=len(case.result["proposal"]))
 
-    @activity.defn(name="revise_provider_rating")
+    @defn(name="revise_provider_rating")
     def revise_provider_rating(self, inp: RatingStep) -> None:
         """The ranking the department reviews: the proposal with the operator's changes (each with its reason)."""
         from db.engine import session_scope
@@ -105,7 +105,7 @@ class ProviderRatingActivities:
                 rows.append(r)
             case.result = {**case.result, "ranking": [_json(r) for r in rank(rows)]}
 
-    @activity.defn(name="apply_provider_rating")
+    @defn(name="apply_provider_rating")
     def apply_provider_rating(self, inp: RatingStep) -> None:
         """After the 公示: the stars take effect; a removal ends the signed status (idempotent by its keys)."""
         from db.engine import session_scope

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit, deadlines
 from db import certification as repo
 from db.calendar import load_calendar
@@ -30,7 +30,7 @@ class PublicNoticeActivities:
 
     engine: Engine
 
-    @activity.defn(name="open_public_notice")
+    @defn(name="open_public_notice")
     def open_public_notice(self, inp: OpenNoticeInput) -> NoticePeriod:
         """Start the period the day after `at`; it closes at 24:00 of the N-th working day (Civil Code 201, 203)."""
         with session_scope(self.engine) as s:
@@ -50,7 +50,7 @@ class PublicNoticeActivities:
                              key=f"{inp.case_id}.{inp.name}.opened")
             return _period(row)
 
-    @activity.defn(name="public_notice_period")
+    @defn(name="public_notice_period")
     def public_notice_period(self, inp: NoticeRef) -> NoticePeriod:
         """The period as stored now (an admin-entered calendar may have moved its close)."""
         with session_scope(self.engine) as s:
@@ -59,7 +59,7 @@ class PublicNoticeActivities:
                 raise ApplicationError(f"case {inp.case_id} has no {inp.name}", type="RuleViolation")
             return _period(row)
 
-    @activity.defn(name="close_public_notice")
+    @defn(name="close_public_notice")
     def close_public_notice(self, inp: NoticeRef) -> None:
         with session_scope(self.engine) as s:
             row = deadlines.deadline(s, inp.case_id, inp.name)
@@ -68,7 +68,7 @@ class PublicNoticeActivities:
                 audit.record(s, action="public_notice_closed", at=inp.at, case_id=inp.case_id, message="公示期结束",
                              key=f"{inp.case_id}.{inp.name}.closed")
 
-    @activity.defn(name="record_objection")
+    @defn(name="record_objection")
     def record_objection(self, inp: RecordObjectionInput) -> int:
         """Store the objection once (keyed by the request); returns its id."""
         with session_scope(self.engine) as s:
@@ -84,7 +84,7 @@ class PublicNoticeActivities:
             assert row.id is not None
             return row.id
 
-    @activity.defn(name="decide_objection")
+    @defn(name="decide_objection")
     def decide_objection(self, inp: DecideObjectionInput) -> None:
         with session_scope(self.engine) as s:
             row = s.get(Objection, inp.objection_id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit
 from db.engine import session_scope
 from db.models import Case, User
@@ -19,7 +19,7 @@ from workflows.types import AccountDecisionInput
 class RegistrationActivities:
     engine: Engine
 
-    @activity.defn(name="decide_account")
+    @defn(name="decide_account")
     def decide_account(self, inp: AccountDecisionInput) -> None:
         """Activate the registered account, or record why it was refused."""
         with session_scope(self.engine) as s:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from activities.notify import NotifyActivities
 from db import audit
 from db.calendar import due_times, fixed_due_times, load_calendar
@@ -34,7 +34,7 @@ class TaskActivities:
     # Tells the applicant when a step becomes its own (in-app, e-mail, SMS through the notify outbox), issue 15.
     notifier: NotifyActivities | None = None
 
-    @activity.defn(name="open_task")
+    @defn(name="open_task")
     def open_task(self, inp: OpenTaskInput) -> TaskOpened:
         """Insert the task row once (its id is workflow id + step), with its due and reminder times."""
         with session_scope(self.engine) as s:
@@ -71,7 +71,7 @@ class TaskActivities:
             self.notifier.notify(tell)  # keyed by the task: a retry of this activity sends nothing twice
         return opened
 
-    @activity.defn(name="close_task")
+    @defn(name="close_task")
     def close_task(self, inp: CloseTaskInput) -> None:
         """Mark the task completed with its decision; a correction also replaces the case's data."""
         with session_scope(self.engine) as s:

@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit, deadlines, users, voucher_policy
 from db.calendar import load_calendar
 from db.documents import next_number
@@ -48,7 +48,7 @@ class VoucherActivities:
 
     engine: Engine
 
-    @activity.defn(name="voucher_start")
+    @defn(name="voucher_start")
     def start(self, inp: VoucherStartInput) -> VoucherStarted:
         """Fix the policy version in force on the submission day; the case keeps it (003 art. 12)."""
         with session_scope(self.engine) as s:
@@ -63,7 +63,7 @@ class VoucherActivities:
                                   contract_before_application=policy.contract_before_application,
                                   deposit=policy.deposit)
 
-    @activity.defn(name="voucher_confirm_category")
+    @defn(name="voucher_confirm_category")
     def confirm_category(self, inp: ConfirmCategoryInput) -> None:
         """The category the operator confirmed at the demand review becomes the case's (000 二: the ratio follows it);
         the enterprise's own filing is kept as `declared_category`. Idempotent."""
@@ -84,7 +84,7 @@ class VoucherActivities:
                          else f"运营单位确认服务类别“{CATEGORIES.get(confirmed, confirmed)}”",
                          before={"category": filed}, after={"category": confirmed}, key=f"{case.id}.category")
 
-    @activity.defn(name="voucher_open_bidding")
+    @defn(name="voucher_open_bidding")
     def open_bidding(self, inp: BiddingInput) -> BiddingOpened:
         """Open bidding for N working days (a `bidding` deadline the bid endpoint checks)."""
         with session_scope(self.engine) as s:
@@ -102,7 +102,7 @@ class VoucherActivities:
                          after={"closes_at": closes.isoformat()}, key=f"{inp.case_id}.bidding_opened")
             return BiddingOpened(closes_at=closes)
 
-    @activity.defn(name="voucher_close_bidding")
+    @defn(name="voucher_close_bidding")
     def close_bidding(self, inp: BiddingInput) -> BidsClosed:
         """Close bidding; returns the bids received."""
         with session_scope(self.engine) as s:
@@ -114,7 +114,7 @@ class VoucherActivities:
                          message=f"报价已截止，共收到{len(ids)}份报价", key=f"{inp.case_id}.bidding_closed")
             return BidsClosed(bid_ids=[i for i in ids if i is not None])
 
-    @activity.defn(name="voucher_choose_bid")
+    @defn(name="voucher_choose_bid")
     def choose_bid(self, inp: ChooseBidInput) -> ChosenBid:
         """Check the enterprise's choice (a bid of this case by a provider still signed) and mark it chosen."""
         with session_scope(self.engine) as s:
@@ -132,7 +132,7 @@ class VoucherActivities:
             return ChosenBid(ok=True, provider_org_id=bid.provider_org_id, provider_name=bid.provider_name,
                              amount_fen=bid.amount_fen)
 
-    @activity.defn(name="voucher_issue")
+    @defn(name="voucher_issue")
     def issue(self, inp: IssueInput) -> IssuedVoucher:
         """Number the named voucher and fix its validity (003 art. 9(二), 11(3)); a retry returns the same voucher."""
         with session_scope(self.engine) as s:
@@ -156,7 +156,7 @@ class VoucherActivities:
                          key=f"{case.id}.voucher_issued")
             return IssuedVoucher(voucher_no=voucher_no, valid_until=valid_until, amount_fen=int(v["amount_fen"]))
 
-    @activity.defn(name="voucher_project")
+    @defn(name="voucher_project")
     def project(self, inp: VoucherProjection) -> None:
         """Merge the workflow's view of the voucher into case.result["voucher"]."""
         with session_scope(self.engine) as s:
@@ -167,7 +167,7 @@ class VoucherActivities:
                 for d in deadlines.open_deadlines(s, case.id):
                     d.open = False
 
-    @activity.defn(name="voucher_void_case")
+    @defn(name="voucher_void_case")
     def void_case(self, inp: VoidCaseInput) -> None:
         """Fraud (003 art. 11(1); 000 六): the provider loses its signed status, the enterprise is blacklisted."""
         with session_scope(self.engine) as s:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from temporalio import activity
 
+from activities.definition import defn
 from activities.documents import ref_of, store_document
 from db import documents as doc_repo
 from db import fund as fund_repo
@@ -98,13 +98,13 @@ class StatisticsActivities:
     engine: Engine
     store: Path
 
-    @activity.defn(name="voucher_next_report_at")
+    @defn(name="voucher_next_report_at")
     def next_report_at(self, inp: StatisticsDraftInput) -> NextReport:
         with session_scope(self.engine) as s:
             day = first_working_day_after(s, year=inp.year, month=inp.month)
         return NextReport(report_at=datetime.combine(day, time(9), tzinfo=SHANGHAI))
 
-    @activity.defn(name="voucher_draft_statistics")
+    @defn(name="voucher_draft_statistics")
     def draft(self, inp: StatisticsDraftInput) -> DocumentRef:
         """Draft the month's report once (keyed by the month), numbered by the operator's counter, stored."""
         key = f"voucher-statistics.{inp.year}-{inp.month:02d}"

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.definition import defn
 from db import audit
 from db import window as repo
 from db.calendar import load_calendar
@@ -42,7 +42,7 @@ class WindowActivities:
 
     engine: Engine
 
-    @activity.defn(name="prepare_window_onboarding")
+    @defn(name="prepare_window_onboarding")
     def prepare(self, inp: PrepareWindowInput) -> WindowPrepared:
         """Name the panel once (the settings' size, default 3) and fix the settings the case runs under."""
         with session_scope(self.engine) as s:
@@ -63,7 +63,7 @@ class WindowActivities:
             return WindowPrepared(experts=list(experts), platform_name=str(case.data.get("platform_name", case.applicant)),
                                   settings=value)
 
-    @activity.defn(name="connect_window")
+    @defn(name="connect_window")
     def connect(self, inp: ConnectInput) -> Connected:
         """Record the connection time once (a retry returns the first one)."""
         with session_scope(self.engine) as s:
@@ -79,7 +79,7 @@ class WindowActivities:
                              key=f"{case.id}.connected")
             return Connected(connected_at=at, connected_on=at.astimezone(SHANGHAI).date())
 
-    @activity.defn(name="window_reports")
+    @defn(name="window_reports")
     def reports(self, inp: ReportsInput) -> ReportsPlan:
         """The reports a connected window owes in a calendar year, dated with the working-day calendar and the
         settings in force when the year begins (art. 9(6); the seed fixes no dates)."""
@@ -96,7 +96,7 @@ class WindowActivities:
                            due_at=due_at(r.due_on))
                 for r in items])
 
-    @activity.defn(name="decide_window_agreement")
+    @defn(name="decide_window_agreement")
     def decide_agreement(self, inp: DecideAgreementInput) -> None:
         """Record the partner's answer (once) and, when accepted, the drafted agreement."""
         with session_scope(self.engine) as s:
@@ -110,7 +110,7 @@ class WindowActivities:
                              message=f"窗口平台间服务合作协议{'已签订' if row.status == 'accepted' else '未签订'}",
                              key=f"agreement.{row.id}.{row.status}.{case_id}")
 
-    @activity.defn(name="end_window_agreements")
+    @defn(name="end_window_agreements")
     def end_agreements(self, inp: EndAgreementsInput) -> None:
         """A window leaves the network: its proposed and signed agreements with other windows end."""
         with session_scope(self.engine) as s:

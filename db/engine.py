@@ -75,21 +75,25 @@ class _FifoLock:
         self._mutex = threading.Lock()
         self._waiters: deque[threading.Lock] = deque()
         self._held = False
+        self.holder: int | None = None  # the thread that took it (a hand-over names the thread it went to)
 
     def acquire(self, timeout: float) -> bool:
         with self._mutex:
             if not self._held:
                 self._held = True
+                self.holder = threading.get_ident()
                 return True
             waiter = threading.Lock()
             waiter.acquire()
             self._waiters.append(waiter)
         if waiter.acquire(timeout=timeout):
+            self.holder = threading.get_ident()
             return True  # handed over by `release`
         with self._mutex:
             try:
                 self._waiters.remove(waiter)
             except ValueError:
+                self.holder = threading.get_ident()
                 return True  # handed over just as the wait ran out
             return False
 
@@ -154,6 +158,7 @@ class _WriteGate:
             return
         end = time.monotonic() + self.timeout
         if not self.lock.acquire(timeout=self.timeout):
+            _log_stuck_holder(self.lock.holder, self.timeout)
             return
         info[self.KEY] = True
         if self.fd >= 0 and self._take_file(end):
@@ -214,6 +219,22 @@ class _WriteGate:
             self.left_at = time.monotonic()
         if info.pop(self.KEY, False):
             self.lock.release()
+
+
+def _log_stuck_holder(holder: int | None, waited: float) -> None:
+    """A writer waited the whole timeout for this process's gate: say which thread took it last and what that thread
+    is doing now. A thread that is idle, or gone, means the gate was never given back: a transaction left open, or a
+    thread interrupted between taking and recording it (activities/definition.py says how activities avoid that)."""
+    import logging
+    import sys
+    import traceback
+
+    frame = sys._current_frames().get(holder) if holder is not None else None
+    names = {t.ident: t.name for t in threading.enumerate()}
+    where = "".join(traceback.format_stack(frame, limit=25)) if frame is not None else "(the thread has ended)\n"
+    logging.getLogger("flow168").warning(
+        "write gate: waited %.0f s; held by thread %s (%s), which is now at:\n%s", waited, holder,
+        names.get(holder or 0, "?"), where)
 
 
 _GATES: WeakValueDictionary[str, _WriteGate] = WeakValueDictionary()
