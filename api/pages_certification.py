@@ -258,7 +258,7 @@ async def objection(case_id: str, page: PageDep) -> Response:
 
 
 @router.get("/certification/years/{year}")
-async def year_page(year: int, page: LoginPageDep) -> Response:
+def year_page(year: int, page: LoginPageDep) -> Response:
     view = service.year_view(page.session, page.me, year, now=page.now)
     return page.render("certification_year.html", batch=view)
 

@@ -17,7 +17,7 @@ __all__ = ["Advance", "CalendarEntry", "Extend", "Reason", "Reassign", "StepTimi
 
 
 @router.get("/stuck")
-async def stuck(session: SessionDep, user: UserDep, now: NowDep, request: Request,
+def stuck(session: SessionDep, user: UserDep, now: NowDep, request: Request,
                 idle_days: Annotated[int | None, Query(ge=1, le=3650)] = None) -> dict[str, Any]:
     """Overdue tasks, activities that keep failing, and open cases without progress for N days."""
     return service.stuck(session, user, now=now, idle_days=idle_days or request.app.state.settings.idle_case_days)
@@ -38,7 +38,7 @@ async def retry(case_id: str, body: Reason | None, request: Request, session: Se
 
 
 @router.post("/tasks/{task_id}/reassign")
-async def reassign(task_id: str, body: Reassign, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def reassign(task_id: str, body: Reassign, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Give a task to a named person of the right role and scope."""
     return task_json(service.reassign(session, user, task_id, body, now=now), now=now)
 
@@ -65,11 +65,11 @@ async def advance(body: Advance, request: Request, user: UserDep) -> dict[str, A
 
 
 @router.get("/steps")
-async def list_steps(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def list_steps(session: SessionDep, user: UserDep) -> dict[str, Any]:
     return service.list_steps(session, user)
 
 
 @router.put("/steps/{task_type}")
-async def put_step(task_type: str, body: StepTiming, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def put_step(task_type: str, body: StepTiming, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """Set a step's due time in working days (applies to tasks opened from now on)."""
     return service.put_step(session, user, task_type, body, now=now)

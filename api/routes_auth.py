@@ -37,7 +37,7 @@ async def token(body: Credentials, request: Request, session: SessionDep, now: N
 
 
 @router.get("/me")
-async def me(user: UserDep, session: SessionDep) -> dict[str, Any]:
+def me(user: UserDep, session: SessionDep) -> dict[str, Any]:
     org = users.org(session, user.org_id)
     return {"username": user.username, "role": user.role, "roles": [user.role], "city": user.city,
             "display_name": user.display_name, "org": {"id": org.id, "name": org.name, "kind": org.kind} if org else None}

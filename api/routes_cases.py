@@ -34,7 +34,7 @@ async def create_case(body: CaseCreate, request: Request, session: SessionDep, u
 
 
 @router.get("/cases")
-async def list_cases(session: SessionDep, user: UserDep, type: str | None = None, status: str | None = None,
+def list_cases(session: SessionDep, user: UserDep, type: str | None = None, status: str | None = None,
                      city: str | None = None, q: str | None = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Cases the caller may see, newest first."""
     rows, total = service.listing(session, user, type=type, status=status, city=city, q=q, limit=limit, offset=offset)
@@ -42,6 +42,6 @@ async def list_cases(session: SessionDep, user: UserDep, type: str | None = None
 
 
 @router.get("/cases/{case_id}")
-async def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def get_case(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """One case with its timeline, tasks, documents, deadlines and materials."""
     return service.view(session, user, case_id, now=now)

@@ -27,25 +27,25 @@ __all__ = ["PUBLISHED_KINDS", "Objection", "Revoke", "call_json", "check_applica
 
 
 @router.post("/certification/calls", status_code=201)
-async def open_call(body: CallForm, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def open_call(body: CallForm, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """The department opens a year's call for applications; it closes at 24:00 of the deadline day (002 art. 14)."""
     return call_json(service.open_call(session, user, body, now=now), now=now)
 
 
 @router.get("/certification/calls")
-async def list_calls(session: SessionDep, now: NowDep) -> dict[str, Any]:
+def list_calls(session: SessionDep, now: NowDep) -> dict[str, Any]:
     """Every year's call, newest first (public: applicants read it before logging in)."""
     return service.list_calls(session, now=now)
 
 
 @router.get("/certification/calls/current")
-async def current_call(session: SessionDep, now: NowDep) -> dict[str, Any]:
+def current_call(session: SessionDep, now: NowDep) -> dict[str, Any]:
     """The call open now, or 404 with when the last one closed."""
     return call_json(service.current_call(session, now=now), now=now)
 
 
 @router.get("/public/certification/documents")
-async def published_documents(session: SessionDep, kind: str | None = None, q: str | None = None) -> dict[str, Any]:
+def published_documents(session: SessionDep, kind: str | None = None, q: str | None = None) -> dict[str, Any]:
     """Certification notices, revocation decisions and assessment results, newest first (anyone may read them)."""
     return service.published_documents(session, kind=kind, q=q)
 
@@ -67,7 +67,7 @@ async def revoke(case_id: str, body: Revoke, request: Request, session: SessionD
 
 
 @router.get("/certification/years/{year}")
-async def year_batch(year: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def year_batch(year: int, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """A year's batch (002 art. 10, 12, 13): its cases, the 拟认定名单 and what it waits for, the year's documents."""
     return service.year_view(session, user, year, now=now)
 
@@ -79,7 +79,7 @@ async def publish_list(year: int, request: Request, session: SessionDep, user: U
 
 
 @router.get("/certification/years/{year}/documents/{doc_id}")
-async def year_document(year: int, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+def year_document(year: int, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
     """A yearly document: a city's summary report for the department and that city's bureau, the notices for staff."""
     d = service.year_document(session, user, year, doc_id)
     return FileResponse(d.path, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

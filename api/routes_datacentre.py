@@ -31,7 +31,7 @@ def _ym(now: Any, year: int | None, month: int | None) -> tuple[int, int]:
 
 
 @router.get("/service-levels")
-async def service_levels(session: SessionDep, user: UserDep, now: NowDep, by: Literal["type", "person", "city"] = "type",
+def service_levels(session: SessionDep, user: UserDep, now: NowDep, by: Literal["type", "person", "city"] = "type",
                          start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """Per task type, person or city bureau: time to claim and to complete (median, p90), share done within the due
     time, overdue now; tasks opened in [start, end] (default the last 30 days)."""
@@ -39,7 +39,7 @@ async def service_levels(session: SessionDep, user: UserDep, now: NowDep, by: Li
 
 
 @router.get("/tables/{name}")
-async def table(name: str, session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
+def table(name: str, session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
                 month: int | None = None, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """One figure as a table (fund, vouchers_by_category, vouchers_by_city, processing, providers, certifications,
     assessments)."""
@@ -48,7 +48,7 @@ async def table(name: str, session: SessionDep, user: UserDep, now: NowDep, year
 
 
 @router.get("/tables/{name}/export.{fmt}")
-async def table_export(name: str, fmt: Literal["csv", "xlsx"], session: SessionDep, user: UserDep, now: NowDep,
+def table_export(name: str, fmt: Literal["csv", "xlsx"], session: SessionDep, user: UserDep, now: NowDep,
                        year: int | None = None, month: int | None = None) -> Response:
     y, m = _ym(now, year, month)
     t = service.table(session, user, name, year=y, month=m, now=now)
@@ -58,7 +58,7 @@ async def table_export(name: str, fmt: Literal["csv", "xlsx"], session: SessionD
 
 
 @router.get("/charts/{name}.svg")
-async def chart(name: str, session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
+def chart(name: str, session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
                 month: int | None = None) -> Response:
     """The figure drawn server-side (matplotlib) as SVG."""
     y, m = _ym(now, year, month)
@@ -67,7 +67,7 @@ async def chart(name: str, session: SessionDep, user: UserDep, now: NowDep, year
 
 
 @router.get("/export.xlsx")
-async def export_all(session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
+def export_all(session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
                      month: int | None = None) -> Response:
     """Every figure, one sheet each."""
     y, m = _ym(now, year, month)
@@ -76,7 +76,7 @@ async def export_all(session: SessionDep, user: UserDep, now: NowDep, year: int 
 
 
 @router.get("/report.docx")
-async def report(session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
+def report(session: SessionDep, user: UserDep, now: NowDep, year: int | None = None,
                  month: int | None = None) -> Response:
     """The department's monthly report (month given) or yearly report, drafted with the dashboards' figures."""
     y = year or now.astimezone(SHANGHAI).year
@@ -90,7 +90,7 @@ class ExportRequest(BaseModel):
 
 
 @router.post("/platform-exports", status_code=201)
-async def send_export(body: ExportRequest, request: Request, session: SessionDep, user: UserDep,
+def send_export(body: ExportRequest, request: Request, session: SessionDep, user: UserDep,
                       now: NowDep) -> dict[str, Any]:
     """Build and record the month's service data for the national SME service data platform."""
     folder = Path(request.app.state.settings.data_dir) / "platform_exports"
@@ -99,12 +99,12 @@ async def send_export(body: ExportRequest, request: Request, session: SessionDep
 
 
 @router.get("/platform-exports")
-async def list_exports(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def list_exports(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """What was sent, when, by whom (newest first)."""
     return export_service.history(session, user)
 
 
 @router.get("/platform-exports/{export_id}.{kind}")
-async def export_file(export_id: int, kind: Literal["json", "xlsx"], session: SessionDep, user: UserDep) -> Response:
+def export_file(export_id: int, kind: Literal["json", "xlsx"], session: SessionDep, user: UserDep) -> Response:
     name, body = export_service.file_of(session, user, export_id, kind)
     return _download(body, "application/json" if kind == "json" else XLSX, name)

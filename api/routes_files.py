@@ -28,14 +28,14 @@ async def upload(file: UploadFile, request: Request, session: SessionDep, user: 
 
 
 @router.get("/uploads/{upload_id}")
-async def get_upload(upload_id: str, session: SessionDep, user: UserDep, now: NowDep) -> FileResponse:
+def get_upload(upload_id: str, session: SessionDep, user: UserDep, now: NowDep) -> FileResponse:
     """Only the uploader and those who see it among the materials of its case may read an upload."""
     up = service.readable(session, user, upload_id, now=now)
     return FileResponse(up.path, media_type=up.content_type, filename=up.filename)
 
 
 @router.get("/documents/{doc_id}")
-async def get_document(doc_id: str, session: SessionDep, user: OptionalUserDep) -> FileResponse:
+def get_document(doc_id: str, session: SessionDep, user: OptionalUserDep) -> FileResponse:
     """A drafted .docx: public notices for anyone, other documents for the case's parties."""
     doc = session.get(Document, doc_id)
     if doc is None:

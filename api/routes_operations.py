@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/admin")
 
 
 @router.get("/cases")
-async def find_cases(session: SessionDep, user: UserDep, now: NowDep,
+def find_cases(session: SessionDep, user: UserDep, now: NowDep,
                      f: Annotated[CaseFilter, Query()]) -> dict[str, Any]:
     """Cases by type, status, open step, city, age (days since filing), overdue task, failing activity."""
     return service.find_cases(session, user, f, now=now)

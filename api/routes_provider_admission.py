@@ -13,11 +13,11 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/admin/provider-admission-settings")
-async def get_settings(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def get_settings(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The size of the blind expert panel of admission (000 四 组织专家综合审定; 3 unless set)."""
     return service.get_settings(session, user)
 
 
 @router.put("/admin/provider-admission-settings")
-async def put_settings(body: dict[str, Any], session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def put_settings(body: dict[str, Any], session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     return service.put_settings(session, user, body, now=now)

@@ -42,7 +42,7 @@ def _may_scrape(request: Request, session: SessionDep) -> None:
 
 
 @router.get("/metrics", dependencies=[Depends(_may_scrape)])
-async def metrics(session: SessionDep, now: NowDep) -> Response:
+def metrics(session: SessionDep, now: NowDep) -> Response:
     """Prometheus text: open and overdue tasks, cases by type and status (METRICS_TOKEN bearer, or an admin)."""
     reg = CollectorRegistry()
     open_tasks = Gauge("flow168_open_tasks", "Open or claimed tasks", registry=reg)
@@ -75,7 +75,7 @@ def _parse_from(value: str) -> datetime:
 
 
 @router.get("/api/calendar/deadline")
-async def deadline(session: SessionDep, working_days: int, request: Request) -> dict[str, Any]:
+def deadline(session: SessionDep, working_days: int, request: Request) -> dict[str, Any]:
     """When a period of N working days that starts with an event on `from` closes (Civil Code art. 201, 203)."""
     raw = request.query_params.get("from")
     if not raw:
@@ -96,36 +96,36 @@ async def deadline(session: SessionDep, working_days: int, request: Request) -> 
 
 
 @router.get("/api/calendar/{year}")
-async def calendar_year(year: Year, session: SessionDep) -> dict[str, Any]:
+def calendar_year(year: Year, session: SessionDep) -> dict[str, Any]:
     """Every day of a year: working day or not, and why; `confirmed` is false for a year not yet published."""
     return service.calendar_year(session, year)
 
 
 @router.get("/api/public/providers")
-async def public_providers(session: SessionDep, q: str | None = None, category: str | None = None,
+def public_providers(session: SessionDep, q: str | None = None, category: str | None = None,
                            city: str | None = None, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """The signed service providers (seed 000 四), searchable by name."""
     return service.providers(session, q=q, category=category, city=city, limit=limit, offset=offset)
 
 
 @router.get("/api/public/notices")
-async def public_notices(session: SessionDep, q: str | None = None) -> dict[str, Any]:
+def public_notices(session: SessionDep, q: str | None = None) -> dict[str, Any]:
     """Published public notices (公示)."""
     return service.notices(session, q=q)
 
 
 @router.get("/api/public/platforms")
-async def public_platforms(session: SessionDep, q: str | None = None) -> dict[str, Any]:
+def public_platforms(session: SessionDep, q: str | None = None) -> dict[str, Any]:
     """The register of certified demonstration platforms (seed 002 art. 15)."""
     return service.platforms(session, q=q)
 
 
 @router.get("/api/notifications")
-async def notifications(session: SessionDep, user: UserDep, unread: bool = False, limit: Limit = 50) -> dict[str, Any]:
+def notifications(session: SessionDep, user: UserDep, unread: bool = False, limit: Limit = 50) -> dict[str, Any]:
     """The caller's in-app messages, newest first."""
     return service.notifications(session, user, unread=unread, limit=limit)
 
 
 @router.post("/api/notifications/{nid}/read")
-async def mark_read(nid: RowId, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def mark_read(nid: RowId, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     return service.mark_read(session, user, nid, now=now)

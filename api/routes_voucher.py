@@ -24,36 +24,36 @@ async def bid(case_id: str, body: BidIn, session: SessionDep, user: UserDep, now
 
 
 @router.get("/cases/{case_id}/bids")
-async def list_bids(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def list_bids(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The enterprise (and staff) see every bid with the provider's past ratings; a provider sees its own."""
     return service.list_bids(session, user, case_id)
 
 
 @router.get("/voucher/demands")
-async def open_demands(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def open_demands(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """Demands open for bidding: a signed provider sees those of its categories; staff see all."""
     return service.open_demands(session, user)
 
 
 @router.get("/voucher/demands/{case_id}")
-async def open_demand(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def open_demand(case_id: str, session: SessionDep, user: UserDep) -> dict[str, Any]:
     return service.open_demand(session, user, case_id)
 
 
 @router.get("/voucher/my-bids")
-async def my_bids(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def my_bids(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """A provider's bids, newest first, with the voucher's state once it has won."""
     return service.my_bids(session, user)
 
 
 @router.get("/voucher/contracts/{case_id}")
-async def contract(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def contract(case_id: str, session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """The winning provider's view of the voucher case: status, voucher, tasks and documents."""
     return service.contract(session, user, case_id, now=now)
 
 
 @router.get("/voucher/contracts/{case_id}/documents/{doc_id}")
-async def contract_document(case_id: str, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+def contract_document(case_id: str, doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
     """The voucher, the three-party contract and the settlement statement, for the winning provider."""
     doc = service.contract_document(session, user, case_id, doc_id)
     return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
@@ -74,19 +74,19 @@ async def withdraw(case_id: str, body: WithdrawIn, request: Request, session: Se
 
 
 @router.get("/voucher/statistics")
-async def statistics(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def statistics(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The monthly statistics reports drafted so far, newest first (operator, department)."""
     return service.statistics(session, user)
 
 
 @router.get("/voucher/statistics/{doc_id}")
-async def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
+def statistics_file(doc_id: str, session: SessionDep, user: UserDep) -> FileResponse:
     doc = service.statistics_report(session, user, doc_id)
     return FileResponse(doc.path, media_type=DOCX, filename=doc.filename)
 
 
 @router.get("/budget/{year}")
-async def budget(year: Year, session: SessionDep, user: UserDep) -> dict[str, Any]:
+def budget(year: Year, session: SessionDep, user: UserDep) -> dict[str, Any]:
     """The year's fund: total, reserved, settled, remaining and the waitlist in serving order."""
     return service.budget(session, user, year)
 
@@ -99,13 +99,13 @@ async def set_budget(year: Year, body: BudgetIn, request: Request, session: Sess
 
 
 @router.get("/admin/voucher-policies")
-async def list_policies(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def list_policies(session: SessionDep, user: UserDep) -> dict[str, Any]:
     """Each voucher policy version with its configurable numbers as now set, and their defaults."""
     return service.list_policies(session, user)
 
 
 @router.put("/admin/voucher-policies/{code}")
-async def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, user: UserDep,
+def put_policy(code: str, body: PolicySettingsIn, session: SessionDep, user: UserDep,
                      now: NowDep) -> dict[str, Any]:
     """Set bidding days, validity, expiry reminders and the default supervision fee of a version (department, 003 art. 3).
 

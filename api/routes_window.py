@@ -17,7 +17,7 @@ __all__ = ["Withdraw", "router"]
 
 
 @router.get("/public/windows")
-async def public_windows(session: SessionDep, q: str | None = None, city: str | None = None, limit: Limit = 50,
+def public_windows(session: SessionDep, q: str | None = None, city: str | None = None, limit: Limit = 50,
                          offset: Offset = 0) -> dict[str, Any]:
     """The connected window platforms (name, city, coverage, connected since); anyone may read it."""
     return service.public_windows(session, q=q, city=city, limit=limit, offset=offset)
@@ -39,18 +39,18 @@ async def propose_agreement(case_id: str, body: AgreementProposalForm, request: 
 
 
 @router.get("/windows/{case_id}/agreements")
-async def list_agreements(case_id: str, session: SessionDep) -> dict[str, Any]:
+def list_agreements(case_id: str, session: SessionDep) -> dict[str, Any]:
     """A window's agreements with other windows (public, like the window list)."""
     return service.list_agreements(session, case_id)
 
 
 @router.get("/admin/window-settings")
-async def get_settings(session: SessionDep, user: UserDep) -> dict[str, Any]:
+def get_settings(session: SessionDep, user: UserDep) -> dict[str, Any]:
     return service.get_settings(session, user)
 
 
 @router.put("/admin/window-settings")
-async def put_settings(body: dict[str, Any], session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
+def put_settings(body: dict[str, Any], session: SessionDep, user: UserDep, now: NowDep) -> dict[str, Any]:
     """The hub's settings: panel size and pass mark, notice days, report dates (the seed fixes none of them).
     New applications take the settings in force when they start; report dates apply from the next year's plan."""
     return service.put_settings(session, user, body, now=now)
