@@ -27,6 +27,8 @@ from db.engine import _write_gate, make_engine
 from settings import Settings
 from worker import build_activities
 
+GATE_TIMEOUT_S = 5.0
+
 
 def _engine(tmp_path: Path) -> Any:
     engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}")
@@ -48,13 +50,16 @@ def _cancel_while_waiting_at_the_gate(engine: Any, write: Any) -> tuple[BaseExce
             raised[0] = exc
 
     gate = _write_gate(str(Path(engine.url.database).resolve()))
-    gate.timeout = 3.0  # a leaked gate shows as a 3 s wait below, not 15 s
+    gate.timeout = GATE_TIMEOUT_S  # a leaked gate shows as a wait of this, not 15 s
     holder = engine.connect()
     holder.begin()  # takes the gate
     holder.execute(text("INSERT INTO t VALUES (0)"))
     t = threading.Thread(target=run)
     t.start()
-    time.sleep(0.3)  # the activity is queued at the gate
+    end = time.monotonic() + 10
+    while not gate.lock._waiters and time.monotonic() < end:  # until the activity is queued at the gate
+        time.sleep(0.01)
+    assert gate.lock._waiters, "the activity never reached the gate"
     env.cancel()
     time.sleep(0.1)
     holder.commit()  # hands the gate to the queued activity
@@ -89,7 +94,7 @@ def test_a_cancelled_flow168_activity_finishes_its_write_and_gives_the_gate_back
     _WRITE[0] = write
     raised, waited = _cancel_while_waiting_at_the_gate(engine, _our_write)
     assert raised is None  # it was not interrupted: it wrote, and its result would be dropped by the worker
-    assert waited < 1.0, f"the next writer waited {waited:.1f} s: the gate was left held"
+    assert waited < GATE_TIMEOUT_S / 2, f"the next writer waited {waited:.1f} s: the gate was left held"
     with engine.connect() as c:
         assert sorted(r[0] for r in c.execute(text("SELECT x FROM t"))) == [0, 1, 2]
     engine.dispose()
@@ -107,7 +112,7 @@ def test_the_sdk_default_would_leave_the_gate_held(tmp_path: Path) -> None:
     _WRITE[0] = write
     raised, waited = _cancel_while_waiting_at_the_gate(engine, _default_write)
     assert isinstance(raised, CancelledError)
-    assert waited >= 2.5, f"the next writer waited only {waited:.1f} s"
+    assert waited >= GATE_TIMEOUT_S * 0.9, f"the next writer waited only {waited:.1f} s"
     engine.dispose()
 
 
