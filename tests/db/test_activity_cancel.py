@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 from temporalio import activity
 from temporalio.activity import _Definition
@@ -37,9 +36,15 @@ def _engine(tmp_path: Path) -> Any:
     return engine
 
 
-def _cancel_while_waiting_at_the_gate(engine: Any, write: Any) -> tuple[BaseException | None, float]:
-    """Hold the gate, start `write` in an activity environment (it queues at the gate), cancel it, let go of the
-    gate; then time a fresh writer. Returns what the activity raised and how long the fresh writer waited."""
+def _cancel_while_waiting_at_the_gate(engine: Any, declare: Any) -> tuple[BaseException | None, float]:
+    """Hold the gate, start an activity declared with `declare` that writes one row (it queues at the gate), cancel
+    it, let go of the gate; then time a fresh writer. Returns what the activity raised and how long the fresh writer
+    waited."""
+    @declare
+    def write() -> None:
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO t VALUES (1)"))
+
     env = ActivityEnvironment()
     raised: list[BaseException | None] = [None]
 
@@ -71,28 +76,9 @@ def _cancel_while_waiting_at_the_gate(engine: Any, write: Any) -> tuple[BaseExce
     return raised[0], time.monotonic() - started
 
 
-@defn(name="test_gate_write")
-def _our_write() -> None:
-    _WRITE[0]()
-
-
-@activity.defn(name="test_gate_write_default")
-def _default_write() -> None:
-    _WRITE[0]()
-
-
-_WRITE: list[Any] = [lambda: None]
-
-
 def test_a_cancelled_flow168_activity_finishes_its_write_and_gives_the_gate_back(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
-
-    def write() -> None:
-        with engine.begin() as c:
-            c.execute(text("INSERT INTO t VALUES (1)"))
-
-    _WRITE[0] = write
-    raised, waited = _cancel_while_waiting_at_the_gate(engine, _our_write)
+    raised, waited = _cancel_while_waiting_at_the_gate(engine, defn(name="test_gate_write"))
     assert raised is None  # it was not interrupted: it wrote, and its result would be dropped by the worker
     assert waited < GATE_TIMEOUT_S / 2, f"the next writer waited {waited:.1f} s: the gate was left held"
     with engine.connect() as c:
@@ -104,13 +90,7 @@ def test_the_sdk_default_would_leave_the_gate_held(tmp_path: Path) -> None:
     """Why `defn` exists: the same activity declared with plain `activity.defn` is interrupted after the gate was
     handed to it, and the next writer waits the gate's whole timeout."""
     engine = _engine(tmp_path)
-
-    def write() -> None:
-        with engine.begin() as c:
-            c.execute(text("INSERT INTO t VALUES (1)"))
-
-    _WRITE[0] = write
-    raised, waited = _cancel_while_waiting_at_the_gate(engine, _default_write)
+    raised, waited = _cancel_while_waiting_at_the_gate(engine, activity.defn(name="test_gate_write_default"))
     assert isinstance(raised, CancelledError)
     assert waited >= GATE_TIMEOUT_S * 0.9, f"the next writer waited only {waited:.1f} s"
     engine.dispose()
@@ -128,8 +108,3 @@ def test_every_activity_the_worker_registers_is_declared_with_defn(tmp_path: Pat
     assert len(names) > 40 and len(set(names)) == len(names)
     engine.dispose()
 
-
-@pytest.fixture(autouse=True)
-def _reset_write() -> Any:
-    yield
-    _WRITE[0] = lambda: None
