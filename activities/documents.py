@@ -57,18 +57,28 @@ class DocumentActivities:
                 doc = dataclasses.replace(doc, number=doc_repo.peek_number(r, issuer_code=doc.issuer_code,
                                                                            year=doc.year))
             r.commit()
-        for attempt in range(_OPTIMISTIC_TRIES + 1):
-            rendered = None if attempt == _OPTIMISTIC_TRIES else render_docx(doc)
-            try:
-                with session_scope(self.engine) as s:
-                    existing = doc_repo.by_key(s, inp.key)
-                    if existing is not None:  # another attempt of this activity stored it meanwhile
-                        return ref_of(existing)
-                    return store_document(s, self.store, doc, key=inp.key, kind=inp.kind, case_id=inp.case_id,
-                                          at=inp.at, rendered=rendered)
-            except _NumberTaken as taken:  # rolled back: the counter's next number is the one it gave
-                doc = dataclasses.replace(doc, number=taken.number)
-        raise AssertionError("unreachable: the last try renders inside the transaction")
+        return store_rendered_outside(self.engine, self.store, doc, key=inp.key, kind=inp.kind, case_id=inp.case_id,
+                                      at=inp.at)
+
+
+def store_rendered_outside(engine: Engine, store: Path, doc: Any, *, key: str, kind: str, case_id: str | None,
+                           at: datetime) -> DocumentRef:
+    """Render `doc` before the writing transaction, then number and record it in a short one (SQLite's write lock is
+    not held while python-docx renders, issue 12). An official document comes with the number its issuer's counter
+    gave when it was built (`doc_repo.peek_number`); if another draft took that number meanwhile, it is rendered again
+    with the next one, and the last try renders inside the writing transaction. A document stored under `key`
+    meanwhile is returned as it is."""
+    for attempt in range(_OPTIMISTIC_TRIES + 1):
+        rendered = None if attempt == _OPTIMISTIC_TRIES else render_docx(doc)
+        try:
+            with session_scope(engine) as s:
+                existing = doc_repo.by_key(s, key)
+                if existing is not None:  # another attempt of this activity stored it meanwhile
+                    return ref_of(existing)
+                return store_document(s, store, doc, key=key, kind=kind, case_id=case_id, at=at, rendered=rendered)
+        except _NumberTaken as taken:  # rolled back: the counter's next number is the one it gave
+            doc = dataclasses.replace(doc, number=taken.number)
+    raise AssertionError("unreachable: the last try renders inside the transaction")
 
 
 _OPTIMISTIC_TRIES = 3

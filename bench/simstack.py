@@ -6,21 +6,23 @@ Setup shortcuts, untimed: organisations and approved users are written straight 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from api.security import hash_password, issue_token
 from bench.client import PROVIDER_PASSWORD, Api, BenchError, new_uscc
 from bench.common import BIN, ROOT, free_port, kill_group, spawn
 from bench.lifecycle import _wait_healthy
 from db.engine import make_engine
-from db.models import Organization, User
+from db.models import Organization, Task, User
+from rules.calendar import SHANGHAI
 
 CITIES = ["yinchuan", "shizuishan", "wuzhong", "guyuan", "zhongwei"]
 
@@ -97,6 +99,25 @@ class SimStack:
         if r.status_code != 200:
             raise BenchError(f"advance {days} days: {r.status_code} {r.text}")
         return str(r.json()["now"])
+
+    async def clear_month_start(self, days: int) -> str | None:
+        """Move the clock past the next first of a month if it falls within `days` (the December assessment campaign,
+        the monthly voucher report and the other openers of a month's first day), then wait until the cases they
+        opened have settled: the benchmark then times its own cases only, as the bare workflow it is compared with
+        does. Returns what was done, or None when the window was clear."""
+        now = await self.now()
+        local = now.astimezone(SHANGHAI)
+        first = (local.replace(day=1) + timedelta(days=32)).replace(day=2, hour=10, minute=0, second=0, microsecond=0)
+        if (first - local).days > days + 1:
+            return None
+        await self.advance((first - local).total_seconds() / 86400)
+        tasks, still = -1, 0
+        while still < 3:  # no new task row for 3 s: the month's openers have done their work
+            await asyncio.sleep(1)
+            with Session(self.engine) as s:
+                n = s.exec(select(func.count()).select_from(Task)).one()
+            tasks, still = n, (still + 1 if n == tasks else 0)
+        return f"clock moved to {first:%Y-%m-%d %H:%M} (Shanghai) first, {tasks} tasks open then"
 
     async def now(self) -> datetime:
         r = await self.api.call("GET", "/api/clock")

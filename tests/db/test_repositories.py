@@ -47,10 +47,13 @@ class TestAudit:
     def test_keyed_events_are_written_once(self, engine: Engine) -> None:
         key, now = f"k-{uuid.uuid4()}", datetime.now(UTC)
         with session_scope(engine) as s:
-            a = audit.record(s, action="x", at=now, case_id="C1", key=key)
-            b = audit.record(s, action="x", at=now, case_id="C1", key=key)
-            assert a.id == b.id
-            assert audit.timeline(s, "C1")[-1].at == now.replace(microsecond=now.microsecond)
+            assert audit.record(s, action="x", at=now, case_id="C1", key=key, after={"n": 1}) is True
+            assert audit.record(s, action="x", at=now, case_id="C1", key=key, after={"n": 2}) is False
+            events = [e for e in audit.timeline(s, "C1") if e.key == key]
+            assert len(events) == 1 and events[0].after == {"n": 1}
+            assert events[0].at == now.replace(microsecond=now.microsecond)
+        with session_scope(engine) as s:  # a retry in a later transaction adds nothing either
+            assert audit.record(s, action="x", at=now, case_id="C1", key=key) is False
 
 
 class TestEnteredCalendar:
