@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlalchemy import Engine, bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
 from activities.channels import Mailer, SmsSender
 from activities.definition import defn
 from db import users
 from db.engine import reader, session_scope
 from db.models import Notification, User
+from db.users import Recipient
 from rules.calendar import SHANGHAI
 from workflows.types import NotifyInput
 
@@ -28,27 +32,32 @@ class NotifyActivities:
     @defn(name="notify")
     def notify(self, inp: NotifyInput) -> int:
         """Returns how many messages the outbox holds for this key (a retry adds none)."""
+        with session_scope(self.engine) as s:
+            held = self.write(s, inp)
+        self.deliver(inp)
+        return held
+
+    def write(self, s: Session, inp: NotifyInput) -> int:
+        """The outbox rows of one message, inside the caller's transaction (one INSERT … ON CONFLICT DO NOTHING for
+        them all); returns how many the outbox holds for the key. `deliver` sends the e-mail and SMS after commit."""
         body = inp.body
         if inp.due_at is not None:
             body = f"{body}（办理期限：{shanghai_deadline(inp.due_at)}）"
-        with session_scope(self.engine) as s:
-            people = users.recipients(s, usernames=inp.usernames, roles=inp.roles, city=inp.city, org_id=inp.org_id)
-            existing = set(s.exec(select(Notification.user_id, Notification.channel)
-                                  .where(Notification.key == inp.key)).all())
-            held = len(existing)
-            for u in people:
-                for channel in self._channels(u):
-                    if (u.id, channel) in existing:
-                        continue
-                    s.add(Notification(key=inp.key, user_id=u.id, channel=channel, kind=inp.kind,  # type: ignore[arg-type]
-                                       subject=inp.subject, body=body, case_id=inp.case_id, task_id=inp.task_id,
-                                       created_at=inp.at, sent_at=inp.at if channel == "inapp" else None))
-                    held += 1
-        if self.mailer is not None or self.sms is not None:
-            self._deliver(inp.key, inp.at)  # in-app rows are delivered by being written; only e-mail and SMS wait
-        return held
+        people = users.recipients(s, usernames=inp.usernames, roles=inp.roles, city=inp.city, org_id=inp.org_id)
+        rows = [{"key": inp.key, "user_id": u.id, "channel": channel, "kind": inp.kind, "subject": inp.subject,
+                 "body": body, "case_id": inp.case_id, "task_id": inp.task_id, "created_at": inp.at,
+                 "sent_at": inp.at if channel == "inapp" else None}
+                for u in people for channel in self._channels(u)]
+        if rows:
+            s.execute(_outbox_insert(s.get_bind().dialect.name), rows)
+        return s.execute(_HELD, {"key": inp.key}).scalar_one()
 
-    def _channels(self, user: User) -> list[str]:
+    def deliver(self, inp: NotifyInput) -> None:
+        """Send what `write` left for e-mail and SMS (in-app rows are delivered by being written)."""
+        if self.mailer is not None or self.sms is not None:
+            self._deliver(inp.key, inp.at)
+
+    def _channels(self, user: Recipient) -> list[str]:
         out = ["inapp"]
         if self.mailer is not None and user.email:
             out.append("email")
@@ -77,6 +86,17 @@ class NotifyActivities:
                     n.error = error
                     if error is None:
                         n.sent_at = at
+
+
+_TABLE = Notification.__table__  # type: ignore[attr-defined]
+_HELD = select(func.count()).select_from(_TABLE).where(_TABLE.c.key == bindparam("key"))
+
+
+@cache
+def _outbox_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (key, user, channel) DO NOTHING, built once: a retry adds no row."""
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    return insert(_TABLE).on_conflict_do_nothing(index_elements=["key", "user_id", "channel"])
 
 
 def shanghai_deadline(at: datetime) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
@@ -15,20 +16,35 @@ YEARS = range(2015, 2051)
 
 def entered_schedules(session: Session) -> dict[int, YearSchedule]:
     """Every schedule an admin has entered, by year."""
-    rows = session.exec(select(CalendarYear)).all()
-    return {
-        row.year: schedule_from_entry(
-            year=row.year,
-            holidays=[date.fromisoformat(d) for d in row.holidays],
-            makeup_workdays=[date.fromisoformat(d) for d in row.makeup_workdays],
-        )
-        for row in rows
-    }
+    return dict(_entered(_entries(session)))
 
 
 def load_calendar(session: Session) -> WorkCalendar:
-    """The calendar in force now (entered schedules override the built-in ones)."""
-    return build_calendar(years=YEARS, overrides=entered_schedules(session))
+    """The calendar in force now (entered schedules override the built-in ones). Built once per set of entered
+    schedules: every task that opens reads the calendar inside its writing transaction (issue 12)."""
+    return _calendar(_entries(session))
+
+
+Entries = tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _entries(session: Session) -> Entries:
+    rows = session.exec(select(CalendarYear.year, CalendarYear.holidays, CalendarYear.makeup_workdays)).all()
+    return tuple(sorted((year, tuple(holidays), tuple(makeup)) for year, holidays, makeup in rows))
+
+
+@lru_cache(maxsize=8)
+def _entered(entries: Entries) -> tuple[tuple[int, YearSchedule], ...]:
+    return tuple(
+        (year, schedule_from_entry(year=year, holidays=[date.fromisoformat(d) for d in holidays],
+                                   makeup_workdays=[date.fromisoformat(d) for d in makeup]))
+        for year, holidays, makeup in entries
+    )
+
+
+@lru_cache(maxsize=8)
+def _calendar(entries: Entries) -> WorkCalendar:
+    return build_calendar(years=YEARS, overrides=dict(_entered(entries)))
 
 
 def due_times(

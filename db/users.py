@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
 from db import audit
 from db.cases import APPLICANTS
@@ -16,23 +18,31 @@ def by_username(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
 
+class Recipient(NamedTuple):
+    id: int
+    email: str | None
+    phone: str | None
+
+
 def recipients(
     session: Session, *, usernames: Sequence[str], roles: Sequence[str], city: str | None, org_id: int | None
-) -> list[User]:
-    """Active users named, plus the active holders of the roles (within the city or organisation when given)."""
-    found: dict[int, User] = {}
+) -> list[Recipient]:
+    """Active users named, plus the active holders of the roles (within the city or organisation when given): their
+    ids and addresses, in one query (the outbox writes them inside its writing transaction, issue 12)."""
+    who = []
     if usernames:
-        for u in session.exec(select(User).where(User.username.in_(list(usernames)))):  # type: ignore[attr-defined]
-            found[u.id] = u  # type: ignore[index]
+        who.append(col(User.username).in_(list(usernames)))
     for role in roles:
-        stmt = select(User).where(User.role == role, User.status == "active")
+        cond = [User.role == role, User.status == "active"]
         if role == "city_bureau" and city:
-            stmt = stmt.where(User.city == city)
+            cond.append(User.city == city)
         if role in APPLICANTS and org_id is not None:
-            stmt = stmt.where(User.org_id == org_id)
-        for u in session.exec(stmt):
-            found[u.id] = u  # type: ignore[index]
-    return list(found.values())
+            cond.append(User.org_id == org_id)
+        who.append(and_(*cond))
+    if not who:
+        return []
+    rows = session.execute(select(User.id, User.email, User.phone).where(or_(*who)).order_by(col(User.id)))
+    return [Recipient(*r) for r in rows]
 
 
 def org(session: Session, org_id: int | None) -> Organization | None:

@@ -31,6 +31,7 @@ from clock import RealClock, SimulatedClock
 from db.engine import make_engine, migrate, session_scope
 from db.seed import DEMO_PASSWORD, seed_demo
 from settings import Settings
+from tests.helpers import LEAKED_LOCK
 from worker import build_worker, start_singletons
 
 BIN = Path(sys.executable).parent
@@ -195,7 +196,7 @@ async def build_stack(env: WorkflowEnvironment, engine: Engine, db_url: str, dat
                         # every test client comes from one address: the per-address limits are tested on their own
                         registrations_per_address_per_hour=100_000, objections_per_address_per_hour=100_000)
     worker = build_worker(env.client, engine=engine, settings=settings)
-    clock = clock or SimulatedClock(env.client)
+    clock = clock or SimulatedClock(env.client, release_leaked_lock_after=LEAKED_LOCK)
     app = create_app(settings=settings, engine=engine, clock=clock, temporal=env.client)
     async with worker:
         await start_singletons(env.client, task_queue=settings.task_queue, now=await clock.now())
