@@ -46,11 +46,29 @@ class SimStack:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_URL")}
         env.update(PORT=str(self.port), DATA_DIR=str(self.work), TEMPORAL_PORT=str(self.temporal_port),
                    TEMPORAL_UI_PORT=str(free_port()), CLOCK="simulated", DEMO="1", PYTHONUNBUFFERED="1",
-                   SECRET_KEY=self.secret)
+                   SECRET_KEY=self.secret, FLOW168_GATE_STATS=str(self.work / "gate"))
         self.log = open(self.work / "launcher.log", "ab")  # closed in stop()
         self.proc = spawn([str(BIN / "python"), str(ROOT / "launcher.py")], log=self.log, env=env)
         self.boot_s = await _wait_healthy(self.api, self.proc, 120, self.work)
         self.engine = make_engine(f"sqlite:///{(self.work / 'flow168.db').resolve()}")
+
+    def gate_stats(self) -> dict[str, list[float]]:
+        """How long the stack's writers have held SQLite's write gate so far, by activity or thread, summed over its
+        processes (db.engine._GateStats): name -> [transactions, seconds held, holder's CPU seconds]."""
+        import json
+
+        out: dict[str, list[float]] = {}
+        for path in sorted((self.work / "gate").glob("gate-*.json")):
+            try:
+                rows = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            for name, row in rows.items():
+                acc = out.setdefault(name, [0, 0.0, 0.0])
+                acc[0] += row["n"]
+                acc[1] += row["held_s"]
+                acc[2] += row["cpu_s"]
+        return out
 
     async def stop(self) -> None:
         await self.api.close()

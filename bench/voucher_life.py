@@ -161,6 +161,7 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
                 return await coro
 
         err0 = st.api.server_errors
+        gate0 = st.gate_stats()
         cpu0 = cpu_by_name(st.proc.pid)  # issue 12: CPU seconds by process, less sensitive to the load than wall time
         t0 = time.perf_counter()
         got = await asyncio.gather(*(bounded(until_bid(st, e, p)) for e, p in zip(ents, provs, strict=True)))
@@ -183,6 +184,8 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
         await asyncio.gather(*(rest(e, p, cid, bid) for e, p, (cid, bid) in zip(ents, provs, got, strict=True)))
         elapsed = time.perf_counter() - t0
         cpu1 = cpu_by_name(st.proc.pid)
+        await asyncio.sleep(0.5)
+        gate1 = st.gate_stats()
         load_run = loadavg()
         client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=pydantic_data_converter)
         shape = await counts(client, next(iter(ids)))
@@ -203,6 +206,7 @@ async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
                 "advance_s": t_adv, "advanced_days": advanced, "walls": walls, "status": dict(statuses(st, ids)),
                 "server_errors": st.api.server_errors - err0, "requests": st.api.requests, "shape": shape,
                 "bare": bare, "load_run": load_run, "cleared": cleared,
+                "gate": {k: [v[i] - gate0.get(k, [0, 0.0, 0.0])[i] for i in range(3)] for k, v in gate1.items()},
                 "cpu": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in cpu1}}
     finally:
         await st.stop()
@@ -217,6 +221,13 @@ def report(r: dict[str, Any]) -> None:
           f"{r['advance_s']:.1f} s")
     print(f"  whole run              {e:7.1f} s = {n / e:.2f} lifecycles/s = {n * shape['updates'] / e:.1f} Updates/s")
     print(f"  choose..settled wall   p50 {pct(r['walls'], 50):.1f} s   p95 {pct(r['walls'], 95):.1f} s per lifecycle")
+    gate = {k: v for k, v in r.get("gate", {}).items() if v[0] > 0}
+    if gate:
+        n_tx, held, cpu = (sum(v[i] for v in gate.values()) for i in range(3))
+        print(f"  write lock held        {held:.1f} s of the run ({held / e:.0%}), {1000 * held / n:.0f} ms per lifecycle in "
+              f"{n_tx / n:.0f} transactions, {1000 * held / max(n_tx, 1):.1f} ms each (holder on CPU {cpu / held:.0%}); "
+              "most held: " + ", ".join(f"{k} {v[0]}× {1000 * v[1] / v[0]:.1f} ms"
+                                        for k, v in sorted(gate.items(), key=lambda kv: -kv[1][1])[:6]))
     total = sum(PHASES.values())
     print("  where a lifecycle waits (its steps after the demand): " + ", ".join(
         f"{k} {v / n:.1f} s ({100 * v / total:.0f} %)" for k, v in PHASES.most_common()) + f" per lifecycle; poll {POLL_S} s")

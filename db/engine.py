@@ -163,6 +163,8 @@ class _WriteGate:
         info[self.KEY] = True
         if self.fd >= 0 and self._take_file(end):
             info[self.FILE_KEY] = True
+        if _STATS is not None:
+            info[_STATS.KEY] = (time.perf_counter(), time.thread_time())
 
     def _take_file(self, end: float) -> bool:
         """The file lock, taken in turn with the other processes: a process whose writer let go of it a moment ago
@@ -213,12 +215,68 @@ class _WriteGate:
         return False
 
     def leave(self, info: dict[str, Any]) -> None:
+        if _STATS is not None and _STATS.KEY in info:
+            _STATS.add(*info.pop(_STATS.KEY))
         if info.pop(self.FILE_KEY, False):
             with contextlib.suppress(OSError):
                 fcntl.flock(self.fd, fcntl.LOCK_UN)
             self.left_at = time.monotonic()
         if info.pop(self.KEY, False):
             self.lock.release()
+
+
+class _GateStats:
+    """How long this process's writers held the gate, by activity (or thread, outside activities): wall time and the
+    holder thread's CPU time. Opt-in for the benchmarks (FLOW168_GATE_STATS=<folder>): written to
+    `<folder>/gate-<pid>.json` every 50 transactions and when the process exits; `bench.voucher_life` prints them."""
+
+    KEY = "flow168_gate_stats"
+
+    def __init__(self, folder: str) -> None:
+        self.path = Path(folder) / f"gate-{os.getpid()}.json"
+        self.by: dict[str, list[float]] = {}
+        self.mutex = threading.Lock()
+        self.count = 0
+
+    def add(self, started: float, cpu_started: float) -> None:
+        held, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+        try:
+            from temporalio import activity
+
+            name = activity.info().activity_type
+        except RuntimeError:  # not in an activity
+            name = threading.current_thread().name.split("_")[0].split("-")[0].strip()
+        with self.mutex:
+            row = self.by.setdefault(name, [0, 0.0, 0.0])
+            row[0] += 1
+            row[1] += held
+            row[2] += cpu
+            self.count += 1
+            if self.count % 50 == 0:
+                self.write()
+
+    def write(self) -> None:
+        import json
+
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({k: {"n": v[0], "held_s": v[1], "cpu_s": v[2]} for k, v in self.by.items()}))
+            tmp.replace(self.path)
+
+
+def _gate_stats() -> _GateStats | None:
+    folder = os.environ.get("FLOW168_GATE_STATS")
+    if not folder:
+        return None
+    import atexit
+
+    stats = _GateStats(folder)
+    atexit.register(lambda: stats.write())
+    return stats
+
+
+_STATS = _gate_stats()
 
 
 def _log_stuck_holder(holder: int | None, waited: float) -> None:

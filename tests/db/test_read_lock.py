@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +273,27 @@ def test_writers_of_a_process_go_in_the_order_they_came() -> None:
     assert order == list(range(6))
     assert lock.acquire(timeout=1)  # … is not in the queue any more, and the lock is free
     lock.release()
+
+
+def test_gate_stats_say_how_long_each_writer_held_the_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FLOW168_GATE_STATS (the benchmarks): each process writes how long its writers held the gate, by activity or
+    thread, with the holder's CPU time."""
+    import json
+
+    from db import engine as engine_module
+
+    stats = engine_module._GateStats(str(tmp_path / "gate"))
+    monkeypatch.setattr(engine_module, "_STATS", stats)
+    engine = make_engine(f"sqlite:///{tmp_path / 'g.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    for i in range(3):
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"INSERT INTO t VALUES ({i})")
+            time.sleep(0.01)
+    stats.write()
+    rows = json.loads(stats.path.read_text())
+    assert sum(r["n"] for r in rows.values()) == 4
+    assert sum(r["held_s"] for r in rows.values()) >= 0.03
+    assert all(0 <= r["cpu_s"] <= r["held_s"] + 0.01 for r in rows.values())
+    engine.dispose()
