@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, update
+from sqlalchemy import Engine, bindparam, select, update
 from temporalio.exceptions import ApplicationError
 
 from activities.definition import defn
@@ -39,9 +39,10 @@ class TaskActivities:
         """Insert the task row once (its id is workflow id + step), with its due and reminder times."""
         with session_scope(self.engine) as s:
             task = s.get(Task, inp.task_id)
+            # The case's title only (its row's data and result are not loaded: this runs holding the write lock).
+            title = s.execute(_CASE_TITLE, {"case_id": inp.case_id}).scalar_one_or_none()
             if task is None:
-                case = s.get(Case, inp.case_id)
-                if case is None:
+                if title is None:
                     raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
                 days, remind_before = step_timing(s, inp.spec.type)
                 if inp.spec.due_at is not None:
@@ -53,7 +54,7 @@ class TaskActivities:
                 spec = inp.spec
                 task = Task(
                     id=inp.task_id, case_id=inp.case_id, type=spec.type, title=spec.title,
-                    summary=spec.summary or case.title, role=spec.role,
+                    summary=spec.summary or title, role=spec.role,
                     city=spec.city, org_id=spec.org_id, assignee=spec.assignee,
                     status="claimed" if spec.assignee else "open", decisions=spec.decisions, form=spec.form,
                     excluded_users=inp.excluded_users, opened_at=inp.at, due_working_days=days, due_at=due,
@@ -61,12 +62,12 @@ class TaskActivities:
                     data=dict(spec.prefill),
                 )
                 s.add(task)
-                case.updated_at = inp.at
+                s.execute(_TOUCH_CASE, {"case_id": inp.case_id, "at": inp.at})
                 audit.record(s, action="task_opened", at=inp.at, case_id=inp.case_id, task_id=inp.task_id,
                              message=f"待办「{spec.title}」已生成", after={"role": spec.role, "due_at": due.isoformat()},
                              key=f"{inp.task_id}.opened")
             opened = TaskOpened(task_id=task.id, due_at=task.due_at, reminder_at=task.reminder_at)
-            tell = _your_turn(task, s.get(Case, inp.case_id), at=inp.at, spec=inp.spec)
+            tell = _your_turn(task, title, at=inp.at, spec=inp.spec)
             if tell is not None and self.notifier is not None:
                 # In the same transaction (one fewer turn at the write lock), keyed by the task: a retry of this
                 # activity sends nothing twice.
@@ -109,13 +110,14 @@ class TaskActivities:
 
 
 _CASES = Case.__table__  # type: ignore[attr-defined]
+_CASE_TITLE = select(_CASES.c.title).where(_CASES.c.id == bindparam("case_id"))
 _TOUCH_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id")).values(updated_at=bindparam("at"))
 
 _LABELS = {"approve": "同意", "reject": "不同意", "return": "退回修改", "submit": "提交", "recommend": "推荐",
            "decline": "不推荐", "uphold": "异议成立", "dismiss": "异议不成立"}
 
 
-def _your_turn(task: Task, case: Case | None, *, at: datetime, spec: StepSpec | None = None) -> NotifyInput | None:
+def _your_turn(task: Task, case_title: str | None, *, at: datetime, spec: StepSpec | None = None) -> NotifyInput | None:
     """The one message of a step that opens (issue 15): an applicant's step is now its own (bidding closed, a return
     for correction, a self-report, …), worded by the step's `notice` when the workflow gives one; another role's
     step only when the workflow gives a notice (e.g. the hub's own self-report when the bureau assesses it)."""
@@ -125,7 +127,7 @@ def _your_turn(task: Task, case: Case | None, *, at: datetime, spec: StepSpec | 
     notice, subject = (spec.notice, spec.notice_subject) if spec is not None else ("", "")
     if not applicant and not notice:
         return None
-    what = case.title if case is not None else task.case_id
+    what = case_title if case_title is not None else task.case_id
     return NotifyInput(key=f"{task.id}.your_turn",
                        subject=f"轮到您办理：{task.title}" if applicant else subject or task.title,
                        body=notice or f"{what}（案件 {task.case_id}）需要您办理，请登录168平台在“我的办理”中办理",
