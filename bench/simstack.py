@@ -10,6 +10,8 @@ import asyncio
 import os
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,9 @@ CITIES = ["yinchuan", "shizuishan", "wuzhong", "guyuan", "zhongwei"]
 class SimStack:
     """launcher.py with CLOCK=simulated in its own process group; `await start()`, then `stop()`."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, database_url: str | None = None) -> None:
         self.work = workdir
+        self.database_url = database_url  # None: SQLite in the work folder (the default of `make run`)
         self.work.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.temporal_port = free_port()
@@ -47,10 +50,12 @@ class SimStack:
         env.update(PORT=str(self.port), DATA_DIR=str(self.work), TEMPORAL_PORT=str(self.temporal_port),
                    TEMPORAL_UI_PORT=str(free_port()), CLOCK="simulated", DEMO="1", PYTHONUNBUFFERED="1",
                    SECRET_KEY=self.secret, FLOW168_GATE_STATS=str(self.work / "gate"))
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         self.log = open(self.work / "launcher.log", "ab")  # closed in stop()
         self.proc = spawn([str(BIN / "python"), str(ROOT / "launcher.py")], log=self.log, env=env)
         self.boot_s = await _wait_healthy(self.api, self.proc, 120, self.work)
-        self.engine = make_engine(f"sqlite:///{(self.work / 'flow168.db').resolve()}")
+        self.engine = make_engine(self.database_url or f"sqlite:///{(self.work / 'flow168.db').resolve()}")
 
     def gate_stats(self) -> dict[str, list[float]]:
         """How long the stack's writers have held SQLite's write gate so far, by activity or thread, summed over its
@@ -140,6 +145,21 @@ class SimStack:
     async def now(self) -> datetime:
         r = await self.api.call("GET", "/api/clock")
         return datetime.fromisoformat(r.json()["now"])
+
+
+@contextmanager
+def database(pg: bool) -> Iterator[str | None]:
+    """None (SQLite in the stack's folder), or with `pg` a fresh PostgreSQL database, dropped afterwards."""
+    if not pg:
+        yield None
+        return
+    from bench.inbox import fresh_pg
+
+    with fresh_pg(PG_SERVER) as url:
+        yield url
+
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def staff_tokens(st: SimStack, names: list[str]) -> None:

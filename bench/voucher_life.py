@@ -36,7 +36,7 @@ from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
 from bench.common import banner, cpu_by_name, kill_all, loadavg, machine, pct
 from bench.history import shape_of
-from bench.simstack import SimStack, staff_tokens
+from bench.simstack import SimStack, database, staff_tokens
 from bench.voucher_rush import MATERIALS, PDF, complete, statuses
 from db.models import Case, Task
 
@@ -144,8 +144,8 @@ def server_cpu(st: SimStack) -> float:
     return sum(v for k, v in cpu_by_name(st.proc.pid).items() if k.startswith("temporal"))
 
 
-async def run(n: int, concurrency: int, workdir: Path) -> dict[str, Any]:
-    st = SimStack(workdir)
+async def run(n: int, concurrency: int, workdir: Path, database_url: str | None = None) -> dict[str, Any]:
+    st = SimStack(workdir, database_url)
     try:
         await st.start()
         staff_tokens(st, ["admin", "operator1", "department1"])
@@ -264,14 +264,16 @@ def main() -> None:
     ap.add_argument("-c", "--concurrency", type=int, default=20)
     ap.add_argument("--quick", action="store_true", help="10 lifecycles, 10 at once")
     ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
+    ap.add_argument("--pg", action="store_true", help="flow168 on PostgreSQL (a fresh database on "
+                    "postgresql://postgres@127.0.0.1:5432, dropped afterwards) instead of SQLite")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     n, c = (10, 10) if args.quick else (args.n, args.concurrency)
     m = machine()
     banner(f"voucher lifecycle: {n} through the API, {c} at once ({m['date']}, {m['nproc']} cores, load {m['load']})")
     try:
-        with tempfile.TemporaryDirectory(prefix="flow168-vlife-") as tmp:
-            report(asyncio.run(run(n, c, Path(args.keep or tmp))))
+        with tempfile.TemporaryDirectory(prefix="flow168-vlife-") as tmp, database(args.pg) as url:
+            report(asyncio.run(run(n, c, Path(args.keep or tmp), url)))
     finally:
         kill_all()
 

@@ -34,7 +34,7 @@ from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
 from bench.common import banner, kill_all, machine, pct
 from bench.history import update_breakdown
-from bench.simstack import SimStack, staff_tokens
+from bench.simstack import SimStack, database, staff_tokens
 from db.models import Case, FundReservation, Task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -246,8 +246,9 @@ def _raise_any(got: list[Any], what: str) -> None:
         raise BenchError(f"{len(bad)} {what} failed, first: {bad[0]!r}")
 
 
-async def rush(n: int, concurrency: int, workdir: Path, baseline: float) -> dict[str, Any]:
-    st = SimStack(workdir)
+async def rush(n: int, concurrency: int, workdir: Path, baseline: float,
+               database_url: str | None = None) -> dict[str, Any]:
+    st = SimStack(workdir, database_url)
     try:
         await st.start()
         t0 = time.perf_counter()
@@ -358,6 +359,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--baseline-updates-per-s", type=float, default=BASELINE_UPDATES_PER_S)
     ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
+    ap.add_argument("--pg", action="store_true", help="flow168 on PostgreSQL (a fresh database on "
+                    "postgresql://postgres@127.0.0.1:5432, dropped afterwards) instead of SQLite")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the stack's process group is ended too
     n = 200 if args.quick else args.n
@@ -365,8 +368,8 @@ def main() -> None:
     banner(f"voucher rush: {n} applications, {args.concurrency} in flight ({m['date']}, {m['nproc']} cores, "
            f"load {m['load']})")
     try:
-        with tempfile.TemporaryDirectory(prefix="flow168-rush-") as tmp:
-            report(asyncio.run(rush(n, args.concurrency, Path(args.keep or tmp), args.baseline_updates_per_s)))
+        with tempfile.TemporaryDirectory(prefix="flow168-rush-") as tmp, database(args.pg) as url:
+            report(asyncio.run(rush(n, args.concurrency, Path(args.keep or tmp), args.baseline_updates_per_s, url)))
     finally:
         kill_all()
 
