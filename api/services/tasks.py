@@ -148,8 +148,15 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
                    data: dict[str, Any], now: datetime) -> tuple[Task, str]:
     """Decide a task: the checks of `prepare_completion` here, the case's workflow refuses a stale or disallowed
     decision (409/422). Returns the task as it is now and the decision. The database work runs in the thread pool."""
-    task, inp = await in_thread(session, prepare_completion, session, user, task_id, decision=decision,
-                                comment=comment, data=data, now=now)
+    # Nothing to attach (no upload named in the data): the checks only read, so they run in a read-only session and
+    # the decision takes no turn at SQLite's write lock in the web process (issue 12).
+    checks = session if case_repo.upload_ids(data) else Session(reader(session.get_bind()), expire_on_commit=False)
+    try:
+        task, inp = await in_thread(checks, prepare_completion, checks, user, task_id, decision=decision,
+                                    comment=comment, data=data, now=now)
+    finally:
+        if checks is not session:
+            checks.close()
     # Nothing of ours changes before the workflow accepts the decision (in_thread committed the uploads' links).
     result = await committed(session, lambda: decide(client, case_id=task.case_id, decision=inp))
     return await in_thread(session, reload, session, task), result.decision
