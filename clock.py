@@ -46,8 +46,7 @@ class SimulatedClock:
         self._release_after = release_leaked_lock_after
 
     async def now(self) -> datetime:
-        resp = await self._client.test_service.get_current_time(Empty())
-        return resp.time.ToDatetime().replace(tzinfo=UTC)
+        return await _server_time(self._client)
 
     async def advance(self, delta: timedelta) -> datetime:
         """Skip simulated time forward, firing every timer on the way."""

@@ -6,6 +6,7 @@ Setup shortcuts, untimed: organisations and approved users are written straight 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import secrets
@@ -147,19 +148,23 @@ class SimStack:
         return datetime.fromisoformat(r.json()["now"])
 
 
+def add_pg_option(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--pg", action="store_true", help="flow168 on PostgreSQL (a fresh database on "
+                    "postgresql://postgres@127.0.0.1:5432, dropped afterwards) instead of SQLite")
+
+
 @contextmanager
 def database(pg: bool) -> Iterator[str | None]:
-    """None (SQLite in the stack's folder), or with `pg` a fresh PostgreSQL database, dropped afterwards."""
+    """None (SQLite in the stack's folder), or with `pg` a fresh PostgreSQL database on bench.run's server, dropped
+    afterwards."""
     if not pg:
         yield None
         return
     from bench.inbox import fresh_pg
+    from bench.run import PG_SERVER
 
     with fresh_pg(PG_SERVER) as url:
         yield url
-
-
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def staff_tokens(st: SimStack, names: list[str]) -> None:

@@ -36,7 +36,7 @@ from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
 from bench.common import banner, cpu_by_name, kill_all, loadavg, machine, pct
 from bench.history import shape_of
-from bench.simstack import SimStack, database, staff_tokens
+from bench.simstack import SimStack, add_pg_option, database, staff_tokens
 from bench.voucher_rush import MATERIALS, PDF, complete, statuses
 from db.models import Case, Task
 
@@ -264,8 +264,7 @@ def main() -> None:
     ap.add_argument("-c", "--concurrency", type=int, default=20)
     ap.add_argument("--quick", action="store_true", help="10 lifecycles, 10 at once")
     ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
-    ap.add_argument("--pg", action="store_true", help="flow168 on PostgreSQL (a fresh database on "
-                    "postgresql://postgres@127.0.0.1:5432, dropped afterwards) instead of SQLite")
+    add_pg_option(ap)
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     n, c = (10, 10) if args.quick else (args.n, args.concurrency)

@@ -34,7 +34,7 @@ from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
 from bench.common import banner, kill_all, machine, pct
 from bench.history import update_breakdown
-from bench.simstack import SimStack, database, staff_tokens
+from bench.simstack import SimStack, add_pg_option, database, staff_tokens
 from db.models import Case, FundReservation, Task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -359,8 +359,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--baseline-updates-per-s", type=float, default=BASELINE_UPDATES_PER_S)
     ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
-    ap.add_argument("--pg", action="store_true", help="flow168 on PostgreSQL (a fresh database on "
-                    "postgresql://postgres@127.0.0.1:5432, dropped afterwards) instead of SQLite")
+    add_pg_option(ap)
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the stack's process group is ended too
     n = 200 if args.quick else args.n

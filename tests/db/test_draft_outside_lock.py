@@ -53,19 +53,26 @@ def _text(doc: Document) -> str:
     return "\n".join(p.text for p in Docx(io.BytesIO(Path(doc.path).read_bytes())).paragraphs)
 
 
-def test_rendering_does_not_hold_the_write_lock(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine, acts, db = world
+def _render_checking_the_lock(monkeypatch: pytest.MonkeyPatch, db: Path) -> list[int]:
+    """Make every render first take SQLite's write lock from another connection (it raises "database is locked" if
+    the draft held it); returns the numbers the documents were rendered with."""
     real, seen = drafting.render_docx, []
 
     def render(doc: Any) -> bytes:
         other = sqlite3.connect(db, timeout=0.1, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the draft held the write lock
+        other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
         other.close()
         seen.append(doc.number)
         return real(doc)
 
     monkeypatch.setattr(drafting, "render_docx", render)
+    return seen
+
+
+def test_rendering_does_not_hold_the_write_lock(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, acts, db = world
+    seen = _render_checking_the_lock(monkeypatch, db)
     ref = acts.draft_document(_inp())
     assert seen == [1] and ref.doc_number is not None and ref.doc_number.endswith("〔2026〕1号")
     engine.dispose()
@@ -117,17 +124,7 @@ def test_the_monthly_report_is_rendered_outside_the_write_lock(world: Any, tmp_p
     """The monthly voucher report (~0.7 s of python-docx) is rendered before its writing transaction too, with the
     number the operator's counter gives next; a retry returns the same report."""
     engine, _acts, db = world
-    real, seen = drafting.render_docx, []
-
-    def render(doc: Any) -> bytes:
-        other = sqlite3.connect(db, timeout=0.1, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")  # raises "database is locked" if the draft held the write lock
-        other.execute("ROLLBACK")
-        other.close()
-        seen.append(doc.number)
-        return real(doc)
-
-    monkeypatch.setattr(drafting, "render_docx", render)
+    seen = _render_checking_the_lock(monkeypatch, db)
     stats = StatisticsActivities(engine=engine, store=tmp_path / "reports")
     inp = StatisticsDraftInput(year=2026, month=2, at=AT)
     ref = stats.draft(inp)
