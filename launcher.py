@@ -65,8 +65,12 @@ class Children:
         self.restarts = 0
 
     def _spawn(self, name: str) -> subprocess.Popen[bytes]:
+        workers = sum(1 for n in self.names if n.startswith("worker-"))
         env = dict(os.environ, TEMPORAL_ADDRESS=self.address, DATA_DIR=str(self.settings.data_dir),
-                   CLOCK=self.settings.clock, PORT=str(self.settings.port), DEMO="false")
+                   CLOCK=self.settings.clock, PORT=str(self.settings.port), DEMO="false", WORKERS=str(workers))
+        if self.settings.simulated and self.settings.task_queue_partitions == 0 and workers > 1:
+            # The time-skipping server would give every case to one worker (settings.task_queue_partitions).
+            env["TASK_QUEUE_PARTITIONS"] = str(workers)
         if name == "web":
             cmd = [sys.executable, str(Path(__file__)), "--web"]
             env["RUN_WORKER"] = "false"  # the web process never runs workflow code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
     # sandbox for every payload it converts). The tests and the replay of every recorded history run sandboxed, so a
     # non-deterministic call fails CI; the workers `make run` starts run without it (README, "Process layout").
     worker_sandbox: bool = False
+    # The time-skipping test server (CLOCK=simulated) hands every new workflow to the worker that polled last, so one
+    # worker process ran every case while the others only ran their regular activities. With TASK_QUEUE_PARTITIONS = n
+    # a case starts on `<TASK_QUEUE>.<crc32(case id) mod n>` (its children and regular activities follow it), and
+    # worker i (FLOW168_WORKER=worker-i) also polls the partitions p with p mod WORKERS = i. The launcher sets it to
+    # WORKERS under the simulated clock, whose server keeps nothing across a restart. 0 (the default): every case on
+    # TASK_QUEUE, as a real Temporal server balances it by itself (README, "Process layout").
+    task_queue_partitions: int = 0
     # Production hardening (README "Production: how the stack is secured").
     metrics_token: str | None = None  # bearer token Prometheus sends to GET /metrics (an admin's login also may)
     temporal_tls: bool = False  # TLS to TEMPORAL_ADDRESS with the system's CAs (see worker.connect_options)
@@ -107,6 +115,15 @@ class Settings(BaseSettings):
             return max(0, self.workers)
         return os.cpu_count() or 1
 
+    def case_queue(self, case_id: str) -> str:
+        """The task queue a case's workflow starts on (TASK_QUEUE, or its partition; see `task_queue_partitions`)."""
+        return case_queue(self.task_queue, self.task_queue_partitions, case_id)
+
+    def worker_partitions(self, index: int, workers: int) -> list[str]:
+        """The partition queues worker `index` of `workers` polls besides TASK_QUEUE."""
+        n = self.task_queue_partitions
+        return [partition_queue(self.task_queue, p) for p in range(n) if p % max(workers, 1) == index]
+
     @property
     def simulated(self) -> bool:
         return self.clock == "simulated"
@@ -129,3 +146,14 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings."""
     return Settings()
+
+
+def partition_queue(task_queue: str, partition: int) -> str:
+    return f"{task_queue}.{partition}"
+
+
+def case_queue(task_queue: str, partitions: int, case_id: str) -> str:
+    """TASK_QUEUE, or with partitions the case's own: crc32 of its id, so every process computes the same one."""
+    if partitions <= 0:
+        return task_queue
+    return partition_queue(task_queue, zlib.crc32(case_id.encode()) % partitions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -167,21 +168,28 @@ async def main() -> None:
     client = await connect(settings, runtime=temporal_runtime(settings))
     clock = SimulatedClock(client) if settings.simulated else RealClock()
     await start_singletons(client, task_queue=settings.task_queue, now=await clock.now())
-    worker = build_worker(client, engine=engine, settings=settings)
+    queues = [settings.task_queue, *settings.worker_partitions(*worker_index(settings))]
+    workers = [build_worker(client, engine=engine, settings=settings, task_queue=q) for q in queues]
     warm_calendar()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    run = asyncio.create_task(worker.run())
-    logging.getLogger("flow168").info("worker on task queue %s (cache %s workflows, %s activities)",
-                                      settings.task_queue, settings.worker_max_cached_workflows,
+    runs = [asyncio.create_task(w.run()) for w in workers]
+    logging.getLogger("flow168").info("worker on task queues %s (cache %s workflows, %s activities)",
+                                      ", ".join(queues), settings.worker_max_cached_workflows,
                                       settings.worker_max_concurrent_activities)
-    await asyncio.wait([run, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-    if not run.done():
-        await worker.shutdown()
-    await asyncio.gather(run, return_exceptions=True)
+    await asyncio.wait([*runs, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.gather(*(w.shutdown() for w, r in zip(workers, runs, strict=True) if not r.done()))
+    await asyncio.gather(*runs, return_exceptions=True)
     engine.dispose()
+
+
+def worker_index(settings: Settings) -> tuple[int, int]:
+    """This worker's number and how many the launcher started (FLOW168_WORKER=worker-i, WORKERS); (0, 1) alone."""
+    name = os.environ.get("FLOW168_WORKER", "worker-0")
+    index = int(name.rsplit("-", 1)[1]) if name.rsplit("-", 1)[-1].isdigit() else 0
+    return index, max(settings.worker_processes, 1)
 
 
 if __name__ == "__main__":

@@ -271,7 +271,8 @@ class Page:
         from api.services.cases import Engine
 
         st = self.request.app.state
-        return Engine(client=st.temporal, task_queue=st.settings.task_queue)
+        return Engine(client=st.temporal, task_queue=st.settings.task_queue,
+                                  partitions=st.settings.task_queue_partitions)
 
     async def upload(self, item: Any) -> dict[str, Any]:
         """Store a posted file through the upload service (its content check and size limit)."""

@@ -21,7 +21,8 @@ class CaseCreate(BaseModel):
 
 def engine_of(request: Request) -> service.Engine:
     st = request.app.state
-    return service.Engine(client=st.temporal, task_queue=st.settings.task_queue)
+    return service.Engine(client=st.temporal, task_queue=st.settings.task_queue,
+                                  partitions=st.settings.task_queue_partitions)
 
 
 @router.post("/cases", status_code=201)

@@ -4,6 +4,7 @@ settings, public results; the spec's hooks: the scoring check and the subject's 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ def campaign_json(s: Session, camp: AssessmentCampaign) -> dict[str, Any]:
                       "closed": sum(1 for c in cases if c.closed_at is not None), "ratings": ratings}}
 
 
-async def start_cases(client: Client, task_queue: str, cases: list[Case]) -> None:
+async def start_cases(client: Client, queue_of: Callable[[str], str], cases: list[Case]) -> None:
     """Start each subject's workflow (id = case id); a second start is a no-op, a finished case is never rerun."""
     gate = asyncio.Semaphore(START_CONCURRENCY)
 
@@ -76,7 +77,7 @@ async def start_cases(client: Client, task_queue: str, cases: list[Case]) -> Non
                 await client.start_workflow(
                     AssessmentWorkflow.run, CaseInput(case_id=case.id, case_type="assessment",
                                                       applicant_org_id=case.applicant_org_id, city=case.city),
-                    id=case.id, task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+                    id=case.id, task_queue=queue_of(case.id), id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
             except WorkflowAlreadyStartedError:
                 pass
 
@@ -106,7 +107,7 @@ async def open_campaign(session: Session, engine: Engine, user: User, body: Camp
         session.rollback()
         raise Conflict(f"the {kind} assessment of {body.year} is already open; one campaign per year and kind",
                        code="campaign_exists", params={"year": body.year, "kind": kind}) from None
-    await committed(session, lambda: start_cases(engine.client, engine.task_queue, cases))
+    await committed(session, lambda: start_cases(engine.client, engine.case_queue, cases))
     return campaign_json(session, camp)
 
 

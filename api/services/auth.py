@@ -93,6 +93,6 @@ async def register(session: Session, engine: Engine, form: RegistrationForm, *, 
     session.add(case)
     audit.record(session, action="registered", at=now, actor=form.username, case_id=case.id,
                  message=f"{o.name}提交注册申请", after={"kind": form.kind})
-    await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
+    await committed(session, lambda: start_case(engine.client, engine.case_queue(case.id), case, user))
     return {"username": user.username, "status": "pending", "case_id": case.id,
             "detail": "registered; the account can log in once an operator approves it"}

@@ -25,14 +25,20 @@ from processes.registry import spec_of, specs
 from processes.spec import resolve
 from rules.calendar import SHANGHAI
 from rules.scoring import summarise
+from settings import case_queue
 
 
 @dataclass(frozen=True)
 class Engine:
-    """Where case workflows run: the Temporal client and the task queue."""
+    """Where case workflows run: the Temporal client and the task queue (with its partitions, if any)."""
 
     client: Client
     task_queue: str
+    partitions: int = 0
+
+    def case_queue(self, case_id: str) -> str:
+        """The task queue a new case starts on (settings.Settings.task_queue_partitions)."""
+        return case_queue(self.task_queue, self.partitions, case_id)
 
 
 def load(session: Session, user: User, case_id: str) -> Case:
@@ -98,7 +104,7 @@ async def submit(session: Session, engine: Engine, user: User, *, case_type: str
     The same Idempotency-Key returns the case created first. The database work runs in the thread pool (issue 12)."""
     case = await in_thread(session, _submitted, session, user, case_type=case_type, data=data, now=now,
                            idempotency_key=idempotency_key)
-    await start_case(engine.client, engine.task_queue, case, user)
+    await start_case(engine.client, engine.case_queue(case.id), case, user)
     return case
 
 

@@ -36,7 +36,7 @@ async def open_rating(session: Session, engine: Engine, user: User, body: Rating
     session.flush()
     audit.record(session, action="submitted", at=now, actor=user.username, case_id=case.id,
                  message=f"开展{body.year}年度签约服务机构评级排名（003 第十一条（二））")
-    await committed(session, lambda: start_case(engine.client, engine.task_queue, case, user))
+    await committed(session, lambda: start_case(engine.client, engine.case_queue(case.id), case, user))
     return case
 
 

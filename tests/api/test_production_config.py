@@ -158,3 +158,57 @@ class TestWorkflowRunner:
         monkeypatch.setenv("WORKER_SANDBOX", "true")
         assert isinstance(worker.workflow_runner(Settings(secret_key="test-secret-key-0123456789abcdef")),
                           SandboxedWorkflowRunner)
+
+
+class TestTaskQueuePartitions:
+    """Issue 12: under CLOCK=simulated the time-skipping server gave every new case to the worker that polled last, so
+    one worker process ran every case. The launcher then spreads the cases over partition queues, one set per worker;
+    against a real Temporal server (which balances by itself) every case stays on TASK_QUEUE."""
+
+    def test_off_by_default(self) -> None:
+        s = settings()
+        assert s.task_queue_partitions == 0
+        assert s.case_queue("VC-2026-1") == "flow168"
+        assert s.worker_partitions(0, 2) == []
+
+    def test_cases_spread_over_the_partitions_and_every_partition_has_a_worker(self) -> None:
+        s = settings(task_queue_partitions=3)
+        queues = [s.case_queue(f"VC-2026-{i:04x}") for i in range(300)]
+        assert set(queues) == {"flow168.0", "flow168.1", "flow168.2"}
+        assert min(queues.count(q) for q in set(queues)) > 60  # crc32 spreads them
+        assert queues == [s.case_queue(f"VC-2026-{i:04x}") for i in range(300)]  # the same in every process
+        polled = [s.worker_partitions(i, 2) for i in range(2)]
+        assert polled == [["flow168.0", "flow168.2"], ["flow168.1"]]
+
+    def test_the_web_app_starts_a_case_where_the_settings_say(self) -> None:
+        from api.services.cases import Engine
+
+        s = settings(task_queue_partitions=2)
+        engine = Engine(client=None, task_queue=s.task_queue, partitions=s.task_queue_partitions)  # type: ignore[arg-type]
+        assert all(engine.case_queue(f"PA-{i}") == s.case_queue(f"PA-{i}") for i in range(50))
+
+    def test_a_worker_knows_its_number(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("FLOW168_WORKER", "worker-1")
+        assert worker.worker_index(settings(workers=2)) == (1, 2)
+        monkeypatch.delenv("FLOW168_WORKER")
+        assert worker.worker_index(settings(workers=0)) == (0, 1)
+
+    @pytest.mark.parametrize(("clock", "partitions"), [("simulated", "2"), ("real", None)])
+    def test_the_launcher_partitions_only_under_the_simulated_clock(
+            self, clock: str, partitions: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("TASK_QUEUE_PARTITIONS", raising=False)
+        seen: dict[str, dict[str, str]] = {}
+
+        class Proc:
+            pid = 1
+
+        def popen(cmd: list[str], *, env: dict[str, str], **_: Any) -> Proc:
+            seen[env.get("FLOW168_WORKER", "web")] = env
+            return Proc()
+
+        monkeypatch.setattr(launcher.subprocess, "Popen", popen)
+        children = launcher.Children(settings(clock=clock, data_dir=tmp_path), "127.0.0.1:7233", 2, web=True)
+        children.start()
+        assert set(seen) == {"web", "worker-0", "worker-1"}
+        assert {env.get("TASK_QUEUE_PARTITIONS") for env in seen.values()} == {partitions}
+        assert {env["WORKERS"] for env in seen.values()} == {"2"}
