@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import os
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -271,17 +272,35 @@ def main() -> None:
     ap.add_argument("-c", "--concurrency", type=int, default=20)
     ap.add_argument("--quick", action="store_true", help="10 lifecycles, 10 at once")
     ap.add_argument("--keep", default=None, help="keep the stack's data and log in this folder")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat the pair (flow168, then the bare lifecycles) on fresh stacks and report the median "
+                         "ratio: one bare run alone varies by a third on a busy 2-core machine")
     add_pg_option(ap)
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     n, c = (10, 10) if args.quick else (args.n, args.concurrency)
     m = machine()
     banner(f"voucher lifecycle: {n} through the API, {c} at once ({m['date']}, {m['nproc']} cores, load {m['load']})")
+    ratios: list[tuple[float, float | None]] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="flow168-vlife-") as tmp, database(args.pg) as url:
-            report(asyncio.run(run(n, c, Path(args.keep or tmp), url)))
+        for i in range(max(args.rounds, 1)):
+            if args.rounds > 1:
+                print(f"--- round {i + 1} of {args.rounds} (load {machine()['load']})")
+            with tempfile.TemporaryDirectory(prefix="flow168-vlife-") as tmp, database(args.pg) as url:
+                r = asyncio.run(run(n, c, Path(args.keep or tmp), url))
+            report(r)
+            rate = r["n"] / r["elapsed_s"]
+            local = r["bare"].get("local")
+            ratios.append((rate / r["bare"]["per_s"], rate / local["per_s"] if local else None))
     finally:
         kill_all()
+    if len(ratios) > 1:
+        regular = [a for a, _ in ratios]
+        local_ratios = [b for _, b in ratios if b is not None]
+        print(f"median of {len(ratios)} rounds: ratio voucher / bare {statistics.median(regular):.2f} "
+              f"(rounds {', '.join(f'{a:.2f}' for a in regular)})"
+              + (f"; with local activities {statistics.median(local_ratios):.2f} "
+                 f"(rounds {', '.join(f'{b:.2f}' for b in local_ratios)})" if local_ratios else ""))
 
 
 if __name__ == "__main__":
