@@ -50,7 +50,7 @@ BENCH_ARGS ?= --pg
 RUSH_N ?= 2000
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
-	$(BIN)/python -m bench.voucher_life -n 40 -c 20
+	$(BIN)/python -m bench.voucher_life -n 40 -c 20 --rounds 3
 	$(BIN)/python -m bench.voucher_rush -n $(RUSH_N)
 	$(BIN)/python -m bench.certification_life
 	$(BIN)/python -m bench.fault -n 200
