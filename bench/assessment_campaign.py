@@ -35,7 +35,7 @@ OUTCOMES = {"qualified", "support_review", "rectifying"}
 
 
 def _cases(st: SimStack, campaign_id: int) -> dict[str, int]:
-    with Session(st.engine) as s:
+    with Session(st.reads) as s:
         rows = s.exec(select(Case).where(Case.type == "assessment")).all()
         out = {c.id: c.applicant_org_id or 0 for c in rows if c.data.get("campaign_id") == campaign_id}
         s.commit()

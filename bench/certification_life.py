@@ -63,7 +63,7 @@ async def materials(st: SimStack, org_user: str) -> dict[str, str]:
 
 
 def _open_task(st: SimStack, task_type: str, case_id: str, assignee: str | None) -> str | None:
-    with Session(st.engine) as s:
+    with Session(st.reads) as s:
         q = select(Task.id).where(Task.case_id == case_id, Task.type == task_type,
                                   col(Task.status).in_(("open", "claimed")))
         if assignee is not None:

@@ -23,7 +23,7 @@ from api.security import hash_password, issue_token
 from bench.client import PROVIDER_PASSWORD, Api, BenchError, new_uscc
 from bench.common import BIN, ROOT, free_port, kill_group, spawn
 from bench.lifecycle import _wait_healthy
-from db.engine import make_engine
+from db.engine import make_engine, reader
 from db.models import Organization, Task, User
 from rules.calendar import SHANGHAI
 
@@ -44,6 +44,7 @@ class SimStack:
         self.log: Any = None
         self.api = Api(f"http://127.0.0.1:{self.port}")
         self.engine: Any = None
+        self.reads: Any = None
         self.boot_s = 0.0
 
     async def start(self) -> None:
@@ -57,6 +58,8 @@ class SimStack:
         self.proc = spawn([str(BIN / "python"), str(ROOT / "launcher.py")], log=self.log, env=env)
         self.boot_s = await _wait_healthy(self.api, self.proc, 120, self.work)
         self.engine = make_engine(self.database_url or f"sqlite:///{(self.work / 'flow168.db').resolve()}")
+        # The driver's polls only read: on SQLite they must not queue for the stack's write lock (and slow it).
+        self.reads = reader(self.engine)
 
     def gate_stats(self) -> dict[str, list[float]]:
         """How long the stack's writers have held SQLite's write gate so far, by activity or thread, summed over its
@@ -138,7 +141,7 @@ class SimStack:
         tasks, still = -1, 0
         while still < 3:  # no new task row for 3 s: the month's openers have done their work
             await asyncio.sleep(1)
-            with Session(self.engine) as s:
+            with Session(self.reads) as s:
                 n = s.exec(select(func.count()).select_from(Task)).one()
             tasks, still = n, (still + 1 if n == tasks else 0)
         return f"clock moved to {first:%Y-%m-%d %H:%M} (Shanghai) first, {tasks} tasks open then"

@@ -54,7 +54,7 @@ async def task_id(st: SimStack, case_id: str, task_type: str, timeout: float = 3
     """Poll the database until the case's task of that type is open."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        with Session(st.engine) as s:
+        with Session(st.reads) as s:
             found = s.exec(select(Task.id).where(Task.case_id == case_id, Task.type == task_type,
                                                  col(Task.status).in_(("open", "claimed")))).first()
             s.commit()
@@ -67,7 +67,7 @@ async def task_id(st: SimStack, case_id: str, task_type: str, timeout: float = 3
 async def case_in(st: SimStack, case_id: str, wanted: set[str], timeout: float = 300) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        with Session(st.engine) as s:
+        with Session(st.reads) as s:
             status = s.exec(select(Case.status).where(Case.id == case_id)).one()
             s.commit()
         if status in wanted:

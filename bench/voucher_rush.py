@@ -57,7 +57,7 @@ async def gather_bounded(coros: list[Any], limit: int, deadline_s: float) -> lis
 
 
 def open_tasks(st: SimStack, task_type: str, case_ids: set[str]) -> dict[str, str]:
-    with Session(st.engine) as s:
+    with Session(st.reads) as s:
         rows = s.exec(select(Task.case_id, Task.id).where(Task.type == task_type,
                                                           col(Task.status).in_(("open", "claimed")))).all()
         s.commit()
@@ -76,7 +76,7 @@ async def wait_tasks(st: SimStack, task_type: str, case_ids: set[str], timeout: 
 
 
 def statuses(st: SimStack, case_ids: set[str]) -> Counter[str]:
-    with Session(st.engine) as s:
+    with Session(st.reads) as s:
         rows = s.exec(select(Case.id, Case.status).where(col(Case.id).in_(list(case_ids)))).all()
         s.commit()
     return Counter(status for _, status in rows)
@@ -98,7 +98,7 @@ async def wait_ledger(st: SimStack, case_ids: set[str], timeout: float) -> int:
     end = time.monotonic() + timeout
     done = 0
     while time.monotonic() < end:
-        with Session(st.engine) as s:
+        with Session(st.reads) as s:
             done = sum(1 for cid in s.exec(select(FundReservation.case_id)) if cid in case_ids)
             s.commit()
         if done == len(case_ids):
@@ -289,7 +289,7 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float,
         decided = await wait_ledger(st, ids, 600)
         settled_s = time.perf_counter() - t1
         fund = (await st.api.call("GET", f"/api/budget/{year}", "admin")).json()
-        with Session(st.engine, expire_on_commit=False) as sess:
+        with Session(st.reads, expire_on_commit=False) as sess:
             rows = list(sess.exec(select(FundReservation).where(FundReservation.year == year)))
             sess.commit()
         # Issue 12: the bare engine's update rate on the same server, in the same run (start + 2 activities + 1

@@ -42,7 +42,7 @@ STAFF = ["admin", "operator1", "operator2", "department1", *[f"expert{i}" for i 
 async def task_id(st: SimStack, task_type: str, case_id: str, timeout: float = 180, assignee: str | None = None) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        with Session(st.engine) as s:
+        with Session(st.reads) as s:
             q = select(Task.id).where(Task.case_id == case_id, Task.type == task_type,
                                       col(Task.status).in_(("open", "claimed")))
             if assignee is not None:
