@@ -146,8 +146,15 @@ async def to_notice(st: SimStack, org_user: str, city: str) -> tuple[str, dateti
 
 
 async def advance_until(st: SimStack, when: datetime) -> None:
-    r = await st.api.call("POST", "/api/admin/clock/advance", "admin", json={"until": when.isoformat()})
-    if r.status_code != 200:
+    for _ in range(3):
+        r = await st.api.call("POST", "/api/admin/clock/advance", "admin", json={"until": when.isoformat()})
+        if r.status_code == 200:
+            return
+        # The API's own advice on an interrupted move (a transport error to the test server): read the clock, go on.
+        if r.status_code != 503 or r.json().get("code") != "clock_advance_incomplete" or await st.now() >= when:
+            break
+        print(f"  clock move interrupted ({r.json().get('detail', '')[:80]}); moving on from {await st.now()}")
+    if r.status_code != 200 and await st.now() < when:
         raise BenchError(f"advance until {when}: {r.status_code} {r.text[:300]}")
 
 
