@@ -46,6 +46,6 @@ def me(user: UserDep, session: SessionDep) -> dict[str, Any]:
 @router.post("/register", status_code=201)
 async def register(body: RegistrationForm, request: Request, session: SessionDep, now: NowDep) -> dict[str, Any]:
     """Register an enterprise, provider or platform organisation; it waits for registration.review."""
-    throttle.limit(session, "register", client_address(request), now=now, window_s=3600,
-                   max_count=request.app.state.settings.registrations_per_address_per_hour)
+    await in_thread(session, throttle.limit, session, "register", client_address(request), now=now, window_s=3600,
+                    max_count=request.app.state.settings.registrations_per_address_per_hour)
     return await service.register(session, engine_of(request), body, now=now)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import FileResponse
 
 from api import throttle
-from api.deps import NowDep, SessionDep, UserDep
+from api.deps import NowDep, SessionDep, UserDep, in_thread
 from api.services import certification as service
 from api.services.certification import (
     PUBLISHED_KINDS,
@@ -54,8 +54,8 @@ def published_documents(session: SessionDep, kind: str | None = None, q: str | N
 async def objection(case_id: str, body: Objection, request: Request, session: SessionDep, now: NowDep,
                     idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
     """Anyone may object, in their real name, while a public notice runs (002 art. 12); so many an hour per address."""
-    throttle.limit(session, "objection", client_address(request), now=now, window_s=3600,
-                   max_count=request.app.state.settings.objections_per_address_per_hour)
+    await in_thread(session, throttle.limit, session, "objection", client_address(request), now=now, window_s=3600,
+                    max_count=request.app.state.settings.objections_per_address_per_hour)
     return await service.objection(session, request.app.state.temporal, case_id, body, now=now,
                                    idempotency_key=idempotency_key)
 

@@ -3,6 +3,7 @@ the steps' due times."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,11 +15,11 @@ from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.services.tasks import check_panel_seat
 from api.views import case_json, iso, task_json
-from api.workflows import committed, signal_deadline, signal_due
+from api.workflows import signal_deadline, signal_due
 from db import audit, users
 from db import tasks as task_repo
 from db.calendar import YEARS, due_times, fixed_due_times, load_calendar
@@ -79,42 +80,61 @@ def stuck(session: Session, user: User, *, now: datetime, idle_days: int) -> dic
     }
 
 
-async def terminate(session: Session, client: Client, user: User, case_id: str, body: Reason,
-                    *, now: datetime) -> Case:
-    """Stop a case's process for good, with a reason; its open tasks are cancelled."""
+def _admin_case(session: Session, user: User, case_id: str) -> Case:
+    """The case an admin acts on (404 if there is none)."""
     require(user, "admin")
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
+    return case
+
+
+def _open_case(session: Session, user: User, case_id: str) -> Case:
+    case = _admin_case(session, user, case_id)
     if case.closed_at is not None:
         raise Conflict(f"case {case_id} is already closed ({case.status})", code="case_already_closed",
                        params={"case_id": case_id, "case_status": case.status})
+    return case
+
+
+async def terminate(session: Session, client: Client, user: User, case_id: str, body: Reason,
+                    *, now: datetime) -> Case:
+    """Stop a case's process for good, with a reason; its open tasks are cancelled. The database work runs in the
+    thread pool, before and after the engine's termination (issue 12)."""
+    case = await in_thread(session, _open_case, session, user, case_id)
     try:
-        await committed(session, lambda: client.get_workflow_handle(case_id).terminate(reason=body.reason))
+        await client.get_workflow_handle(case_id).terminate(reason=body.reason)
     except RPCError as exc:
         # Only a process that is gone (finished, or never started) lets the case be closed here; any other error
         # leaves it running, so the case is not marked terminated while its workflow runs on.
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise ApiError(f"the engine did not terminate the case's process ({exc.message}); nothing was changed",
                            code="engine_unavailable", status=503) from None
+    tell = await in_thread(session, _terminated, session, user, case, body, now=now)
+    if tell is not None:
+        await tell(client)
+    return case
+
+
+def _terminated(session: Session, user: User, case: Case, body: Reason,
+                *, now: datetime) -> Callable[[Client], Awaitable[None]] | None:
+    """`terminate`'s writes, with what the process gives back (`on_terminate`, in the same transaction); returns the
+    engine calls the process makes after the commit, if any."""
     before = case.status
     case.status, case.closed_at, case.updated_at = "terminated", now, now
-    cancel_open_tasks(session, case_id=case_id, reason=f"管理员终止：{body.reason}", at=now, actor=user.username)
-    audit.record(session, action="terminated", at=now, actor=user.username, case_id=case_id,
+    cancel_open_tasks(session, case_id=case.id, reason=f"管理员终止：{body.reason}", at=now, actor=user.username)
+    audit.record(session, action="terminated", at=now, actor=user.username, case_id=case.id,
                  message=f"管理员终止案件：{body.reason}", before={"status": before}, after={"status": "terminated"})
     spec = spec_of(case.type)
     if spec is not None and spec.on_terminate:  # what the process holds is given back (a voucher's fund)
-        await resolve(spec.on_terminate)(session, client, case, now=now)
-    return case
+        return resolve(spec.on_terminate)(session, case, now=now)
+    return None
 
 
 async def retry(session: Session, client: Client, user: User, case_id: str, body: Reason | None,
                 *, now: datetime) -> dict[str, Any]:
     """Re-run a case's process from its last completed workflow task (a failing activity starts over at once)."""
-    require(user, "admin")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
+    await in_thread(session, _admin_case, session, user, case_id)
 
     async def reset() -> Any:
         handle = client.get_workflow_handle(case_id)
@@ -138,11 +158,15 @@ async def retry(session: Session, client: Client, user: User, case_id: str, body
                                code="reset_unsupported") from None
             raise
 
-    resp = await committed(session, reset)  # the database is released while Temporal is called
+    resp = await reset()  # the database is released while Temporal is called
+    await in_thread(session, _retried, session, user, case_id, body, resp.run_id, now=now)
+    return {"case_id": case_id, "run_id": resp.run_id}
+
+
+def _retried(session: Session, user: User, case_id: str, body: Reason | None, run_id: str, *, now: datetime) -> None:
     session.execute(ActivityFailure.__table__.delete().where(ActivityFailure.workflow_id == case_id))  # type: ignore[attr-defined]
     audit.record(session, action="retried", at=now, actor=user.username, case_id=case_id,
-                 message=f"管理员重试流程：{body.reason if body else ''}".strip("："), after={"run_id": resp.run_id})
-    return {"case_id": case_id, "run_id": resp.run_id}
+                 message=f"管理员重试流程：{body.reason if body else ''}".strip("："), after={"run_id": run_id})
 
 
 def eligible_assignees(session: Session, task: Task) -> list[dict[str, str]]:
@@ -213,7 +237,15 @@ def _retime(session: Session, task: Task) -> DueChanged:
 
 async def extend(session: Session, client: Client, user: User, task_id: str, body: Extend,
                  *, now: datetime) -> Task:
-    """Give a task more working days, with a reason; the workflow re-times its reminder and escalation."""
+    """Give a task more working days, with a reason; the workflow re-times its reminder and escalation. The database
+    work runs in the thread pool (issue 12)."""
+    task, change = await in_thread(session, _extended, session, user, task_id, body, now=now)
+    await signal_due(client, case_id=task.case_id, change=change)
+    return task
+
+
+def _extended(session: Session, user: User, task_id: str, body: Extend, *, now: datetime) -> tuple[Task, DueChanged]:
+    """`extend`'s database part: the task with its new due time, and the change the workflow is told."""
     require(user, "admin")
     task = session.get(Task, task_id)
     if task is None:
@@ -240,13 +272,24 @@ async def extend(session: Session, client: Client, user: User, task_id: str, bod
     audit.record(session, action="task_extended", at=now, actor=user.username, case_id=task.case_id, task_id=task.id,
                  message=f"「{task.title}」延期{body.working_days}个工作日：{body.reason}", before=before,
                  after={"due_at": iso(task.due_at), "due_working_days": task.due_working_days})
-    await committed(session, lambda: signal_due(client, case_id=task.case_id, change=change))
-    return task
+    return task, change
 
 
 async def put_calendar(session: Session, client: Client, user: User, year: int, body: CalendarEntry,
                        *, now: datetime) -> dict[str, Any]:
-    """Enter a year's official schedule; open deadlines that touch that year are recomputed."""
+    """Enter a year's official schedule; open deadlines that touch that year are recomputed. The database work runs
+    in the thread pool; the cases are told after the commit (issue 12)."""
+    changes, moved = await in_thread(session, _calendar_entered, session, user, year, body, now=now)
+    for case_id, change in changes:
+        await signal_due(client, case_id=case_id, change=change)
+    for case_id, deadline in moved:  # a public notice's close moved: its workflow re-times the close and the objection check
+        await signal_deadline(client, case_id=case_id, change=deadline)
+    return {"year": year, "confirmed": True, "recomputed_tasks": len(changes)}
+
+
+def _calendar_entered(session: Session, user: User, year: int, body: CalendarEntry, *,
+                      now: datetime) -> tuple[list[tuple[str, DueChanged]], list[tuple[str, DeadlineChanged]]]:
+    """`put_calendar`'s database part: the year's entry, the re-timed tasks and the deadlines whose close moved."""
     require(user, "admin")
     if year not in YEARS:
         raise Invalid(f"year: flow168 keeps calendars for {YEARS.start}-{YEARS.stop - 1}",
@@ -267,18 +310,10 @@ async def put_calendar(session: Session, client: Client, user: User, year: int, 
     session.flush()
     periods = {d.id: d.closes_at for d in session.exec(select(Deadline).where(Deadline.open == True))}  # noqa: E712
     changes = recompute_deadlines(session, year=year)
-    moved = [d for d in session.exec(select(Deadline).where(col(Deadline.id).in_(list(periods))))
+    moved = [(d.case_id, DeadlineChanged(name=d.name, closes_at=d.closes_at))
+             for d in session.exec(select(Deadline).where(col(Deadline.id).in_(list(periods))))
              if d.closes_at != periods[d.id]]
-
-    async def tell_cases() -> None:
-        for case_id, change in changes:
-            await signal_due(client, case_id=case_id, change=change)
-        for d in moved:  # a public notice's close moved: its workflow re-times the close and the objection check
-            await signal_deadline(client, case_id=d.case_id,
-                                  change=DeadlineChanged(name=d.name, closes_at=d.closes_at))
-
-    await committed(session, tell_cases)
-    return {"year": year, "confirmed": True, "recomputed_tasks": len(changes)}
+    return changes, moved
 
 
 def recompute_deadlines(session: Session, *, year: int) -> list[tuple[str, DueChanged]]:

@@ -16,11 +16,10 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.documents import store_document
-from api.deps import page, require
+from api.deps import in_thread, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.services.cases import Engine
 from api.views import document_json, iso
-from api.workflows import committed
 from db import assessment as repo
 from db import documents as doc_repo
 from db.models import AssessmentCampaign, AssessmentIndicatorVersion, Case, Document, Task, User
@@ -86,7 +85,15 @@ async def start_cases(client: Client, queue_of: Callable[[str], str], cases: lis
 
 async def open_campaign(session: Session, engine: Engine, user: User, body: CampaignForm,
                         *, now: datetime) -> dict[str, Any]:
-    """Open a year's campaign of a kind: one `assessment` case per subject (default: every current subject)."""
+    """Open a year's campaign of a kind: one `assessment` case per subject (default: every current subject). The
+    database work runs in the thread pool, the workflows start after the commit (issue 12)."""
+    camp, cases = await in_thread(session, _campaign_opened, session, user, body, now=now)
+    await start_cases(engine.client, engine.case_queue, cases)
+    return await in_thread(session, campaign_json, session, camp)
+
+
+def _campaign_opened(session: Session, user: User, body: CampaignForm, *,
+                     now: datetime) -> tuple[AssessmentCampaign, list[Case]]:
     kind = _kind(body.kind)
     require_assessor(user, kind)
     due: datetime | None = None
@@ -107,8 +114,7 @@ async def open_campaign(session: Session, engine: Engine, user: User, body: Camp
         session.rollback()
         raise Conflict(f"the {kind} assessment of {body.year} is already open; one campaign per year and kind",
                        code="campaign_exists", params={"year": body.year, "kind": kind}) from None
-    await committed(session, lambda: start_cases(engine.client, engine.case_queue, cases))
-    return campaign_json(session, camp)
+    return camp, cases
 
 
 def list_campaigns(session: Session, user: User, *, year: int | None = None) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from api import throttle
+from api.deps import in_thread
 from api.errors import ApiError, Conflict, Invalid
 from api.security import hash_password, verify_password
 from api.services.cases import Engine
-from api.workflows import committed, start_case
+from api.workflows import start_case
 from db import audit, users
 from db.models import Case, Organization, User
 from forms.registration import RegistrationForm
@@ -62,6 +63,15 @@ def authenticate(session: Session, *, username: str, password: str, now: datetim
 async def register(session: Session, engine: Engine, form: RegistrationForm, *, now: datetime) -> dict[str, Any]:
     """Create the organisation, a pending user and the registration case, then start its review."""
     password_hash = await asyncio.to_thread(hash_password, form.password)  # Argon2 off the event loop
+    case, user = await in_thread(session, _registered, session, form, password_hash, now=now)
+    await start_case(engine.client, engine.case_queue(case.id), case, user)
+    return {"username": user.username, "status": "pending", "case_id": case.id,
+            "detail": "registered; the account can log in once an operator approves it"}
+
+
+def _registered(session: Session, form: RegistrationForm, password_hash: str, *, now: datetime) -> tuple[Case, User]:
+    """`register`'s database part (the thread pool, issue 12): the checks, the organisation, the pending user and
+    the registration case with its audit entry."""
     if users.by_username(session, form.username) is not None:
         raise Conflict(f"the username '{form.username}' is taken", code="username_taken",
                        params={"username": form.username})
@@ -93,6 +103,4 @@ async def register(session: Session, engine: Engine, form: RegistrationForm, *, 
     session.add(case)
     audit.record(session, action="registered", at=now, actor=form.username, case_id=case.id,
                  message=f"{o.name}提交注册申请", after={"kind": form.kind})
-    await committed(session, lambda: start_case(engine.client, engine.case_queue(case.id), case, user))
-    return {"username": user.username, "status": "pending", "case_id": case.id,
-            "detail": "registered; the account can log in once an operator approves it"}
+    return case, user

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.deps import page, require
+from api.deps import in_thread, page, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.services import objections
 from api.views import document_json, iso
-from api.workflows import case_signal, case_update, committed
+from api.workflows import case_signal, case_update
 from db import audit, deadlines
 from db import certification as repo
 from db.models import Case, CertificationCall, Document, Organization, Task, Upload, User
@@ -181,15 +181,25 @@ def check_decision(session: Session, *, user: User, task: Task, case: Case, data
                       params={"panel": "同意" if result.get("decision") == "approve" else "不同意"})
 
 
-async def _update(session: Session, client: Client, case_id: str, update: Any, arg: Any, result_type: type,
-                  update_id: str) -> Any:
-    return await committed(session, lambda: case_update(client, case_id=case_id, update=update, arg=arg,
-                                                         result_type=result_type, update_id=update_id))
-
-
 async def objection(session: Session, client: Client, case_id: str, body: Objection, *, now: datetime,
                     idempotency_key: str | None = None) -> dict[str, Any]:
-    """Anyone may object, in their real name, while a public notice runs (002 art. 12)."""
+    """Anyone may object, in their real name, while a public notice runs (002 art. 12). The database work runs in
+    the thread pool, before and after the notice's Update (issue 12)."""
+    await in_thread(session, _objectable, session, case_id, body, now=now)
+    key = f"{case_id}.objection.{idempotency_key or uuid.uuid4().hex}"
+    filed = await case_update(client, case_id=case_id, update=NoticeWorkflow.file_objection,
+                              arg=ObjectionInput(name=body.name, contact=body.contact, reason=body.reason, key=key),
+                              result_type=ObjectionFiled, update_id=key)
+    if filed is None:
+        raise Conflict("this case's public notice has ended; objections are no longer accepted",
+                       code="notice_closed")
+    receipt = await in_thread(session, _filed, session, filed, body)
+    return {"objection_id": filed.objection_id, "case_id": case_id, "status": "received",
+            "notice_closes_at": iso(filed.closes_at), "receipt": receipt}
+
+
+def _objectable(session: Session, case_id: str, body: Objection, *, now: datetime) -> None:
+    """`objection`'s checks: the case, a real name and a reason, a public notice that runs."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
@@ -205,25 +215,32 @@ async def objection(session: Session, client: Client, case_id: str, body: Object
     if now >= notice.closes_at:
         raise Conflict(f"the public notice closed at {notice.closes_at.astimezone(SHANGHAI).isoformat()}; "
                        "objections filed after the close are not accepted", code="notice_closed")
-    key = f"{case_id}.objection.{idempotency_key or uuid.uuid4().hex}"
-    filed = await _update(session, client, case_id, NoticeWorkflow.file_objection,
-                          ObjectionInput(name=body.name, contact=body.contact, reason=body.reason, key=key),
-                          ObjectionFiled, key)
-    if filed is None:
-        raise Conflict("this case's public notice has ended; objections are no longer accepted",
-                       code="notice_closed")
+
+
+def _filed(session: Session, filed: ObjectionFiled, body: Objection) -> str | None:
+    """The objection the workflow recorded: its evidence attached, its receipt number."""
     row = session.get(ObjectionRow, filed.objection_id)
-    receipt = None
-    if row is not None:
-        if body.evidence:
-            objections.attach_evidence(session, row, body.evidence)
-        receipt = objections.receipt_no(filed.objection_id, row.filed_at)
-    return {"objection_id": filed.objection_id, "case_id": case_id, "status": "received",
-            "notice_closes_at": iso(filed.closes_at), "receipt": receipt}
+    if row is None:
+        return None
+    if body.evidence:
+        objections.attach_evidence(session, row, body.evidence)
+    return objections.receipt_no(filed.objection_id, row.filed_at)
 
 
 async def revoke(session: Session, client: Client, user: User, case_id: str, body: Revoke) -> dict[str, Any]:
-    """The department revokes a granted title with a reason (002 art. 17); the decision is drafted."""
+    """The department revokes a granted title with a reason (002 art. 17); the decision is drafted. The database
+    work runs in the thread pool (issue 12)."""
+    await in_thread(session, _revocable, session, user, case_id, body)
+    done = await case_update(client, case_id=case_id, update=CertificationWorkflow.revoke,
+                             arg=RevokeInput(reason=body.reason, actor=user.username), result_type=RevokeResult,
+                             update_id=f"{case_id}.revoke")
+    if done is None:
+        raise Conflict("this case's process has ended; there is no title to revoke", code="no_title_case_ended")
+    await in_thread(session, _reloaded, session, case_id)
+    return {"case_id": case_id, "status": done.status, "reason": body.reason}
+
+
+def _revocable(session: Session, user: User, case_id: str, body: Revoke) -> None:
     require(user, "department")
     case = session.get(Case, case_id)
     if case is None:
@@ -233,14 +250,13 @@ async def revoke(session: Session, client: Client, user: User, case_id: str, bod
     if case.type != "certification" or case.status != "granted":
         raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked",
                        code="no_title")
-    done = await _update(session, client, case_id, CertificationWorkflow.revoke,
-                         RevokeInput(reason=body.reason, actor=user.username), RevokeResult, f"{case_id}.revoke")
-    if done is None:
-        raise Conflict("this case's process has ended; there is no title to revoke", code="no_title_case_ended")
+
+
+def _reloaded(session: Session, case_id: str) -> None:
+    """The case as the workflow left it, read again (the session's copy is stale)."""
     session.expire_all()
     case = session.get(Case, case_id)
     assert case is not None
-    return {"case_id": case_id, "status": done.status, "reason": body.reason}
 
 
 # --- the year's lists (002 art. 10, 12, 13) ------------------------------------------------------------------------
@@ -305,7 +321,18 @@ async def publish_list(session: Session, client: Client, user: User, year: int, 
     """The department publishes the year's 拟认定名单 (002 art. 12: it fixes the list) with the candidates waiting
     now, without waiting for the cases still in review (they come in a supplementary list when decided; the list is
     published by itself when the year's last case is decided). Idempotent: with no new candidate it tells the
-    listed cases again (a lost signal); 409 when nothing is or was listed."""
+    listed cases again (a lost signal); 409 when nothing is or was listed. The database work runs in the thread pool;
+    the listed cases are told after the commit (issue 12)."""
+    for message, waiting in await in_thread(session, _list_published, session, user, year, now=now):
+        for case_id in waiting:
+            await case_signal(client, case_id=case_id, signal=CertificationWorkflow.list_published, arg=message)
+    return await in_thread(session, year_view, session, user, year, now=now)
+
+
+def _list_published(session: Session, user: User, year: int, *,
+                    now: datetime) -> list[tuple[ListPublished, list[str]]]:
+    """`publish_list`'s database part: the new round of the list, if any; per round its message and the cases of the
+    round still listed (those are told)."""
     require(user, "department")
     call = repo.call_of_year(session, year)
     if call is None:
@@ -324,14 +351,15 @@ async def publish_list(session: Session, client: Client, user: User, year: int, 
     elif not rounds:
         raise Conflict(f"no platform of {year} waits for the list", code="certification_list_empty",
                        params={"year": year})
-    session.commit()
+    out = []
     for listed in rounds:
-        message = ListPublished(year=year, case_ids=listed)
+        waiting = []
         for case_id in listed:
             case = session.get(Case, case_id)
             if case is not None and case.status == lists.LISTED:
-                await case_signal(client, case_id=case_id, signal=CertificationWorkflow.list_published, arg=message)
-    return year_view(session, user, year, now=now)
+                waiting.append(case_id)
+        out.append((ListPublished(year=year, case_ids=listed), waiting))
+    return out
 
 
 def year_document(session: Session, user: User, year: int, doc_id: str) -> Document:

@@ -29,7 +29,7 @@ from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.errors import ApiError, Conflict, Invalid, NotFound
 from api.services import admin as admin_service
 from api.views import case_json, event_json, iso
@@ -137,28 +137,31 @@ async def batch(session: Session, client: Client, user: User, body: BatchAction,
     results = []
     reason = (body.reason or "").strip()
     for case_id in dict.fromkeys(body.case_ids):
+        # Each step of `_one` commits its own database work in the thread pool, or rolls it back (issue 12).
         try:
             detail = await _one(session, client, user, body, case_id, reason, now=now)
-            session.commit()
             results.append({"case_id": case_id, "ok": True, "detail": detail})
             outcome = "成功"
         except ApiError as exc:
-            session.rollback()
             results.append({"case_id": case_id, "ok": False, "code": exc.code, "detail": exc.detail,
                             "params": exc.params})
             outcome = f"未执行（{exc.code}）"
         except RPCError as exc:  # the engine refused this case (e.g. its run is gone); the others go on
-            session.rollback()
             results.append({"case_id": case_id, "ok": False, "code": "engine_refused",
                             "detail": f"the engine refused: {exc.message}", "params": {}})
             outcome = "未执行（engine_refused）"
-        if session.get(Case, case_id) is not None:
-            audit.record(session, action="batch_action", at=now, actor=user.username, case_id=case_id,
-                         message=f"批量操作「{ACTION_ZH[body.action]}」{outcome}" + (f"：{reason}" if reason else ""),
-                         after={"action": body.action, "ok": results[-1]["ok"]})
-            session.commit()
+        await in_thread(session, _batch_audited, session, user, body.action, case_id, outcome, reason,
+                        ok=results[-1]["ok"], now=now)
     ok = sum(1 for r in results if r["ok"])
     return {"action": body.action, "results": results, "succeeded": ok, "failed": len(results) - ok}
+
+
+def _batch_audited(session: Session, user: User, action: str, case_id: str, outcome: str, reason: str, *, ok: bool,
+                   now: datetime) -> None:
+    if session.get(Case, case_id) is not None:
+        audit.record(session, action="batch_action", at=now, actor=user.username, case_id=case_id,
+                     message=f"批量操作「{ACTION_ZH[action]}」{outcome}" + (f"：{reason}" if reason else ""),
+                     after={"action": action, "ok": ok})
 
 
 ACTION_ZH = {"reassign": "改派", "extend": "延期", "retry": "重试", "terminate": "终止", "move_back": "退回到前序步骤"}
@@ -166,9 +169,7 @@ ACTION_ZH = {"reassign": "改派", "extend": "延期", "retry": "重试", "termi
 
 async def _one(session: Session, client: Client, user: User, body: BatchAction, case_id: str, reason: str,
                *, now: datetime) -> str:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
+    case = await in_thread(session, _case_of, session, case_id)
     if body.action == "terminate":
         await admin_service.terminate(session, client, user, case_id, admin_service.Reason(reason=reason), now=now)
         return "terminated"
@@ -181,13 +182,27 @@ async def _one(session: Session, client: Client, user: User, body: BatchAction, 
     if case.closed_at is not None:
         raise Conflict(f"case {case_id} is already closed ({case.status})", code="case_already_closed",
                        params={"case_id": case_id, "case_status": case.status})
+    if body.action == "reassign":  # one transaction: a refused task leaves the case's other tasks as they were
+        return await in_thread(session, _reassigned, session, user, body, case_id, now=now)
+    done = []
+    for t in await in_thread(session, _steps_of, session, case_id, body.step):
+        await admin_service.extend(session, client, user, t.id, admin_service.Extend(
+            working_days=body.working_days or 1, reason=reason), now=now)
+        done.append(t.id)
+    return ", ".join(done)
+
+
+def _case_of(session: Session, case_id: str) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
+    return case
+
+
+def _reassigned(session: Session, user: User, body: BatchAction, case_id: str, *, now: datetime) -> str:
     done = []
     for t in _steps_of(session, case_id, body.step):
-        if body.action == "reassign":
-            admin_service.reassign(session, user, t.id, admin_service.Reassign(username=body.username or ""), now=now)
-        else:
-            await admin_service.extend(session, client, user, t.id, admin_service.Extend(
-                working_days=body.working_days or 1, reason=reason), now=now)
+        admin_service.reassign(session, user, t.id, admin_service.Reassign(username=body.username or ""), now=now)
         done.append(t.id)
     return ", ".join(done)
 
@@ -257,17 +272,9 @@ async def _reset_point(client: Client, case_id: str, step: str) -> tuple[int, st
 async def move_back(session: Session, client: Client, user: User, case_id: str, *, step: str, reason: str,
                     now: datetime) -> str:
     """Reset the case's workflow to the workflow task that opened `step`: the step's task opens again (fresh due
-    time), later tasks are cancelled, the case's status is what it was when the step opened."""
-    require(user, "admin")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
-    target = session.exec(select(Task).where(Task.case_id == case_id, Task.type == step)
-                          .order_by(col(Task.opened_at).desc())).first()
-    if target is None:
-        raise Conflict(f"case {case_id} never reached the step {step}", code="move_back_no_such_step",
-                       params={"case_id": case_id, "step": step})
-    session.commit()
+    time), later tasks are cancelled, the case's status is what it was when the step opened. The database work runs
+    in the thread pool, before and after the reset (issue 12)."""
+    case, target = await in_thread(session, _move_back_target, session, user, case_id, step)
     try:
         wft, run_id, later = await _reset_point(client, case_id, step)
     except RPCError as exc:
@@ -294,6 +301,29 @@ async def move_back(session: Session, client: Client, user: User, case_id: str, 
                            "CLOCK=simulated)", code="reset_unsupported") from None
         raise Conflict(f"the engine refused to move case {case_id} back: {exc.message}", code="move_back_refused",
                        params={"case_id": case_id}) from None
+    await in_thread(session, _moved_back, session, user, case, target, step=step, reason=reason, run_id=resp.run_id,
+                    now=now)
+    return f"run {resp.run_id}"
+
+
+def _move_back_target(session: Session, user: User, case_id: str, step: str) -> tuple[Case, Task]:
+    """The case and its step's last task (409 if the case never reached the step)."""
+    require(user, "admin")
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
+    target = session.exec(select(Task).where(Task.case_id == case_id, Task.type == step)
+                          .order_by(col(Task.opened_at).desc())).first()
+    if target is None:
+        raise Conflict(f"case {case_id} never reached the step {step}", code="move_back_no_such_step",
+                       params={"case_id": case_id, "step": step})
+    return case, target
+
+
+def _moved_back(session: Session, user: User, case: Case, target: Task, *, step: str, reason: str, run_id: str,
+                now: datetime) -> None:
+    """`move_back`'s writes after the reset."""
+    case_id = case.id
     # The step and everything opened since are set aside under a new id (kept for the record); the re-run opens the
     # step's task again under its usual id.
     later_tasks = list(session.exec(select(Task).where(Task.case_id == case_id, Task.opened_at >= target.opened_at)))
@@ -313,8 +343,7 @@ async def move_back(session: Session, client: Client, user: User, case_id: str, 
     session.execute(ActivityFailure.__table__.delete().where(ActivityFailure.workflow_id == case_id))  # type: ignore[attr-defined]
     audit.record(session, action="moved_back", at=now, actor=user.username, case_id=case_id,
                  message=f"管理员将案件退回到「{target.title}」：{reason}", before={"status": before},
-                 after={"status": case.status, "step": step, "run_id": resp.run_id})
-    return f"run {resp.run_id}"
+                 after={"status": case.status, "step": step, "run_id": run_id})
 
 
 # --- workflow-task failures -----------------------------------------------------------------------------------
@@ -355,9 +384,7 @@ async def workflow_problems(session: Session, client: Client, user: User, *, lim
     or whose workflow failed while the case is still open: asked of the engine (describe: the pending workflow
     task's attempt; the history's last failure)."""
     require(user, "admin")
-    cases = list(session.exec(select(Case).where(col(Case.closed_at).is_(None)).order_by(col(Case.updated_at).desc())
-                              .limit(limit)))
-    session.commit()
+    cases = await in_thread(session, _open_cases, session, limit)
     gate = asyncio.Semaphore(16)
 
     async def one(c: Case) -> dict[str, Any] | None:
@@ -366,6 +393,11 @@ async def workflow_problems(session: Session, client: Client, user: User, *, lim
 
     found = [p for p in await asyncio.gather(*(one(c) for c in cases)) if p]
     return {"items": found, "total": len(found), "checked": len(cases)}
+
+
+def _open_cases(session: Session, limit: int) -> list[Case]:
+    return list(session.exec(select(Case).where(col(Case.closed_at).is_(None)).order_by(col(Case.updated_at).desc())
+                             .limit(limit)))
 
 
 # --- the engine's history of a case ---------------------------------------------------------------------------
@@ -396,10 +428,7 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
     """The workflow's history condensed to what a person reads (no workflow-task bookkeeping), with the link to the
     same history in the Temporal UI."""
     require(user, "admin")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
-    session.commit()
+    case = await in_thread(session, _case_of, session, case_id)
     events = []
     error = ""
     try:
@@ -435,5 +464,9 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
         if exc.status != RPCStatusCode.NOT_FOUND:
             error = exc.message
     ui = f"{ui_base.rstrip('/')}/namespaces/{client.namespace}/workflows/{case_id}/history" if ui_base else None
-    timeline = [event_json(e) for e in audit.timeline(session, case_id)]
+    timeline = await in_thread(session, _timeline, session, case_id)
     return {"case": case_json(case), "events": events, "timeline": timeline, "temporal_ui": ui, "engine_error": error}
+
+
+def _timeline(session: Session, case_id: str) -> list[dict[str, Any]]:
+    return [event_json(e) for e in audit.timeline(session, case_id)]

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from api.deps import require
+from api.deps import in_thread, require
 from api.errors import Conflict, Invalid
 from api.services.cases import Engine
 from api.views import iso
-from api.workflows import committed, start_case
+from api.workflows import start_case
 from db import audit
 from db.models import Case, Task, User
 from forms.provider_rating import RatingCaseForm
@@ -22,7 +22,14 @@ from rules.provider_rating import ADJUSTMENT_ZH
 
 async def open_rating(session: Session, engine: Engine, user: User, body: RatingCaseForm, *,
                       now: datetime) -> Case:
-    """The operator opens the year's rating (one at a time per year; a rejected one may be opened again)."""
+    """The operator opens the year's rating (one at a time per year; a rejected one may be opened again). The
+    database work runs in the thread pool, the workflow starts after the commit (issue 12)."""
+    case = await in_thread(session, _rating_opened, session, user, body, now=now)
+    await start_case(engine.client, engine.case_queue(case.id), case, user)
+    return case
+
+
+def _rating_opened(session: Session, user: User, body: RatingCaseForm, *, now: datetime) -> Case:
     require(user, "operator")
     for case in session.exec(select(Case).where(Case.type == "provider_rating", col(Case.status) != "rejected")):
         if case.data.get("year") == body.year:
@@ -36,7 +43,6 @@ async def open_rating(session: Session, engine: Engine, user: User, body: Rating
     session.flush()
     audit.record(session, action="submitted", at=now, actor=user.username, case_id=case.id,
                  message=f"开展{body.year}年度签约服务机构评级排名（003 第十一条（二））")
-    await committed(session, lambda: start_case(engine.client, engine.case_queue(case.id), case, user))
     return case
 
 

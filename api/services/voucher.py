@@ -3,6 +3,7 @@ year and the policy versions' settings."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -12,10 +13,10 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.deps import page, require
+from api.deps import in_thread, page, require
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.views import case_detail, case_json, document_json, iso
-from api.workflows import case_signal, case_update, committed
+from api.workflows import case_signal, case_update
 from db import audit, bids, users, voucher_policy
 from db import fund as fund_repo
 from db import tasks as task_repo
@@ -231,26 +232,27 @@ def redact_case(session: Session, user: User, case: Case, out: dict[str, Any]) -
     return out
 
 
-async def on_terminated(session: Session, client: Client, case: Case, *, now: datetime) -> None:
+def on_terminated(session: Session, case: Case, *, now: datetime) -> Callable[[Client], Awaitable[None]] | None:
     """An admin terminated the voucher case (its workflow is gone): the money it holds, reserved or waitlisted,
-    returns to the year's fund at once and the waitlist moves up, as a withdrawal does."""
+    returns to the year's fund at once and the waitlist moves up, as a withdrawal does. Runs with the termination's
+    writes in the thread pool; the cases moved up or dropped are told by the returned call, after the commit."""
     held = fund_repo.state_of(session, case.id)
     voucher = dict(case.result.get("voucher") or {})
     if voucher:
         case.result = {**case.result, "voucher": {**voucher, "status": "terminated"}}
     if held is None or held.state not in ("reserved", "waitlisted"):
-        return
+        return None
     cap = policy_in_force(on=date(held.year, 12, 31)).per_enterprise_year_cap_fen
     try:
         change = fund_repo.close(session, year=held.year, case_id=case.id, as_state="released", cap_fen=cap, at=now)
     except FundError:
-        return  # closed meanwhile: nothing held any more
+        return None  # closed meanwhile: nothing held any more
     audit.record(session, action="fund_release", at=now, case_id=case.id,
                  message=f"服务券资金：案件终止，退回资金{change.freed_fen / 100:.2f}元",
                  after={"state": change.state, "freed_fen": change.freed_fen, "promoted": list(change.promoted)})
     for cid in change.promoted:
         audit.record(session, action="fund_promoted", at=now, case_id=cid, message="候补申请已获资金预留")
-    await committed(session, lambda: _tell_fund_changes(client, list(change.promoted), list(change.dropped)))
+    return lambda client: _tell_fund_changes(client, list(change.promoted), list(change.dropped))
 
 
 async def _tell_fund_changes(client: Client, promoted: list[str], dropped: list[str]) -> None:
@@ -275,6 +277,17 @@ async def void(session: Session, client: Client, user: User, case_id: str, body:
                *, now: datetime) -> dict[str, Any]:
     """Void a voucher for collusion or falsification at any stage: the operating unit's power under 003 art. 11(1)
     (运营单位可取消服务券的发放), the department informed; the department keeps it as the supervising body."""
+    case = await in_thread(session, _void_requested, session, user, case_id, body, now=now)
+    sent = await case_signal(client, case_id=case.id, signal=VoucherWorkflow.void,
+                             arg=VoidRequest(reason=body.reason, actor=user.username,
+                                             responsible_person=body.responsible_person.strip(), role=user.role))
+    if not sent:
+        raise Conflict("this case's process has already ended", code="case_ended")
+    return {"case_id": case.id, "status": "voiding", "reason": body.reason}
+
+
+def _void_requested(session: Session, user: User, case_id: str, body: VoidIn, *, now: datetime) -> Case:
+    """`void`'s database part (the thread pool, issue 12): its checks and the request in the case's audit trail."""
     require(user, "operator", "department")
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher":
@@ -284,18 +297,25 @@ async def void(session: Session, client: Client, user: User, case_id: str, body:
                        params={"case_status": case.status})
     audit.record(session, action="void_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"{user.username}以“{body.reason}”为由作废服务券")
-    sent = await committed(session, lambda: case_signal(client, case_id=case.id, signal=VoucherWorkflow.void,
-                                                         arg=VoidRequest(reason=body.reason, actor=user.username,
-                                                                                  responsible_person=body.responsible_person.strip(),
-                                                                                  role=user.role)))
-    if not sent:
-        raise Conflict("this case's process has already ended", code="case_ended")
-    return {"case_id": case.id, "status": "voiding", "reason": body.reason}
+    return case
 
 
 async def withdraw(session: Session, client: Client, user: User, case_id: str, body: WithdrawIn,
                    *, now: datetime) -> dict[str, Any]:
-    """The enterprise withdraws its voucher case until the provider reports delivery; money returns to the fund."""
+    """The enterprise withdraws its voucher case until the provider reports delivery; money returns to the fund.
+    The checks and the audit entry run in the thread pool, before and after the Update (issue 12)."""
+    case = await in_thread(session, _withdrawable, session, user, case_id, body)
+    done = await case_update(client, case_id=case.id, update=VoucherWorkflow.withdraw,
+                             arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
+                             update_id=f"{case.id}.withdraw")
+    if done is None:
+        raise Conflict("this case's process has already ended", code="case_ended")
+    await in_thread(session, audit.record, session, action="withdraw_requested", at=now, actor=user.username,
+                    case_id=case.id, message=f"企业撤回服务券案件：{body.reason}")
+    return {"case_id": case.id, "status": "withdrawing", "reason": body.reason}
+
+
+def _withdrawable(session: Session, user: User, case_id: str, body: WithdrawIn) -> Case:
     require(user, "enterprise")
     case = session.get(Case, case_id)
     if case is None or case.type != "voucher" or not own(session, user, case_id):
@@ -309,16 +329,7 @@ async def withdraw(session: Session, client: Client, user: User, case_id: str, b
     if case.status in DELIVERED:
         raise Conflict("the provider has reported the service as delivered; the case can no longer be withdrawn",
                        code="already_delivered")
-    done = await committed(session, lambda: case_update(
-        client, case_id=case.id, update=VoucherWorkflow.withdraw,
-        arg=WithdrawRequest(reason=body.reason, actor=user.username), result_type=WithdrawResult,
-        update_id=f"{case.id}.withdraw"))
-    if done is None:
-        raise Conflict("this case's process has already ended", code="case_ended")
-    audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
-                 message=f"企业撤回服务券案件：{body.reason}")
-    session.commit()
-    return {"case_id": case.id, "status": "withdrawing", "reason": body.reason}
+    return case
 
 
 def statistics(session: Session, user: User) -> dict[str, Any]:
@@ -346,7 +357,14 @@ def budget(session: Session, user: User, year: int) -> dict[str, Any]:
 
 async def set_budget(session: Session, client: Client, user: User, year: int, body: BudgetIn,
                      *, now: datetime) -> dict[str, Any]:
-    """Set the year's voucher fund (the department: 003 art. 3 年度可使用资金额度); a raise promotes the waitlist."""
+    """Set the year's voucher fund (the department: 003 art. 3 年度可使用资金额度); a raise promotes the waitlist.
+    The database work runs in the thread pool; the cases moved up or dropped are told after the commit (issue 12)."""
+    change = await in_thread(session, _budget_set, session, user, year, body, now=now)
+    await _tell_fund_changes(client, list(change.promoted), list(change.dropped))
+    return await in_thread(session, fund_repo.summary, session, year=year)
+
+
+def _budget_set(session: Session, user: User, year: int, body: BudgetIn, *, now: datetime) -> fund_repo.FundChange:
     require_department(user)
     cap = policy_in_force(on=date(year, 12, 31)).per_enterprise_year_cap_fen
     try:
@@ -356,9 +374,7 @@ async def set_budget(session: Session, client: Client, user: User, year: int, bo
         raise Conflict(exc.message, code=exc.code) from None
     audit.record(session, action="budget", at=now, actor=user.username,
                  message=f"{year}年服务券资金设为{body.total_fen / 100:.2f}元", after={"total_fen": body.total_fen})
-
-    await committed(session, lambda: _tell_fund_changes(client, list(change.promoted), list(change.dropped)))
-    return fund_repo.summary(session, year=year)
+    return change
 
 
 def list_policies(session: Session, user: User) -> dict[str, Any]:

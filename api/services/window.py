@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.deps import page, require
+from api.deps import in_thread, page, require
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from api.views import iso
-from api.workflows import case_signal, committed
+from api.workflows import case_signal
 from db import audit
 from db import window as repo
 from db.cases import APPLICANTS
@@ -54,7 +54,17 @@ def public_windows(session: Session, *, q: str | None = None, city: str | None =
 
 async def withdraw(session: Session, client: Client, user: User, case_id: str, body: Withdraw,
                    *, now: datetime) -> dict[str, Any]:
-    """The builder takes its connected window out of the network; the disconnection notice is drafted."""
+    """The builder takes its connected window out of the network; the disconnection notice is drafted. The checks
+    and the audit entry run in the thread pool, the signal after the commit (issue 12)."""
+    case = await in_thread(session, _withdrawal_requested, session, user, case_id, body, now=now)
+    sent = await case_signal(client, case_id=case_id, signal=WindowOnboardingWorkflow.disconnect,
+                             arg=DisconnectInput(reason=body.reason.strip(), actor=user.username, ground="withdrawn"))
+    if not sent:
+        raise Conflict("this window's process has ended", code="window_process_ended")
+    return {"case_id": case_id, "status": case.status, "disconnecting": True}
+
+
+def _withdrawal_requested(session: Session, user: User, case_id: str, body: Withdraw, *, now: datetime) -> Case:
     require(user, "platform_org")
     case = session.get(Case, case_id)
     if case is None or case.type != repo.TYPE or case.applicant_org_id != user.org_id:
@@ -67,12 +77,7 @@ async def withdraw(session: Session, client: Client, user: User, case_id: str, b
                        code="window_not_connected", params={"case_status": case.status})
     audit.record(session, action="withdraw_requested", at=now, actor=user.username, case_id=case.id,
                  message=f"建设单位申请退出平台网络：{body.reason}", key=f"{case.id}.withdraw")
-    sent = await committed(session, lambda: case_signal(
-        client, case_id=case_id, signal=WindowOnboardingWorkflow.disconnect,
-        arg=DisconnectInput(reason=body.reason.strip(), actor=user.username, ground="withdrawn")))
-    if not sent:
-        raise Conflict("this window's process has ended", code="window_process_ended")
-    return {"case_id": case_id, "status": case.status, "disconnecting": True}
+    return case
 
 
 def agreement_json(session: Session, row: WindowAgreement) -> dict[str, Any]:
@@ -89,7 +94,20 @@ def agreement_json(session: Session, row: WindowAgreement) -> dict[str, Any]:
 async def propose_agreement(session: Session, client: Client, user: User, case_id: str, body: AgreementProposalForm,
                             *, now: datetime) -> dict[str, Any]:
     """One connected window proposes a cooperation agreement to another (004 art. 9(6)); the other answers in its
-    inbox (task `window_onboarding.agreement`), and an accepted agreement is drafted and listed on both."""
+    inbox (task `window_onboarding.agreement`), and an accepted agreement is drafted and listed on both. The
+    database work runs in the thread pool, the signal after the commit (issue 12)."""
+    partner_id, proposal, out = await in_thread(session, _agreement_proposed, session, user, case_id, body, now=now)
+    sent = await case_signal(client, case_id=partner_id, signal=WindowOnboardingWorkflow.propose_agreement,
+                             arg=proposal)
+    if not sent:
+        raise Conflict("the partner window's process has ended", code="window_process_ended")
+    return out
+
+
+def _agreement_proposed(session: Session, user: User, case_id: str, body: AgreementProposalForm, *,
+                        now: datetime) -> tuple[str, AgreementProposal, dict[str, Any]]:
+    """`propose_agreement`'s database part: the checks, the agreement row and its audit entry; returns the partner's
+    case id, the proposal it is told and the agreement as answered."""
     require(user, "platform_org")
     case = session.get(Case, case_id)
     if case is None or case.type != repo.TYPE or case.applicant_org_id != user.org_id:
@@ -119,12 +137,7 @@ async def propose_agreement(session: Session, client: Client, user: User, case_i
     out = agreement_json(session, row)
     proposal = AgreementProposal(agreement_id=row.id, proposer_case_id=case.id,
                                  proposer_name=str(case.data.get("platform_name", case.applicant)), scope=row.scope)
-    sent = await committed(session, lambda: case_signal(
-        client, case_id=partner.id, signal=WindowOnboardingWorkflow.propose_agreement,
-        arg=proposal))
-    if not sent:
-        raise Conflict("the partner window's process has ended", code="window_process_ended")
-    return out
+    return partner.id, proposal, out
 
 
 def list_agreements(session: Session, case_id: str) -> dict[str, Any]:
