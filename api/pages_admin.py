@@ -65,9 +65,12 @@ async def reassign(task_id: str, page: LoginPageDep) -> Response:
     require(page.me, "admin")
     username = text(page.posted, "username", 100)
 
-    async def call() -> Any:
+    def reassigned() -> Any:
         task = service.reassign(page.session, page.me, task_id, service.Reassign(username=username), now=page.now)
         return task_json(task, now=page.now)
+
+    async def call() -> Any:  # the database work in the thread pool (issue 12)
+        return await in_thread(page.session, reassigned)
 
     return await _act(page, "/admin", "已将「{title}」改派给 {assignee}", call)
 

@@ -136,8 +136,9 @@ async def register(page: PageDep) -> Response:
     if errors or model is None:
         return _register_page(page, values=values, errors=errors, status=422, error="请更正标红的项目后重新提交")
     try:
-        throttle.limit(page.session, "register", client_address(page.request), now=page.now, window_s=3600,
-                       max_count=page.request.app.state.settings.registrations_per_address_per_hour)
+        await in_thread(page.session, throttle.limit, page.session, "register", client_address(page.request),
+                        now=page.now, window_s=3600,
+                        max_count=page.request.app.state.settings.registrations_per_address_per_hour)
         result = await service.register(page.session, page.engine, model, now=page.now)
     except ApiError as exc:
         message = say(exc)

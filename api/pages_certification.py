@@ -236,8 +236,9 @@ async def objection(case_id: str, page: PageDep) -> Response:
                              reason=text(form, "reason", 5000), evidence=evidence)
     idem = text(form, "idem", 64) or None
     try:
-        throttle.limit(page.session, "objection", client_address(page.request), now=page.now, window_s=3600,
-                       max_count=page.request.app.state.settings.objections_per_address_per_hour)
+        await in_thread(page.session, throttle.limit, page.session, "objection", client_address(page.request),
+                        now=page.now, window_s=3600,
+                        max_count=page.request.app.state.settings.objections_per_address_per_hour)
     except ApiError as exc:
         flash(page.request, "异议未提交：" + say(exc), "error")
         return redirect("/public/notices")

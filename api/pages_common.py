@@ -372,10 +372,11 @@ async def posted_materials(page: Page, labels: dict[str, str], errors: dict[str,
 
 async def submit_and_return(page: Page, *, back: str, failed: str, done: str, act: Callable[[], Any]) -> Response:
     """Call the service with the page's database connection released; flash its refusal (in Chinese) or `done`, and
-    go back."""
+    go back. `act` runs in the thread pool (a plain service does its database work there, issue 12); when it returns
+    an awaitable (a service that calls Temporal), that is awaited on the loop."""
     page.release()
     try:
-        out = act()
+        out = await in_thread(page.session, act)
         if isawaitable(out):
             await out
     except ApiError as exc:

@@ -188,7 +188,8 @@ class ProcessSpec:
     nav: tuple[NavLink, ...] = ()
     public_tabs: tuple[NavLink, ...] = ()  # tabs of the public information pages (信息公开), for everyone
     # After an admin terminated a case (its workflow is gone): give back what the process held, e.g. a voucher's
-    # fund reservation. async fn(session, client, case, *, now).
+    # fund reservation. A plain fn(session, case, *, now) run with the termination's writes in the thread pool, in
+    # the same transaction; it returns None or an async fn(client) that tells other cases after the commit.
     on_terminate: Ref | None = None
     # A public notice document of several cases (no case id, e.g. certification's yearly 拟认定名单): the cases it
     # lists whose own notice is still open, each taking objections: fn(session, doc_id, *, now) -> [{"case_id", "name",

@@ -293,3 +293,41 @@ async def test_rating_and_assessment_campaign(stack: Stack, on_the_loop: list[st
     r = await http.post("/api/assessment/campaigns", headers=op, json={"year": 2098, "kind": "partner", "subjects": [subject]})
     assert r.status_code == 409 and r.json()["code"] == "campaign_exists", r.text
     none_on_the_loop(on_the_loop)
+
+
+async def test_pages_that_call_services(stack: Stack, on_the_loop: list[str]) -> None:
+    """The HTML forms: an admin's reassignment, a policy and an indicator set saved through `submit_and_return`, the
+    throttle in front of a public objection."""
+    from tests.api.test_pages_flow import csrf_of, page_login
+
+    admin, dep, op = [await page_login(stack, u, "demo168") for u in ("admin", "department1", "operator1")]
+    try:
+        async def post(c: httpx.AsyncClient, path: str, form: dict[str, str], referer: str) -> httpx.Response:
+            token = csrf_of((await c.get(referer)).text)
+            r = await c.post(path, data={"csrf_token": token, **form})
+            assert r.status_code in (302, 303), r.text
+            return await c.get(r.headers["location"])
+
+        r = await post(admin, "/admin/tasks/nope/reassign", {"username": "operator1"}, "/admin")
+        assert "未执行" in r.text, r.text[:2000]
+        r = await stack.http.get("/api/admin/voucher-policies", headers=await login(stack.http, "department1"))
+        p = r.json()["items"][0]  # saved again with the numbers it has
+        r = await post(dep, f"/voucher/policies/{p['code']}", {
+            "year": "", "bidding_working_days": str(p["bidding_working_days"]),
+            "voucher_validity_days": str(p["voucher_validity_days"]),
+            "expiry_reminder_days": ",".join(str(d) for d in p["expiry_reminder_days"]),
+            "supervision_fee_pct": f"{p['supervision_fee_bp'] / 100:.2f}"}, "/voucher/fund")
+        assert f"已保存{p['code']}年版服务券政策参数" in r.text, r.text[:2000]
+        r = await post(op, "/assessment/indicators/partner", {"lines": "service,服务质量,60\nsatisfaction,满意度,40",
+                                                             "excellent_min": "90", "qualified_min": "60"},
+                       "/assessment/indicators/partner")
+        assert "已保存新版考核指标" in r.text, r.text[:2000]
+        anon = httpx.AsyncClient(transport=stack.http._transport, base_url="http://flow168.test", timeout=60)
+        async with anon:
+            r = await post(anon, "/public/notices/nope/objection", {"name": "张三", "contact": "13800000000",
+                                                                   "reason": "不实"}, "/login")
+            assert "异议未提交" in r.text, r.text[:2000]
+    finally:
+        for c in (admin, dep, op):
+            await c.aclose()
+    none_on_the_loop(on_the_loop)
