@@ -80,7 +80,7 @@ def stuck(session: Session, user: User, *, now: datetime, idle_days: int) -> dic
     }
 
 
-def _admin_case(session: Session, user: User, case_id: str) -> Case:
+def admin_case(session: Session, user: User, case_id: str) -> Case:
     """The case an admin acts on (404 if there is none)."""
     require(user, "admin")
     case = session.get(Case, case_id)
@@ -90,7 +90,7 @@ def _admin_case(session: Session, user: User, case_id: str) -> Case:
 
 
 def _open_case(session: Session, user: User, case_id: str) -> Case:
-    case = _admin_case(session, user, case_id)
+    case = admin_case(session, user, case_id)
     if case.closed_at is not None:
         raise Conflict(f"case {case_id} is already closed ({case.status})", code="case_already_closed",
                        params={"case_id": case_id, "case_status": case.status})
@@ -134,7 +134,7 @@ def _terminated(session: Session, user: User, case: Case, body: Reason,
 async def retry(session: Session, client: Client, user: User, case_id: str, body: Reason | None,
                 *, now: datetime) -> dict[str, Any]:
     """Re-run a case's process from its last completed workflow task (a failing activity starts over at once)."""
-    await in_thread(session, _admin_case, session, user, case_id)
+    await in_thread(session, admin_case, session, user, case_id)
 
     async def reset() -> Any:
         handle = client.get_workflow_handle(case_id)

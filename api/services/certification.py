@@ -236,7 +236,6 @@ async def revoke(session: Session, client: Client, user: User, case_id: str, bod
                              update_id=f"{case_id}.revoke")
     if done is None:
         raise Conflict("this case's process has ended; there is no title to revoke", code="no_title_case_ended")
-    await in_thread(session, _reloaded, session, case_id)
     return {"case_id": case_id, "status": done.status, "reason": body.reason}
 
 
@@ -250,13 +249,6 @@ def _revocable(session: Session, user: User, case_id: str, body: Revoke) -> None
     if case.type != "certification" or case.status != "granted":
         raise Conflict(f"a {case.type} case in status {case.status} holds no title that could be revoked",
                        code="no_title")
-
-
-def _reloaded(session: Session, case_id: str) -> None:
-    """The case as the workflow left it, read again (the session's copy is stale)."""
-    session.expire_all()
-    case = session.get(Case, case_id)
-    assert case is not None
 
 
 # --- the year's lists (002 art. 10, 12, 13) ------------------------------------------------------------------------

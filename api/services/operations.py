@@ -30,7 +30,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import in_thread, require
-from api.errors import ApiError, Conflict, Invalid, NotFound
+from api.errors import ApiError, Conflict, Invalid
 from api.services import admin as admin_service
 from api.views import case_json, event_json, iso
 from db import audit
@@ -169,7 +169,7 @@ ACTION_ZH = {"reassign": "改派", "extend": "延期", "retry": "重试", "termi
 
 async def _one(session: Session, client: Client, user: User, body: BatchAction, case_id: str, reason: str,
                *, now: datetime) -> str:
-    case = await in_thread(session, _case_of, session, case_id)
+    case = await in_thread(session, admin_service.admin_case, session, user, case_id)
     if body.action == "terminate":
         await admin_service.terminate(session, client, user, case_id, admin_service.Reason(reason=reason), now=now)
         return "terminated"
@@ -190,13 +190,6 @@ async def _one(session: Session, client: Client, user: User, body: BatchAction, 
             working_days=body.working_days or 1, reason=reason), now=now)
         done.append(t.id)
     return ", ".join(done)
-
-
-def _case_of(session: Session, case_id: str) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
-    return case
 
 
 def _reassigned(session: Session, user: User, body: BatchAction, case_id: str, *, now: datetime) -> str:
@@ -308,10 +301,7 @@ async def move_back(session: Session, client: Client, user: User, case_id: str, 
 
 def _move_back_target(session: Session, user: User, case_id: str, step: str) -> tuple[Case, Task]:
     """The case and its step's last task (409 if the case never reached the step)."""
-    require(user, "admin")
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found", params={"case_id": case_id})
+    case = admin_service.admin_case(session, user, case_id)
     target = session.exec(select(Task).where(Task.case_id == case_id, Task.type == step)
                           .order_by(col(Task.opened_at).desc())).first()
     if target is None:
@@ -428,7 +418,7 @@ async def engine_history(session: Session, client: Client, user: User, case_id: 
     """The workflow's history condensed to what a person reads (no workflow-task bookkeeping), with the link to the
     same history in the Temporal UI."""
     require(user, "admin")
-    case = await in_thread(session, _case_of, session, case_id)
+    case = await in_thread(session, admin_service.admin_case, session, user, case_id)
     events = []
     error = ""
     try:
