@@ -228,7 +228,8 @@ class _WriteGate:
 class _GateStats:
     """How long this process's writers held the gate, by activity (or thread, outside activities): wall time and the
     holder thread's CPU time. Opt-in for the benchmarks (FLOW168_GATE_STATS=<folder>): written to
-    `<folder>/gate-<pid>.json` every 50 transactions and when the process exits; `bench.voucher_life` prints them."""
+    `<folder>/gate-<pid>.json` every 0.25 s while they change and when the process exits; `bench.voucher_life` prints
+    them."""
 
     KEY = "flow168_gate_stats"
 
@@ -252,16 +253,26 @@ class _GateStats:
             row[1] += held
             row[2] += cpu
             self.count += 1
-            if self.count % 50 == 0:
+
+    def keep_written(self, every: float = 0.25) -> None:
+        """Write the figures every `every` s while they change (a daemon thread: the writers holding the gate never
+        write the file themselves; until the tenth round every 50th did, inside its turn at the lock)."""
+        written = -1
+        while True:
+            time.sleep(every)
+            if self.count != written:
+                written = self.count
                 self.write()
 
     def write(self) -> None:
         import json
 
+        with self.mutex:
+            by = {k: list(v) for k, v in self.by.items()}
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({k: {"n": v[0], "held_s": v[1], "cpu_s": v[2]} for k, v in self.by.items()}))
+            tmp.write_text(json.dumps({k: {"n": v[0], "held_s": v[1], "cpu_s": v[2]} for k, v in by.items()}))
             tmp.replace(self.path)
 
 
@@ -273,6 +284,7 @@ def _gate_stats() -> _GateStats | None:
 
     stats = _GateStats(folder)
     atexit.register(lambda: stats.write())
+    threading.Thread(target=stats.keep_written, name="gate-stats", daemon=True).start()
     return stats
 
 
