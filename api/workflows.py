@@ -1,13 +1,13 @@
 """Every call the API makes to Temporal: starting case workflows, their Updates and signals (by typed handler
-references, never by name), with Temporal's errors turned into 4xx; and `committed`, the one place that commits
-the request's writes before the engine is called."""
+references, never by name), with Temporal's errors turned into 4xx. A service commits its writes (in the thread pool,
+`api.deps.in_thread`) before it calls the engine, so the workflow's activities see them and no transaction is open
+while the engine answers."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlmodel import Session
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -18,15 +18,6 @@ from processes.registry import spec_of
 from workflows.human import CaseWorkflow
 from workflows.public_notice import NoticeWorkflow
 from workflows.types import DecisionInput, DecisionResult, DueChanged
-
-T = TypeVar("T")
-
-
-async def committed(session: Session, call: Callable[[], Awaitable[T]]) -> T:
-    """Commit what the request wrote, then call the engine: the workflow's activities may read the rows at once,
-    and the database (SQLite's write lock) is not held while the engine answers."""
-    session.commit()
-    return await call()
 
 
 async def start_case(client: Client, task_queue: str, case: Case, applicant: User | None) -> None:

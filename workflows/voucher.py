@@ -28,6 +28,7 @@ Changes that touch running cases are guarded with `workflow.patched`:
   that case (before: its fund row said reserved but its workflow waited on).
 - "voucher-deposit-settled": a 2016 deposit is paid over to the provider with the settlement, and refunded to the
   enterprise when the voucher expires or is voided (003 art. 9(二); before: only a withdrawal refunded it).
+- "voucher-reserved-projected-once": an application reserved at once writes its projection once (before: twice).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -306,6 +307,7 @@ class VoucherWorkflow(CaseWorkflow):
                             contract_amount_fen=contract, fund_year=got.year, limited_by=got.limited_by)
         lapses = workflow.patched("voucher-waitlist-lapses")
         year_end = datetime(got.year + 1, 1, 1, tzinfo=SHANGHAI) if got.year else None
+        waited = got.state == "waitlisted"
         while got.state == "waitlisted":
             await self.set_status("waitlisted", "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补")
             if not signal_kept:
@@ -333,7 +335,10 @@ class VoucherWorkflow(CaseWorkflow):
         if got.state != "reserved":
             await self._project(status="rejected")
             await self._close("rejected", "服务券资金已无法满足本申请，申请已关闭")
-        await self._project(status="reserved")
+        # Patched "voucher-reserved-projected-once" (issue 12): reserved at once, the projection above already says so;
+        # before, the same projection was written a second time (one more turn at the write lock per application).
+        if waited or not workflow.patched("voucher-reserved-projected-once"):
+            await self._project(status="reserved")
 
     # --- the 2016 order (patch "voucher-policy-order"; 003 art. 9-10) ------------------------------------------------
 

@@ -12,7 +12,7 @@ from temporalio.client import Client
 from api.deps import in_thread
 from api.errors import Conflict, Invalid, NotFound, validation_detail
 from api.services.cases import refuse_foreign_uploads, refuse_non_finite
-from api.workflows import committed, decide
+from api.workflows import decide
 from db import audit
 from db import cases as case_repo
 from db import tasks as task_repo
@@ -157,6 +157,7 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
     finally:
         if checks is not session:
             checks.close()
-    # Nothing of ours changes before the workflow accepts the decision (in_thread committed the uploads' links).
-    result = await committed(session, lambda: decide(client, case_id=task.case_id, decision=inp))
+    # Nothing of ours changes before the workflow accepts the decision (in_thread committed the uploads' links, so
+    # the workflow's activities see them and no transaction is open while the engine answers).
+    result = await decide(client, case_id=task.case_id, decision=inp)
     return await in_thread(session, reload, session, task), result.decision
