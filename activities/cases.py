@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, select, update
+from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
 from activities.definition import defn
@@ -30,21 +31,7 @@ class CaseActivities:
     def set_case_status(self, inp: CaseStatusInput) -> None:
         """Project the workflow's status into the case row and its timeline."""
         with session_scope(self.engine) as s:
-            # The three columns it needs, and one UPDATE (no case row loaded: this runs holding the write lock).
-            case = s.execute(_CASE_STATUS, {"case_id": inp.case_id}).first()
-            if case is None:
-                raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
-            if case.status == inp.status and (not inp.closed or case.closed_at is not None):
-                return
-            values: dict[str, object] = {"status": inp.status, "updated_at": inp.at}
-            if inp.result:
-                values["result"] = {**case.result, **inp.result}
-            if inp.closed:
-                values["closed_at"] = inp.at
-            s.execute(update(_CASES).where(_CASES.c.id == inp.case_id).values(**values))
-            audit.record(s, action="status", at=inp.at, case_id=inp.case_id, message=inp.message or inp.status,
-                         before={"status": case.status}, after={"status": inp.status},
-                         key=f"{inp.case_id}.status.{case.status}.{inp.status}.{inp.at.isoformat()}")
+            write_status(s, inp)
 
     @defn(name="cancel_tasks")
     def cancel_tasks(self, inp: CancelTasksInput) -> None:
@@ -83,3 +70,23 @@ def _has(cal: object, year: int) -> bool:
     except Exception:
         return False
     return True
+
+
+def write_status(s: Session, inp: CaseStatusInput) -> None:
+    """The case's status, closing time and result in one UPDATE, with its timeline event; nothing if the case is already
+    in that status (a retry). Used by `set_case_status` and by `open_task` for a step that opens with a status."""
+    # The three columns it needs, and one UPDATE (no case row loaded: this runs holding the write lock).
+    case = s.execute(_CASE_STATUS, {"case_id": inp.case_id}).first()
+    if case is None:
+        raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
+    if case.status == inp.status and (not inp.closed or case.closed_at is not None):
+        return
+    values: dict[str, object] = {"status": inp.status, "updated_at": inp.at}
+    if inp.result:
+        values["result"] = {**case.result, **inp.result}
+    if inp.closed:
+        values["closed_at"] = inp.at
+    s.execute(update(_CASES).where(_CASES.c.id == inp.case_id).values(**values))
+    audit.record(s, action="status", at=inp.at, case_id=inp.case_id, message=inp.message or inp.status,
+                 before={"status": case.status}, after={"status": inp.status},
+                 key=f"{inp.case_id}.status.{case.status}.{inp.status}.{inp.at.isoformat()}")

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, bindparam, select, update
 from temporalio.exceptions import ApplicationError
 
+from activities.cases import write_status
 from activities.definition import defn
 from activities.notify import NotifyActivities
 from db import audit
@@ -38,6 +39,8 @@ class TaskActivities:
     def open_task(self, inp: OpenTaskInput) -> TaskOpened:
         """Insert the task row once (its id is workflow id + step), with its due and reminder times."""
         with session_scope(self.engine) as s:
+            if inp.status is not None:  # the case's status as the step opens, in the same transaction (a retry: no-op)
+                write_status(s, inp.status)
             task = s.get(Task, inp.task_id)
             # The case's title only (its row's data and result are not loaded: this runs holding the write lock).
             title = s.execute(_CASE_TITLE, {"case_id": inp.case_id}).scalar_one_or_none()

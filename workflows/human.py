@@ -74,6 +74,8 @@ class _Pending:
 # activity: an admin's move-back finds the step's reset point by its scheduled event and input (api/services/
 # operations.py). Local activities are retried as regular ones (RETRY) and are idempotent like every activity.
 LOCAL_ACTIVITIES = "local-activities"
+# Issue 12: a step that opens with a new case status writes it in `open_task`'s transaction (one activity fewer).
+STATUS_WITH_STEP = "status-with-step"
 REGULAR_ACTIVITIES = frozenset({OPEN_TASK})
 
 
@@ -170,8 +172,17 @@ class CaseWorkflow:
     def _excluded(self, spec: StepSpec) -> list[str]:
         return [self._actors[s] for s in spec.exclude_actors_of if s in self._actors]
 
-    async def human_step(self, spec: StepSpec) -> DecisionInput:
-        """Open a task for `spec`, remind before and escalate after its due time, return the decision."""
+    async def human_step(self, spec: StepSpec, *, status: tuple[str, str] | None = None) -> DecisionInput:
+        """Open a task for `spec`, remind before and escalate after its due time, return the decision.
+
+        `status` (status, message): the case's status as the step opens. Since patch "status-with-step" (issue 12) it
+        is written by `open_task` in the task's transaction; a run started before the patch writes it first with
+        `set_case_status`, as the caller did before."""
+        if status is not None:
+            self.status = status[0]
+            if not workflow.patched(STATUS_WITH_STEP):
+                await self.set_status(*status)
+                status = None
         n = self._counters.get(spec.step, 0) + 1
         self._counters[spec.step] = n
         task_id = f"{self._case_id}.{spec.step}.{n}"
@@ -184,7 +195,9 @@ class CaseWorkflow:
         opened: TaskOpened = await run_activity(
             OPEN_TASK,
             OpenTaskInput(task_id=task_id, case_id=self._case_id, spec=spec,
-                          excluded_users=self._excluded(spec), at=workflow.now()),
+                          excluded_users=self._excluded(spec), at=workflow.now(),
+                          status=None if status is None else CaseStatusInput(
+                              case_id=self._case_id, status=status[0], message=status[1], at=workflow.now())),
             TaskOpened,
         )
         pending.due_at, pending.reminder_at = opened.due_at, opened.reminder_at
@@ -242,10 +255,13 @@ class CaseWorkflow:
                 p.cancel()
             await workflow.wait_condition(lambda: all(p.done() for p in parts))
 
-    async def review(self, spec: StepSpec, correction: StepSpec | None = None) -> DecisionInput:
-        """A reviewer's step; `return` sends the case back to the applicant and resumes at the same step."""
+    async def review(self, spec: StepSpec, correction: StepSpec | None = None, *,
+                     status: tuple[str, str] | None = None) -> DecisionInput:
+        """A reviewer's step; `return` sends the case back to the applicant and resumes at the same step. `status`:
+        the case's status as the step first opens (see `human_step`)."""
         while True:
-            decision = await self.human_step(spec)
+            decision = await self.human_step(spec, status=status)
+            status = None
             if decision.decision != "return" or correction is None:
                 return decision
             await self.set_status("returned", f"退回修改：{decision.comment}")

@@ -50,6 +50,9 @@ class OpenTaskInput(BaseModel):
     spec: StepSpec
     excluded_users: list[str] = Field(default_factory=list)
     at: datetime
+    # The case's status as the step opens, written in the task's own transaction (patch "status-with-step", issue 12:
+    # one activity and one turn at the write lock fewer than a `set_case_status` before the step).
+    status: CaseStatusInput | None = None
 
 
 class TaskOpened(BaseModel):
@@ -189,3 +192,6 @@ class ResultInput(BaseModel):
     result: dict[str, Any]
     message: str = ""
     at: datetime
+
+
+OpenTaskInput.model_rebuild()  # `status` names CaseStatusInput, defined below it

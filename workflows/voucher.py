@@ -29,6 +29,8 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-deposit-settled": a 2016 deposit is paid over to the provider with the settlement, and refunded to the
   enterprise when the voucher expires or is voided (003 art. 9(二); before: only a withdrawal refunded it).
 - "voucher-reserved-projected-once": an application reserved at once writes its projection once (before: twice).
+- "status-with-step" (workflows/human.py): the status a step opens with (choosing, the award review, applying, the
+  first review, the settlement review) is written by its `open_task` (before: a `set_case_status` first).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -260,20 +262,20 @@ class VoucherWorkflow(CaseWorkflow):
         assert self.case is not None
         note = ""
         while True:
-            await self.set_status("choosing", note or "报价已截止，请企业选择服务机构")
             decision = await self.human_step(StepSpec(
                 step="choose_bid", type="voucher.choose_bid", title="选择服务机构报价", role="enterprise",
-                org_id=self.case.applicant_org_id, decisions=SUBMIT, form="voucher_choose_bid", summary=note))
+                org_id=self.case.applicant_org_id, decisions=SUBMIT, form="voucher_choose_bid", summary=note),
+                status=("choosing", note or "报价已截止，请企业选择服务机构"))
             chosen: ChosenBid = await run_activity(
                 CHOOSE_BID, ChooseBidInput(case_id=self.case.case_id, bid_id=int(decision.data.get("bid_id", 0)),
                                            at=workflow.now()), ChosenBid)
             if not chosen.ok:
                 note = chosen.reason
                 continue
-            await self.set_status("in_review", f"企业选定{chosen.provider_name}，等待审核定标")
             award = await self.human_step(StepSpec(
                 step="award_review", type="voucher.award_review", title="审核定标", role="operator", decisions=REVIEW,
-                form="review", summary=f"中标服务机构：{chosen.provider_name}，报价{chosen.amount_fen / 100:.2f}元"))
+                form="review", summary=f"中标服务机构：{chosen.provider_name}，报价{chosen.amount_fen / 100:.2f}元"),
+                status=("in_review", f"企业选定{chosen.provider_name}，等待审核定标"))
             if award.decision == "return":
                 note = f"定标被退回：{award.comment}"
                 continue
@@ -283,10 +285,9 @@ class VoucherWorkflow(CaseWorkflow):
     async def _apply(self) -> None:
         """voucher.apply: amount by rules, fund reserved at once; waitlisted until the fund can cover it."""
         assert self.case is not None
-        await self.set_status("applying", "定标完成，请企业提交服务券申领材料")
         decision = await self.human_step(StepSpec(
             step="apply", type="voucher.apply", title="申领服务券", role="enterprise", org_id=self.case.applicant_org_id,
-            decisions=SUBMIT, form="voucher_apply"))
+            decisions=SUBMIT, form="voucher_apply"), status=("applying", "定标完成，请企业提交服务券申领材料"))
         contract = int(decision.data["contract_amount_fen"])
         # Patched "voucher-fund-signal-kept": a promotion signalled while the status was being written was lost
         # (the flag was cleared after that activity); now it is cleared only before the fund is read.
@@ -379,12 +380,14 @@ class VoucherWorkflow(CaseWorkflow):
     async def _reviews(self) -> None:
         """Operator first review (may lower, never raise), then the department's final review, four-eyes."""
         assert self.case is not None
-        await self.set_status("in_review", "已预留服务券资金，等待初审")
         note = ""
+        status: tuple[str, str] | None = ("in_review", "已预留服务券资金，等待初审")  # as the first review first opens
         while True:
             first = await self.human_step(StepSpec(
                 step="first_review", type="voucher.first_review", title="服务券初审", role="operator", decisions=APPROVE,
-                form="voucher_first_review", summary=note or f"计算金额{self.voucher['amount_fen'] / 100:.2f}元"))
+                form="voucher_first_review", summary=note or f"计算金额{self.voucher['amount_fen'] / 100:.2f}元"),
+                status=status)
+            status = None
             await self._refuse_if(first, "服务券初审", release=True)
             lowered = first.data.get("amount_fen")
             if lowered is None or lowered == self.voucher["amount_fen"]:
@@ -478,14 +481,15 @@ class VoucherWorkflow(CaseWorkflow):
         await self._project(satisfaction=satisfaction)
         if reconciled:
             await self._reconcile_paid(confirm.data.get("paid_fen"))
-        await self.set_status("settling", "企业已确认服务，进入结算审核")
         policy = POLICIES[self.policy.policy]
         note = ""
+        status: tuple[str, str] | None = ("settling", "企业已确认服务，进入结算审核")  # as the review first opens
         while True:
             review = await self.human_step(StepSpec(
                 step="settlement_review", type="voucher.settlement_review", title="结算审核", role="operator",
                 decisions=["approve"], form="voucher_settlement_review",
-                summary=note or f"企业评价：{SATISFACTION_ZH.get(satisfaction, satisfaction)}"))
+                summary=note or f"企业评价：{SATISFACTION_ZH.get(satisfaction, satisfaction)}"), status=status)
+            status = None
             data = review.data
             try:
                 result = settlement_amount(

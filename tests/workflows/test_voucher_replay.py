@@ -1,17 +1,19 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
-FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v9.json (then review the diff). The
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v10.json (then review the diff). The
 older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
 v3 before "voucher-fund-signal-kept", v4 (and void_v2, withdrawn_v2) before "voucher-policy-order",
 "voucher-category-confirmed", "voucher-void-informs-department" and "voucher-payout-reconciled"; v5 has the first
 three, v5_payout the last alone, v6 all four; running cases of those versions must still replay. v8 (and void_v5,
-withdrawn_v4, v8_2016) run their activities as local activities (patch "local-activities", issue 12); v9 (recorded
-by the first test below now) writes a reserved application's projection once (patch "voucher-reserved-projected-once").
+withdrawn_v4, v8_2016) run their activities as local activities (patch "local-activities", issue 12); v9 writes a
+reserved application's projection once (patch "voucher-reserved-projected-once"); v10 (recorded by the first test below
+now) also writes five steps' opening status in their open_task (patch "status-with-step").
 VoucherWorkflow__v5_2016.json (without the payout patch) and __v6_2016.json are runs under the 2016 version's own
 order (003 art. 9-10)."""
 
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -55,8 +57,13 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     done = activities_of(history.events)
     after_reserve = done[done.index("voucher_reserve_fund") + 1:]
     assert after_reserve[:after_reserve.index("open_task")].count("voucher_project") == 1, done
+    # Patch "status-with-step": choosing, the award review, applying, the first review and the settlement review open
+    # with their status written by open_task; only the demand review (before and after the correction) and the
+    # confirmation (in_service, written when the delivery is reported) are still preceded by a set_case_status.
+    pairs = [i for i, (a, b) in enumerate(pairwise(done)) if (a, b) == ("set_case_status", "open_task")]
+    assert len(pairs) == 3, [f"{i}:{a}" for i, a in enumerate(done)]
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v9.json").write_text(history.to_json())
+        (HISTORIES / "VoucherWorkflow__v10.json").write_text(history.to_json())
 
 
 def activities_of(events: Any) -> list[str]:
