@@ -129,8 +129,17 @@ class FakeActivities:
         return [c.name for c in self.calls if case_id is None or c.workflow_id == case_id]
 
     def statuses(self, case_id: str) -> list[str]:
-        """The statuses the workflow projected, in order."""
-        return [i.status for i in self.inputs(t.SET_CASE_STATUS, case_id)]
+        """The statuses the workflow projected, in order: by `set_case_status`, or with the step that opens in it
+        (`open_task`'s status, patch "status-with-step")."""
+        out = []
+        for c in self.calls:
+            if c.workflow_id != case_id:
+                continue
+            if c.name == t.SET_CASE_STATUS:
+                out.append(c.input.status)
+            elif c.name == t.OPEN_TASK and c.input.status is not None:
+                out.append(c.input.status.status)
+        return out
 
     def drafted(self, case_id: str) -> list[str]:
         """The kinds of document drafted for the case, in order."""
