@@ -28,7 +28,7 @@ from bench.assessment_campaign import OUTCOMES, _cases, _scores
 from bench.client import BenchError
 from bench.common import banner, kill_all, loadavg, machine
 from bench.simstack import CITIES, SimStack, staff_tokens
-from bench.voucher_life import after_bidding, until_bid
+from bench.voucher_life import after_bidding, until_bid, unwatch
 from bench.voucher_rush import complete, statuses, wait_tasks
 
 FULL = {"vouchers": 600, "certifications": 30, "windows": 20, "assessed": 50}
@@ -111,6 +111,7 @@ async def run(scale: float, work: Path) -> dict[str, Any]:
         out["assessment_outcomes"] = sum(v for k, v in out["assessed"].items() if k in OUTCOMES)
         return out
     finally:
+        await unwatch(st)
         await st.stop()
 
 

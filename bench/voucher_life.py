@@ -105,23 +105,37 @@ class Watch:
         raise BenchError(f"{what} after {timeout:.0f}s")
 
 
-WATCH: Watch | None = None
+_WATCHES: dict[int, Watch] = {}
+
+
+def watch(st: SimStack) -> Watch:
+    """The stack's one poller, started the first time a lifecycle waits (bench.programme_year drives lifecycles too)."""
+    w = _WATCHES.get(id(st))
+    if w is None or w.st is not st:
+        w = _WATCHES[id(st)] = Watch(st)
+        w.start()
+    return w
+
+
+async def unwatch(st: SimStack) -> None:
+    """Stop the stack's poller (before the stack stops)."""
+    w = _WATCHES.pop(id(st), None)
+    if w is not None:
+        await w.stop()
 
 
 async def task_id(st: SimStack, case_id: str, task_type: str, timeout: float = 300) -> str:
-    """Wait until the case's task of that type is open (seen by the run's one poller)."""
-    assert WATCH is not None
-    WATCH.cases.add(case_id)
-    return str(await WATCH.until(f"no open {task_type} on {case_id}", lambda: WATCH.tasks.get((case_id, task_type)),
-                                 timeout))
+    """Wait until the case's task of that type is open (seen by the stack's one poller)."""
+    w = watch(st)
+    w.cases.add(case_id)
+    return str(await w.until(f"no open {task_type} on {case_id}", lambda: w.tasks.get((case_id, task_type)), timeout))
 
 
 async def case_in(st: SimStack, case_id: str, wanted: set[str], timeout: float = 300) -> str:
-    assert WATCH is not None
-    WATCH.cases.add(case_id)
-    return str(await WATCH.until(f"{case_id} not in {wanted}",
-                                 lambda: WATCH.status.get(case_id) if WATCH.status.get(case_id) in wanted else None,
-                                 timeout))
+    w = watch(st)
+    w.cases.add(case_id)
+    return str(await w.until(f"{case_id} not in {wanted}",
+                             lambda: w.status.get(case_id) if w.status.get(case_id) in wanted else None, timeout))
 
 
 async def upload(st: SimStack, user: str, name: str) -> str:
@@ -194,13 +208,10 @@ def server_cpu(st: SimStack) -> float:
 
 
 async def run(n: int, concurrency: int, workdir: Path, database_url: str | None = None) -> dict[str, Any]:
-    global WATCH
     PHASES.clear()  # per round
     st = SimStack(workdir, database_url)
-    WATCH = Watch(st)
     try:
         await st.start()
-        WATCH.start()
         staff_tokens(st, ["admin", "operator1", "department1"])
         cleared = await st.clear_month_start(14)  # the bidding needs the clock 8 days on (a holiday may add some)
         at = await st.now()
@@ -267,7 +278,7 @@ async def run(n: int, concurrency: int, workdir: Path, database_url: str | None 
                 "gate": {k: [v[i] - gate0.get(k, [0, 0.0, 0.0])[i] for i in range(3)] for k, v in gate1.items()},
                 "cpu": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in cpu1}}
     finally:
-        await WATCH.stop()
+        await unwatch(st)
         await st.stop()
 
 
