@@ -63,7 +63,6 @@ class Watch:
         self.tasks: dict[tuple[str, str], str] = {}
         self.status: dict[str, str] = {}
         self.changed = asyncio.Event()
-        self.polls = 0
         self._loop: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -87,7 +86,6 @@ class Watch:
         while True:
             if self.cases:
                 self.tasks, self.status = self._read()
-                self.polls += 1
                 self.changed.set()
                 self.changed = asyncio.Event()
             await asyncio.sleep(POLL_S)

@@ -255,13 +255,10 @@ class CaseWorkflow:
                 p.cancel()
             await workflow.wait_condition(lambda: all(p.done() for p in parts))
 
-    async def review(self, spec: StepSpec, correction: StepSpec | None = None, *,
-                     status: tuple[str, str] | None = None) -> DecisionInput:
-        """A reviewer's step; `return` sends the case back to the applicant and resumes at the same step. `status`:
-        the case's status as the step first opens (see `human_step`)."""
+    async def review(self, spec: StepSpec, correction: StepSpec | None = None) -> DecisionInput:
+        """A reviewer's step; `return` sends the case back to the applicant and resumes at the same step."""
         while True:
-            decision = await self.human_step(spec, status=status)
-            status = None
+            decision = await self.human_step(spec)
             if decision.decision != "return" or correction is None:
                 return decision
             await self.set_status("returned", f"退回修改：{decision.comment}")
