@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from activities.cases import write_status
 from activities.definition import defn
 from activities.voucher import load_case
 from db import audit
@@ -19,7 +20,8 @@ from rules.calendar import SHANGHAI
 from rules.errors import RuleViolation
 from rules.fund import priority_reason
 from rules.voucher import POLICIES, compute_voucher_amount, policy_in_force
-from workflows.voucher_types import ApplyInput, FundOpInput, FundResult
+from workflows.types import CaseStatusInput
+from workflows.voucher_types import ApplyInput, FundOpInput, FundResult, reservation_view
 
 
 def year_cap_fen(year: int) -> int:
@@ -41,8 +43,9 @@ class FundActivities:
             held = fund_repo.state_of(s, case.id)
             if held is not None:  # a retry after the commit: the same answer, promotions included
                 first = s.exec(select(TimelineEvent).where(TimelineEvent.key == f"{case.id}.fund.reserve")).first()
-                promoted = list((first.after or {}).get("promoted", [])) if first is not None else []
-                return FundResult(state=held.state, amount_fen=held.amount_fen, year=held.year, promoted=promoted)
+                after = (first.after or {}) if first is not None else {}
+                return FundResult(state=held.state, amount_fen=held.amount_fen, year=held.year,
+                                  promoted=list(after.get("promoted", [])), limited_by=list(after.get("limited_by", [])))
             org = s.get(Organization, case.applicant_org_id) if case.applicant_org_id else None
             if org is None:
                 return FundResult(ok=False, reason="申请企业不存在")
@@ -78,8 +81,17 @@ class FundActivities:
             for cid in change.promoted:  # this reservation left an earlier waiter cap-bound; the one behind fits
                 audit.record(s, action="fund_promoted", at=inp.at, case_id=cid, message="候补申请已获资金预留",
                              key=f"{cid}.fund.promoted")
-            return FundResult(state=change.state, amount_fen=amount.amount_fen, limited_by=list(amount.limited_by),
-                              year=year, promoted=list(change.promoted))
+            got = FundResult(state=change.state, amount_fen=amount.amount_fen, limited_by=list(amount.limited_by),
+                             year=year, promoted=list(change.promoted))
+            if inp.voucher is not None:  # patch "voucher-reserve-projects": the projection in the same transaction
+                view = {**inp.voucher, **reservation_view(got, inp.contract_amount_fen)}
+                case.result = {**case.result, "voucher": {**case.result.get("voucher", {}), **view}}
+                case.updated_at = inp.at
+                s.flush()
+                if change.state == "waitlisted" and inp.waitlisted_message:
+                    write_status(s, CaseStatusInput(case_id=case.id, status="waitlisted",
+                                                    message=inp.waitlisted_message, at=inp.at))
+            return got
 
     @defn(name="voucher_fund_op")
     def op(self, inp: FundOpInput) -> FundResult:

@@ -32,7 +32,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.baseline import run_bare_lifecycles
 from bench.client import BenchError
-from bench.common import banner, kill_all, machine, pct
+from bench.common import banner, cpu_by_name, kill_all, machine, pct
 from bench.history import update_breakdown
 from bench.simstack import SimStack, add_pg_option, database, staff_tokens
 from db.models import Case, FundReservation, Task
@@ -283,11 +283,16 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float,
                     errors.append(str(exc))
 
         err0, to0 = st.api.server_errors, st.api.timeouts
+        print(f"timed phase: {n} voucher.apply completions start", file=sys.stderr, flush=True)
+        cpu0, own0 = cpu_by_name(st.proc.pid), time.process_time()  # issue 12: where the CPU goes, by process
         t1 = time.perf_counter()
         await asyncio.wait_for(asyncio.gather(*(apply(u) for u in case_of)), 900)
         accepted_s = time.perf_counter() - t1
         decided = await wait_ledger(st, ids, 600)
         settled_s = time.perf_counter() - t1
+        cpu1, own1 = cpu_by_name(st.proc.pid), time.process_time()
+        cpu = {k: round(cpu1.get(k, 0.0) - cpu0.get(k, 0.0), 1) for k in cpu1}
+        cpu["driver"] = round(own1 - own0, 1)
         fund = (await st.api.call("GET", f"/api/budget/{year}", "admin")).json()
         with Session(st.reads, expire_on_commit=False) as sess:
             rows = list(sess.exec(select(FundReservation).where(FundReservation.year == year)))
@@ -303,8 +308,12 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float,
             parts = [await update_breakdown(client, cid, tasks[cid]) for cid in group]
             where[label] = {"request_ms": 1000 * sum(lat_of[c] for c in group) / len(group),
                             **{k: sum(p.get(k, 0.0) for p in parts) / len(parts) for k in {k for p in parts for k in p}}}
+        srv0, bown0 = cpu_by_name(st.proc.pid), time.process_time()
         bare = await run_bare_lifecycles(client, n=min(n, 500), concurrency=concurrency, activities=2, updates=1)
         baseline = bare["updates_per_s"]
+        srv1 = cpu_by_name(st.proc.pid)
+        bare_cpu = {"server": round(sum(v - srv0.get(k, 0.0) for k, v in srv1.items() if k.startswith("temporal")), 1),
+                    "python": round(time.process_time() - bown0, 1), "n": min(n, 500)}
         per_ent: Counter[int] = Counter()
         for row in rows:
             if row.state in ("reserved", "settled", "waitlisted"):
@@ -318,6 +327,7 @@ async def rush(n: int, concurrency: int, workdir: Path, baseline: float,
             "decided": decided, "fund": fund,
             "ledger_states": dict(Counter(r.state for r in rows)),
             "cap_max_fen": max(per_ent.values(), default=0), "baseline": round(baseline, 1), "where": where,
+            "cpu": cpu, "bare_cpu": bare_cpu,
         }
     finally:
         await st.stop()
@@ -356,6 +366,12 @@ def report(r: dict[str, Any]) -> None:
     rate = len(lat) / r["accepted_s"]
     print(f"  vs bare engine        {rate / r['baseline']:.2f} ({rate:.1f} applications/s / {r['baseline']} updates/s "
           "of the bare workflow on the same server, same run, same concurrency)")
+    if r.get("cpu"):
+        n = len(lat) or 1
+        per = ", ".join(f"{k} {1000 * v / n:.0f}" for k, v in sorted(r["cpu"].items()) if v)
+        b = r["bare_cpu"]
+        print(f"  CPU per application   {per} ms (timed phase, by process; sum {1000 * sum(r['cpu'].values()) / n:.0f} ms)"
+              f"; bare per update: server {1000 * b['server'] / b['n']:.0f} ms + Python {1000 * b['python'] / b['n']:.0f} ms")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from db.models import Case, Task, Upload, User
@@ -90,7 +91,7 @@ def attach_uploads(session: Session, user: User, case_id: str, data: Any) -> Non
     """Link the caller's uploads named anywhere in the data to the case (so its reviewers may read them); an upload
     of another case stays there (the services refuse such data first, `foreign_uploads`)."""
     ids = upload_ids(data)
-    if ids:
-        for up in session.exec(select(Upload).where(col(Upload.id).in_(ids), Upload.owner_user_id == user.id)):
-            if up.case_id in (None, case_id):
-                up.case_id = case_id
+    if ids:  # one UPDATE of the rows not yet linked (issue 12: no upload row is loaded for it)
+        table = Upload.__table__  # type: ignore[attr-defined]
+        session.execute(update(table).where(table.c.id.in_(ids), table.c.owner_user_id == user.id,
+                                            table.c.case_id.is_(None)).values(case_id=case_id))

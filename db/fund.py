@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -38,14 +38,17 @@ class FundChange:
 
 def lock_year(s: Session, *, year: int, at: datetime) -> FundYear:
     """The year's row, created with the default total on first use, locked until the transaction ends."""
+    # Fresh from the database even when the session holds the row already; one statement once the year exists.
+    locked = select(FundYear).where(FundYear.year == year).with_for_update().execution_options(populate_existing=True)
+    row = s.exec(locked).first()
+    if row is not None:
+        return row
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = FundYear.__table__  # type: ignore[attr-defined]
     s.execute(insert(table).values(year=year, total_fen=DEFAULT_TOTAL_FEN, updated_by="system", updated_at=at)
               .on_conflict_do_nothing(index_elements=["year"]))
-    row = s.exec(select(FundYear).where(FundYear.year == year).with_for_update()).one()
-    s.refresh(row)
-    return row
+    return s.exec(locked).one()
 
 
 @dataclass(slots=True)
@@ -71,11 +74,40 @@ _COLUMNS = ("case_id", "enterprise_org_id", "amount_fen", "settled_fen", "state"
 _TABLE = FundReservation.__table__  # type: ignore[attr-defined]
 
 
-def _rows(s: Session, year: int) -> dict[str, _Row]:
+@dataclass
+class _Year:
+    """What a change needs of the year, read under its lock: the waiting applications and the case's own row one by
+    one (they can change state), and every other reservation and payout only as a sum per enterprise and state (issue
+    12: a year holds thousands of rows, and every change used to read them all into Python; the ledger's rules depend
+    on those sums alone)."""
+
+    rows: dict[str, _Row]  # the waiting applications and the case's own row: written back when their state changes
+    reserved: dict[int, int]  # enterprise -> reserved fen of the other reservations
+    settled: dict[int, int]  # enterprise -> settled fen of the other payouts
+    max_seq: int
+
+
+def _load(s: Session, year: int, case_id: str | None = None) -> _Year:
     cases = Case.__table__  # type: ignore[attr-defined]
+    own = _TABLE.c.case_id == (case_id or "")
     stmt = (sa_select(*(_TABLE.c[c] for c in _COLUMNS), cases.c.policy_version)
-            .select_from(_TABLE.outerjoin(cases, cases.c.id == _TABLE.c.case_id)).where(_TABLE.c.year == year))
-    return {r[0]: _Row(*r) for r in s.execute(stmt)}
+            .select_from(_TABLE.outerjoin(cases, cases.c.id == _TABLE.c.case_id))
+            .where(_TABLE.c.year == year, or_(_TABLE.c.state == "waitlisted", own)))
+    rows = {r[0]: _Row(*r) for r in s.execute(stmt)}
+    sums = (sa_select(_TABLE.c.enterprise_org_id, _TABLE.c.state, func.sum(_TABLE.c.amount_fen),
+                      func.sum(_TABLE.c.settled_fen), func.max(_TABLE.c.seq))
+            .where(_TABLE.c.year == year, _TABLE.c.state != "waitlisted", ~own)
+            .group_by(_TABLE.c.enterprise_org_id, _TABLE.c.state))
+    reserved: dict[int, int] = {}
+    settled: dict[int, int] = {}
+    max_seq = max((r.seq for r in rows.values()), default=0)
+    for org, state, amount, paid, seq in s.execute(sums):
+        max_seq = max(max_seq, int(seq or 0))
+        if state == "reserved":
+            reserved[org] = int(amount)
+        elif state == "settled":
+            settled[org] = int(paid)
+    return _Year(rows=rows, reserved=reserved, settled=settled, max_seq=max_seq)
 
 
 def _caps(rows: dict[str, _Row]) -> dict[str, int]:
@@ -85,11 +117,15 @@ def _caps(rows: dict[str, _Row]) -> dict[str, int]:
             if r.state == "waitlisted" and r.policy_version in POLICIES}
 
 
-def _ledger(fund: FundYear, rows: dict[str, _Row], cap_fen: int,
-            caps: dict[str, int] | None = None) -> FundLedger:
-    """The year's ledger under the fund year's cap; each waiting application keeps its own policy's (`caps`)."""
+def _ledger(fund: FundYear, year: _Year, cap_fen: int) -> FundLedger:
+    """The year's ledger under the fund year's cap; each waiting application keeps its own policy's. The other
+    reservations and payouts enter as one entry per enterprise holding its sum (keys no case id can have)."""
     ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
-    caps = caps or {}
+    rows, caps = year.rows, _caps(year.rows)
+    for org, fen in year.reserved.items():
+        ledger.reservations[f"Σreserved:{org}"] = (str(org), fen)
+    for org, fen in year.settled.items():
+        ledger.settled[f"Σsettled:{org}"] = (str(org), fen)
     for r in rows.values():
         who = str(r.enterprise_org_id)
         if r.state == "reserved":
@@ -139,14 +175,15 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
             priority_reason: str | None = None, case_cap_fen: int | None = None) -> FundChange:
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
     fund = lock_year(s, year=year, at=at)
-    rows = _rows(s, year)
-    ledger = _ledger(fund, rows, cap_fen, _caps(rows))
+    loaded = _load(s, year, case_id)
+    rows = loaded.rows
+    ledger = _ledger(fund, loaded, cap_fen)
     existing = rows.get(case_id)
     if existing is not None:
         if existing.state not in OPEN:
             raise FundError("case_closed", f"case {case_id} is already {existing.state}")
         return FundChange(state=existing.state)
-    seq = max((r.seq for r in rows.values()), default=0) + 1
+    seq = loaded.max_seq + 1
     key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
     state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key,
                                  cap_fen=case_cap_fen)
@@ -157,10 +194,11 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
     return FundChange(state=state, promoted=others.promoted, dropped=others.dropped)
 
 
-def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any) -> FundChange:
+def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any, case_id: str | None = None) -> FundChange:
     fund = lock_year(s, year=year, at=at)
-    rows = _rows(s, year)
-    ledger = _ledger(fund, rows, cap_fen, _caps(rows))
+    loaded = _load(s, year, case_id)
+    rows = loaded.rows
+    ledger = _ledger(fund, loaded, cap_fen)
     freed, state = op(ledger, fund, rows)
     _write_back(s, ledger, rows, at)
     return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)
@@ -179,7 +217,7 @@ def close(s: Session, *, year: int, case_id: str, as_state: str, cap_fen: int, a
         freed = ledger.void(case_id=case_id) if as_state == "voided" else ledger.release(case_id=case_id)
         return freed, as_state
 
-    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op, case_id=case_id)
 
 
 def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int, at: datetime) -> FundChange:
@@ -197,7 +235,7 @@ def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int,
         freed = ledger.set_total(total_fen=fund.total_fen)  # same total: promotes whoever now fits
         return type(freed)(freed_fen=freed_fen, promoted=freed.promoted, dropped=freed.dropped), "reserved"
 
-    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op, case_id=case_id)
 
 
 def settle(s: Session, *, year: int, case_id: str, settled_fen: int, cap_fen: int, at: datetime) -> FundChange:
@@ -205,7 +243,7 @@ def settle(s: Session, *, year: int, case_id: str, settled_fen: int, cap_fen: in
     def op(ledger: FundLedger, _fund: FundYear, _rows: dict[str, _Row]) -> Any:
         return ledger.settle(case_id=case_id, settled_fen=settled_fen), "settled"
 
-    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op)
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op, case_id=case_id)
 
 
 def set_total(s: Session, *, year: int, total_fen: int, cap_fen: int, actor: str, at: datetime) -> FundChange:

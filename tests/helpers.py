@@ -132,3 +132,19 @@ async def leap(stack: Any, delta: timedelta) -> None:
             # means the server's clock did not move (something holds it) and fails the test.
             if attempt == 2 or exc.status == RPCStatusCode.DEADLINE_EXCEEDED or "Timeout" in exc.message:
                 raise
+
+
+def activities_of(events: Any) -> list[str]:
+    """The activities a history ran, in order (a local one by its marker, a regular one by its scheduled event)."""
+    from temporalio.api.enums.v1 import EventType
+
+    from api.services.operations import local_activity
+
+    out = []
+    for e in events:
+        local = local_activity(e)
+        if local is not None:
+            out.append(local[0])
+        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            out.append(e.activity_task_scheduled_event_attributes.activity_type.name)
+    return out

@@ -89,12 +89,14 @@ with workflow.unsafe.imports_passed_through():
         VoucherStartInput,
         WithdrawRequest,
         WithdrawResult,
+        reservation_view,
     )
 
 REVIEW = ["approve", "reject", "return"]
 APPROVE = ["approve", "reject"]
 SUBMIT = ["submit"]
 ENDED = ("settled", "void", "expired", "rejected", "closed", "withdrawn")
+WAITLISTED = "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补"
 
 
 class _Closed(Exception):
@@ -294,8 +296,13 @@ class VoucherWorkflow(CaseWorkflow):
         signal_kept = workflow.patched("voucher-fund-signal-kept")
         if signal_kept:
             self._fund_changed = False
+        # Patched "voucher-reserve-projects" (issue 12): the reservation writes the projection (and a waitlisted
+        # case's status) in its own transaction; before, two more activities followed it.
+        merged = workflow.patched("voucher-reserve-projects")
         got: FundResult = await run_activity(
-            RESERVE_FUND, ApplyInput(case_id=self.case.case_id, contract_amount_fen=contract, at=workflow.now()),
+            RESERVE_FUND, ApplyInput(case_id=self.case.case_id, contract_amount_fen=contract, at=workflow.now(),
+                                     voucher=dict(self.voucher) if merged else None,
+                                     waitlisted_message=WAITLISTED if merged else None),
             FundResult)
         # Patched "voucher-reserve-tells-promoted": a reservation can promote a later waiter (an earlier one of this
         # enterprise no longer fits its yearly cap and stops holding up the queue); before, that case was not told.
@@ -304,13 +311,19 @@ class VoucherWorkflow(CaseWorkflow):
         if not got.ok:
             await self._project(status="rejected", contract_amount_fen=contract)
             await self._close("rejected", f"服务券申领未通过：{got.reason}")
-        await self._project(status=got.state, amount_fen=got.amount_fen, computed_fen=got.amount_fen,
-                            contract_amount_fen=contract, fund_year=got.year, limited_by=got.limited_by)
+        if merged:
+            self.voucher.update(reservation_view(got, contract))
+        else:
+            await self._project(**reservation_view(got, contract))
         lapses = workflow.patched("voucher-waitlist-lapses")
         year_end = datetime(got.year + 1, 1, 1, tzinfo=SHANGHAI) if got.year else None
         waited = got.state == "waitlisted"
+        written = merged  # the first waitlisted status is already in the database
         while got.state == "waitlisted":
-            await self.set_status("waitlisted", "本年度服务券资金暂不足，申请已进入候补名单，资金释放后按顺序递补")
+            if written:
+                self.status, written = "waitlisted", False
+            else:
+                await self.set_status("waitlisted", WAITLISTED)
             if not signal_kept:
                 self._fund_changed = False
             if not lapses or year_end is None:

@@ -61,6 +61,11 @@ class ApplyInput(BaseModel):
     case_id: str
     contract_amount_fen: int
     at: datetime
+    # Patch "voucher-reserve-projects" (issue 12): the workflow's view of the voucher, written into case.result with the
+    # reservation's outcome in the reservation's own transaction (before: a `voucher_project` activity after it), and
+    # the status message a waitlisted application's case then takes (before: a `set_case_status` activity).
+    voucher: dict[str, Any] | None = None
+    waitlisted_message: str | None = None
 
 
 class FundOpInput(BaseModel):
@@ -81,6 +86,13 @@ class FundResult(BaseModel):
     year: int = 0
     promoted: list[str] = Field(default_factory=list)
     dropped: list[str] = Field(default_factory=list)
+
+
+def reservation_view(got: FundResult, contract_amount_fen: int) -> dict[str, Any]:
+    """What a reservation's outcome adds to the voucher's projection (case.result["voucher"]); the workflow and, since
+    patch "voucher-reserve-projects", the reservation activity write the same fields."""
+    return {"status": got.state, "amount_fen": got.amount_fen, "computed_fen": got.amount_fen,
+            "contract_amount_fen": contract_amount_fen, "fund_year": got.year, "limited_by": list(got.limited_by)}
 
 
 class FundChanged(BaseModel):

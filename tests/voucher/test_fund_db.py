@@ -204,3 +204,74 @@ class TestAmountUnderTheLock:
         assert sum(1 for ok, _ in results if not ok) == 3
         with session_scope(engine) as s:
             assert fund.enterprise_used_fen(s, year=year, enterprise_org_id=org_id or 0) == CAP
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_database_follows_the_whole_ledger_step_by_step(engine: Engine, seed: int) -> None:
+    """Issue 12: a change reads the waiting applications and its own case one by one and every other reservation and
+    payout as a sum per enterprise. A random run of reservations, releases, voids, lowerings, payouts and new totals
+    leaves every case where rules.fund's ledger, holding every case one by one, leaves it."""
+    from rules.fund import FundLedger, priority_key
+
+    rnd = random.Random(seed)
+    year = new_year()
+    set_total(engine, year, 2_000_000)
+    ledger = FundLedger(total_fen=2_000_000, per_enterprise_cap_fen=CAP)
+    ids = cases(engine, 40)
+    seq = 0
+    for step in range(120):
+        at = T0 + timedelta(minutes=step)
+        op = rnd.choice(["reserve"] * 4 + ["release", "void", "lower", "settle", "total"])
+        known = [c for c in ids if ledger.state(case_id=c) in ("reserved", "waitlisted")]
+        expected: object
+        if op == "reserve":
+            cid = rnd.choice(ids)
+            org, amount, special = rnd.randint(1, 6), rnd.choice([100_000, 300_000, 500_000, 900_000]), rnd.random() < .2
+            if ledger.state(case_id=cid) is None:
+                seq += 1
+            try:
+                expected = ledger.admit(case_id=cid, enterprise=str(org), amount_fen=amount, key=priority_key(
+                    specialized=special, credit_rating=None, submitted_at=at, seq=seq))[0]
+            except FundError as exc:
+                expected = exc.code
+            try:
+                got: object = reserve(engine, year, cid, org, amount, at=at, specialized=special).state
+            except FundError as exc:
+                got = exc.code
+            if expected == "reservation_conflict":  # the database answers a repeated case with its state
+                continue
+        elif op in ("release", "void") and known:
+            cid = rnd.choice(known)
+            (ledger.release if op == "release" else ledger.void)(case_id=cid)
+            expected = "released" if op == "release" else "voided"
+            with session_scope(engine) as s:
+                got = fund.close(s, year=year, case_id=cid, as_state=expected, cap_fen=CAP, at=at).state
+        elif op in ("lower", "settle") and known:
+            reserved = [c for c in known if ledger.state(case_id=c) == "reserved"]
+            if not reserved:
+                continue
+            cid = rnd.choice(reserved)
+            who, held = ledger.reservations[cid]
+            if op == "lower":
+                new = max(held // 2, 1)
+                ledger.reservations[cid] = (who, new)
+                ledger.set_total(total_fen=ledger.total_fen)
+                with session_scope(engine) as s:
+                    got = fund.lower(s, year=year, case_id=cid, amount_fen=new, cap_fen=CAP, at=at).state
+                expected = "reserved"
+            else:
+                ledger.settle(case_id=cid, settled_fen=held - 1_000)
+                with session_scope(engine) as s:
+                    got = fund.settle(s, year=year, case_id=cid, settled_fen=held - 1_000, cap_fen=CAP, at=at).state
+                expected = "settled"
+        elif op == "total":
+            total = ledger.reserved_fen + ledger.settled_fen + rnd.choice([0, 200_000, 1_000_000])
+            ledger.set_total(total_fen=total)
+            set_total(engine, year, total)
+            continue
+        else:
+            continue
+        assert got == expected, (step, op)
+        with session_scope(engine) as s:
+            states = {c: (r.state if (r := fund.state_of(s, c)) else None) for c in ids}
+        assert states == {c: ledger.state(case_id=c) for c in ids}, (step, op)

@@ -14,7 +14,7 @@ from db.engine import session_scope
 from db.models import BadCreditRecord
 from rules.calendar import SHANGHAI
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import leap, login, register_approved, wait_for
+from tests.helpers import activities_of, leap, login, register_approved, wait_for
 from tests.voucher.factories import Voucher, budget, get_org, new_voucher, signed_provider
 
 # Leaps months (expiry, year end, the monthly report): its own time-skipping server and database.
@@ -55,6 +55,10 @@ class TestWaitlist:
             await b.apply(600_000)
             waiting = await b.status("waitlisted")
             assert waiting["voucher"]["status"] == "waitlisted"
+            # Patch "voucher-reserve-projects" (issue 12): the reservation wrote the projection and the waitlisted
+            # status itself; nothing ran after it while the case waits.
+            history = await stack.client.get_workflow_handle(b.case_id).fetch_history()
+            assert activities_of(history.events)[-1] == "voucher_reserve_fund"
             fund = await budget(stack, admin, year)
             assert [w["case_id"] for w in fund["waitlist"]] == [b.case_id]
             assert fund["reserved_fen"] + fund["settled_fen"] <= fund["total_fen"]

@@ -20,7 +20,7 @@ from temporalio.worker import Replayer
 from processes.registry import workflows
 from rules.calendar import SHANGHAI
 from tests.workflows.harness import FakeActivities, Harness
-from workflows.types import CaseInput, CaseStatusInput
+from workflows.types import CaseInput
 from workflows.voucher import VoucherWorkflow
 from workflows.voucher_statistics import STATISTICS_ID
 from workflows.voucher_types import (
@@ -64,6 +64,16 @@ async def _to_first_review(h: Harness, case_id: str) -> None:
     await h.step("voucher.choose_bid", "submit", "ent_a", case_id=case_id, data={"bid_id": 1})
     await h.step("voucher.award_review", "approve", "operator1", case_id=case_id)
     await h.step("voucher.apply", "submit", "ent_a", case_id=case_id, data={"contract_amount_fen": CONTRACT})
+
+
+async def _waitlisted_by_the_reservation(h: Harness, case_id: str) -> None:
+    """Patch "voucher-reserve-projects" (issue 12): the reservation is asked to write the projection and, waitlisted,
+    the case's status itself; no `voucher_project` or `set_case_status` follows it."""
+    inp = await h.fakes.call("voucher_reserve_fund", case_id)
+    assert inp.voucher is not None and inp.voucher.get("provider_org_id") == 7, inp
+    assert inp.waitlisted_message and "候补" in inp.waitlisted_message
+    await h.idle(case_id)
+    assert h.fakes.names(case_id)[-1] == "voucher_reserve_fund", h.fakes.names(case_id)
 
 
 def _waitlisted(inp: ApplyInput) -> FundResult:
@@ -179,7 +189,7 @@ class TestFund:
         f.returns("voucher_reserve_fund", _waitlisted)
         case_id = await _start(harness)
         await _to_first_review(harness, case_id)
-        await f.call("set_case_status", case_id, lambda i: i.status == "waitlisted")
+        await _waitlisted_by_the_reservation(harness, case_id)
         await harness.idle(case_id)  # waiting for the fund (see the test below for why this matters)
         assert f.open_tasks("voucher.first_review", case_id) == []
         f.returns("voucher_fund_op", FundResult(state="reserved", amount_fen=500_000))
@@ -199,7 +209,7 @@ class TestFund:
                                                                  year=inp.at.astimezone(SHANGHAI).year + 1))
         waiter = await _start(harness)
         await _to_first_review(harness, waiter)
-        await f.call("set_case_status", waiter, lambda i: i.status == "waitlisted")
+        await _waitlisted_by_the_reservation(harness, waiter)
         await harness.idle(waiter)
         f.returns("voucher_reserve_fund", lambda inp: FundResult(state="reserved", amount_fen=500_000, year=inp.at.year,
                                                                   promoted=[waiter]))
@@ -209,22 +219,23 @@ class TestFund:
         await f.task("voucher.first_review", later)
         await f.task("voucher.first_review", waiter)
         assert _fund_ops(f, waiter) == ["state"]
-        await _replays_and_is_kept(harness, later, "reserve_promotes_v8")
+        await _replays_and_is_kept(harness, later, "reserve_promotes_v9")
 
     async def test_a_promotion_signalled_while_the_waitlisted_status_is_written_is_not_lost(
             self, harness: Harness) -> None:
+        """The status is written by the reservation (patch "voucher-reserve-projects"): a promotion signalled while it
+        runs is not lost (patch "voucher-fund-signal-kept")."""
         f = harness.fakes
-        f.returns("voucher_reserve_fund", _waitlisted)
         signalled = asyncio.Event()
 
-        async def set_status_after_the_signal(inp: CaseStatusInput) -> None:
-            if inp.status == "waitlisted":
-                await signalled.wait()
+        async def waitlisted_after_the_signal(inp: ApplyInput) -> FundResult:
+            await signalled.wait()
+            return _waitlisted(inp)
 
-        f.returns("set_case_status", set_status_after_the_signal)
+        f.returns("voucher_reserve_fund", waitlisted_after_the_signal)
         case_id = await _start(harness)
         await _to_first_review(harness, case_id)
-        await f.call("set_case_status", case_id, lambda i: i.status == "waitlisted")
+        await f.call("voucher_reserve_fund", case_id)
         f.returns("voucher_fund_op", FundResult(state="reserved", amount_fen=500_000))
         handle = harness.handle(case_id)
         await handle.signal(VoucherWorkflow.fund_changed, FundChanged(state="reserved"))

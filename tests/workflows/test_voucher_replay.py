@@ -1,12 +1,13 @@
 """Replay of a whole voucher run (demand returned once, lowered amount, settlement) on the current code.
-FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v10.json (then review the diff). The
+FLOW168_RECORD_HISTORIES=1 writes it to tests/replay/histories/VoucherWorkflow__v11.json (then review the diff). The
 older files stay as their versions recorded them: v1 and the v2 files before patch "statistics-started-by-worker",
 v3 before "voucher-fund-signal-kept", v4 (and void_v2, withdrawn_v2) before "voucher-policy-order",
 "voucher-category-confirmed", "voucher-void-informs-department" and "voucher-payout-reconciled"; v5 has the first
 three, v5_payout the last alone, v6 all four; running cases of those versions must still replay. v8 (and void_v5,
 withdrawn_v4, v8_2016) run their activities as local activities (patch "local-activities", issue 12); v9 writes a
-reserved application's projection once (patch "voucher-reserved-projected-once"); v10 (recorded by the first test below
-now) also writes five steps' opening status in their open_task (patch "status-with-step").
+reserved application's projection once (patch "voucher-reserved-projected-once"); v10 also writes five steps' opening
+status in their open_task (patch "status-with-step"); v11 (recorded by the first test below now) writes the projection
+in the reservation's own transaction (patch "voucher-reserve-projects").
 VoucherWorkflow__v5_2016.json (without the payout patch) and __v6_2016.json are runs under the 2016 version's own
 order (003 art. 9-10)."""
 
@@ -14,12 +15,11 @@ from __future__ import annotations
 
 import os
 from itertools import pairwise
-from typing import Any
 
 import pytest
 
 from tests.conftest import Stack, own_stack_fixture
-from tests.helpers import complete, task_of, wait_for
+from tests.helpers import activities_of, complete, task_of, wait_for
 from tests.replay.test_replay import HISTORIES, replayer
 from tests.voucher.factories import MATERIALS, new_voucher, upload
 
@@ -52,34 +52,19 @@ async def test_voucher_history_replays(stack: Stack) -> None:
     await v.status("settled")
     history = await stack.client.get_workflow_handle(v.case_id).fetch_history()
     await replayer().replay_workflow(history)
-    # Patch "voucher-reserved-projected-once": reserved at once, the application's projection is written once
-    # between the reservation and the first review (before: twice).
+    # Patch "voucher-reserved-projected-once": reserved at once, the application's projection was written once
+    # between the reservation and the first review (before: twice); since patch "voucher-reserve-projects" the
+    # reservation writes it itself, and the first review's step follows it directly.
     done = activities_of(history.events)
     after_reserve = done[done.index("voucher_reserve_fund") + 1:]
-    assert after_reserve[:after_reserve.index("open_task")].count("voucher_project") == 1, done
+    assert after_reserve[0] == "open_task", done
     # Patch "status-with-step": choosing, the award review, applying, the first review and the settlement review open
     # with their status written by open_task; only the demand review (before and after the correction) and the
     # confirmation (in_service, written when the delivery is reported) are still preceded by a set_case_status.
     pairs = [i for i, (a, b) in enumerate(pairwise(done)) if (a, b) == ("set_case_status", "open_task")]
     assert len(pairs) == 3, [f"{i}:{a}" for i, a in enumerate(done)]
     if os.environ.get("FLOW168_RECORD_HISTORIES"):
-        (HISTORIES / "VoucherWorkflow__v10.json").write_text(history.to_json())
-
-
-def activities_of(events: Any) -> list[str]:
-    """The activities a history ran, in order (a local one by its marker, a regular one by its scheduled event)."""
-    from temporalio.api.enums.v1 import EventType
-
-    from api.services.operations import local_activity
-
-    out = []
-    for e in events:
-        local = local_activity(e)
-        if local is not None:
-            out.append(local[0])
-        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            out.append(e.activity_task_scheduled_event_attributes.activity_type.name)
-    return out
+        (HISTORIES / "VoucherWorkflow__v11.json").write_text(history.to_json())
 
 
 async def test_void_and_withdrawal_histories_replay(stack: Stack) -> None:
