@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.voucher_life -n 40 -c 20 --rounds 3
 	$(BIN)/python -m bench.voucher_rush -n $(RUSH_N)
+	$(BIN)/python -m bench.fund_year -n $(RUSH_N)
 	$(BIN)/python -m bench.certification_life
 	$(BIN)/python -m bench.fault -n 200
 	$(BIN)/python -m bench.programme_year

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -77,29 +77,36 @@ _TABLE = FundReservation.__table__  # type: ignore[attr-defined]
 @dataclass
 class _Year:
     """What a change needs of the year, read under its lock: the waiting applications and the case's own row one by
-    one (they can change state), and every other reservation and payout only as a sum per enterprise and state (issue
-    12: a year holds thousands of rows, and every change used to read them all into Python; the ledger's rules depend
-    on those sums alone)."""
+    one (they can change state), every other reservation and payout only as sums — per enterprise for the enterprises
+    whose cap a change checks, one sum for all the others (issue 12: a year holds thousands of rows, and every change
+    used to read them all into Python; the ledger's rules depend on those sums alone)."""
 
     rows: dict[str, _Row]  # the waiting applications and the case's own row: written back when their state changes
-    reserved: dict[int, int]  # enterprise -> reserved fen of the other reservations
-    settled: dict[int, int]  # enterprise -> settled fen of the other payouts
+    reserved: dict[int | None, int]  # enterprise (None: all the others) -> reserved fen of the other reservations
+    settled: dict[int | None, int]  # enterprise (None: all the others) -> settled fen of the other payouts
     max_seq: int
 
 
-def _load(s: Session, year: int, case_id: str | None = None) -> _Year:
-    cases = Case.__table__  # type: ignore[attr-defined]
-    own = _TABLE.c.case_id == (case_id or "")
-    stmt = (sa_select(*(_TABLE.c[c] for c in _COLUMNS), cases.c.policy_version)
-            .select_from(_TABLE.outerjoin(cases, cases.c.id == _TABLE.c.case_id))
-            .where(_TABLE.c.year == year, or_(_TABLE.c.state == "waitlisted", own)))
+def _load(s: Session, year: int, case_id: str | None = None, enterprise_org_id: int | None = None) -> _Year:
+    """The year as a change needs it. Only enterprises with a waiting application, the case's own and the applying
+    one (`enterprise_org_id`) are summed one by one (their caps are checked); every other enterprise's money counts
+    only towards the fund's total, in one sum (key None)."""
+    cases, t = Case.__table__, _TABLE  # type: ignore[attr-defined]
+    own = t.c.case_id == (case_id or "")
+    stmt = (sa_select(*(t.c[c] for c in _COLUMNS), cases.c.policy_version)
+            .select_from(t.outerjoin(cases, cases.c.id == t.c.case_id))
+            .where(t.c.year == year, or_(t.c.state == "waitlisted", own)))
     rows = {r[0]: _Row(*r) for r in s.execute(stmt)}
-    sums = (sa_select(_TABLE.c.enterprise_org_id, _TABLE.c.state, func.sum(_TABLE.c.amount_fen),
-                      func.sum(_TABLE.c.settled_fen), func.max(_TABLE.c.seq))
-            .where(_TABLE.c.year == year, _TABLE.c.state != "waitlisted", ~own)
-            .group_by(_TABLE.c.enterprise_org_id, _TABLE.c.state))
-    reserved: dict[int, int] = {}
-    settled: dict[int, int] = {}
+    named = or_(t.c.enterprise_org_id.in_(sa_select(t.c.enterprise_org_id).where(t.c.year == year,
+                                                                                  t.c.state == "waitlisted")),
+                t.c.enterprise_org_id.in_(sa_select(t.c.enterprise_org_id).where(own)),
+                t.c.enterprise_org_id == (enterprise_org_id if enterprise_org_id is not None else -1))
+    who = case((named, t.c.enterprise_org_id), else_=None)
+    sums = (sa_select(who, t.c.state, func.sum(t.c.amount_fen), func.sum(t.c.settled_fen), func.max(t.c.seq))
+            .where(t.c.year == year, t.c.state != "waitlisted", ~own)
+            .group_by(who, t.c.state))
+    reserved: dict[int | None, int] = {}
+    settled: dict[int | None, int] = {}
     max_seq = max((r.seq for r in rows.values()), default=0)
     for org, state, amount, paid, seq in s.execute(sums):
         max_seq = max(max_seq, int(seq or 0))
@@ -123,9 +130,9 @@ def _ledger(fund: FundYear, year: _Year, cap_fen: int) -> FundLedger:
     ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
     rows, caps = year.rows, _caps(year.rows)
     for org, fen in year.reserved.items():
-        ledger.reservations[f"Σreserved:{org}"] = (str(org), fen)
+        ledger.reservations[f"Σreserved:{org}"] = (str(org) if org is not None else "Σ", fen)
     for org, fen in year.settled.items():
-        ledger.settled[f"Σsettled:{org}"] = (str(org), fen)
+        ledger.settled[f"Σsettled:{org}"] = (str(org) if org is not None else "Σ", fen)
     for r in rows.values():
         who = str(r.enterprise_org_id)
         if r.state == "reserved":
@@ -175,7 +182,7 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
             priority_reason: str | None = None, case_cap_fen: int | None = None) -> FundChange:
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
     fund = lock_year(s, year=year, at=at)
-    loaded = _load(s, year, case_id)
+    loaded = _load(s, year, case_id, enterprise_org_id)
     rows = loaded.rows
     ledger = _ledger(fund, loaded, cap_fen)
     existing = rows.get(case_id)
