@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from activities.cases import write_status
 from activities.definition import defn
-from activities.voucher import load_case
+from activities.voucher import load_case, merge_projection
 from db import audit
 from db import fund as fund_repo
 from db.engine import session_scope
@@ -84,9 +84,7 @@ class FundActivities:
             got = FundResult(state=change.state, amount_fen=amount.amount_fen, limited_by=list(amount.limited_by),
                              year=year, promoted=list(change.promoted))
             if inp.voucher is not None:  # patch "voucher-reserve-projects": the projection in the same transaction
-                view = {**inp.voucher, **reservation_view(got, inp.contract_amount_fen)}
-                case.result = {**case.result, "voucher": {**case.result.get("voucher", {}), **view}}
-                case.updated_at = inp.at
+                merge_projection(case, {**inp.voucher, **reservation_view(got, inp.contract_amount_fen)}, inp.at)
                 s.flush()
                 if change.state == "waitlisted" and inp.waitlisted_message:
                     write_status(s, CaseStatusInput(case_id=case.id, status="waitlisted",

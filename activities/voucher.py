@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -31,6 +32,12 @@ from workflows.voucher_types import (
     VoucherStarted,
     VoucherStartInput,
 )
+
+
+def merge_projection(case: Case, voucher: dict[str, Any], at: datetime) -> None:
+    """Merge the workflow's view of the voucher into case.result["voucher"] (the projection and the reservation)."""
+    case.result = {**case.result, "voucher": {**case.result.get("voucher", {}), **voucher}}
+    case.updated_at = at
 
 
 def load_case(s: Session, case_id: str) -> Case:
@@ -161,8 +168,7 @@ class VoucherActivities:
         """Merge the workflow's view of the voucher into case.result["voucher"]."""
         with session_scope(self.engine) as s:
             case = load_case(s, inp.case_id)
-            case.result = {**case.result, "voucher": {**case.result.get("voucher", {}), **inp.voucher}}
-            case.updated_at = inp.at
+            merge_projection(case, inp.voucher, inp.at)
             if inp.voucher.get("status") in ("void", "settled", "expired", "withdrawn", "lapsed"):
                 for d in deadlines.open_deadlines(s, case.id):
                     d.open = False

@@ -126,7 +126,8 @@ def _caps(rows: dict[str, _Row]) -> dict[str, int]:
 
 def _ledger(fund: FundYear, year: _Year, cap_fen: int) -> FundLedger:
     """The year's ledger under the fund year's cap; each waiting application keeps its own policy's. The other
-    reservations and payouts enter as one entry per enterprise holding its sum (keys no case id can have)."""
+    reservations and payouts enter as sums (`_Year`): one entry per summed enterprise and one for all the rest, under
+    keys no case id can have."""
     ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
     rows, caps = year.rows, _caps(year.rows)
     for org, fen in year.reserved.items():

@@ -31,6 +31,8 @@ Changes that touch running cases are guarded with `workflow.patched`:
 - "voucher-reserved-projected-once": an application reserved at once writes its projection once (before: twice).
 - "status-with-step" (workflows/human.py): the status a step opens with (choosing, the award review, applying, the
   first review, the settlement review) is written by its `open_task` (before: a `set_case_status` first).
+- "voucher-reserve-projects": the reservation writes the projection and a waitlisted case's status in its own
+  transaction (before: a `voucher_project` and a `set_case_status` after it).
 The `withdraw` Update is new and acts only when it arrives, so it needs no patch.
 """
 
@@ -321,9 +323,10 @@ class VoucherWorkflow(CaseWorkflow):
         written = merged  # the first waitlisted status is already in the database
         while got.state == "waitlisted":
             if written:
-                self.status, written = "waitlisted", False
+                self.status = "waitlisted"
             else:
                 await self.set_status("waitlisted", WAITLISTED)
+            written = False
             if not signal_kept:
                 self._fund_changed = False
             if not lapses or year_end is None:

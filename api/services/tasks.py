@@ -131,13 +131,12 @@ def prepare_completion(session: Session, user: User, task_id: str, *, decision: 
         if case is None:
             raise NotFound(f"no case {task.case_id}", code="case_not_found", params={"case_id": task.case_id})
         check(session, user=user, task=task, case=case, data=clean, now=now, decision=decision)
-    refuse_foreign_uploads(session, user, task.case_id, clean)
     return task, DecisionInput(task_id=task.id, decision=decision, actor=user.username, comment=comment, data=clean)
 
 
 def link_uploads(session: Session, user: User, case_id: str, data: dict[str, Any]) -> None:
-    """Link the caller's uploads named in a decision's data to the case, refusing any that another case took since
-    the checks (422 `upload_of_other_case`, as the checks answer; the write is rolled back)."""
+    """Link the caller's uploads named in a decision's data to the case, under the write lock; an upload that belongs
+    to another case refuses the decision (422 `upload_of_other_case`; the write is rolled back, nothing is linked)."""
     case_repo.attach_uploads(session, user, case_id, data)
     refuse_foreign_uploads(session, user, case_id, data)
 
@@ -155,8 +154,8 @@ async def complete(session: Session, client: Client, user: User, task_id: str, *
     """Decide a task: the checks of `prepare_completion` here, the case's workflow refuses a stale or disallowed
     decision (409/422). Returns the task as it is now and the decision. The database work runs in the thread pool."""
     # The checks only read, so they run in a read-only session, without a turn at SQLite's write lock (issue 12). The
-    # uploads the data names are then linked to the case in a short write of their own, which checks again under the
-    # lock that none of them went to another case meanwhile (then nothing is linked and the decision is refused).
+    # uploads the data names are then linked to the case in a short write of their own, which refuses an upload of
+    # another case under the lock (then nothing is linked and the decision is refused).
     checks = Session(reader(session.get_bind()), expire_on_commit=False)
     try:
         task, inp = await in_thread(checks, prepare_completion, checks, user, task_id, decision=decision,
