@@ -1,9 +1,10 @@
 """The voucher fund in the database: rules.fund's FundLedger applied under one lock per year.
 
 Every change takes the year's row lock (SELECT … FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE, see
-db.engine), loads the year's reservations into a FundLedger, applies the operation there and writes back the
-rows whose state changed. The pure ledger decides; this module only makes it atomic and durable, so the
-invariants tested on the ledger (reserved + settled ≤ total, each enterprise within its cap) hold in the database.
+db.engine), loads what it needs of the year into a FundLedger (the head of the waitlist and its own row one by one,
+the rest as sums), applies the operation there and writes back the rows whose state changed. The pure ledger
+decides; this module only makes it atomic and durable, so the invariants tested on the ledger (reserved + settled
+≤ total, each enterprise within its cap) hold in the database.
 Functions flush and leave the commit to the caller's transaction.
 """
 
@@ -13,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import Integer, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from db.models import Case, FundReservation, FundYear
-from rules.fund import FundError, FundLedger, WaitEntry, priority_key
+from rules.fund import FundError, FundLedger, PriorityKey, WaitEntry, WaitlistIncomplete, priority_key
 from rules.voucher import POLICIES
 
 DEFAULT_TOTAL_FEN = 5_000_000 * 100  # 000 六(二): 每年500万
@@ -74,47 +75,102 @@ _COLUMNS = ("case_id", "enterprise_org_id", "amount_fen", "settled_fen", "state"
 _TABLE = FundReservation.__table__  # type: ignore[attr-defined]
 
 
+# How many waiting applications a change reads first, in serving order (issue 12). Serving stops at the first one the
+# money does not cover, so a change rarely looks further; when it would, the ledger says so (WaitlistIncomplete) and
+# the change reads the whole waitlist under the same lock.
+WAITLIST_HEAD = 32
+
+
 @dataclass
 class _Year:
-    """What a change needs of the year, read under its lock: the waiting applications and the case's own row one by
-    one (they can change state), every other reservation and payout only as sums — per enterprise for the enterprises
-    whose cap a change checks, one sum for all the others (issue 12: a year holds thousands of rows, and every change
-    used to read them all into Python; the ledger's rules depend on those sums alone)."""
+    """What a change needs of the year, read under its lock: the head of the waitlist in serving order and the case's
+    own row one by one (they can change state), every other reservation and payout only as sums — per enterprise for
+    the enterprises whose cap a change checks, one sum for all the others (issue 12: a year holds thousands of rows,
+    and every change used to read them all into Python; the ledger's rules depend on those sums alone)."""
 
-    rows: dict[str, _Row]  # the waiting applications and the case's own row: written back when their state changes
+    rows: dict[str, _Row]  # the waiting applications read and the case's own row: written back when their state changes
     reserved: dict[int | None, int]  # enterprise (None: all the others) -> reserved fen of the other reservations
     settled: dict[int | None, int]  # enterprise (None: all the others) -> settled fen of the other payouts
     max_seq: int
+    loaded_to: tuple[PriorityKey, str] | None  # the last waiting application read, when more wait behind it
 
 
-def _load(s: Session, year: int, case_id: str | None = None, enterprise_org_id: int | None = None) -> _Year:
-    """The year as a change needs it. Only enterprises with a waiting application, the case's own and the applying
-    one (`enterprise_org_id`) are summed one by one (their caps are checked); every other enterprise's money counts
-    only towards the fund's total, in one sum (key None)."""
+def _statements() -> tuple[Any, Any, Any, Any, Any]:
+    """A change's reads, built once with bound parameters (issue 12: building them for every change cost more Python
+    than running them): the whole waitlist in serving order, its head (ix_fundreservation_serving), one case's row,
+    the year's totals by state, and the sums of some enterprises (by their index; other years are dropped after)."""
     cases, t = Case.__table__, _TABLE  # type: ignore[attr-defined]
-    own = t.c.case_id == (case_id or "")
-    stmt = (sa_select(*(t.c[c] for c in _COLUMNS), cases.c.policy_version)
-            .select_from(t.outerjoin(cases, cases.c.id == t.c.case_id))
-            .where(t.c.year == year, or_(t.c.state == "waitlisted", own)))
-    rows = {r[0]: _Row(*r) for r in s.execute(stmt)}
-    named = or_(t.c.enterprise_org_id.in_(sa_select(t.c.enterprise_org_id).where(t.c.year == year,
-                                                                                  t.c.state == "waitlisted")),
-                t.c.enterprise_org_id.in_(sa_select(t.c.enterprise_org_id).where(own)),
-                t.c.enterprise_org_id == (enterprise_org_id if enterprise_org_id is not None else -1))
-    who = case((named, t.c.enterprise_org_id), else_=None)
-    sums = (sa_select(who, t.c.state, func.sum(t.c.amount_fen), func.sum(t.c.settled_fen), func.max(t.c.seq))
-            .where(t.c.year == year, t.c.state != "waitlisted", ~own)
-            .group_by(who, t.c.state))
+    columns = (*(t.c[c] for c in _COLUMNS), cases.c.policy_version)
+    joined = t.outerjoin(cases, cases.c.id == t.c.case_id)
+    waiting = (sa_select(*columns).select_from(joined)
+               .where(t.c.year == bindparam("year"), t.c.state == "waitlisted", t.c.case_id != bindparam("case_id"))
+               .order_by(t.c.priority_group, t.c.submitted_at, t.c.seq, t.c.case_id))
+    own = sa_select(*columns).select_from(joined).where(t.c.case_id == bindparam("case_id"))
+    totals = (sa_select(t.c.state, func.sum(t.c.amount_fen), func.sum(t.c.settled_fen), func.max(t.c.seq))
+              .where(t.c.year == bindparam("year")).group_by(t.c.state))
+    named = (sa_select(t.c.year, t.c.enterprise_org_id, t.c.state, func.sum(t.c.amount_fen), func.sum(t.c.settled_fen))
+             .where(t.c.enterprise_org_id.in_(bindparam("named", expanding=True)),
+                    t.c.case_id != bindparam("case_id"))
+             .group_by(t.c.year, t.c.enterprise_org_id, t.c.state))
+    return waiting, waiting.limit(bindparam("head", type_=Integer)), own, totals, named
+
+
+_WAITING, _WAITING_HEAD, _OWN, _TOTALS, _NAMED = _statements()
+
+
+def _load(s: Session, year: int, case_id: str | None = None, enterprise_org_id: int | None = None,
+          whole: bool = False) -> _Year:
+    """The year as a change needs it: its own row and the first WAITLIST_HEAD waiting applications in serving order
+    (`whole`: all of them). Only the enterprises of those rows and the applying one (`enterprise_org_id`) are summed
+    one by one (their caps are checked); every other enterprise's money counts only towards the fund's total, in one
+    sum (key None): the year's totals less the named enterprises' sums and the case's own row."""
+    db = s.connection()  # the session's transaction, holding the year's lock; plain rows, no ORM
+    head = None if whole else WAITLIST_HEAD
+    own = {"year": year, "case_id": case_id or ""}
+    if head is None:
+        read = [_Row(*r) for r in db.execute(_WAITING, own)]
+    else:
+        read = [_Row(*r) for r in db.execute(_WAITING_HEAD, own | {"head": head + 1})]
+    loaded_to = None
+    if head is not None and len(read) > head:
+        read = read[:head]
+        last = read[-1]
+        loaded_to = ((last.priority_group, last.submitted_at, last.seq), last.case_id)
+    rows = {r.case_id: r for r in read}
+    mine = None
+    if case_id is not None:
+        for r in db.execute(_OWN, own):
+            mine = rows[r[0]] = _Row(*r)
     reserved: dict[int | None, int] = {}
     settled: dict[int | None, int] = {}
-    max_seq = max((r.seq for r in rows.values()), default=0)
-    for org, state, amount, paid, seq in s.execute(sums):
+    max_seq = 0
+    for state, amount, paid, seq in db.execute(_TOTALS, own):
         max_seq = max(max_seq, int(seq or 0))
         if state == "reserved":
-            reserved[org] = int(amount)
+            reserved[None] = int(amount)
         elif state == "settled":
-            settled[org] = int(paid)
-    return _Year(rows=rows, reserved=reserved, settled=settled, max_seq=max_seq)
+            settled[None] = int(paid)
+    if mine is not None and mine.state == "reserved":
+        reserved[None] -= mine.amount_fen
+    elif mine is not None and mine.state == "settled":
+        settled[None] -= mine.settled_fen
+    named = {r.enterprise_org_id for r in rows.values()}
+    if enterprise_org_id is not None:
+        named.add(enterprise_org_id)
+    if named:
+        for in_year, org, state, amount, paid in db.execute(_NAMED, own | {"named": sorted(named)}):
+            if in_year != year:
+                continue
+            if state == "reserved":
+                reserved[org] = int(amount)
+                reserved[None] -= int(amount)
+            elif state == "settled":
+                settled[org] = int(paid)
+                settled[None] -= int(paid)
+    for sums in (reserved, settled):
+        if not sums.get(None):
+            sums.pop(None, None)
+    return _Year(rows=rows, reserved=reserved, settled=settled, max_seq=max_seq, loaded_to=loaded_to)
 
 
 def _caps(rows: dict[str, _Row]) -> dict[str, int]:
@@ -128,7 +184,7 @@ def _ledger(fund: FundYear, year: _Year, cap_fen: int) -> FundLedger:
     """The year's ledger under the fund year's cap; each waiting application keeps its own policy's. The other
     reservations and payouts enter as sums (`_Year`): one entry per summed enterprise and one for all the rest, under
     keys no case id can have."""
-    ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen)
+    ledger = FundLedger(total_fen=fund.total_fen, per_enterprise_cap_fen=cap_fen, waitlist_loaded_to=year.loaded_to)
     rows, caps = year.rows, _caps(year.rows)
     for org, fen in year.reserved.items():
         ledger.reservations[f"Σreserved:{org}"] = (str(org) if org is not None else "Σ", fen)
@@ -183,18 +239,25 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
             priority_reason: str | None = None, case_cap_fen: int | None = None) -> FundChange:
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
     fund = lock_year(s, year=year, at=at)
-    loaded = _load(s, year, case_id, enterprise_org_id)
-    rows = loaded.rows
-    ledger = _ledger(fund, loaded, cap_fen)
-    existing = rows.get(case_id)
-    if existing is not None:
-        if existing.state not in OPEN:
-            raise FundError("case_closed", f"case {case_id} is already {existing.state}")
-        return FundChange(state=existing.state)
-    seq = loaded.max_seq + 1
-    key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
-    state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen, key=key,
-                                 cap_fen=case_cap_fen)
+    whole = False
+    while True:
+        loaded = _load(s, year, case_id, enterprise_org_id, whole)
+        rows = loaded.rows
+        existing = rows.get(case_id)
+        if existing is not None:
+            if existing.state not in OPEN:
+                raise FundError("case_closed", f"case {case_id} is already {existing.state}")
+            return FundChange(state=existing.state)
+        ledger = _ledger(fund, loaded, cap_fen)
+        seq = loaded.max_seq + 1
+        key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
+        try:
+            state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen,
+                                         key=key, cap_fen=case_cap_fen)
+        except WaitlistIncomplete:
+            whole = True  # serving reaches past the head read: read the whole waitlist, under the same lock
+            continue
+        break
     s.add(FundReservation(case_id=case_id, year=year, enterprise_org_id=enterprise_org_id, amount_fen=amount_fen,
                           state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at,
                           priority_reason=priority_reason if key[0] == 0 else None))
@@ -202,13 +265,20 @@ def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amou
     return FundChange(state=state, promoted=others.promoted, dropped=others.dropped)
 
 
-def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any, case_id: str | None = None) -> FundChange:
+def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any, case_id: str | None = None,
+           whole: bool = False) -> FundChange:
+    """Run `op(ledger, fund, rows)` on the year under its lock; first on the head of the waitlist, on the whole of it
+    when the ledger needs more (the op changes nothing before it raises WaitlistIncomplete)."""
     fund = lock_year(s, year=year, at=at)
-    loaded = _load(s, year, case_id)
-    rows = loaded.rows
-    ledger = _ledger(fund, loaded, cap_fen)
-    freed, state = op(ledger, fund, rows)
-    _write_back(s, ledger, rows, at)
+    try:
+        loaded = _load(s, year, case_id, whole=whole)
+        ledger = _ledger(fund, loaded, cap_fen)
+        freed, state = op(ledger, fund, loaded.rows)
+    except WaitlistIncomplete:
+        loaded = _load(s, year, case_id, whole=True)
+        ledger = _ledger(fund, loaded, cap_fen)
+        freed, state = op(ledger, fund, loaded.rows)
+    _write_back(s, ledger, loaded.rows, at)
     return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)
 
 
@@ -236,12 +306,10 @@ def lower(s: Session, *, year: int, case_id: str, amount_fen: int, cap_fen: int,
             raise FundError("not_reserved", f"case {case_id} holds no reservation to lower")
         if not 0 < amount_fen <= row.amount_fen:
             raise FundError("amount_raised", f"{amount_fen} fen is not a lowering of {row.amount_fen} fen")
-        freed_fen = row.amount_fen - amount_fen
+        freed = ledger.lower(case_id=case_id, amount_fen=amount_fen)
         row.amount_fen = amount_fen
         s.execute(update(_TABLE).where(_TABLE.c.case_id == case_id).values(amount_fen=amount_fen, updated_at=at))
-        ledger.reservations[case_id] = (str(row.enterprise_org_id), amount_fen)
-        freed = ledger.set_total(total_fen=fund.total_fen)  # same total: promotes whoever now fits
-        return type(freed)(freed_fen=freed_fen, promoted=freed.promoted, dropped=freed.dropped), "reserved"
+        return freed, "reserved"
 
     return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op, case_id=case_id)
 
@@ -251,7 +319,8 @@ def settle(s: Session, *, year: int, case_id: str, settled_fen: int, cap_fen: in
     def op(ledger: FundLedger, _fund: FundYear, _rows: dict[str, _Row]) -> Any:
         return ledger.settle(case_id=case_id, settled_fen=settled_fen), "settled"
 
-    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op, case_id=case_id)
+    # A payout can make waiting applications impossible (settled money never comes back): the whole waitlist.
+    return _apply(s, year=year, cap_fen=cap_fen, at=at, op=op, case_id=case_id, whole=True)
 
 
 def set_total(s: Session, *, year: int, total_fen: int, cap_fen: int, actor: str, at: datetime) -> FundChange:

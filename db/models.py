@@ -297,7 +297,10 @@ class FundYear(SQLModel, table=True):
 class FundReservation(SQLModel, table=True):
     """One voucher application's claim on its year's fund; one row per case, changed only under the year's lock."""
 
-    __table_args__ = (Index("ix_fundreservation_year_state", "year", "state"),)
+    __table_args__ = (Index("ix_fundreservation_year_state", "year", "state"),
+                      # the waitlist in serving order (db.fund reads its head; issue 12)
+                      Index("ix_fundreservation_serving", "year", "state", "priority_group", "submitted_at", "seq",
+                            "case_id"))
 
     case_id: str = Field(primary_key=True, foreign_key="case.id")
     year: int

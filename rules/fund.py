@@ -23,6 +23,13 @@ class FundError(RuleViolation):
     """A fund rule is broken, or a ledger operation does not fit the case's state (a ValueError with a code)."""
 
 
+class WaitlistIncomplete(FundError):
+    """The ledger holds only the head of the waitlist, and the operation needs to see past it (issue 12)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("waitlist_incomplete", message)
+
+
 def credit_grade(rating: str) -> str:
     """The grade of a credit rating such as "AA+" → "AA"; unknown ratings are refused (003 art. 11(3))."""
     grade = rating.strip().upper().rstrip("+-")
@@ -98,6 +105,12 @@ class FundLedger:
     has already settled, or above the total minus everything settled — is refused by reserve() and, if it turns
     so while waiting, dropped from the waitlist and reported in FreedResult.dropped (its case is then closed).
     Each case is released, voided, dropped or settled exactly once; a second attempt raises FundError.
+
+    The waitlist may be given only in part (`waitlist_loaded_to`, issue 12: a year's waitlist can hold thousands):
+    its head in serving order up to and including that (key, case id); nobody behind it is in `waitlist`. Serving
+    stops at the first waiting application the money does not cover, so an operation that stops before the end of
+    the head needs nothing more. One that would serve past it, or that changes what can never fit (a payout, a lower
+    total), raises WaitlistIncomplete before changing anything, and the caller gives the whole waitlist.
     """
 
     total_fen: int
@@ -106,6 +119,7 @@ class FundLedger:
     settled: dict[str, tuple[str, int]] = field(default_factory=dict)
     waitlist: dict[str, WaitEntry] = field(default_factory=dict)
     closed: dict[str, CaseState] = field(default_factory=dict)
+    waitlist_loaded_to: tuple[PriorityKey, str] | None = None  # None: `waitlist` holds every waiting application
 
     def __post_init__(self) -> None:
         """Refuse a starting state (e.g. loaded from the database) that already breaks the invariants."""
@@ -197,7 +211,11 @@ class FundLedger:
         if why is not None:
             raise FundError(why[0], why[1])
         self.waitlist[case_id] = entry
-        moved = self._rebalance()
+        try:
+            moved = self._rebalance()
+        except WaitlistIncomplete:
+            del self.waitlist[case_id]
+            raise
         others = FreedResult(freed_fen=0, promoted=tuple(c for c in moved.promoted if c != case_id),
                              dropped=moved.dropped)
         return ("reserved" if case_id in self.reservations else "waitlisted"), others
@@ -214,6 +232,7 @@ class FundLedger:
         """Pay out a reserved voucher; settled ≤ reserved, and the difference returns to the fund (003 art. 10)."""
         settled = _amount(settled_fen, name="settled_fen", allow_zero=True)
         self._require_open(case_id)
+        self._require_whole_waitlist("a payout changes what can never fit")
         if case_id not in self.reservations:
             raise FundError("not_reserved", f"case {case_id} is waitlisted; only a reserved voucher can be settled")
         enterprise, reserved = self.reservations[case_id]
@@ -226,13 +245,39 @@ class FundLedger:
     def set_total(self, *, total_fen: int) -> FreedResult:
         """Change the year's fund (admin); it cannot fall below what is reserved and settled."""
         total = _amount(total_fen, name="total_fen", allow_zero=True)
+        if total < self.total_fen:
+            self._require_whole_waitlist("a lower total changes what can never fit")
         if total < self.reserved_fen + self.settled_fen:
             raise FundError("total_below_committed", f"total {total} fen is below the reserved and settled "
                             f"{self.reserved_fen + self.settled_fen} fen")
-        self.total_fen = total
-        return self._rebalance()
+        before, self.total_fen = self.total_fen, total
+        try:
+            return self._rebalance()
+        except WaitlistIncomplete:
+            self.total_fen = before
+            raise
+
+    def lower(self, *, case_id: str, amount_fen: int) -> FreedResult:
+        """Lower a reservation (the first review's amount, 003 art. 9); the difference returns to the fund."""
+        amount = _amount(amount_fen, name="amount_fen")
+        self._require_open(case_id)
+        if case_id not in self.reservations:
+            raise FundError("not_reserved", f"case {case_id} holds no reservation to lower")
+        enterprise, reserved = self.reservations[case_id]
+        if amount > reserved:
+            raise FundError("amount_raised", f"{amount} fen is not a lowering of {reserved} fen")
+        self.reservations[case_id] = (enterprise, amount)
+        try:
+            return self._rebalance(freed_fen=reserved - amount)
+        except WaitlistIncomplete:
+            self.reservations[case_id] = (enterprise, reserved)
+            raise
 
     # ---- internals
+
+    def _require_whole_waitlist(self, why: str) -> None:
+        if self.waitlist_loaded_to is not None:
+            raise WaitlistIncomplete(f"{why}: the whole waitlist is needed")
 
     def _require_open(self, case_id: str) -> None:
         """Raise unless the case is reserved or waitlisted."""
@@ -245,13 +290,19 @@ class FundLedger:
     def _close(self, *, case_id: str, as_state: CaseState) -> FreedResult:
         """Take a reserved or waiting case out of play and promote whoever now fits."""
         self._require_open(case_id)
+        reservations, waitlist = dict(self.reservations), dict(self.waitlist)
         freed = 0
         if case_id in self.reservations:
             freed = self.reservations.pop(case_id)[1]
         else:
             del self.waitlist[case_id]
         self.closed[case_id] = as_state
-        return self._rebalance(freed_fen=freed)
+        try:
+            return self._rebalance(freed_fen=freed)
+        except WaitlistIncomplete:
+            self.reservations, self.waitlist = reservations, waitlist
+            del self.closed[case_id]
+            raise
 
     def _cap(self, entry: WaitEntry) -> int:
         """The yearly cap an application is served under: its policy's, never above the ledger's."""
@@ -269,25 +320,34 @@ class FundLedger:
         return None
 
     def _rebalance(self, *, freed_fen: int = 0) -> FreedResult:
-        """Drop waiting applications that can never fit, then promote in priority order while the head fits."""
-        dropped = []
-        for cid in self.waitlist_order():
-            if self._never_fits(self.waitlist[cid]) is not None:
-                del self.waitlist[cid]
-                self.closed[cid] = "dropped"
-                dropped.append(cid)
+        """Drop waiting applications that can never fit, then promote in priority order while the head fits.
+        With a partial waitlist, raise WaitlistIncomplete (changing nothing here) when serving would pass its end."""
+        order = self.waitlist_order()
+        dropped = [cid for cid in order if self._never_fits(self.waitlist[cid]) is not None]
+        out = set(dropped)
         promoted = []
         used = self._used_by_enterprise()
         remaining = self.remaining_fen
-        for cid in self.waitlist_order():
+        horizon = self.waitlist_loaded_to
+        stopped = False
+        for cid in order:
             entry = self.waitlist[cid]
-            if used.get(entry.enterprise, 0) + entry.amount_fen > self._cap(entry):
-                continue  # waits for its own enterprise's other vouchers, without holding up the queue
+            if horizon is not None and (entry.key, cid) > horizon:
+                break  # behind the loaded head: applications not loaded may come first
+            if cid in out or used.get(entry.enterprise, 0) + entry.amount_fen > self._cap(entry):
+                continue  # dropped, or waits for its own enterprise's other vouchers without holding up the queue
             if entry.amount_fen > remaining:
+                stopped = True
                 break  # first come first served: nobody behind may take the money first
-            del self.waitlist[cid]
-            self.reservations[cid] = (entry.enterprise, entry.amount_fen)
             used[entry.enterprise] = used.get(entry.enterprise, 0) + entry.amount_fen
             remaining -= entry.amount_fen
             promoted.append(cid)
+        if horizon is not None and not stopped:
+            raise WaitlistIncomplete("serving reaches past the loaded head of the waitlist")
+        for cid in dropped:
+            del self.waitlist[cid]
+            self.closed[cid] = "dropped"
+        for cid in promoted:
+            entry = self.waitlist.pop(cid)
+            self.reservations[cid] = (entry.enterprise, entry.amount_fen)
         return FreedResult(freed_fen=freed_fen, promoted=tuple(promoted), dropped=tuple(dropped))

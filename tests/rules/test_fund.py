@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from rules.fund import FreedResult, FundError, FundLedger, PriorityKey, credit_grade, has_priority, priority_key
+from rules.fund import (
+    FreedResult,
+    FundError,
+    FundLedger,
+    PriorityKey,
+    WaitEntry,
+    WaitlistIncomplete,
+    credit_grade,
+    has_priority,
+    priority_key,
+)
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 SHANGHAI = timezone(timedelta(hours=8))
@@ -390,3 +400,87 @@ class TestTotalAndState:
         states = [fund.reserve(case_id=f"c{i}", enterprise=f"e{i}", amount_fen=1_000_000, key=key(i))
                   for i in range(501)]
         assert states.count("reserved") == 500 and states[-1] == "waitlisted" and fund.remaining_fen == 0
+
+
+class TestPartialWaitlist:
+    """Issue 12: the database gives the ledger only the head of a long waitlist (`waitlist_loaded_to`). An operation
+    that stops serving inside that head decides exactly as with the whole waitlist; one that would look past it, or
+    that changes what can never fit, raises WaitlistIncomplete and changes nothing."""
+
+    @staticmethod
+    def whole() -> FundLedger:
+        """1,000 fen, all reserved (a: 400, b: 600); five 300-fen applications wait, w0 first."""
+        fund = ledger(total=1_000, cap=1_000)
+        fund.reserve(case_id="a", enterprise="ea", amount_fen=400, key=key(0))
+        fund.reserve(case_id="b", enterprise="eb", amount_fen=600, key=key(1))
+        for i in range(5):
+            assert fund.reserve(case_id=f"w{i}", enterprise=f"e{i}", amount_fen=300, key=key(10 + i)) == "waitlisted"
+        return fund
+
+    @classmethod
+    def head(cls, n: int) -> FundLedger:
+        """The same year as the database loads it: the first `n` waiting applications only."""
+        fund = cls.whole()
+        order = fund.waitlist_order()
+        for cid in order[n:]:
+            del fund.waitlist[cid]
+        last = order[n - 1]
+        fund.waitlist_loaded_to = (fund.waitlist[last].key, last)
+        return fund
+
+    def test_a_new_application_behind_the_head_waits_without_the_rest(self) -> None:
+        fund = self.head(2)
+        assert fund.admit(case_id="n", enterprise="en", amount_fen=300, key=key(60)) == (
+            "waitlisted", FreedResult(freed_fen=0))
+
+    def test_a_release_the_head_covers_promotes_as_the_whole_list_does(self) -> None:
+        whole, head = self.whole(), self.head(2)
+        assert head.release(case_id="a") == whole.release(case_id="a") == FreedResult(freed_fen=400, promoted=("w0",))
+
+    def test_serving_past_the_head_asks_for_the_whole_list_and_changes_nothing(self) -> None:
+        fund = self.head(2)
+        before = (dict(fund.reservations), dict(fund.waitlist), dict(fund.closed))
+        with pytest.raises(WaitlistIncomplete) as info:
+            fund.release(case_id="b")  # 600 fen serve w0 and w1, and w2 might fit too
+        assert info.value.code == "waitlist_incomplete"
+        assert (fund.reservations, fund.waitlist, fund.closed) == before
+        assert self.whole().release(case_id="b").promoted == ("w0", "w1")
+
+    def test_a_new_priority_application_inside_the_head_is_served_in_its_place(self) -> None:
+        whole, head = self.whole(), self.head(2)
+        whole.release(case_id="a")
+        head.release(case_id="a")
+        got = head.admit(case_id="p", enterprise="ep", amount_fen=100, key=key(99, specialized=True))
+        assert got == whole.admit(case_id="p", enterprise="ep", amount_fen=100, key=key(99, specialized=True))
+        assert got[0] == "reserved"
+
+    def test_a_new_application_reaching_past_the_head_asks_and_is_not_kept(self) -> None:
+        """The loaded head waits only for its own enterprise's cap, so it does not stop the queue: who is behind it
+        is unknown, and the new application may not be served before them."""
+        fund = FundLedger(total_fen=1_000, per_enterprise_cap_fen=500, reservations={"a": ("e0", 500)},
+                          waitlist={"w0": WaitEntry(enterprise="e0", amount_fen=300, key=key(10))},
+                          waitlist_loaded_to=(key(10), "w0"))
+        with pytest.raises(WaitlistIncomplete):
+            fund.admit(case_id="n", enterprise="en", amount_fen=100, key=key(60))
+        assert fund.state(case_id="n") is None and list(fund.waitlist) == ["w0"]
+
+    @pytest.mark.parametrize("change", ["settle", "lower total"])
+    def test_what_can_change_what_never_fits_needs_the_whole_list(self, change: str) -> None:
+        fund = self.head(2)
+        with pytest.raises(WaitlistIncomplete):
+            if change == "settle":
+                fund.settle(case_id="a", settled_fen=400)
+            else:
+                fund.set_total(total_fen=999)
+        assert fund.state(case_id="a") == "reserved" and fund.total_fen == 1_000
+
+    def test_a_raised_total_needs_only_the_head(self) -> None:
+        assert self.head(3).set_total(total_fen=1_300).promoted == ("w0",)
+
+    def test_lowering_returns_the_difference_and_promotes(self) -> None:
+        whole, head = self.whole(), self.head(2)
+        assert head.lower(case_id="b", amount_fen=300) == whole.lower(case_id="b", amount_fen=300) == FreedResult(
+            freed_fen=300, promoted=("w0",))
+        with pytest.raises(FundError) as info:
+            whole.lower(case_id="b", amount_fen=301)
+        assert info.value.code == "amount_raised"

@@ -11,7 +11,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from rules.fund import FreedResult, FundError, FundLedger, PriorityKey
+from rules.fund import FreedResult, FundError, FundLedger, PriorityKey, WaitlistIncomplete
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 CASES = [f"c{i}" for i in range(12)]
@@ -48,6 +48,29 @@ def check_invariants(fund: FundLedger) -> None:
             continue  # waits for its own enterprise, holds up nobody
         assert entry.amount_fen > fund.remaining_fen, f"{cid} fits but was left waiting"
         break
+
+
+def head_of(fund: FundLedger, n: int, own: str) -> FundLedger:
+    """A copy holding only the first `n` waiting applications and the operation's own case, as the database loads a
+    long waitlist (issue 12)."""
+    part = copy.deepcopy(fund)
+    order = [cid for cid in part.waitlist_order() if cid != own]
+    if len(order) > n:
+        last = order[n - 1]
+        part.waitlist_loaded_to = (part.waitlist[last].key, last)
+        for cid in order[n:]:
+            del part.waitlist[cid]
+    return part
+
+
+def outcome(fund: FundLedger, op: Any) -> Any:
+    """What an operation returns, or the code of the FundError it raises (WaitlistIncomplete passes through)."""
+    try:
+        return op(fund)
+    except WaitlistIncomplete:
+        raise
+    except FundError as error:
+        return error.code
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -205,3 +228,57 @@ def test_promotion_follows_priority_key(amounts: list[int], data: st.DataObject)
         running += before[cid].amount_fen
     assert list(result.promoted) == prefix
     assert fund.waitlist_order() == order[len(prefix):]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(data=st.data())
+def test_a_partial_waitlist_decides_as_the_whole_or_asks(data: st.DataObject) -> None:
+    """Issue 12: given only the head of a long waitlist (as the database loads it), an operation either decides
+    exactly as on the whole ledger or raises WaitlistIncomplete and changes nothing (the database then loads the
+    whole waitlist)."""
+    fund = FundLedger(total_fen=data.draw(st.integers(100, 800), "total"),
+                      per_enterprise_cap_fen=data.draw(st.integers(100, 400), "cap"))
+    enterprise = st.sampled_from(["e0", "e1", "e2", "e3", "e4"])
+    for i in range(data.draw(st.integers(3, 25), "applications")):
+        key = (data.draw(st.integers(0, 1)), T0 + timedelta(minutes=data.draw(st.integers(0, 5))), i)
+        try:
+            fund.admit(case_id=f"c{i}", enterprise=data.draw(enterprise), amount_fen=data.draw(st.integers(1, 250)),
+                       key=key)
+        except FundError:
+            pass
+        if data.draw(st.integers(0, 5)) == 0 and fund.reservations:
+            cid = data.draw(st.sampled_from(sorted(fund.reservations)))
+            fund.settle(case_id=cid, settled_fen=fund.reservations[cid][1] // 2)
+    seen = sorted([*fund.reservations, *fund.waitlist]) or ["none"]
+    cid = data.draw(st.sampled_from(seen), "case")
+    amount = data.draw(st.integers(1, 900), "amount")
+    held = fund.reservations.get(cid, ("", 1))[1]
+    ops: dict[str, Any] = {
+        "admit": None,
+        "release": lambda f: f.release(case_id=cid),
+        "void": lambda f: f.void(case_id=cid),
+        "settle": lambda f: f.settle(case_id=cid, settled_fen=min(amount, held)),
+        "lower": lambda f: f.lower(case_id=cid, amount_fen=min(amount, held)),
+        "total": lambda f: f.set_total(total_fen=amount),
+    }
+    kind = data.draw(st.sampled_from(sorted(ops)), "operation")
+    head = data.draw(st.integers(1, 4), "head")
+    whole, part = copy.deepcopy(fund), head_of(fund, head, own=cid)
+    before = snapshot(part)
+    op = ops[kind]
+    if kind == "admit":  # one draw for both ledgers
+        args = dict(enterprise=data.draw(enterprise), amount_fen=min(amount, 250),
+                    key=(data.draw(st.integers(0, 1)), T0 + timedelta(minutes=3), 99))
+        op = lambda f: f.admit(case_id="new", **args)  # noqa: E731
+    expected = outcome(whole, op)
+    try:
+        got = outcome(part, op)
+    except WaitlistIncomplete:
+        event(f"{kind}: asks for the whole waitlist")
+        assert snapshot(part) == before
+        return
+    event(f"{kind}: decides on a truncated waitlist" if part.waitlist_loaded_to else f"{kind}: decides")
+    assert got == expected
+    assert (part.total_fen, part.reservations, part.settled, part.closed) == (
+        whole.total_fen, whole.reservations, whole.settled, whole.closed)
+    assert all(whole.waitlist.get(c) == e for c, e in part.waitlist.items())

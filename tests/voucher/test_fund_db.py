@@ -206,14 +206,19 @@ class TestAmountUnderTheLock:
             assert fund.enterprise_used_fen(s, year=year, enterprise_org_id=org_id or 0) == CAP
 
 
+@pytest.mark.parametrize("head", [1, 3, None])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_the_database_follows_the_whole_ledger_step_by_step(engine: Engine, seed: int) -> None:
-    """Issue 12: a change reads the waiting applications and its own case one by one and every other reservation and
-    payout as sums (per enterprise where a cap is checked, one sum for the rest). A random run of reservations,
+def test_the_database_follows_the_whole_ledger_step_by_step(engine: Engine, seed: int, head: int | None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: a change reads the head of the waitlist (`head` applications; None: the module's default) and its
+    own case one by one and every other reservation and payout as sums (per enterprise where a cap is checked, one
+    sum for the rest), and the whole waitlist only when serving reaches past that head. A random run of reservations,
     releases, voids, lowerings, payouts and new totals leaves every case where rules.fund's ledger, holding every case
     one by one, leaves it."""
     from rules.fund import FundLedger, priority_key
 
+    if head is not None:
+        monkeypatch.setattr(fund, "WAITLIST_HEAD", head)
     rnd = random.Random(seed)
     year = new_year()
     set_total(engine, year, 2_000_000)
@@ -252,11 +257,10 @@ def test_the_database_follows_the_whole_ledger_step_by_step(engine: Engine, seed
             if not reserved:
                 continue
             cid = rnd.choice(reserved)
-            who, held = ledger.reservations[cid]
+            _who, held = ledger.reservations[cid]
             if op == "lower":
                 new = max(held // 2, 1)
-                ledger.reservations[cid] = (who, new)
-                ledger.set_total(total_fen=ledger.total_fen)
+                ledger.lower(case_id=cid, amount_fen=new)
                 with session_scope(engine) as s:
                     got = fund.lower(s, year=year, case_id=cid, amount_fen=new, cap_fen=CAP, at=at).state
                 expected = "reserved"
