@@ -280,3 +280,29 @@ def test_the_database_follows_the_whole_ledger_step_by_step(engine: Engine, seed
         with session_scope(engine) as s:
             states = {c: (r.state if (r := fund.state_of(s, c)) else None) for c in ids}
         assert states == {c: ledger.state(case_id=c) for c in ids}, (step, op)
+
+
+def test_the_year_is_locked_once_per_transaction_and_again_in_the_next(engine: Engine) -> None:
+    """The reservation locks the year before it computes the amount and reserves after: the second lock in the same
+    transaction is the row already held (no statement); the next transaction locks again and sees a new total."""
+    from sqlalchemy import event
+
+    year = new_year()
+    set_total(engine, year, 500_000)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(engine) as s:
+            first = fund.lock_year(s, year=year, at=T0)
+            count = len(statements)
+            assert fund.lock_year(s, year=year, at=T0) is first and len(statements) == count
+        set_total(engine, year, 700_000)
+        with session_scope(engine) as s:
+            assert fund.lock_year(s, year=year, at=T0).total_fen == 700_000
+            assert len(statements) > count
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
