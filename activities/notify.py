@@ -37,13 +37,15 @@ class NotifyActivities:
         self.deliver(inp)
         return held
 
-    def write(self, s: Session, inp: NotifyInput) -> int:
+    def write(self, s: Session, inp: NotifyInput, people: list[Recipient] | None = None) -> int:
         """The outbox rows of one message, inside the caller's transaction (one INSERT … ON CONFLICT DO NOTHING for
-        them all); returns how many the outbox holds for the key. `deliver` sends the e-mail and SMS after commit."""
+        them all); returns how many the outbox holds for the key. `deliver` sends the e-mail and SMS after commit.
+        `people`: its recipients when the caller read them already (before its turn at the write lock)."""
         body = inp.body
         if inp.due_at is not None:
             body = f"{body}（办理期限：{shanghai_deadline(inp.due_at)}）"
-        people = users.recipients(s, usernames=inp.usernames, roles=inp.roles, city=inp.city, org_id=inp.org_id)
+        if people is None:
+            people = self.recipients(s, inp)
         rows = [{"key": inp.key, "user_id": u.id, "channel": channel, "kind": inp.kind, "subject": inp.subject,
                  "body": body, "case_id": inp.case_id, "task_id": inp.task_id, "created_at": inp.at,
                  "sent_at": inp.at if channel == "inapp" else None}
@@ -51,6 +53,11 @@ class NotifyActivities:
         if rows:
             s.execute(_outbox_insert(s.get_bind().dialect.name), rows)
         return s.execute(_HELD, {"key": inp.key}).scalar_one()
+
+    @staticmethod
+    def recipients(s: Session, inp: NotifyInput) -> list[Recipient]:
+        """Who a message goes to: the active users it names and the holders of its roles."""
+        return users.recipients(s, usernames=inp.usernames, roles=inp.roles, city=inp.city, org_id=inp.org_id)
 
     def deliver(self, inp: NotifyInput) -> None:
         """Send what `write` left for e-mail and SMS (in-app rows are delivered by being written)."""

@@ -14,7 +14,7 @@ from activities.notify import NotifyActivities
 from db import audit
 from db.calendar import due_times, fixed_due_times, load_calendar
 from db.cases import APPLICANTS
-from db.engine import session_scope
+from db.engine import reader, session_scope
 from db.models import Case, Task
 from db.steps import step_timing
 from processes.registry import spec_of
@@ -38,6 +38,22 @@ class TaskActivities:
     @defn(name="open_task")
     def open_task(self, inp: OpenTaskInput) -> TaskOpened:
         """Insert the task row once (its id is workflow id + step), with its due and reminder times."""
+        # The step's times depend on its settings and the working-day calendar: read and computed before the write
+        # lock, in a read-only transaction (a setting changed meanwhile counts as changed just after; issue 12: they
+        # were two queries and the calendar's arithmetic inside every task's turn at the lock).
+        with session_scope(reader(self.engine)) as r:
+            days, remind_before = step_timing(r, inp.spec.type)
+            if inp.spec.due_at is not None:
+                due, reminder, confirmed, days = fixed_due_times(load_calendar(r), at=inp.at, due=inp.spec.due_at,
+                                                                 remind_before=remind_before)
+            else:
+                due, reminder, confirmed = due_times(load_calendar(r), at=inp.at, working_days=days,
+                                                     remind_before=remind_before)
+            # Whom the step's own notice would reach, read here too (the outbox rows are written under the lock).
+            people = None
+            if self.notifier is not None:
+                ahead = _your_turn(_opening(inp), None, at=inp.at, spec=inp.spec)
+                people = self.notifier.recipients(r, ahead) if ahead is not None else None
         with session_scope(self.engine) as s:
             if inp.status is not None:  # the case's status as the step opens, in the same transaction (a retry: no-op)
                 write_status(s, inp.status)
@@ -47,13 +63,6 @@ class TaskActivities:
             if task is None:
                 if title is None:
                     raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
-                days, remind_before = step_timing(s, inp.spec.type)
-                if inp.spec.due_at is not None:
-                    due, reminder, confirmed, days = fixed_due_times(load_calendar(s), at=inp.at, due=inp.spec.due_at,
-                                                                     remind_before=remind_before)
-                else:
-                    due, reminder, confirmed = due_times(load_calendar(s), at=inp.at, working_days=days,
-                                                         remind_before=remind_before)
                 spec = inp.spec
                 task = Task(
                     id=inp.task_id, case_id=inp.case_id, type=spec.type, title=spec.title,
@@ -74,7 +83,7 @@ class TaskActivities:
             if tell is not None and self.notifier is not None:
                 # In the same transaction (one fewer turn at the write lock), keyed by the task: a retry of this
                 # activity sends nothing twice.
-                self.notifier.write(s, tell)
+                self.notifier.write(s, tell, people if _same_audience(tell, inp) else None)
         if tell is not None and self.notifier is not None:
             self.notifier.deliver(tell)
         return opened
@@ -136,6 +145,19 @@ def _your_turn(task: Task, case_title: str | None, *, at: datetime, spec: StepSp
                        body=notice or f"{what}（案件 {task.case_id}）需要您办理，请登录168平台在“我的办理”中办理",
                        kind="your_turn", case_id=task.case_id, task_id=task.id, roles=[task.role], org_id=task.org_id,
                        due_at=task.due_at, at=at)
+
+
+def _opening(inp: OpenTaskInput) -> Task:
+    """The task row as it would open (what decides whom its notice reaches), without its times."""
+    spec = inp.spec
+    return Task(id=inp.task_id, case_id=inp.case_id, type=spec.type, title=spec.title, role=spec.role, city=spec.city,
+                org_id=spec.org_id, assignee=spec.assignee, status="claimed" if spec.assignee else "open")
+
+
+def _same_audience(tell: NotifyInput, inp: OpenTaskInput) -> bool:
+    """Whether the notice goes to the audience read before the lock (the step's role and organisation)."""
+    return (tell.roles == [inp.spec.role] and tell.org_id == inp.spec.org_id and not tell.usernames
+            and tell.city is None)
 
 
 def _label(decision: str) -> str:

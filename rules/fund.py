@@ -258,7 +258,8 @@ class FundLedger:
             raise
 
     def lower(self, *, case_id: str, amount_fen: int) -> FreedResult:
-        """Lower a reservation (the first review's amount, 003 art. 9); the difference returns to the fund."""
+        """Lower a reservation (the first review fixes the usable amount, 003 art. 9(2)); the difference returns to the
+        fund and whoever now fits is promoted."""
         amount = _amount(amount_fen, name="amount_fen")
         self._require_open(case_id)
         if case_id not in self.reservations:
@@ -290,7 +291,8 @@ class FundLedger:
     def _close(self, *, case_id: str, as_state: CaseState) -> FreedResult:
         """Take a reserved or waiting case out of play and promote whoever now fits."""
         self._require_open(case_id)
-        reservations, waitlist = dict(self.reservations), dict(self.waitlist)
+        partial = self.waitlist_loaded_to is not None
+        reservations, waitlist = (dict(self.reservations), dict(self.waitlist)) if partial else ({}, {})
         freed = 0
         if case_id in self.reservations:
             freed = self.reservations.pop(case_id)[1]
@@ -299,7 +301,7 @@ class FundLedger:
         self.closed[case_id] = as_state
         try:
             return self._rebalance(freed_fen=freed)
-        except WaitlistIncomplete:
+        except WaitlistIncomplete:  # only with a partial waitlist: put the case back as it was
             self.reservations, self.waitlist = reservations, waitlist
             del self.closed[case_id]
             raise

@@ -1,0 +1,83 @@
+"""Issue 12, twelfth round: a task's due times (its step's settings, the working-day calendar) and the recipients of
+its own notice are read before open_task takes SQLite's write lock; the row, its audit entry and the outbox rows are
+written in one transaction as before, once, also when the activity is retried."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from activities import tasks as task_activities
+from activities.notify import NotifyActivities
+from activities.tasks import TaskActivities
+from db import users
+from db.engine import make_engine, migrate
+from db.models import Case, Notification, Organization, Task, User
+from workflows.types import OpenTaskInput, StepSpec
+
+AT = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[Any, Path, int]:
+    db = tmp_path / "t.db"
+    migrate(f"sqlite:///{db}")
+    engine = make_engine(f"sqlite:///{db}")
+    with Session(engine) as s:
+        org = Organization(kind="enterprise", name="宁夏锁外测试有限公司", city="yinchuan", created_at=AT)
+        s.add(org)
+        s.flush()
+        assert org.id is not None
+        s.add(User(username=f"e{uuid.uuid4().hex[:8]}", password_hash="x", role="enterprise", org_id=org.id,
+                   created_at=AT))
+        s.add(Case(id="VC-2026-lock", type="voucher", status="applying", title="服务券：锁外读取", applicant="锁外",
+                   data={}, created_at=AT, updated_at=AT))
+        s.commit()
+        return engine, db, org.id
+
+
+def _free(db: Path) -> None:
+    """Take SQLite's write lock from another connection and let go (raises "database is locked" if it is held)."""
+    other = sqlite3.connect(db, timeout=0.1, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_due_times_and_recipients_are_read_before_the_write_lock(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, db, org_id = world
+    seen: list[str] = []
+    real_timing, real_recipients = task_activities.step_timing, users.recipients
+
+    def timing(s: Session, task_type: str) -> tuple[int, int]:
+        _free(db)
+        seen.append("timing")
+        return real_timing(s, task_type)
+
+    def recipients(s: Session, **kw: Any) -> list[users.Recipient]:
+        _free(db)
+        seen.append("recipients")
+        return real_recipients(s, **kw)
+
+    monkeypatch.setattr(task_activities, "step_timing", timing)
+    monkeypatch.setattr(users, "recipients", recipients)
+    acts = TaskActivities(engine, notifier=NotifyActivities(engine=engine, mailer=None, sms=None))
+    inp = OpenTaskInput(task_id="VC-2026-lock.apply.1", case_id="VC-2026-lock", at=AT,
+                        spec=StepSpec(step="apply", type="voucher.apply", title="申领服务券", role="enterprise",
+                                      org_id=org_id, decisions=["submit"]))
+    opened = acts.open_task(inp)
+    again = acts.open_task(inp)  # a retry after the commit writes nothing twice
+    assert seen == ["timing", "recipients", "timing", "recipients"]
+    assert opened == again and opened.due_at is not None
+    with Session(engine) as s:
+        task = s.get(Task, "VC-2026-lock.apply.1")
+        notes = s.exec(select(Notification).where(Notification.key == "VC-2026-lock.apply.1.your_turn")).all()
+    assert task is not None and task.due_at == opened.due_at
+    assert [(n.channel, n.subject) for n in notes] == [("inapp", "轮到您办理：申领服务券")]
+    engine.dispose()
