@@ -243,50 +243,56 @@ def enterprise_used_fen(s: Session, *, year: int, enterprise_org_id: int, exclud
     return int(got.scalar_one())
 
 
+def _decide(s: Session, fund: FundYear, *, year: int, cap_fen: int, decide: Any, case_id: str | None = None,
+            enterprise_org_id: int | None = None, whole: bool = False) -> tuple[_Year, FundLedger, Any]:
+    """`decide(ledger, loaded)` on the year under its lock: first on the head of the waitlist, on the whole of it when
+    the ledger asks for more (it changes nothing before it raises WaitlistIncomplete)."""
+    loaded = _load(s, year, case_id, enterprise_org_id, whole)
+    ledger = _ledger(fund, loaded, cap_fen)
+    try:
+        return loaded, ledger, decide(ledger, loaded)
+    except WaitlistIncomplete:
+        if whole:
+            raise
+    return _decide(s, fund, year=year, cap_fen=cap_fen, decide=decide, case_id=case_id,
+                   enterprise_org_id=enterprise_org_id, whole=True)
+
+
 def reserve(s: Session, *, year: int, case_id: str, enterprise_org_id: int, amount_fen: int, specialized: bool,
             credit_rating: str | None, submitted_at: datetime, cap_fen: int, at: datetime,
             priority_reason: str | None = None, case_cap_fen: int | None = None) -> FundChange:
     """Reserve (or waitlist) an application, first come first served with priority; the same case again is a no-op."""
-    fund = lock_year(s, year=year, at=at)
-    whole = False
-    while True:
-        loaded = _load(s, year, case_id, enterprise_org_id, whole)
-        rows = loaded.rows
-        existing = rows.get(case_id)
+    def admit(ledger: FundLedger, loaded: _Year) -> Any:
+        existing = loaded.rows.get(case_id)
         if existing is not None:
             if existing.state not in OPEN:
                 raise FundError("case_closed", f"case {case_id} is already {existing.state}")
-            return FundChange(state=existing.state)
-        ledger = _ledger(fund, loaded, cap_fen)
+            return None
         seq = loaded.max_seq + 1
         key = priority_key(specialized=specialized, credit_rating=credit_rating, submitted_at=submitted_at, seq=seq)
-        try:
-            state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen,
-                                         key=key, cap_fen=case_cap_fen)
-        except WaitlistIncomplete:
-            whole = True  # serving reaches past the head read: read the whole waitlist, under the same lock
-            continue
-        break
+        state, others = ledger.admit(case_id=case_id, enterprise=str(enterprise_org_id), amount_fen=amount_fen,
+                                     key=key, cap_fen=case_cap_fen)
+        return seq, key, state, others
+
+    fund = lock_year(s, year=year, at=at)
+    loaded, ledger, got = _decide(s, fund, year=year, cap_fen=cap_fen, decide=admit, case_id=case_id,
+                                  enterprise_org_id=enterprise_org_id)
+    if got is None:
+        return FundChange(state=loaded.rows[case_id].state)
+    seq, key, state, others = got
     s.add(FundReservation(case_id=case_id, year=year, enterprise_org_id=enterprise_org_id, amount_fen=amount_fen,
                           state=state, priority_group=key[0], submitted_at=key[1], seq=seq, updated_at=at,
                           priority_reason=priority_reason if key[0] == 0 else None))
-    _write_back(s, ledger, rows, at)
+    _write_back(s, ledger, loaded.rows, at)
     return FundChange(state=state, promoted=others.promoted, dropped=others.dropped)
 
 
 def _apply(s: Session, *, year: int, cap_fen: int, at: datetime, op: Any, case_id: str | None = None,
            whole: bool = False) -> FundChange:
-    """Run `op(ledger, fund, rows)` on the year under its lock; first on the head of the waitlist, on the whole of it
-    when the ledger needs more (the op changes nothing before it raises WaitlistIncomplete)."""
+    """Run `op(ledger, fund, rows)` on the year under its lock (`_decide`) and write back what it changed."""
     fund = lock_year(s, year=year, at=at)
-    try:
-        loaded = _load(s, year, case_id, whole=whole)
-        ledger = _ledger(fund, loaded, cap_fen)
-        freed, state = op(ledger, fund, loaded.rows)
-    except WaitlistIncomplete:
-        loaded = _load(s, year, case_id, whole=True)
-        ledger = _ledger(fund, loaded, cap_fen)
-        freed, state = op(ledger, fund, loaded.rows)
+    loaded, ledger, (freed, state) = _decide(s, fund, year=year, cap_fen=cap_fen, case_id=case_id, whole=whole,
+                                             decide=lambda ledger, loaded: op(ledger, fund, loaded.rows))
     _write_back(s, ledger, loaded.rows, at)
     return FundChange(state=state, promoted=freed.promoted, dropped=freed.dropped, freed_fen=freed.freed_fen)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -210,12 +212,9 @@ class FundLedger:
         why = self._never_fits(entry)
         if why is not None:
             raise FundError(why[0], why[1])
-        self.waitlist[case_id] = entry
-        try:
+        with self._undone_if_incomplete():
+            self.waitlist[case_id] = entry
             moved = self._rebalance()
-        except WaitlistIncomplete:
-            del self.waitlist[case_id]
-            raise
         others = FreedResult(freed_fen=0, promoted=tuple(c for c in moved.promoted if c != case_id),
                              dropped=moved.dropped)
         return ("reserved" if case_id in self.reservations else "waitlisted"), others
@@ -250,12 +249,9 @@ class FundLedger:
         if total < self.reserved_fen + self.settled_fen:
             raise FundError("total_below_committed", f"total {total} fen is below the reserved and settled "
                             f"{self.reserved_fen + self.settled_fen} fen")
-        before, self.total_fen = self.total_fen, total
-        try:
+        with self._undone_if_incomplete():
+            self.total_fen = total
             return self._rebalance()
-        except WaitlistIncomplete:
-            self.total_fen = before
-            raise
 
     def lower(self, *, case_id: str, amount_fen: int) -> FreedResult:
         """Lower a reservation (the first review fixes the usable amount, 003 art. 9(2)); the difference returns to the
@@ -267,14 +263,24 @@ class FundLedger:
         enterprise, reserved = self.reservations[case_id]
         if amount > reserved:
             raise FundError("amount_raised", f"{amount} fen is not a lowering of {reserved} fen")
-        self.reservations[case_id] = (enterprise, amount)
-        try:
+        with self._undone_if_incomplete():
+            self.reservations[case_id] = (enterprise, amount)
             return self._rebalance(freed_fen=reserved - amount)
-        except WaitlistIncomplete:
-            self.reservations[case_id] = (enterprise, reserved)
-            raise
 
     # ---- internals
+
+    @contextmanager
+    def _undone_if_incomplete(self) -> Iterator[None]:
+        """With a partial waitlist, put the ledger back as it was when the operation raises WaitlistIncomplete."""
+        if self.waitlist_loaded_to is None:
+            yield
+            return
+        before = (self.total_fen, dict(self.reservations), dict(self.waitlist), dict(self.closed))
+        try:
+            yield
+        except WaitlistIncomplete:
+            self.total_fen, self.reservations, self.waitlist, self.closed = before
+            raise
 
     def _require_whole_waitlist(self, why: str) -> None:
         if self.waitlist_loaded_to is not None:
@@ -291,20 +297,14 @@ class FundLedger:
     def _close(self, *, case_id: str, as_state: CaseState) -> FreedResult:
         """Take a reserved or waiting case out of play and promote whoever now fits."""
         self._require_open(case_id)
-        partial = self.waitlist_loaded_to is not None
-        reservations, waitlist = (dict(self.reservations), dict(self.waitlist)) if partial else ({}, {})
-        freed = 0
-        if case_id in self.reservations:
-            freed = self.reservations.pop(case_id)[1]
-        else:
-            del self.waitlist[case_id]
-        self.closed[case_id] = as_state
-        try:
+        with self._undone_if_incomplete():
+            freed = 0
+            if case_id in self.reservations:
+                freed = self.reservations.pop(case_id)[1]
+            else:
+                del self.waitlist[case_id]
+            self.closed[case_id] = as_state
             return self._rebalance(freed_fen=freed)
-        except WaitlistIncomplete:  # only with a partial waitlist: put the case back as it was
-            self.reservations, self.waitlist = reservations, waitlist
-            del self.closed[case_id]
-            raise
 
     def _cap(self, entry: WaitEntry) -> int:
         """The yearly cap an application is served under: its policy's, never above the ledger's."""

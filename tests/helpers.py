@@ -148,3 +148,16 @@ def activities_of(events: Any) -> list[str]:
         elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             out.append(e.activity_task_scheduled_event_attributes.activity_type.name)
     return out
+
+
+def take_write_lock_briefly(db: Any) -> None:
+    """Take SQLite's write lock on the file `db` from another connection and let go at once: raises "database is
+    locked" when a transaction holds it (for tests that work is done outside the writing transaction; issue 12)."""
+    import sqlite3
+
+    other = sqlite3.connect(db, timeout=0.1, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()

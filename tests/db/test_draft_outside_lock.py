@@ -4,7 +4,6 @@ draft takes the number it was rendered with."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from db.documents import next_number
 from db.engine import make_engine, migrate, session_scope
 from db.models import Case, Document
 from documents import content
+from tests.helpers import take_write_lock_briefly
 from workflows.types import DraftDocumentInput
 from workflows.voucher_types import StatisticsDraftInput
 
@@ -59,10 +59,7 @@ def _render_checking_the_lock(monkeypatch: pytest.MonkeyPatch, db: Path) -> list
     real, seen = drafting.render_docx, []
 
     def render(doc: Any) -> bytes:
-        other = sqlite3.connect(db, timeout=0.1, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        other.close()
+        take_write_lock_briefly(db)
         seen.append(doc.number)
         return real(doc)
 

@@ -4,7 +4,6 @@ written in one transaction as before, once, also when the activity is retried.""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from activities.tasks import TaskActivities
 from db import users
 from db.engine import make_engine, migrate
 from db.models import Case, Notification, Organization, Task, User
+from tests.helpers import take_write_lock_briefly
 from workflows.types import OpenTaskInput, StepSpec
 
 AT = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -42,26 +42,18 @@ def world(tmp_path: Path) -> tuple[Any, Path, int]:
         return engine, db, org.id
 
 
-def _free(db: Path) -> None:
-    """Take SQLite's write lock from another connection and let go (raises "database is locked" if it is held)."""
-    other = sqlite3.connect(db, timeout=0.1, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("ROLLBACK")
-    other.close()
-
-
 def test_due_times_and_recipients_are_read_before_the_write_lock(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     engine, db, org_id = world
     seen: list[str] = []
     real_timing, real_recipients = task_activities.step_timing, users.recipients
 
     def timing(s: Session, task_type: str) -> tuple[int, int]:
-        _free(db)
+        take_write_lock_briefly(db)
         seen.append("timing")
         return real_timing(s, task_type)
 
     def recipients(s: Session, **kw: Any) -> list[users.Recipient]:
-        _free(db)
+        take_write_lock_briefly(db)
         seen.append("recipients")
         return real_recipients(s, **kw)
 
