@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client, TLSConfig
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
@@ -28,6 +27,7 @@ from activities.notify import NotifyActivities
 from activities.public_notice import PublicNoticeActivities
 from activities.tasks import TaskActivities
 from api.logs import configure_logging
+from payloads import DATA_CONVERTER, skip_empty_payload_walks
 from processes import registry
 from processes.spec import WorkerContext, resolve
 from settings import Settings, get_settings
@@ -61,7 +61,8 @@ def build_activities(*, engine: Engine, settings: Settings) -> list[object]:
 
 
 def build_worker(client: Client, *, engine: Engine, settings: Settings, task_queue: str | None = None) -> Worker:
-    """A worker for flow168's task queue."""
+    """A worker for flow168's task queue (its payloads walked only when a walk can change them: payloads.py)."""
+    skip_empty_payload_walks()
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -114,7 +115,7 @@ def connect_options(settings: Settings) -> dict[str, Any]:
     of this client's certificate and key, for mTLS), TEMPORAL_TLS_SERVER_NAME (the name on the server's certificate, if
     not the address's host), TEMPORAL_TLS=true (TLS with none of those), TEMPORAL_API_KEY (sent as a bearer token; TLS
     is then on). None of them set: plain gRPC, as to the dev server `make run` starts on 127.0.0.1."""
-    opts: dict[str, Any] = {"namespace": settings.temporal_namespace, "data_converter": pydantic_data_converter}
+    opts: dict[str, Any] = {"namespace": settings.temporal_namespace, "data_converter": DATA_CONVERTER}
     ca, cert, key = settings.temporal_tls_ca, settings.temporal_tls_cert, settings.temporal_tls_key
     if bool(cert) != bool(key):
         raise ValueError("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (the client certificate and its key)")

@@ -40,6 +40,7 @@ from bench.history import shape_of
 from bench.simstack import SimStack, add_pg_option, database, staff_tokens
 from bench.voucher_rush import MATERIALS, PDF, complete, statuses
 from db.models import Case, Task
+from payloads import DATA_CONVERTER, payload_walks_as_shipped, skip_empty_payload_walks
 
 CONTRACT_FEN = 600_000
 POLL_S = float(os.environ.get("BENCH_POLL_S", "0.05"))
@@ -252,18 +253,31 @@ async def run(n: int, concurrency: int, workdir: Path, database_url: str | None 
         client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=pydantic_data_converter)
         shape = await counts(client, next(iter(ids)))
         server0, own0, during0 = server_cpu(st), time.process_time(), cpu_by_name(st.proc.pid)
-        bare = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
-                                         updates=shape["updates"], timers=shape["timers"])
+        with payload_walks_as_shipped():  # the engine as shipped (this process skips them after the first round)
+            bare = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
+                                             updates=shape["updates"], timers=shape["timers"])
         bare["cpu_server_s"] = server_cpu(st) - server0
         bare["cpu_python_s"] = time.process_time() - own0
         if shape["local_activities"]:
             # flow168 runs its activities as local ones: the bare engine doing the same, like for like in mechanism.
             server0, own0 = server_cpu(st), time.process_time()
-            local = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
-                                              updates=shape["updates"], timers=shape["timers"], local=True)
+            with payload_walks_as_shipped():
+                local = await run_bare_lifecycles(client, n=n, concurrency=concurrency,
+                                                  activities=shape["activities"], updates=shape["updates"],
+                                                  timers=shape["timers"], local=True)
             local["cpu_server_s"] = server_cpu(st) - server0
             local["cpu_python_s"] = time.process_time() - own0
             bare["local"] = local
+        # The bare engine with flow168's payload settings (payloads.py: one shared converter, no empty payload walks;
+        # from here on for this driver process too): what the same SDK savings give a workflow that does nothing.
+        skip_empty_payload_walks()
+        tuned_client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=DATA_CONVERTER)
+        server0, own0 = server_cpu(st), time.process_time()
+        tuned = await run_bare_lifecycles(tuned_client, n=n, concurrency=concurrency, activities=shape["activities"],
+                                          updates=shape["updates"], timers=shape["timers"])
+        tuned["cpu_server_s"] = server_cpu(st) - server0
+        tuned["cpu_python_s"] = time.process_time() - own0
+        bare["tuned"] = tuned
         during1 = cpu_by_name(st.proc.pid)
         # flow168's own processes while the bare lifecycles ran (the bare's timers move the shared clock, so flow168's
         # open tasks may remind meanwhile): CPU they took from the bare runs.
@@ -316,6 +330,12 @@ def report(r: dict[str, Any]) -> None:
               f"CPU {local['cpu_python_s'] / local['n']:.2f} s Python + {local['cpu_server_s'] / local['n']:.2f} s "
               f"server per lifecycle")
         print(f"  ratio voucher / bare with local activities {(n / e) / local['per_s']:.2f}")
+    tuned = bare.get("tuned")
+    if tuned:
+        print(f"the same bare lifecycles with flow168's payload settings (payloads.py): {tuned['per_s']:.2f} "
+              f"lifecycles/s; CPU {tuned['cpu_python_s'] / tuned['n']:.2f} s Python + "
+              f"{tuned['cpu_server_s'] / tuned['n']:.2f} s server per lifecycle")
+        print(f"  ratio voucher / bare with flow168's payload settings {(n / e) / tuned['per_s']:.2f}")
     cpu = r["cpu"]
     server = sum(v for k, v in cpu.items() if k.startswith("temporal"))
     python = sum(v for k, v in cpu.items() if not k.startswith("temporal"))
@@ -344,7 +364,7 @@ def main() -> None:
     n, c = (10, 10) if args.quick else (args.n, args.concurrency)
     m = machine()
     banner(f"voucher lifecycle: {n} through the API, {c} at once ({m['date']}, {m['nproc']} cores, load {m['load']})")
-    ratios: list[tuple[float, float | None]] = []
+    ratios: list[tuple[float, float | None, float | None]] = []
     try:
         for i in range(max(args.rounds, 1)):
             if args.rounds > 1:
@@ -353,17 +373,21 @@ def main() -> None:
                 r = asyncio.run(run(n, c, Path(args.keep or tmp), url))
             report(r)
             rate = r["n"] / r["elapsed_s"]
-            local = r["bare"].get("local")
-            ratios.append((rate / r["bare"]["per_s"], rate / local["per_s"] if local else None))
+            local, tuned = r["bare"].get("local"), r["bare"].get("tuned")
+            ratios.append((rate / r["bare"]["per_s"], rate / local["per_s"] if local else None,
+                           rate / tuned["per_s"] if tuned else None))
     finally:
         kill_all()
     if len(ratios) > 1:
-        regular = [a for a, _ in ratios]
-        local_ratios = [b for _, b in ratios if b is not None]
+        regular = [a for a, _, _ in ratios]
+        local_ratios = [b for _, b, _ in ratios if b is not None]
+        tuned_ratios = [c for _, _, c in ratios if c is not None]
         print(f"median of {len(ratios)} rounds: ratio voucher / bare {statistics.median(regular):.2f} "
               f"(rounds {', '.join(f'{a:.2f}' for a in regular)})"
               + (f"; with local activities {statistics.median(local_ratios):.2f} "
-                 f"(rounds {', '.join(f'{b:.2f}' for b in local_ratios)})" if local_ratios else ""))
+                 f"(rounds {', '.join(f'{b:.2f}' for b in local_ratios)})" if local_ratios else "")
+              + (f"; with flow168's payload settings {statistics.median(tuned_ratios):.2f} "
+                 f"(rounds {', '.join(f'{c:.2f}' for c in tuned_ratios)})" if tuned_ratios else ""))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -30,6 +29,7 @@ from api.security import hash_password
 from clock import RealClock, SimulatedClock
 from db.engine import make_engine, migrate, session_scope
 from db.seed import DEMO_PASSWORD, seed_demo
+from payloads import DATA_CONVERTER
 from settings import Settings
 from tests.helpers import LEAKED_LOCK
 from worker import build_worker, start_singletons
@@ -158,7 +158,7 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping Temporal test server of its own (its clock starts at the real time and only moves forward)."""
     path = shutil.which("temporal-test-server") or str(BIN / "temporal-test-server")
     e = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=path,
-                                                      data_converter=pydantic_data_converter,
+                                                      data_converter=DATA_CONVERTER,
                                                       test_server_startup_timeout=SERVER_STARTUP)
     try:
         yield e
@@ -244,7 +244,7 @@ def own_stack_fixture(*, name: str = "stack", scope: str = "module", own_databas
 async def dev_stack(engine: Engine, db_url: str, data_dir: Path) -> AsyncIterator[Stack]:
     """The same system on a Temporal dev server (it has reset, listing and search attributes)."""
     path = shutil.which("temporal") or str(BIN / "temporal")
-    e = await WorkflowEnvironment.start_local(dev_server_existing_path=path, data_converter=pydantic_data_converter,
+    e = await WorkflowEnvironment.start_local(dev_server_existing_path=path, data_converter=DATA_CONVERTER,
                                               dev_server_log_level="error",
                                               dev_server_startup_timeout=SERVER_STARTUP)
     async with build_stack(e, engine, db_url, data_dir, clock=RealClock()) as st:

@@ -4,7 +4,6 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from documents.model import (
     LAYOUT_VERSION,
@@ -18,6 +17,7 @@ from documents.model import (
     format_cn_date,
     format_doc_number,
 )
+from payloads import DATA_CONVERTER
 from tests.documents import factories
 
 
@@ -97,13 +97,13 @@ class TestSerialization:
     @pytest.mark.parametrize("build", factories.ALL, ids=lambda build: build.__name__)
     async def test_round_trips_through_pydantic_converter(self, build):
         doc = build()
-        payloads = await pydantic_data_converter.encode([doc])
-        [decoded] = await pydantic_data_converter.decode(payloads, [OfficialDocument | FormDocument])
+        payloads = await DATA_CONVERTER.encode([doc])
+        [decoded] = await DATA_CONVERTER.decode(payloads, [OfficialDocument | FormDocument])
         assert decoded == doc
 
     async def test_block_kinds_survive_decoding(self):
         blocks = [Attachment(text="附件：1．推荐表"), Signature(lines=["甲", "2026年1月5日"]), Paragraph(text="正文")]
         doc = FormDocument(kind="x", title="t", blocks=blocks, date=date(2026, 1, 5))
-        payloads = await pydantic_data_converter.encode([doc])
-        [decoded] = await pydantic_data_converter.decode(payloads, [FormDocument])
+        payloads = await DATA_CONVERTER.encode([doc])
+        [decoded] = await DATA_CONVERTER.decode(payloads, [FormDocument])
         assert [type(block) for block in decoded.blocks] == [Attachment, Signature, Paragraph]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from payloads import DATA_CONVERTER
 from processes.registry import workflows
 from tests.conftest import Stack
 from tests.helpers import case_status, complete, login, org_body, register_approved, task_of
@@ -21,7 +21,7 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=workflows(), data_converter=pydantic_data_converter)
+    return Replayer(workflows=workflows(), data_converter=DATA_CONVERTER)
 
 
 def recorded() -> list[Path]:

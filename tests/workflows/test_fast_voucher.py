@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
+from payloads import DATA_CONVERTER
 from processes.registry import workflows
 from rules.calendar import SHANGHAI
 from tests.workflows.harness import FakeActivities, Harness
@@ -84,7 +84,7 @@ def _waitlisted(inp: ApplyInput) -> FundResult:
 async def _replays_and_is_kept(h: Harness, case_id: str, name: str) -> None:
     """The case's history (with its patch markers) replays; FLOW168_RECORD_HISTORIES=1 keeps it in tests/replay."""
     history = await h.handle(case_id).fetch_history()
-    await Replayer(workflows=workflows(), data_converter=pydantic_data_converter).replay_workflow(history)
+    await Replayer(workflows=workflows(), data_converter=DATA_CONVERTER).replay_workflow(history)
     path = Path(__file__).parents[1] / "replay" / "histories" / f"VoucherWorkflow__{name}.json"
     if os.environ.get("FLOW168_RECORD_HISTORIES") and not path.exists():
         path.write_text(history.to_json())
