@@ -36,7 +36,7 @@ from db.seed import DEMO_PASSWORD, seed_demo
 from processes import registry
 from processes.spec import resolve
 from settings import Settings, get_settings
-from worker import build_worker, connect, start_singletons, temporal_runtime
+from worker import build_worker, connect, start_singletons, temporal_runtime, tune_gc
 
 log = logging.getLogger("flow168")
 BIN = Path(sys.executable).parent
@@ -195,6 +195,7 @@ async def serve(settings: Settings, *, engine: Engine, client: Client, clock: Cl
     """The web app (uvicorn) until SIGINT/SIGTERM; with `in_process_worker` the worker runs in this process too."""
     worker = build_worker(client, engine=engine, settings=settings) if in_process_worker else None
     app = create_app(settings=settings, engine=engine, clock=clock, temporal=client)
+    tune_gc(settings)
     # Keep idle connections longer than clients do (httpx 5 s, browsers and proxies up to 60 s): with uvicorn's
     # default of 5 s a client could reuse a connection just as the server closed it (a dropped request).
     server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
