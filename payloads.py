@@ -5,7 +5,7 @@ py-spy on the workers during `bench.voucher_life` (temporalio 1.35, 2026-11-29):
 
 * 6 % built a new Pydantic payload converter. For every activation and every completion the SDK makes a new
   `DataConverter` (`_CommandAwareDataConverter.create`), whose `__post_init__` instantiates `payload_converter_class`:
-  a `SchemaSerializer`, an LRU cache and the composite's six converters, none of which is used afterwards.
+  a `SchemaSerializer`, an LRU cache and the composite's five converters, none of which is used afterwards.
   `SharedPydanticPayloadConverter` is built once per process and handed out again: it has no state but its
   TypeAdapter cache (which sharing fills once instead of per activation), and none of its converters takes a
   serialization context. The bytes it writes are those of `pydantic_data_converter`: every recorded history replays.
@@ -59,20 +59,19 @@ DATA_CONVERTER = DataConverter(payload_converter_class=SharedPydanticPayloadConv
 """The data converter of every client, worker and replayer of flow168."""
 
 _Walk = Callable[..., Awaitable[StorageOperationMetrics]]
-_WALKS = ("decode_activation", "encode_completion")
-_WALK_PARAMS = ["activation", "data_converter", "decode_headers", "storage_concurrency_limit"]
+# The SDK functions wrapped, with the parameters they had when this was written (temporalio 1.35).
+_WALKS = {"decode_activation": ["activation", "data_converter", "decode_headers", "storage_concurrency_limit"],
+          "encode_completion": ["completion", "data_converter", "encode_headers", "storage_concurrency_limit"]}
 
 
 def _walks_changed() -> str | None:
     """Why the SDK's walks are not the ones `skip_empty_payload_walks` was written against, or None."""
-    for name in _WALKS:
+    for name, expected in _WALKS.items():
         fn = getattr(bridge_worker, name, None)
         fn = getattr(fn, "flow168_wraps", fn)  # the SDK's own, if wrapped already
         if fn is None or not inspect.iscoroutinefunction(fn):
             return f"temporalio.bridge.worker.{name} is gone or no longer a coroutine function"
         params = list(inspect.signature(fn).parameters)
-        expected = _WALK_PARAMS if name == "decode_activation" else \
-            ["completion", "data_converter", "encode_headers", "storage_concurrency_limit"]
         if params != expected:
             return f"temporalio.bridge.worker.{name} takes {params}, not {expected}"
     for attr in ("payload_codec", "external_storage"):
