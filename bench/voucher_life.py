@@ -47,6 +47,11 @@ POLL_S = float(os.environ.get("BENCH_POLL_S", "0.05"))
 PHASES: Counter[str] = Counter()  # seconds spent per kind of wait, summed over the lifecycles (choose..settled)
 
 
+# The bare lifecycles run beside the issue's comparator (every activity a regular one, the SDK as shipped): the key in
+# run()'s result, the ratio's label, what the bare engine does differently.
+VARIANTS = (("local", "with local activities", "every activity a local one"),
+            ("tuned", "with flow168's payload settings", "flow168's payload settings (payloads.py)"))
+
 UPDATES = ("demand_review", "choose_bid", "award_review", "apply", "first_review", "final_review", "delivery",
            "confirm", "settlement_review", "settlement_approval")
 
@@ -252,32 +257,25 @@ async def run(n: int, concurrency: int, workdir: Path, database_url: str | None 
         load_run = loadavg()
         client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=pydantic_data_converter)
         shape = await counts(client, next(iter(ids)))
-        server0, own0, during0 = server_cpu(st), time.process_time(), cpu_by_name(st.proc.pid)
-        with payload_walks_as_shipped():  # the engine as shipped (this process skips them after the first round)
-            bare = await run_bare_lifecycles(client, n=n, concurrency=concurrency, activities=shape["activities"],
-                                             updates=shape["updates"], timers=shape["timers"])
-        bare["cpu_server_s"] = server_cpu(st) - server0
-        bare["cpu_python_s"] = time.process_time() - own0
-        if shape["local_activities"]:
-            # flow168 runs its activities as local ones: the bare engine doing the same, like for like in mechanism.
+        during0 = cpu_by_name(st.proc.pid)
+
+        async def bare_run(on: Client, *, local: bool = False) -> dict[str, Any]:
+            """The bare lifecycles with flow168's counts, with their CPU (the server's and this process's)."""
             server0, own0 = server_cpu(st), time.process_time()
-            with payload_walks_as_shipped():
-                local = await run_bare_lifecycles(client, n=n, concurrency=concurrency,
-                                                  activities=shape["activities"], updates=shape["updates"],
-                                                  timers=shape["timers"], local=True)
-            local["cpu_server_s"] = server_cpu(st) - server0
-            local["cpu_python_s"] = time.process_time() - own0
-            bare["local"] = local
+            got = await run_bare_lifecycles(on, n=n, concurrency=concurrency, activities=shape["activities"],
+                                            updates=shape["updates"], timers=shape["timers"], local=local)
+            return {**got, "cpu_server_s": server_cpu(st) - server0, "cpu_python_s": time.process_time() - own0}
+
+        with payload_walks_as_shipped():  # the engine as shipped (this process skips them after the first round)
+            bare = await bare_run(client)
+            if shape["local_activities"]:
+                # flow168 runs its activities as local ones: the bare engine doing the same, like for like in mechanism.
+                bare["local"] = await bare_run(client, local=True)
         # The bare engine with flow168's payload settings (payloads.py: one shared converter, no empty payload walks;
         # from here on for this driver process too): what the same SDK savings give a workflow that does nothing.
         skip_empty_payload_walks()
-        tuned_client = await Client.connect(f"127.0.0.1:{st.temporal_port}", data_converter=DATA_CONVERTER)
-        server0, own0 = server_cpu(st), time.process_time()
-        tuned = await run_bare_lifecycles(tuned_client, n=n, concurrency=concurrency, activities=shape["activities"],
-                                          updates=shape["updates"], timers=shape["timers"])
-        tuned["cpu_server_s"] = server_cpu(st) - server0
-        tuned["cpu_python_s"] = time.process_time() - own0
-        bare["tuned"] = tuned
+        bare["tuned"] = await bare_run(await Client.connect(f"127.0.0.1:{st.temporal_port}",
+                                                            data_converter=DATA_CONVERTER))
         during1 = cpu_by_name(st.proc.pid)
         # flow168's own processes while the bare lifecycles ran (the bare's timers move the shared clock, so flow168's
         # open tasks may remind meanwhile): CPU they took from the bare runs.
@@ -324,18 +322,13 @@ def report(r: dict[str, Any]) -> None:
           f"{bare['updates_per_s']:.1f} Updates/s; wall p50 {bare['wall_p50_s']:.1f} s")
     print(f"  one bare history       {bare['activities']} activities, {bare['updates']} Updates, {bare['timers']} timers")
     print(f"  ratio voucher / bare   {(n / e) / bare['per_s']:.2f} (the issue's baseline: every activity a regular one)")
-    local = bare.get("local")
-    if local:
-        print(f"the same bare lifecycles with every activity a local one: {local['per_s']:.2f} lifecycles/s; "
-              f"CPU {local['cpu_python_s'] / local['n']:.2f} s Python + {local['cpu_server_s'] / local['n']:.2f} s "
-              f"server per lifecycle")
-        print(f"  ratio voucher / bare with local activities {(n / e) / local['per_s']:.2f}")
-    tuned = bare.get("tuned")
-    if tuned:
-        print(f"the same bare lifecycles with flow168's payload settings (payloads.py): {tuned['per_s']:.2f} "
-              f"lifecycles/s; CPU {tuned['cpu_python_s'] / tuned['n']:.2f} s Python + "
-              f"{tuned['cpu_server_s'] / tuned['n']:.2f} s server per lifecycle")
-        print(f"  ratio voucher / bare with flow168's payload settings {(n / e) / tuned['per_s']:.2f}")
+    for key, label, what in VARIANTS:
+        other = bare.get(key)
+        if other:
+            print(f"the same bare lifecycles with {what}: {other['per_s']:.2f} lifecycles/s; "
+                  f"CPU {other['cpu_python_s'] / other['n']:.2f} s Python + {other['cpu_server_s'] / other['n']:.2f} s "
+                  f"server per lifecycle")
+            print(f"  ratio voucher / bare {label} {(n / e) / other['per_s']:.2f}")
     cpu = r["cpu"]
     server = sum(v for k, v in cpu.items() if k.startswith("temporal"))
     python = sum(v for k, v in cpu.items() if not k.startswith("temporal"))
@@ -364,7 +357,7 @@ def main() -> None:
     n, c = (10, 10) if args.quick else (args.n, args.concurrency)
     m = machine()
     banner(f"voucher lifecycle: {n} through the API, {c} at once ({m['date']}, {m['nproc']} cores, load {m['load']})")
-    ratios: list[tuple[float, float | None, float | None]] = []
+    ratios: dict[str, list[float]] = {"": [], **{key: [] for key, _, _ in VARIANTS}}
     try:
         for i in range(max(args.rounds, 1)):
             if args.rounds > 1:
@@ -373,21 +366,17 @@ def main() -> None:
                 r = asyncio.run(run(n, c, Path(args.keep or tmp), url))
             report(r)
             rate = r["n"] / r["elapsed_s"]
-            local, tuned = r["bare"].get("local"), r["bare"].get("tuned")
-            ratios.append((rate / r["bare"]["per_s"], rate / local["per_s"] if local else None,
-                           rate / tuned["per_s"] if tuned else None))
+            ratios[""].append(rate / r["bare"]["per_s"])
+            for key, _, _ in VARIANTS:
+                if r["bare"].get(key):
+                    ratios[key].append(rate / r["bare"][key]["per_s"])
     finally:
         kill_all()
-    if len(ratios) > 1:
-        regular = [a for a, _, _ in ratios]
-        local_ratios = [b for _, b, _ in ratios if b is not None]
-        tuned_ratios = [c for _, _, c in ratios if c is not None]
-        print(f"median of {len(ratios)} rounds: ratio voucher / bare {statistics.median(regular):.2f} "
-              f"(rounds {', '.join(f'{a:.2f}' for a in regular)})"
-              + (f"; with local activities {statistics.median(local_ratios):.2f} "
-                 f"(rounds {', '.join(f'{b:.2f}' for b in local_ratios)})" if local_ratios else "")
-              + (f"; with flow168's payload settings {statistics.median(tuned_ratios):.2f} "
-                 f"(rounds {', '.join(f'{c:.2f}' for c in tuned_ratios)})" if tuned_ratios else ""))
+    if len(ratios[""]) > 1:
+        labels = {"": "", **{key: f" {label}" for key, label, _ in VARIANTS}}
+        print(f"median of {len(ratios[''])} rounds: " + "; ".join(
+            f"ratio voucher / bare{labels[key]} {statistics.median(got):.2f} "
+            f"(rounds {', '.join(f'{x:.2f}' for x in got)})" for key, got in ratios.items() if got))
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ async def test_the_walks_are_skipped_without_a_codec_and_run_with_one() -> None:
     assert hasattr(bridge_worker.encode_completion, "flow168_wraps")
 
 
-async def test_a_skipped_walk_is_not_called_and_a_needed_one_is(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_skipped_walk_is_not_called_and_a_needed_one_is() -> None:
     calls: list[object] = []
 
     async def walk(message: object, data_converter: DataConverter, *args: object, **kw: object) -> object:
