@@ -36,7 +36,7 @@ from db.seed import DEMO_PASSWORD, seed_demo
 from processes import registry
 from processes.spec import resolve
 from settings import Settings, get_settings
-from worker import build_worker, connect, start_singletons, temporal_runtime, tune_gc
+from worker import build_worker, connect, run_process, start_singletons, temporal_runtime, tune_gc
 
 log = logging.getLogger("flow168")
 BIN = Path(sys.executable).parent
@@ -232,4 +232,4 @@ async def web(settings: Settings) -> None:
 
 if __name__ == "__main__":
     configure_logging(get_settings().log_format)
-    asyncio.run(web(get_settings()) if "--web" in sys.argv[1:] else run(get_settings()))
+    run_process(web(get_settings()) if "--web" in sys.argv[1:] else run(get_settings()), get_settings())

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # collector took 0.6–1.1 s of CPU per process in a 40-lifecycle benchmark, 6–11 % of it; with these 0.15–0.24 s.
     # GC_THRESHOLD0=0 keeps Python's own collector settings.
     gc_threshold0: int = 20_000
+    # The event loop of the web app and the workers (issue 12, fourteenth round): "uvloop" (libuv's loop, the one
+    # uvicorn itself picks when it starts the loop) or "asyncio" (Python's own). Measured in the voucher benchmark:
+    # see README, "Process layout, throughput and durability".
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # The time-skipping test server (CLOCK=simulated) hands every new workflow to the worker that polled last, so one
     # worker process ran every case while the others only ran their regular activities. With TASK_QUEUE_PARTITIONS = n
     # a case starts on `<TASK_QUEUE>.<crc32(case id) mod n>` (its children and regular activities follow it), and

@@ -7,10 +7,11 @@ import gc
 import logging
 import os
 import signal
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from temporalio.client import Client, TLSConfig
@@ -199,6 +200,22 @@ def tune_gc(settings: Settings) -> None:
     gc.set_threshold(settings.gc_threshold0, older, oldest)
 
 
+T = TypeVar("T")
+
+
+def run_process(main: Coroutine[Any, Any, T], settings: Settings) -> T:
+    """Run a process's main coroutine to the end on the event loop `EVENT_LOOP` names (settings.event_loop): uvloop,
+    or Python's own asyncio loop. The workflows themselves run on the SDK's own deterministic loop either way."""
+    if settings.event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:  # a platform uvloop does not build on (Windows)
+            logging.getLogger("flow168").warning("EVENT_LOOP=uvloop but uvloop is not installed: Python's own loop runs")
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
+
+
 def worker_index(settings: Settings) -> tuple[int, int]:
     """This worker's number and how many the launcher started (FLOW168_WORKER=worker-i, WORKERS); (0, 1) alone."""
     name = os.environ.get("FLOW168_WORKER", "worker-0")
@@ -207,4 +224,4 @@ def worker_index(settings: Settings) -> tuple[int, int]:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_process(main(), get_settings())

@@ -50,3 +50,22 @@ def test_the_production_shape_sets_it_for_the_web_app_and_the_workers() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for service in ("api", "worker"):
         assert str(compose["services"][service]["environment"]["GC_THRESHOLD0"]).endswith("20000}")
+
+
+def test_a_process_runs_on_the_event_loop_its_settings_name() -> None:
+    import asyncio
+
+    import uvloop
+
+    async def loop_type() -> type:
+        return type(asyncio.get_running_loop())
+
+    assert worker.run_process(loop_type(), settings()) is uvloop.Loop  # the default
+    assert worker.run_process(loop_type(), settings(event_loop="asyncio")) is not uvloop.Loop
+    assert issubclass(worker.run_process(loop_type(), settings(event_loop="asyncio")), asyncio.BaseEventLoop)
+
+
+def test_the_production_shape_names_the_event_loop() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for service in ("api", "worker"):
+        assert str(compose["services"][service]["environment"]["EVENT_LOOP"]).endswith("uvloop}")
