@@ -63,7 +63,7 @@ class SimStack:
 
     def gate_stats(self) -> dict[str, list[float]]:
         """How long the stack's writers have held SQLite's write gate so far, by activity or thread, summed over its
-        processes (db.engine._GateStats): name -> [transactions, seconds held, holder's CPU seconds]."""
+        processes (db.engine._GateStats): name -> [transactions, seconds held, holder's CPU seconds, seconds waited]."""
         import json
 
         out: dict[str, list[float]] = {}
@@ -73,10 +73,11 @@ class SimStack:
             except (OSError, ValueError):
                 continue
             for name, row in rows.items():
-                acc = out.setdefault(name, [0, 0.0, 0.0])
+                acc = out.setdefault(name, [0, 0.0, 0.0, 0.0])
                 acc[0] += row["n"]
                 acc[1] += row["held_s"]
                 acc[2] += row["cpu_s"]
+                acc[3] += row.get("waited_s", 0.0)
         return out
 
     async def stop(self) -> None:

@@ -296,7 +296,7 @@ async def run(n: int, concurrency: int, workdir: Path, database_url: str | None 
                 "advance_s": t_adv, "advanced_days": advanced, "walls": walls, "status": dict(statuses(st, ids)),
                 "server_errors": st.api.server_errors - err0, "requests": st.api.requests, "shape": shape,
                 "bare": bare, "load_run": load_run, "cleared": cleared,
-                "gate": {k: [v[i] - gate0.get(k, [0, 0.0, 0.0])[i] for i in range(3)] for k, v in gate1.items()},
+                "gate": {k: [v[i] - gate0.get(k, [0, 0.0, 0.0, 0.0])[i] for i in range(4)] for k, v in gate1.items()},
                 "cpu": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in cpu1}, "driver_cpu_s": driver_cpu}
     finally:
         await unwatch(st)
@@ -314,11 +314,14 @@ def report(r: dict[str, Any]) -> None:
     print(f"  choose..settled wall   p50 {pct(r['walls'], 50):.1f} s   p95 {pct(r['walls'], 95):.1f} s per lifecycle")
     gate = {k: v for k, v in r.get("gate", {}).items() if v[0] > 0}
     if gate:
-        n_tx, held, cpu = (sum(v[i] for v in gate.values()) for i in range(3))
+        n_tx, held, cpu, waited = (sum(v[i] for v in gate.values()) for i in range(4))
         print(f"  write lock held        {held:.1f} s of the run ({held / e:.0%}), {1000 * held / n:.0f} ms per lifecycle in "
               f"{n_tx / n:.0f} transactions, {1000 * held / max(n_tx, 1):.1f} ms each (holder on CPU {cpu / held:.0%}); "
               "most held: " + ", ".join(f"{k} {v[0]}× {1000 * v[1] / v[0]:.1f} ms"
                                         for k, v in sorted(gate.items(), key=lambda kv: -kv[1][1])[:6]))
+        print(f"  waited for the lock    {1000 * waited / max(n_tx, 1):.1f} ms per transaction on average, "
+              f"{1000 * waited / n:.0f} ms per lifecycle; most waited: " + ", ".join(
+                  f"{k} {1000 * v[3] / v[0]:.1f} ms" for k, v in sorted(gate.items(), key=lambda kv: -kv[1][3])[:4]))
     total = sum(PHASES.values())
     print("  where a lifecycle waits (its steps after the demand): " + ", ".join(
         f"{k} {v / n:.1f} s ({100 * v / total:.0f} %)" for k, v in PHASES.most_common())

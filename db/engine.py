@@ -157,6 +157,7 @@ class _WriteGate:
         if info.get(self.KEY):
             return
         end = time.monotonic() + self.timeout
+        asked = time.perf_counter() if _STATS is not None else 0.0
         if not self.lock.acquire(timeout=self.timeout):
             _log_stuck_holder(self.lock.holder, self.timeout)
             return
@@ -164,7 +165,8 @@ class _WriteGate:
         if self.fd >= 0 and self._take_file(end):
             info[self.FILE_KEY] = True
         if _STATS is not None:
-            info[_STATS.KEY] = (time.perf_counter(), time.thread_time())
+            now = time.perf_counter()
+            info[_STATS.KEY] = (now, time.thread_time(), now - asked)
 
     def _take_file(self, end: float) -> bool:
         """The file lock, taken in turn with the other processes: a process whose writer let go of it a moment ago
@@ -226,8 +228,8 @@ class _WriteGate:
 
 
 class _GateStats:
-    """How long this process's writers held the gate, by activity (or thread, outside activities): wall time and the
-    holder thread's CPU time. Opt-in for the benchmarks (FLOW168_GATE_STATS=<folder>): written to
+    """How long this process's writers held the gate, by activity (or thread, outside activities): wall time, the
+    holder thread's CPU time, and how long they waited for it. Opt-in for the benchmarks (FLOW168_GATE_STATS=<folder>): written to
     `<folder>/gate-<pid>.json` every second while they change and when the process exits; `bench.voucher_life` prints
     them."""
 
@@ -240,7 +242,7 @@ class _GateStats:
         self.mutex = threading.Lock()
         self.count = 0
 
-    def add(self, started: float, cpu_started: float) -> None:
+    def add(self, started: float, cpu_started: float, waited: float = 0.0) -> None:
         held, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
         try:
             from temporalio import activity
@@ -249,10 +251,11 @@ class _GateStats:
         except RuntimeError:  # not in an activity
             name = threading.current_thread().name.split("_")[0].split("-")[0].strip()
         with self.mutex:
-            row = self.by.setdefault(name, [0, 0.0, 0.0])
+            row = self.by.setdefault(name, [0, 0.0, 0.0, 0.0])
             row[0] += 1
             row[1] += held
             row[2] += cpu
+            row[3] += waited
             self.count += 1
 
     def keep_written(self, every: float | None = None) -> None:
@@ -274,7 +277,8 @@ class _GateStats:
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({k: {"n": v[0], "held_s": v[1], "cpu_s": v[2]} for k, v in by.items()}))
+            tmp.write_text(json.dumps({k: {"n": v[0], "held_s": v[1], "cpu_s": v[2], "waited_s": v[3]}
+                                       for k, v in by.items()}))
             tmp.replace(self.path)
 
 

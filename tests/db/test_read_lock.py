@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -296,4 +297,24 @@ def test_gate_stats_say_how_long_each_writer_held_the_gate(tmp_path: Path, monke
     assert sum(r["n"] for r in rows.values()) == 4
     assert sum(r["held_s"] for r in rows.values()) >= 0.03
     assert all(0 <= r["cpu_s"] <= r["held_s"] + 0.01 for r in rows.values())
+    assert sum(r["waited_s"] for r in rows.values()) < 0.03  # nobody else was writing
+
+    # A writer that finds the gate taken counts the time it waited for it.
+    held = threading.Event()
+
+    def holder() -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO t VALUES (10)")
+            held.set()
+            time.sleep(0.1)
+
+    other = threading.Thread(target=holder, name="holder")
+    other.start()
+    held.wait(5)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (11)")
+    other.join(5)
+    stats.write()
+    rows = json.loads(stats.path.read_text())
+    assert sum(r["waited_s"] for r in rows.values()) >= 0.05
     engine.dispose()
