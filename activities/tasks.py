@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
 from activities.cases import write_status
@@ -49,31 +53,38 @@ class TaskActivities:
             else:
                 due, reminder, confirmed = due_times(load_calendar(r), at=inp.at, working_days=days,
                                                      remind_before=remind_before)
-            # Whom the step's own notice would reach, read here too (the outbox rows are written under the lock).
+            # The case's title (set when the case is created), and whom the step's own notice would reach.
+            title = r.execute(_CASE_TITLE, {"case_id": inp.case_id}).scalar_one_or_none()
             people = None
             if self.notifier is not None:
                 ahead = _your_turn(_opening(inp), None, at=inp.at, spec=inp.spec)
                 people = self.notifier.recipients(r, ahead) if ahead is not None else None
+        if title is None:
+            raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
+        # The row as it opens, built before the lock too (issue 12, fourteenth round: inside the turn there is one
+        # INSERT … ON CONFLICT DO NOTHING instead of an ORM lookup and flush).
+        spec = inp.spec
+        row = {"id": inp.task_id, "case_id": inp.case_id, "type": spec.type, "title": spec.title,
+               "summary": spec.summary or title, "role": spec.role, "city": spec.city, "org_id": spec.org_id,
+               "assignee": spec.assignee, "status": "claimed" if spec.assignee else "open", "decisions": spec.decisions,
+               "form": spec.form, "excluded_users": inp.excluded_users, "opened_at": inp.at, "due_working_days": days,
+               "due_at": due, "reminder_at": reminder, "due_confirmed": confirmed, "due_fixed": spec.due_at is not None,
+               "data": dict(spec.prefill)}
+        insert = _task_insert(self.engine.dialect.name)
         with session_scope(self.engine) as s:
             if inp.status is not None:  # the case's status as the step opens, in the same transaction (a retry: no-op)
                 write_status(s, inp.status)
-            task = s.get(Task, inp.task_id)
-            # The case's title only (its row's data and result are not loaded: this runs holding the write lock).
-            title = s.execute(_CASE_TITLE, {"case_id": inp.case_id}).scalar_one_or_none()
-            if task is None:
-                if title is None:
-                    raise ApplicationError(f"case {inp.case_id} does not exist", type="RuleViolation")
-                spec = inp.spec
-                task = Task(
-                    id=inp.task_id, case_id=inp.case_id, type=spec.type, title=spec.title,
-                    summary=spec.summary or title, role=spec.role,
-                    city=spec.city, org_id=spec.org_id, assignee=spec.assignee,
-                    status="claimed" if spec.assignee else "open", decisions=spec.decisions, form=spec.form,
-                    excluded_users=inp.excluded_users, opened_at=inp.at, due_working_days=days, due_at=due,
-                    reminder_at=reminder, due_confirmed=confirmed, due_fixed=inp.spec.due_at is not None,
-                    data=dict(spec.prefill),
-                )
-                s.add(task)
+            if insert is not None:
+                opened_now = s.execute(insert, row).first() is not None
+                task = Task(**row) if opened_now else s.get(Task, inp.task_id)
+            else:  # a database without ON CONFLICT: look the row up first
+                task = s.get(Task, inp.task_id)
+                opened_now = task is None
+                if task is None:
+                    task = Task(**row)
+                    s.add(task)
+            assert task is not None  # inserted now, or by an earlier attempt of this activity
+            if opened_now:
                 s.execute(_TOUCH_CASE, {"case_id": inp.case_id, "at": inp.at})
                 audit.record(s, action="task_opened", at=inp.at, case_id=inp.case_id, task_id=inp.task_id,
                              message=f"待办「{spec.title}」已生成", after={"role": spec.role, "due_at": due.isoformat()},
@@ -91,6 +102,23 @@ class TaskActivities:
     @defn(name="close_task")
     def close_task(self, inp: CloseTaskInput) -> None:
         """Mark the task completed with its decision; a correction also replaces the case's data."""
+        if not (inp.update_case_data and inp.data):
+            # Most steps (issue 12, fourteenth round): what the closing needs is read before the write lock, and the
+            # turn is one UPDATE of the task on the condition that it is still as read, the case's time and the
+            # event. A task claimed or released in between goes the way below.
+            with session_scope(reader(self.engine)) as r:
+                was = r.execute(_TASK_BEFORE, {"task_id": inp.task_id}).first()
+            if was is None or was.status == "completed":
+                return
+            with session_scope(self.engine) as s:
+                closed = s.execute(_CLOSE, {
+                    "t_id": inp.task_id, "was_status": was.status, "was_assignee": was.assignee,
+                    "v_decision": inp.decision, "v_comment": inp.comment, "v_data": inp.data, "v_at": inp.at,
+                    "v_by": inp.actor, "v_assignee": was.assignee or inp.actor}).rowcount
+                if closed == 1:
+                    s.execute(_TOUCH_CASE, {"case_id": inp.case_id, "at": inp.at})
+                    _record_closed(s, inp, title=was.title, before={"status": was.status, "assignee": was.assignee})
+                    return
         with session_scope(self.engine) as s:
             task = s.get(Task, inp.task_id)
             if task is None or task.status == "completed":
@@ -113,12 +141,32 @@ class TaskActivities:
                 derive = spec.derived if spec else None
                 if derive is not None:
                     case.result = {**case.result, **derive(case.data, case.result)}
-            audit.record(s, action="task_completed", at=inp.at, actor=inp.actor, case_id=inp.case_id,
-                         task_id=inp.task_id, message=f"「{task.title}」：{_label(inp.decision)} {inp.comment}".strip(),
-                         before=before, after={"status": "completed", "decision": inp.decision, "data": inp.data},
-                         key=f"{inp.task_id}.completed")
+            _record_closed(s, inp, title=task.title, before=before)
 
 
+def _record_closed(s: Session, inp: CloseTaskInput, *, title: str, before: dict[str, Any]) -> None:
+    audit.record(s, action="task_completed", at=inp.at, actor=inp.actor, case_id=inp.case_id, task_id=inp.task_id,
+                 message=f"「{title}」：{_label(inp.decision)} {inp.comment}".strip(), before=before,
+                 after={"status": "completed", "decision": inp.decision, "data": inp.data}, key=f"{inp.task_id}.completed")
+
+
+_TASKS = Task.__table__  # type: ignore[attr-defined]
+_TASK_BEFORE = select(_TASKS.c.status, _TASKS.c.assignee, _TASKS.c.title).where(_TASKS.c.id == bindparam("task_id"))
+# Closes the task only if it is still as read before the lock (status and assignee).
+_CLOSE = update(_TASKS).where(
+    _TASKS.c.id == bindparam("t_id"), _TASKS.c.status == bindparam("was_status"),
+    _TASKS.c.assignee.is_not_distinct_from(bindparam("was_assignee")),
+).values(status="completed", decision=bindparam("v_decision"), comment=bindparam("v_comment"), data=bindparam("v_data"),
+         completed_at=bindparam("v_at"), completed_by=bindparam("v_by"), assignee=bindparam("v_assignee"))
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@cache
+def _task_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (id) DO NOTHING RETURNING id for a task row, built once (None: no such dialect here)."""
+    insert = _INSERTS.get(dialect)
+    return None if insert is None else insert(_TASKS).on_conflict_do_nothing(index_elements=["id"]).returning(
+        _TASKS.c.id)
 
 
 _CASES = Case.__table__  # type: ignore[attr-defined]
