@@ -37,6 +37,7 @@ def make_engine(url: str, **kw: Any) -> Engine:
             cur.close()
 
         gate = _write_gate(_database_file(url))
+        _leave_after_commit(engine, gate)
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn: Any) -> None:
@@ -55,7 +56,9 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         # The writer leaves the gate when its transaction ends, however it ends (a connection returned to the pool
         # with its transaction still open is rolled back there without a "rollback" event: checkin covers it).
-        event.listen(engine, "commit", lambda conn: gate.leave(conn.info))
+        # A commit leaves it once SQLite has committed (issue 12, fourteenth round): SQLAlchemy's "commit" event comes
+        # before the commit itself, and a writer let through then found SQLite's lock still held and slept in SQLite's
+        # busy handler (1, 2, 5 … ms), holding the gate meanwhile.
         event.listen(engine, "rollback", lambda conn: gate.leave(conn.info))
         event.listen(engine.pool, "checkin", lambda _dbapi, record: gate.leave(record.info) if record else None)
         event.listen(engine.pool, "invalidate", lambda _dbapi, record, _exc: gate.leave(record.info))
@@ -65,6 +68,25 @@ def make_engine(url: str, **kw: Any) -> Engine:
     if "poolclass" not in kw:
         kw.update(pool_size=10, max_overflow=20)
     return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps, **kw)
+
+
+def _leave_after_commit(engine: Engine, gate: _WriteGate) -> None:
+    """Wrap this engine's dialect's commit so that a writer leaves the gate right after SQLite's COMMIT returns (or
+    fails). SQLAlchemy hands the commit the pooled connection, whose `info` is the one the writer entered with (a
+    reader's commit finds no mark there and leaves nothing). A transaction that ends otherwise leaves by the rollback,
+    checkin and invalidate events; leaving twice is harmless (the first one takes the marks off the info)."""
+    dialect = engine.dialect
+    commit = dialect.do_commit
+
+    def do_commit(connection: Any) -> None:
+        try:
+            commit(connection)
+        finally:
+            info = getattr(connection, "info", None)
+            if isinstance(info, dict):
+                gate.leave(info)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
 
 
 class _FifoLock:

@@ -318,3 +318,39 @@ def test_gate_stats_say_how_long_each_writer_held_the_gate(tmp_path: Path, monke
     rows = json.loads(stats.path.read_text())
     assert sum(r["waited_s"] for r in rows.values()) >= 0.05
     engine.dispose()
+
+
+def test_a_writer_leaves_the_gate_only_once_sqlite_has_committed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12, fourteenth round: SQLAlchemy's "commit" event comes before the COMMIT; a writer let through the gate
+    then found SQLite's lock still held. The gate is now left after the commit: the next writer finds SQLite free."""
+    from db import engine as engine_module
+
+    db = tmp_path / "c.db"
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    gate = engine_module._write_gate(str(db))
+    real_leave = gate.leave
+    free_when_left: list[bool] = []
+
+    def leave(info: dict[str, Any]) -> None:
+        if info.get(gate.KEY):  # the writer is about to let the next one through: can it write at once?
+            other = sqlite3.connect(db, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+                free_when_left.append(True)
+            except sqlite3.OperationalError:
+                free_when_left.append(False)
+            finally:
+                other.close()
+        real_leave(info)
+
+    monkeypatch.setattr(gate, "leave", leave)
+    for i in range(3):
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"INSERT INTO t VALUES ({i})")
+    assert free_when_left == [True, True, True]
+    assert not gate.lock._held
+    engine.dispose()
