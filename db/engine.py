@@ -251,9 +251,9 @@ class _WriteGate:
 
 class _GateStats:
     """How long this process's writers held the gate, by activity (or thread, outside activities): wall time, the
-    holder thread's CPU time, and how long they waited for it. Opt-in for the benchmarks (FLOW168_GATE_STATS=<folder>): written to
-    `<folder>/gate-<pid>.json` every second while they change and when the process exits; `bench.voucher_life` prints
-    them."""
+    holder thread's CPU time, and how long they waited for it. Opt-in for the benchmarks (FLOW168_GATE_STATS=<folder>):
+    written to `<folder>/gate-<pid>.json` every second while they change and when the process exits;
+    `bench.voucher_life` prints them."""
 
     KEY = "flow168_gate_stats"
     WRITTEN_EVERY_S = 1.0
@@ -281,9 +281,10 @@ class _GateStats:
             self.count += 1
 
     def keep_written(self, every: float | None = None) -> None:
-        """Write the figures every `every` s while they change (a daemon thread: the writers holding the gate never
-        write the file themselves; until the tenth round every 50th did, inside its turn at the lock). Every 0.25 s until
-        the fourteenth round: the writes were 2 % of a benchmarked worker's CPU, which the bare engine does not pay."""
+        """Write the figures every `every` s (default WRITTEN_EVERY_S) while they change (a daemon thread: the writers
+        holding the gate never write the file themselves; until the tenth round every 50th did, inside its turn at the
+        lock). Every 0.25 s until the fourteenth round: the writes were 2 % of a benchmarked worker's CPU, which the
+        bare engine does not pay."""
         written = -1
         while True:
             time.sleep(self.WRITTEN_EVERY_S if every is None else every)
