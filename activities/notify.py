@@ -8,13 +8,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from activities.channels import Mailer, SmsSender
 from activities.definition import defn
 from db import users
-from db.engine import reader, session_scope
+from db.engine import CONFLICT_INSERTS, reader, session_scope
 from db.models import Notification, User
 from db.users import Recipient
 from rules.calendar import SHANGHAI
@@ -102,8 +101,7 @@ _HELD = select(func.count()).select_from(_TABLE).where(_TABLE.c.key == bindparam
 @cache
 def _outbox_insert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key, user, channel) DO NOTHING, built once: a retry adds no row."""
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    return insert(_TABLE).on_conflict_do_nothing(index_elements=["key", "user_id", "channel"])
+    return CONFLICT_INSERTS[dialect](_TABLE).on_conflict_do_nothing(index_elements=["key", "user_id", "channel"])
 
 
 def shanghai_deadline(at: datetime) -> str:

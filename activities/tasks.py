@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
@@ -18,7 +17,7 @@ from activities.notify import NotifyActivities
 from db import audit
 from db.calendar import due_times, fixed_due_times, load_calendar
 from db.cases import APPLICANTS
-from db.engine import reader, session_scope
+from db.engine import CONFLICT_INSERTS, reader, session_scope
 from db.models import Case, Task
 from db.steps import step_timing
 from processes.registry import spec_of
@@ -74,15 +73,8 @@ class TaskActivities:
         with session_scope(self.engine) as s:
             if inp.status is not None:  # the case's status as the step opens, in the same transaction (a retry: no-op)
                 write_status(s, inp.status)
-            if insert is not None:
-                opened_now = s.execute(insert, row).first() is not None
-                task = Task(**row) if opened_now else s.get(Task, inp.task_id)
-            else:  # a database without ON CONFLICT: look the row up first
-                task = s.get(Task, inp.task_id)
-                opened_now = task is None
-                if task is None:
-                    task = Task(**row)
-                    s.add(task)
+            opened_now = s.execute(insert, row).first() is not None
+            task = Task(**row) if opened_now else s.get(Task, inp.task_id)
             assert task is not None  # inserted now, or by an earlier attempt of this activity
             if opened_now:
                 s.execute(_TOUCH_CASE, {"case_id": inp.case_id, "at": inp.at})
@@ -158,15 +150,12 @@ _CLOSE = update(_TASKS).where(
     _TASKS.c.assignee.is_not_distinct_from(bindparam("was_assignee")),
 ).values(status="completed", decision=bindparam("v_decision"), comment=bindparam("v_comment"), data=bindparam("v_data"),
          completed_at=bindparam("v_at"), completed_by=bindparam("v_by"), assignee=bindparam("v_assignee"))
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @cache
 def _task_insert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (id) DO NOTHING RETURNING id for a task row, built once (None: no such dialect here)."""
-    insert = _INSERTS.get(dialect)
-    return None if insert is None else insert(_TASKS).on_conflict_do_nothing(index_elements=["id"]).returning(
-        _TASKS.c.id)
+    """INSERT … ON CONFLICT (id) DO NOTHING RETURNING id for a task row, built once."""
+    return CONFLICT_INSERTS[dialect](_TASKS).on_conflict_do_nothing(index_elements=["id"]).returning(_TASKS.c.id)
 
 
 _CASES = Case.__table__  # type: ignore[attr-defined]

@@ -6,13 +6,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from db.engine import CONFLICT_INSERTS
 from db.models import TimelineEvent
 
 _TABLE = TimelineEvent.__table__  # type: ignore[attr-defined]
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def record(
@@ -48,7 +47,7 @@ def record(
 @cache
 def _keyed_insert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once (the values come as parameters)."""
-    insert = _INSERTS.get(dialect)
+    insert = CONFLICT_INSERTS.get(dialect)
     return None if insert is None else insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(
         _TABLE.c.id)
 

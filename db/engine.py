@@ -17,9 +17,15 @@ from weakref import WeakKeyDictionary, WeakValueDictionary
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+# The INSERT construct with ON CONFLICT … DO NOTHING of each database flow168 runs on, by dialect name (the keyed writes:
+# audit events, outbox rows, task rows).
+CONFLICT_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def make_engine(url: str, **kw: Any) -> Engine:
@@ -280,14 +286,14 @@ class _GateStats:
             row[3] += waited
             self.count += 1
 
-    def keep_written(self, every: float | None = None) -> None:
-        """Write the figures every `every` s (default WRITTEN_EVERY_S) while they change (a daemon thread: the writers
-        holding the gate never write the file themselves; until the tenth round every 50th did, inside its turn at the
-        lock). Every 0.25 s until the fourteenth round: the writes were 2 % of a benchmarked worker's CPU, which the
-        bare engine does not pay."""
+    def keep_written(self) -> None:
+        """Write the figures every WRITTEN_EVERY_S while they change (a daemon thread: the writers holding the gate
+        never write the file themselves; until the tenth round every 50th did, inside its turn at the lock). Every
+        0.25 s until the fourteenth round: the writes were 2 % of a benchmarked worker's CPU, which the bare engine does
+        not pay."""
         written = -1
         while True:
-            time.sleep(self.WRITTEN_EVERY_S if every is None else every)
+            time.sleep(self.WRITTEN_EVERY_S)
             if self.count != written:
                 written = self.count
                 self.write()
