@@ -19,7 +19,7 @@ from db import users
 from db.engine import make_engine, migrate
 from db.models import Case, Notification, Organization, Task, User
 from tests.helpers import take_write_lock_briefly
-from workflows.types import OpenTaskInput, StepSpec
+from workflows.types import NotifyInput, OpenTaskInput, StepSpec
 
 AT = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 
@@ -73,3 +73,62 @@ def test_due_times_and_recipients_are_read_before_the_write_lock(world: Any, mon
     assert task is not None and task.due_at == opened.due_at
     assert [(n.channel, n.subject) for n in notes] == [("inapp", "轮到您办理：申领服务券")]
     engine.dispose()
+
+
+class _Channel:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+
+    def send(self, **kw: str) -> None:
+        self.sent.append(kw)
+
+
+def test_a_notice_reads_its_recipients_before_the_write_lock(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12, fifteenth round: `notify` reads whom a message reaches before its turn at the lock (a reader that
+    took the write lock itself would block here), then writes the outbox rows once, also when retried."""
+    engine, db, org_id = world
+    seen: list[str] = []
+    real_recipients = users.recipients
+
+    def recipients(s: Session, **kw: Any) -> list[users.Recipient]:
+        found = real_recipients(s, **kw)  # in a writing transaction, this read would have taken the lock
+        take_write_lock_briefly(db)
+        seen.append("recipients")
+        return found
+
+    monkeypatch.setattr(users, "recipients", recipients)
+    acts = NotifyActivities(engine=engine, mailer=None, sms=None)
+    inp = NotifyInput(key="VC-2026-lock.reminder", subject="提醒", body="请办理", roles=["enterprise"], org_id=org_id,
+                      case_id="VC-2026-lock", at=AT)
+    assert acts.notify(inp) == acts.notify(inp) == 1  # a retry adds nothing
+    assert seen == ["recipients", "recipients"]
+
+
+def test_the_outbox_is_read_for_delivery_only_when_a_recipient_has_an_address(
+        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With e-mail and SMS configured, a message whose recipients have neither an e-mail address nor a phone leaves
+    only in-app rows: nothing is left to send, and the outbox is not read again. Given a phone, the SMS goes out."""
+    engine, _db, org_id = world
+    mail, sms = _Channel(), _Channel()
+    acts = NotifyActivities(engine=engine, mailer=mail, sms=sms)
+    reads: list[str] = []
+    real_deliver = acts._deliver
+
+    def deliver(key: str, at: datetime) -> None:
+        reads.append(key)
+        real_deliver(key, at)
+
+    monkeypatch.setattr(acts, "_deliver", deliver)
+    quiet = NotifyInput(key="k.quiet", subject="提醒", body="请办理", roles=["enterprise"], org_id=org_id, at=AT)
+    assert acts.notify(quiet) == 1 and reads == [] and sms.sent == []
+    with Session(engine) as s:
+        user = s.exec(select(User).where(User.org_id == org_id)).one()
+        user.phone = "13800000000"
+        s.add(user)
+        s.commit()
+    loud = NotifyInput(key="k.loud", subject="提醒", body="请办理", roles=["enterprise"], org_id=org_id, at=AT)
+    assert acts.notify(loud) == 2  # in-app and SMS
+    assert reads == ["k.loud"] and [m["to"] for m in sms.sent] == ["13800000000"] and mail.sent == []
+    with Session(engine) as s:
+        notes = s.exec(select(Notification).where(Notification.key == "k.loud")).all()
+    assert all(n.sent_at is not None for n in notes)
