@@ -14,10 +14,6 @@ def deadline(s: Session, case_id: str, name: str) -> Deadline | None:
     return s.exec(select(Deadline).where(Deadline.case_id == case_id, Deadline.name == name)).first()
 
 
-def open_deadlines(s: Session, case_id: str) -> list[Deadline]:
-    return list(s.exec(select(Deadline).where(Deadline.case_id == case_id, Deadline.open == True)))  # noqa: E712
-
-
 def upsert_deadline(s: Session, *, case_id: str, name: str, event_at: datetime, closes_at: datetime,
                     working_days: int | None, confirmed: bool, open: bool = True) -> Deadline:
     """One row per (case, name): a yearly deadline such as `annual_report` moves on to the next year."""
