@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import Session
@@ -74,7 +74,7 @@ class TaskActivities:
             if inp.status is not None:  # the case's status as the step opens, in the same transaction (a retry: no-op)
                 write_status(s, inp.status)
             opened_now = s.execute(insert, row).first() is not None
-            task: _TaskLike | None = _Opened(**{k: row[k] for k in _Opened.__slots__}) if opened_now \
+            task: Task | _Opened | None = _Opened(**{k: row[k] for k in _Opened.__slots__}) if opened_now \
                 else s.get(Task, inp.task_id)
             assert task is not None  # inserted now, or by an earlier attempt of this activity
             if opened_now:
@@ -168,19 +168,6 @@ _LABELS = {"approve": "同意", "reject": "不同意", "return": "退回修改",
            "decline": "不推荐", "uphold": "异议成立", "dismiss": "异议不成立"}
 
 
-class _TaskLike(Protocol):
-    """What the step's notice is made of: a Task row, or the row as it opens."""
-
-    id: str
-    case_id: str
-    title: str
-    role: str
-    org_id: int | None
-    status: str
-    due_at: datetime | None
-    reminder_at: datetime | None
-
-
 @dataclass(slots=True)
 class _Opened:
     """The task row as it opens (issue 12, fifteenth round: not a `Task` model, whose validation cost more than the
@@ -196,7 +183,7 @@ class _Opened:
     reminder_at: datetime | None = None
 
 
-def _your_turn(task: _TaskLike, case_title: str | None, *, at: datetime,
+def _your_turn(task: Task | _Opened, case_title: str | None, *, at: datetime,
                spec: StepSpec | None = None) -> NotifyInput | None:
     """The one message of a step that opens (issue 15): an applicant's step is now its own (bidding closed, a return
     for correction, a self-report, …), worded by the step's `notice` when the workflow gives one; another role's
